@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Station",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stationd", targets: ["stationd"]),
+        .executable(name: "stationctl", targets: ["stationctl"]),
+        .executable(name: "stationhub", targets: ["stationhub"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C bridges: imported by StationInput only.
+        .systemLibrary(
+            name: "CUdev", pkgConfig: "libudev",
+            providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(
+            name: "CXKBCommon", pkgConfig: "xkbcommon",
+            providers: [.apt(["libxkbcommon-dev"])]),
+        .target(name: "CEvdevShim"),
+
+        // Pure values: no I/O.
+        .target(name: "StationCore"),
+
+        // The I/O edge for devices.
+        .target(
+            name: "StationInput",
+            dependencies: [
+                "StationCore", "CUdev", "CXKBCommon", "CEvdevShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // stationd's wiring.
+        .target(
+            name: "StationDaemon",
+            dependencies: [
+                "StationCore", "StationInput",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .executableTarget(
+            name: "stationd",
+            dependencies: [
+                "StationDaemon", "StationCore", "StationInput",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "stationctl",
+            dependencies: [
+                "StationCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "stationhub",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Helpers for the tests: child processes, project paths, umockdev runs.
+        .target(name: "StationTesting"),
+
+        .testTarget(name: "StationCoreTests", dependencies: ["StationCore"]),
+        .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,32 @@
+#ifndef STATION_CEVDEVSHIM_H
+#define STATION_CEVDEVSHIM_H
+/* evdev and termios pieces Swift cannot import: ioctl request numbers built by macros,
+   and the layout of struct input_event on this ABI. Imported by StationInput only. */
+#include <linux/input.h>
+#include <linux/input-event-codes.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+
+unsigned long station_eviocgrab(void);
+unsigned long station_eviocgname(unsigned int len);
+
+/* One input_event flattened to fixed-width fields, so Swift need not know timeval's ABI. */
+struct station_input_event {
+    long long sec;
+    long long usec;
+    unsigned short type;
+    unsigned short code;
+    int value;
+};
+unsigned long station_input_event_size(void);
+/* Decodes count events from buf (count * station_input_event_size() bytes). */
+void station_decode_input_events(const void *buf, unsigned long count, struct station_input_event *out);
+
+int station_ioctl_int(int fd, unsigned long request, int arg);
+int station_ioctl_ptr(int fd, unsigned long request, void *arg);
+/* Raw mode at the given baud (e.g. 9600, 115200); returns -1 with errno set on failure
+   (EINVAL for an unsupported baud). */
+int station_tty_make_raw(int fd, unsigned int baud);
+#endif

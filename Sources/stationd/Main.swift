@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import Logging
+import StationCore
+import StationDaemon
+import StationInput
+
+@main
+struct Stationd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stationd",
+        abstract: "The Station box daemon: scanners in, durable records out.",
+        subcommands: [Listen.self, HWRules.self])
+}
+
+struct DeviceTableOptions: ParsableArguments {
+    @Option(name: .customLong("device-table"), help: "Device table file; repeat to layer overrides (default: /usr/share/station/devices.conf, then /etc/station/devices.conf).")
+    var deviceTables: [String] = []
+
+    func load() throws -> DeviceTable {
+        let paths = deviceTables.isEmpty ? DeviceTableLoader.defaultPaths() : deviceTables
+        if paths.isEmpty {
+            throw ValidationError("no device table found: give --device-table hw/devices.conf or install it to /usr/share/station/devices.conf")
+        }
+        do {
+            return try DeviceTableLoader.load(paths: paths)
+        } catch {
+            throw ValidationError("device table:\n\(error)")
+        }
+    }
+}
+
+struct Listen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Discover scanners and print what they send, one JSON object per line. Records nothing.")
+
+    @Flag(help: "One JSON object per line (the only output format).")
+    var json = false
+
+    @Option(name: .customLong("scanner"), help: "Treat VENDOR:PRODUCT (hex, e.g. 1eab:0103) as a scanner for this run. Repeatable.")
+    var scanners: [String] = []
+
+    @OptionGroup var table: DeviceTableOptions
+
+    func validate() throws {
+        for s in scanners where InputService.parseVendorProduct(s) == nil {
+            throw ValidationError("--scanner \(s): expected VENDOR:PRODUCT as 4 hex digits each, e.g. 1eab:0103")
+        }
+    }
+
+    func run() throws {
+        bootstrapLogging()
+        signal(SIGPIPE, SIG_IGN)
+        let logger = Logger(label: "stationd.listen")
+        try Listener.run(table: try table.load(), extraScanners: scanners, logger: logger) { line in
+            // One line per report, flushed at once: this is read through pipes.
+            if !StandardOutput.writeLine(line) { Glibc.exit(0) }
+        }
+    }
+}
+
+struct HWRules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hw-rules", abstract: "Print the udev rules generated from the device table.")
+
+    @Argument(help: "The device table.")
+    var table: String = "hw/devices.conf"
+
+    func run() throws {
+        let loaded: DeviceTable
+        do { loaded = try DeviceTableLoader.load(paths: [table]) } catch { throw ValidationError("\(error)") }
+        print(UdevRules.render(loaded), terminator: "")
+    }
+}
+
+func bootstrapLogging() {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .info
+        return handler
+    }
+}
