@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C bridges: imported by StationInput only.
@@ -24,7 +25,7 @@ let package = Package(
         .target(name: "CEvdevShim"),
 
         // Pure values: no I/O.
-        .target(name: "StationCore"),
+        .target(name: "StationCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // The I/O edge for devices.
         .target(
@@ -52,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore",
+                "StationCore", "StationDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -61,10 +62,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // In-process benchmark of the scan path (numbers, not assertions).
+        .executableTarget(name: "station-bench", dependencies: ["StationCore", "StationInput", "StationTesting"]),
+
         // Helpers for the tests: child processes, project paths, umockdev runs.
         .target(name: "StationTesting"),
 
-        .testTarget(name: "StationCoreTests", dependencies: ["StationCore"]),
+        .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting"]),
     ],

@@ -1,2 +1,94 @@
 import ArgumentParser
-@main struct Main: ParsableCommand { func run() throws {} }
+import Foundation
+import StationCore
+import StationDaemon
+
+@main
+struct Stationctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stationctl",
+        abstract: "The site manager's tool for a Station box.",
+        subcommands: [Parse.self])
+}
+
+/// Exit codes: 0 a valid code; 1 not valid (misread, or a code Station does not use);
+/// 64 a usage error.
+struct Parse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say what a scanned code is: kind, valid, normalized, reason.",
+        discussion: """
+            Give the code as an argument, or `-` to read it from standard input (so that an
+            identity number appears neither in shell history nor in `ps`). Credentials are
+            printed masked. With --lines, every line of standard input is one code and one
+            JSON object is printed per line.
+            """)
+
+    @Argument(help: "The code, or - to read it from standard input.")
+    var code: String
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    @Flag(help: "Read one code per line from standard input; print one JSON object per line.")
+    var lines = false
+
+    @Option(help: "The AIM symbology identifier the scanner sent, e.g. ]E0.")
+    var aim: String?
+
+    @Flag(name: .customLong("id-reader"), help: "Judge the code as sent by an ID reader (card UIDs).")
+    var idReader = false
+
+    @Option(name: .customLong("item-label-pattern"), help: "A site item-label pattern (regular expression, whole match). Repeatable.")
+    var itemLabelPatterns: [String] = []
+
+    @Option(name: .customLong("member-card-pattern"), help: "A member-card pattern (regular expression, whole match). Repeatable.")
+    var memberCardPatterns: [String] = []
+
+    @Flag(help: "Member-card numbers carry a Luhn check digit.")
+    var luhn = false
+
+    @Option(name: .customLong("time-zone"), help: "The site's time zone, for birth dates in the future.")
+    var timeZone = "Asia/Shanghai"
+
+    func recognizer() throws -> CodeRecognizer {
+        do {
+            return CodeRecognizer(
+                itemLabels: try itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) },
+                memberCards: try memberCardPatterns.enumerated().map {
+                    try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: luhn)
+                })
+        } catch {
+            throw ValidationError("a pattern is not a valid regular expression: \(error)")
+        }
+    }
+
+    func run() throws {
+        let recognizer = try recognizer()
+        let role: DeviceRole = idReader ? .idReader : .scanner
+        let moment = CodeRecognizer.Moment.now(timeZone: timeZone)
+        if lines {
+            guard code == "-" else { throw ValidationError("--lines reads standard input: give `-` as the code") }
+            while let line = readLine(strippingNewline: true) {
+                let text = line.hasSuffix("\r") ? String(line.dropLast()) : line
+                StandardOutput.writeLine(recognizer.recognize(text, aim: aim, role: role, at: moment).jsonLine.rendered)
+            }
+            return
+        }
+        var text = code
+        if code == "-" {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no code on standard input") }
+            text = line.hasSuffix("\r") ? String(line.dropLast()) : line
+        }
+        let result = recognizer.recognize(text, aim: aim, role: role, at: moment)
+        if json {
+            StandardOutput.writeLine(result.jsonLine.rendered)
+        } else {
+            let s = result.summary
+            StandardOutput.writeLine("kind:       \(s.kind)")
+            StandardOutput.writeLine("valid:      \(s.valid)")
+            StandardOutput.writeLine("normalized: \(s.normalized ?? "-")")
+            StandardOutput.writeLine("reason:     \(s.reason ?? "-")")
+        }
+        if !result.summary.valid { throw ExitCode(1) }
+    }
+}

@@ -41,6 +41,9 @@ struct Listen: ParsableCommand {
     @Option(name: .customLong("scanner"), help: "Treat VENDOR:PRODUCT (hex, e.g. 1eab:0103) as a scanner for this run. Repeatable.")
     var scanners: [String] = []
 
+    @Flag(help: "Print credential-shaped scans (identity numbers, anything an ID reader sends) unmasked.")
+    var raw = false
+
     @OptionGroup var table: DeviceTableOptions
 
     func validate() throws {
@@ -53,7 +56,7 @@ struct Listen: ParsableCommand {
         bootstrapLogging()
         signal(SIGPIPE, SIG_IGN)
         let logger = Logger(label: "stationd.listen")
-        try Listener.run(table: try table.load(), extraScanners: scanners, logger: logger) { line in
+        try Listener.run(table: try table.load(), extraScanners: scanners, raw: raw, logger: logger) { line in
             // One line per report, flushed at once: this is read through pipes.
             if !StandardOutput.writeLine(line) { Glibc.exit(0) }
         }

@@ -1,8 +1,9 @@
 import StationCore
 
 extension InputReport {
-    /// The `stationd listen --json` line for this report.
-    public var jsonLine: JSONLine {
+    /// The `stationd listen --json` line for this report. Credential-shaped scans are
+    /// masked unless `raw`.
+    public func jsonLine(raw: Bool = false) -> JSONLine {
         func opt(_ s: String?) -> JSONLine.Value { s.map { .string($0) } ?? .null }
         switch self {
         case .attached(let s):
@@ -19,10 +20,13 @@ extension InputReport {
                 ("reason", .string(reason)),
             ])
         case .scan(let id, let role, let scan):
-            return JSONLine([
+            let masked = raw ? nil : CredentialShape.mask(scan.text, role: role)
+            var line = JSONLine([
                 ("type", .string("scan")), ("scanner", .string(id)), ("role", .string(role.rawValue)),
-                ("text", .string(scan.text)), ("aim", opt(scan.aim)),
+                ("text", .string(masked ?? scan.text)), ("aim", opt(scan.aim)),
             ])
+            if masked != nil { line.append("masked", .bool(true)) }
+            return line
         case .rejected(let id, let why):
             return JSONLine([("type", .string("rejection")), ("scanner", .string(id)), ("reason", .string(why.name)), ("detail", .string(why.detail))])
         case .hint(let devnode, let message):

@@ -19,6 +19,8 @@ public struct JSONLine: Sendable, Equatable {
         a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 
+    public mutating func append(_ key: String, _ value: Value) { fields.append((key, value)) }
+
     public var rendered: String {
         "{" + fields.map { "\(Self.quote($0.0)):\(Self.render($0.1))" }.joined(separator: ",") + "}"
     }
