@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C bridges: imported by StationInput only.
@@ -35,11 +37,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // The journal on the box: GRDB over SQLite (WAL, synchronous=FULL).
+        .target(
+            name: "StationStore",
+            dependencies: [
+                "StationCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // stationd's wiring.
         .target(
             name: "StationDaemon",
             dependencies: [
-                "StationCore", "StationInput",
+                "StationCore", "StationInput", "StationStore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -70,6 +82,7 @@ let package = Package(
 
         .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
+        .testTarget(name: "StationStoreTests", dependencies: ["StationStore", "StationCore", "StationTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,241 @@
+/// What a scan meant, ready for the workflow: credentials already protected (the raw
+/// number never reaches the workflow), codes that cannot be used already judged.
+public enum Scanned: Sendable, Equatable {
+    case book(ItemRef)
+    case worker(WorkerRef)
+    case control(ControlAction)
+    /// Not usable: `misread` (not a valid code) or `refused` (an expired e-card, say).
+    case rejected(Outcome, reason: String)
+}
+
+/// One scan as the workflow sees it.
+public struct ScanInput: Sendable, Equatable {
+    public var scanned: Scanned
+    /// The framed text, for double-read detection only.
+    public var code: String
+    public var scannerID: String
+    public var wallMillis: Int64
+    /// Today in the site's time zone.
+    public var today: LocalDate
+    /// The book's home site from the catalog cache, when known.
+    public var bookHomeSite: String?
+
+    public init(scanned: Scanned, code: String, scannerID: String, wallMillis: Int64, today: LocalDate, bookHomeSite: String? = nil) {
+        self.scanned = scanned
+        self.code = code
+        self.scannerID = scannerID
+        self.wallMillis = wallMillis
+        self.today = today
+        self.bookHomeSite = bookHomeSite
+    }
+}
+
+/// The workflow's answer to one scan: what to tell the worker, and what to record first.
+public struct Decision: Sendable, Equatable {
+    public var outcome: Outcome
+    /// Recorded before the outcome is told; nil for outcomes that record nothing.
+    public var record: EventDraft?
+    /// Plain words for the worker or the site manager.
+    public var message: String
+
+    public init(outcome: Outcome, record: EventDraft? = nil, message: String) {
+        self.outcome = outcome
+        self.record = record
+        self.message = message
+    }
+}
+
+/// The kiosk as a pure state machine: values in, decisions out, no I/O.
+///
+/// `handle` decides; the caller records `decision.record` durably and only then calls
+/// `recorded(_:)` (which updates the local ledger) and tells the outcome. When the record
+/// fails, the caller calls `recordFailed()` and tells `storage-error`; the ledger is
+/// unchanged.
+public struct KioskWorkflow: Sendable {
+    public let settings: KioskSettings
+    public private(set) var ledger: LocalLedger
+    public private(set) var session: Session?
+    public private(set) var mode: KioskMode = .checkout
+    public private(set) var chosenService: String?
+    private var lastActivityMillis: Int64 = 0
+    private var lastRead: (code: String, scanner: String, atMillis: Int64)?
+
+    public struct Session: Sendable, Equatable {
+        public var worker: WorkerRef
+        public var openedAtMillis: Int64
+    }
+
+    public init(settings: KioskSettings, ledger: LocalLedger = LocalLedger()) {
+        self.settings = settings
+        self.ledger = ledger
+    }
+
+    // MARK: - Scans
+
+    /// Decides what a scan means. Nil for a double read (the same code from the same
+    /// scanner within the window), which is one scan and gets no second outcome.
+    public mutating func handle(_ input: ScanInput) -> Decision? {
+        if let last = lastRead, last.code == input.code, last.scanner == input.scannerID,
+            input.wallMillis - last.atMillis >= 0, input.wallMillis - last.atMillis < settings.doubleReadWindowMillis
+        {
+            return nil
+        }
+        lastRead = (input.code, input.scannerID, input.wallMillis)
+        expire(nowMillis: input.wallMillis)
+        lastActivityMillis = input.wallMillis
+
+        switch input.scanned {
+        case .rejected(let outcome, let reason):
+            return Decision(outcome: outcome, message: reason)
+        case .control(let action):
+            return control(action)
+        case .worker(let worker):
+            return settings.siteKind == .bookshelf ? openSession(worker, at: input.wallMillis) : visit(worker, input)
+        case .book(let item):
+            guard settings.siteKind == .bookshelf else {
+                return Decision(outcome: .refused, message: "this site does not lend books")
+            }
+            return book(item, input)
+        }
+    }
+
+    /// The record of the last decision is durable: the ledger follows it.
+    public mutating func recorded(_ event: JournalEvent) {
+        ledger.apply(event)
+    }
+
+    /// The record of the last decision could not be written: the next read of the same
+    /// code is a new attempt, not a double read.
+    public mutating func recordFailed() {
+        lastRead = nil
+    }
+
+    /// Replaces the ledger (after a void, or a journal reopened after an I/O error).
+    public mutating func rebuild(from events: [JournalEvent]) {
+        ledger = LocalLedger(events: events)
+    }
+
+    // MARK: - Time
+
+    /// Ends an idle session and forgets an idle mode or service choice.
+    public mutating func expire(nowMillis: Int64) {
+        guard nowMillis - lastActivityMillis >= settings.sessionTimeoutMillis else { return }
+        session = nil
+        mode = .checkout
+        chosenService = nil
+    }
+
+    /// When ``expire(nowMillis:)`` or ``autoClose(nowMillis:)`` next has work.
+    public func nextDeadline() -> Int64? {
+        var deadlines: [Int64] = []
+        if session != nil || mode != .checkout || chosenService != nil { deadlines.append(lastActivityMillis + settings.sessionTimeoutMillis) }
+        let max = Int64(settings.visitMaxMinutes) * 60_000
+        deadlines += ledger.visits.values.map { $0.startedAtMillis + max }
+        return deadlines.min()
+    }
+
+    /// Visits open longer than the maximum: their closing records, marked `auto-closed`.
+    public func autoClose(nowMillis: Int64) -> [EventDraft] {
+        let max = Int64(settings.visitMaxMinutes) * 60_000
+        return ledger.visits.values.filter { nowMillis - $0.startedAtMillis >= max }.sorted { $0.seq < $1.seq }.map {
+            EventDraft(kind: .visitEnd, worker: $0.worker, service: $0.service, flags: ["auto-closed"], refersTo: $0.seq)
+        }
+    }
+
+    // MARK: - Decisions
+
+    private mutating func control(_ action: ControlAction) -> Decision {
+        switch action {
+        case .mode(let m):
+            guard settings.siteKind == .bookshelf else { return Decision(outcome: .refused, message: "this site does not lend books") }
+            mode = m
+            return Decision(outcome: .modeChanged, message: "mode: \(m.rawValue)")
+        case .done, .cancel:
+            session = nil
+            mode = .checkout
+            chosenService = nil
+            return Decision(outcome: .modeChanged, message: action == .done ? "session ended" : "session cancelled")
+        case .service(let s):
+            guard settings.siteKind != .bookshelf else { return Decision(outcome: .refused, message: "this site offers no services to choose") }
+            guard settings.services.isEmpty || settings.services.contains(s) else {
+                return Decision(outcome: .refused, message: "service \(s) is not offered here")
+            }
+            chosenService = s
+            return Decision(outcome: .modeChanged, message: "service: \(s)")
+        }
+    }
+
+    private mutating func openSession(_ worker: WorkerRef, at now: Int64) -> Decision {
+        session = Session(worker: worker, openedAtMillis: now)
+        let held = ledger.openLoans(of: worker.localHash)
+        return Decision(outcome: .sessionOpened, message: "welcome \(worker.masked): \(held) book(s) on loan")
+    }
+
+    private mutating func visit(_ worker: WorkerRef, _ input: ScanInput) -> Decision {
+        if let open = ledger.visits[worker.localHash] {
+            return Decision(
+                outcome: .visitEnded,
+                record: EventDraft(kind: .visitEnd, scannerID: input.scannerID, worker: worker, service: open.service, refersTo: open.seq),
+                message: "visit ended")
+        }
+        let service = chosenService ?? settings.defaultService
+        chosenService = nil
+        return Decision(
+            outcome: .visitStarted, record: EventDraft(kind: .visitStart, scannerID: input.scannerID, worker: worker, service: service),
+            message: "visit started" + (service.map { ": \($0)" } ?? ""))
+    }
+
+    private mutating func book(_ item: ItemRef, _ input: ScanInput) -> Decision {
+        guard let session, mode != .return else { return giveBack(item, input) }
+        let worker = session.worker
+        let due = input.today.adding(days: settings.loanDays).description
+        if let _ = ledger.loan(of: item.key, by: worker.localHash) {
+            return Decision(
+                outcome: .renewed,
+                record: EventDraft(kind: .renewal, scannerID: input.scannerID, item: item, worker: worker, dueDate: due),
+                message: "renewed until \(due)")
+        }
+        if mode == .renew {
+            return Decision(outcome: .refused, message: "this book is not on loan to you, so it cannot be renewed")
+        }
+        var flags: [String] = []
+        var warnings: [String] = []
+        if ledger.openLoans(of: worker.localHash) >= settings.maxLoans {
+            if settings.overLimit == .refuse {
+                return Decision(outcome: .refused, message: "limit of \(settings.maxLoans) books reached; return one first")
+            }
+            flags.append("over-limit")
+            warnings.append("limit of \(settings.maxLoans) books reached")
+        }
+        if !item.isTitleOnly, ledger.oldestLoan(of: item.key) != nil {
+            flags.append("on-loan-to-another-worker")
+            warnings.append("this book is listed as on loan to someone else")
+        }
+        let record = EventDraft(kind: .checkout, scannerID: input.scannerID, item: item, worker: worker, dueDate: due, flags: flags)
+        if warnings.isEmpty {
+            return Decision(outcome: .checkedOut, record: record, message: "due \(due)")
+        }
+        return Decision(outcome: .warning, record: record, message: "checked out, due \(due); " + warnings.joined(separator: "; "))
+    }
+
+    private func giveBack(_ item: ItemRef, _ input: ScanInput) -> Decision {
+        var flags: [String] = []
+        var refersTo: Int64?
+        var notes: [String] = []
+        if let loan = ledger.oldestLoan(of: item.key) {
+            refersTo = loan.seq
+            // Copies of a title are interchangeable: the oldest open loan is closed.
+            if item.isTitleOnly { flags.append("title-only-oldest-loan") }
+        } else {
+            flags.append("returned-without-loan")
+        }
+        if let home = input.bookHomeSite, home != settings.siteID {
+            flags.append("drift")
+            notes.append("this book now lives here (it came from \(home))")
+        }
+        return Decision(
+            outcome: .returned,
+            record: EventDraft(kind: .return, scannerID: input.scannerID, item: item, flags: flags, refersTo: refersTo),
+            message: (["returned"] + notes).joined(separator: "; "))
+    }
+}

@@ -1,0 +1,74 @@
+/// What this box's own journal says is on loan and who is in a visit: the knowledge the
+/// kiosk decides with offline. The hub keeps the union-wide ledger; this one is rebuilt
+/// from the journal at start and follows every recorded event.
+public struct LocalLedger: Sendable, Equatable {
+    public struct Loan: Sendable, Equatable {
+        public var seq: Int64
+        public var worker: String
+        public var item: ItemRef
+        public var dueDate: String?
+        public var atMillis: Int64
+    }
+
+    public struct Visit: Sendable, Equatable {
+        public var seq: Int64
+        public var worker: WorkerRef
+        public var service: String?
+        public var startedAtMillis: Int64
+    }
+
+    /// Open loans by item key, oldest first (several for a title-only book).
+    public private(set) var loans: [String: [Loan]] = [:]
+    /// Open visits by worker's local hash.
+    public private(set) var visits: [String: Visit] = [:]
+
+    public init() {}
+
+    /// Rebuilds from a journal, leaving out voided events.
+    public init(events: [JournalEvent]) {
+        let voided = Set(events.filter { $0.draft.kind == .void }.compactMap(\.draft.refersTo))
+        for e in events where !voided.contains(e.seq) { apply(e) }
+    }
+
+    public func openLoans(of worker: String) -> Int {
+        loans.values.reduce(0) { $0 + $1.filter { $0.worker == worker }.count }
+    }
+
+    /// The loan of `item` held by `worker`, if any.
+    public func loan(of item: String, by worker: String) -> Loan? { loans[item]?.first { $0.worker == worker } }
+
+    /// The oldest open loan of `item`.
+    public func oldestLoan(of item: String) -> Loan? { loans[item]?.first }
+
+    public mutating func apply(_ e: JournalEvent) {
+        let d = e.draft
+        switch d.kind {
+        case .checkout:
+            guard let item = d.item, let worker = d.worker else { return }
+            // A labelled copy is with one worker at a time: a checkout implies its return.
+            if !item.isTitleOnly { loans[item.key] = nil }
+            loans[item.key, default: []].append(Loan(seq: e.seq, worker: worker.localHash, item: item, dueDate: d.dueDate, atMillis: e.time.wallMillis))
+        case .renewal:
+            guard let item = d.item, let worker = d.worker,
+                let i = loans[item.key]?.firstIndex(where: { $0.worker == worker.localHash })
+            else { return }
+            loans[item.key]![i].dueDate = d.dueDate
+        case .return:
+            guard let item = d.item, var list = loans[item.key] else { return }
+            if let ref = d.refersTo, let i = list.firstIndex(where: { $0.seq == ref }) {
+                list.remove(at: i)
+            } else if !list.isEmpty {
+                list.removeFirst()
+            }
+            loans[item.key] = list.isEmpty ? nil : list
+        case .visitStart:
+            guard let worker = d.worker else { return }
+            visits[worker.localHash] = Visit(seq: e.seq, worker: worker, service: d.service, startedAtMillis: e.time.wallMillis)
+        case .visitEnd:
+            guard let worker = d.worker else { return }
+            visits[worker.localHash] = nil
+        case .void:
+            break
+        }
+    }
+}
