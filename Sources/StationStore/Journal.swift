@@ -1,1 +1,259 @@
+import Foundation
 import GRDB
+import Logging
+import StationCore
+
+/// The box's journal: immutable events identified by (`box_id`, `seq`), the outbox of
+/// events the hub has not acknowledged, clock corrections, the hub's caches and the
+/// device log, in one SQLite file (WAL, `synchronous=FULL`).
+///
+/// `append` returns only once its event is durable: the caller may then tell the worker.
+/// Checkpoints run on a connection of their own in the background, never on a scan's path.
+public final class Journal: @unchecked Sendable {
+    public struct Options: Sendable {
+        /// `FULL` on a box. Tests set `OFF` to show that their power-cut check would catch it.
+        public var synchronous: String
+        public var checkpointIntervalSeconds: Double
+
+        public init(synchronous: String = "FULL", checkpointIntervalSeconds: Double = 10) {
+            self.synchronous = synchronous
+            self.checkpointIntervalSeconds = checkpointIntervalSeconds
+        }
+    }
+
+    public static let fileName = "journal.sqlite"
+    public let directory: String
+    public let path: String
+    public let boxID: String
+    public let siteID: String
+    private let pool: DatabasePool
+    private let logger: Logger
+    private let lock = NSLock()
+    private var reservation: SeqReservation
+    private var nextSeq: Int64
+    public private(set) var epoch: Int
+    /// Set after a failed write: the next append first finds out whether it landed anyway.
+    private var needsReconcile = false
+    private var checkpointer: Checkpointer?
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    /// Opens (creating if needed) the journal in `directory`.
+    public init(directory: String, boxID: String, siteID: String, options: Options = Options(), logger: Logger) throws {
+        self.directory = directory
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        self.boxID = boxID
+        self.siteID = siteID
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        reservation = try SeqReservation(path: (directory as NSString).appendingPathComponent("seq"))
+        pool = try DatabasePool(path: path, configuration: Self.configuration(options))
+        try Self.migrate(pool, path: path)
+
+        let (storedBox, storedEpoch, dbMax) = try pool.read { db -> (String?, Int?, Int64) in
+            (
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'box_id'"),
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'epoch'").flatMap { Int($0) },
+                try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE box_id = ?", arguments: [boxID]) ?? 0
+            )
+        }
+        if let storedBox, storedBox != boxID { throw JournalError.identityMismatch(expected: boxID, found: storedBox) }
+
+        if storedEpoch == reservation.epoch && dbMax <= reservation.reservedThrough && (dbMax > 0 || reservation.reservedThrough == 0) {
+            epoch = reservation.epoch
+            nextSeq = dbMax + 1
+        } else if storedEpoch == nil && reservation.reservedThrough == 0 {
+            epoch = 0
+            nextSeq = 1
+        } else {
+            // The database is not the one the reservation file knows: replaced, restored
+            // from a copy, or emptied. Sequence numbers may have been used that this file
+            // does not hold, so continue above all of them in a new epoch: a declared gap.
+            let (newEpoch, first) = try reservation.newEpoch()
+            logger.critical(
+                "journal does not match the sequence reservation: starting a new epoch (a declared gap for the hub)",
+                metadata: ["journal.path": "\(path)", "journal.epoch": "\(newEpoch)", "journal.first_seq": "\(first)", "journal.db_max_seq": "\(dbMax)"])
+            epoch = newEpoch
+            nextSeq = max(first, dbMax + 1)
+        }
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('box_id', ?), ('site_id', ?), ('epoch', ?)", arguments: [boxID, siteID, String(epoch)])
+        }
+        checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+    }
+
+    static func configuration(_ options: Options) -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        let synchronous = options.synchronous
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Deleted rows (purged events) are overwritten, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            // No automatic checkpoint inside a commit: the background checkpointer does it.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        return config
+    }
+
+    static func migrate(_ writer: any DatabaseWriter, path: String) throws {
+        let migrator = JournalSchema.migrator
+        let known = Set(migrator.migrations)
+        let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
+        let unknown = applied.subtracting(known)
+        if !unknown.isEmpty { throw JournalError.newerSchema(unknown: unknown.sorted(), path: path) }
+        try migrator.migrate(writer)
+    }
+
+    /// Stops the background checkpointer and closes the database.
+    public func close() throws {
+        checkpointer?.stop()
+        checkpointer = nil
+        try pool.close()
+    }
+
+    // MARK: - Events
+
+    /// Records one event durably and returns it with its `seq`. Throws when the event could
+    /// not be written; then nothing may be told to the worker but `storage-error`.
+    public func append(_ draft: EventDraft, time: EventTime) throws -> JournalEvent {
+        lock.lock()
+        defer { lock.unlock() }
+        if needsReconcile { try reconcile() }
+        let event = JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft)
+        do {
+            try reservation.ensure(event.seq)
+            try insert(event)
+        } catch {
+            needsReconcile = true
+            throw error
+        }
+        nextSeq += 1
+        return event
+    }
+
+    private func insert(_ event: JournalEvent) throws {
+        let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    event.boxID, event.seq, event.epoch, event.siteID, event.draft.scannerID, event.draft.kind.rawValue,
+                    event.time.wallMillis, event.time.synchronized ? 1 : 0, event.time.bootID, event.time.monotonicMicros, body,
+                ])
+            try db.execute(sql: "INSERT INTO outbox (seq) VALUES (?)", arguments: [event.seq])
+        }
+    }
+
+    /// After a failed write: did the event land after all? If so it must not be reused,
+    /// and since the worker was told it was not recorded, a void event says so, loudly.
+    private func reconcile() throws {
+        let seq = nextSeq
+        let landed = try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
+        }
+        needsReconcile = false
+        guard landed else { return }
+        nextSeq = seq + 1
+        logger.critical(
+            "an event reported as not recorded is in the journal after all: recording a void event for it",
+            metadata: ["journal.seq": "\(seq)"])
+        let now = Date()
+        let void = JournalEvent(
+            boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch,
+            time: EventTime(wallMillis: Int64(now.timeIntervalSince1970 * 1000), synchronized: false, bootID: "", monotonicMicros: 0),
+            draft: EventDraft(kind: .void, flags: ["reported-as-storage-error"], refersTo: seq))
+        do {
+            try reservation.ensure(void.seq)
+            try insert(void)
+        } catch {
+            needsReconcile = true
+            throw error
+        }
+        nextSeq += 1
+    }
+
+    /// The next `seq` this journal will use.
+    public var upcomingSeq: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return nextSeq
+    }
+
+    public func events(afterSeq: Int64 = 0, limit: Int = .max) throws -> [JournalEvent] {
+        try pool.read { db in try Self.fetchEvents(db, sql: "WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSeq, limit]) }
+    }
+
+    /// Events not yet acknowledged, oldest first.
+    public func pending(limit: Int = .max) throws -> [JournalEvent] {
+        try pool.read { db in
+            try Self.fetchEvents(db, sql: "WHERE seq IN (SELECT seq FROM outbox) ORDER BY seq LIMIT ?", arguments: [limit])
+        }
+    }
+
+    public func pendingCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+
+    /// The hub has durably applied everything through `seq`.
+    @discardableResult
+    public func acknowledge(through seq: Int64) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+            return db.changesCount
+        }
+    }
+
+    static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [JournalEvent] {
+        let decoder = JSONDecoder()
+        return try Row.fetchAll(
+            db,
+            sql: "SELECT box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body FROM event " + sql,
+            arguments: arguments
+        ).map { row in
+            let body: String = row["body"]
+            return JournalEvent(
+                boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
+                time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
+                draft: try decoder.decode(EventDraft.self, from: Data(body.utf8)))
+        }
+    }
+
+    // MARK: - Device log and caches
+
+    /// A line of the site manager's device log (bounded: the oldest go first).
+    public func log(level: Logger.Level, scannerID: String?, message: String, atMillis: Int64) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO device_log (at_ms, level, scanner_id, message) VALUES (?, ?, ?, ?)",
+                arguments: [atMillis, level.journalName, scannerID, message])
+        }
+    }
+
+    /// The home site of a book, from the catalog the hub sends down.
+    public func homeSite(itemKey: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT home_site FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
+    }
+
+    /// Runs a checkpoint now (tests, shutdown).
+    public func checkpoint() throws { try checkpointer?.run() }
+}
+
+extension Logger.Level {
+    var journalName: String {
+        switch self {
+        case .trace, .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+}

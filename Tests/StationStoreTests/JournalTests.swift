@@ -1,1 +1,168 @@
+import Foundation
+import GRDB
+import Logging
+import StationCore
+import StationTesting
 import XCTest
+
+@testable import StationStore
+
+/// The journal on real files in a temporary directory.
+final class JournalTests: XCTestCase {
+    var dir: URL!
+    let logger = Logger(label: "test")
+
+    override func setUpWithError() throws {
+        dir = try ProjectPaths.temporaryDirectory("journal")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func open(box: String = "box-1") throws -> Journal {
+        try Journal(directory: dir.path, boxID: box, siteID: "site-a", options: .init(checkpointIntervalSeconds: 3600), logger: logger)
+    }
+
+    func time(_ ms: Int64) -> EventTime { EventTime(wallMillis: ms, synchronized: true, bootID: "boot-1", monotonicMicros: ms * 1000) }
+
+    func draft(_ n: Int) -> EventDraft {
+        EventDraft(kind: .return, scannerID: "1eab:0103:S1", item: ItemRef(key: "label:LIB-\(n)"), flags: ["returned-without-loan"])
+    }
+
+    func testAppendIsReadBackAfterReopenWithIncreasingSeq() throws {
+        var j = try open()
+        let a = try j.append(draft(1), time: time(1000))
+        let b = try j.append(draft(2), time: time(2000))
+        XCTAssertEqual([a.seq, b.seq], [1, 2])
+        try j.close()
+        j = try open()
+        XCTAssertEqual(try j.events().map(\.seq), [1, 2])
+        XCTAssertEqual(try j.events().last, b)
+        XCTAssertEqual(try j.append(draft(3), time: time(3000)).seq, 3, "continues after a restart without a gap")
+        try j.close()
+    }
+
+    func testOutboxUntilAcknowledged() throws {
+        let j = try open()
+        for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        XCTAssertEqual(try j.pendingCount(), 5)
+        XCTAssertEqual(try j.acknowledge(through: 3), 3)
+        XCTAssertEqual(try j.pending().map(\.seq), [4, 5])
+        XCTAssertEqual(try j.events().count, 5, "acknowledged events stay until retention purges them")
+        try j.close()
+    }
+
+    func testSeqContinuesAboveEverythingUsedWhenTheDatabaseIsReplaced() throws {
+        var j = try open()
+        for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        try j.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.appendingPathComponent(Journal.fileName + suffix).path) }
+        j = try open()
+        XCTAssertEqual(j.epoch, 1, "a replaced database is a new epoch")
+        let e = try j.append(draft(6), time: time(6))
+        XCTAssertEqual(e.seq, SeqReservation.blockSize + 1, "above the whole reserved block")
+        XCTAssertEqual(e.epoch, 1)
+        try j.close()
+    }
+
+    func testReservationFileIsWrittenBeforeSeqsAreUsed() throws {
+        let j = try open()
+        _ = try j.append(draft(1), time: time(1))
+        let text = try String(contentsOf: dir.appendingPathComponent("seq"), encoding: .utf8)
+        XCTAssertEqual(text, "station-seq-v1 \(SeqReservation.blockSize) 0\n")
+        try j.close()
+    }
+
+    func testDamagedReservationFileIsAnError() throws {
+        try "garbage".write(to: dir.appendingPathComponent("seq"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try open()) { XCTAssertTrue("\($0)".contains("is damaged"), "\($0)") }
+    }
+
+    func testNewerDatabaseIsRefusedNotDowngraded() throws {
+        try open().close()
+        let q = try DatabaseQueue(path: dir.appendingPathComponent(Journal.fileName).path)
+        try q.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
+        try q.close()
+        XCTAssertThrowsError(try open()) {
+            XCTAssertTrue("\($0)".contains("written by a newer stationd (migrations v9-from-the-future"), "\($0)")
+        }
+    }
+
+    func testMigrationsFromEmptyAreNamedAndIdempotent() throws {
+        try open().close()
+        try open().close()
+        let q = try DatabaseQueue(path: dir.appendingPathComponent(Journal.fileName).path)
+        let applied = try q.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        XCTAssertEqual(applied, JournalSchema.migrator.migrations)
+        XCTAssertEqual(applied, ["v1-journal"])
+        try q.close()
+    }
+
+    func testAnotherBoxsJournalIsRefused() throws {
+        try open(box: "box-1").close()
+        XCTAssertThrowsError(try open(box: "box-2")) { XCTAssertTrue("\($0)".contains("belongs to box box-1"), "\($0)") }
+    }
+
+    func testEventsAreImmutableAndTheSchemaChecksKinds() throws {
+        let j = try open()
+        _ = try j.append(draft(1), time: time(1))
+        let q = try DatabaseQueue(path: j.path)
+        XCTAssertThrowsError(try q.write { try $0.execute(sql: "UPDATE event SET kind = 'checkout'") }) {
+            XCTAssertTrue("\($0)".contains("immutable"))
+        }
+        XCTAssertThrowsError(try q.write {
+            try $0.execute(sql: "INSERT INTO event VALUES ('box-1', 99, 0, 's', NULL, 'teleport', 0, 1, 'b', 0, '{}')")
+        })
+        try q.close()
+        try j.close()
+    }
+
+    /// A write that failed but landed (here: put there behind the journal's back) is
+    /// found by the next append, which records a void for it instead of reusing its seq.
+    func testAFailedWriteThatLandedIsVoided() throws {
+        let j = try open()
+        _ = try j.append(draft(1), time: time(1))
+        let q = try DatabaseQueue(path: j.path)
+        try q.write {
+            try $0.execute(sql: "INSERT INTO event VALUES ('box-1', 2, 0, 'site-a', NULL, 'return', 2, 1, 'b', 0, '{\"kind\":\"return\",\"flags\":[]}')")
+        }
+        try q.close()
+        XCTAssertThrowsError(try j.append(draft(2), time: time(2)), "seq 2 is taken: the append fails")
+        let next = try j.append(draft(3), time: time(3))
+        let all = try j.events()
+        XCTAssertEqual(all.map(\.seq), [1, 2, 3, 4])
+        XCTAssertEqual(all[2].draft.kind, .void)
+        XCTAssertEqual(all[2].draft.refersTo, 2)
+        XCTAssertEqual(next.seq, 4)
+        try j.close()
+    }
+
+    func testDeviceLogIsBounded() throws {
+        let j = try open()
+        try j.log(level: .warning, scannerID: "s1", message: "first", atMillis: 1)
+        let q = try DatabaseQueue(path: j.path)
+        try q.write { db in
+            for i in 0..<10_050 { try db.execute(sql: "INSERT INTO device_log (at_ms, level, message) VALUES (?, 'info', 'x')", arguments: [i]) }
+        }
+        let (count, first) = try q.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM device_log")!, try String.fetchOne(db, sql: "SELECT message FROM device_log ORDER BY id LIMIT 1"))
+        }
+        XCTAssertEqual(count, 10_000)
+        XCTAssertEqual(first, "x", "the oldest line went first")
+        try q.close()
+        try j.close()
+    }
+
+    func testPragmasOnEveryConnection() throws {
+        let j = try open()
+        let q = try DatabaseQueue(path: j.path, configuration: Journal.configuration(.init()))
+        try q.read { db in
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA synchronous"), 2, "FULL")
+            XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA journal_mode"), "wal")
+            XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA secure_delete"), 1)
+        }
+        try q.close()
+        try j.close()
+    }
+}

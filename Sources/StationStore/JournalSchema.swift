@@ -1,0 +1,83 @@
+import GRDB
+
+/// The journal's schema as named migrations. A migration is never edited once shipped:
+/// changes come as new migrations, appended. Table names are strings and no migration
+/// depends on application types.
+enum JournalSchema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-journal") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    ) STRICT;
+
+                    -- One immutable record per event: identified by (box_id, seq).
+                    CREATE TABLE event (
+                        box_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL CHECK (seq > 0),
+                        epoch INTEGER NOT NULL CHECK (epoch >= 0),
+                        site_id TEXT NOT NULL,
+                        scanner_id TEXT,
+                        kind TEXT NOT NULL CHECK (kind IN ('checkout','renewal','return','visit-start','visit-end','void')),
+                        wall_ms INTEGER NOT NULL,
+                        clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
+                        boot_id TEXT NOT NULL,
+                        mono_us INTEGER NOT NULL,
+                        body TEXT NOT NULL CHECK (json_valid(body)),
+                        PRIMARY KEY (box_id, seq)
+                    ) STRICT, WITHOUT ROWID;
+
+                    CREATE TRIGGER event_immutable BEFORE UPDATE ON event
+                    BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END;
+
+                    -- Events not yet acknowledged by the hub.
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY NOT NULL
+                    ) STRICT;
+
+                    -- boot id -> offset of the wall clock, learnt after the fact (NTP, the hub's Date).
+                    CREATE TABLE clock_correction (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        boot_id TEXT NOT NULL,
+                        offset_ms INTEGER NOT NULL,
+                        source TEXT NOT NULL CHECK (source IN ('ntp','hub-date','manual')),
+                        recorded_wall_ms INTEGER NOT NULL,
+                        mono_us INTEGER NOT NULL,
+                        acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1))
+                    ) STRICT;
+
+                    -- Caches the hub fills.
+                    CREATE TABLE catalog_title (
+                        item_key TEXT PRIMARY KEY NOT NULL,
+                        title TEXT,
+                        home_site TEXT
+                    ) STRICT;
+                    CREATE TABLE member (
+                        card_uid TEXT PRIMARY KEY NOT NULL,
+                        pseudonym TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TABLE hub_key (
+                        purpose TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        material TEXT NOT NULL,
+                        PRIMARY KEY (purpose, version)
+                    ) STRICT;
+
+                    -- The site manager's view of what went wrong; bounded by the trigger below.
+                    CREATE TABLE device_log (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at_ms INTEGER NOT NULL,
+                        level TEXT NOT NULL CHECK (level IN ('debug','info','notice','warning','error','critical')),
+                        scanner_id TEXT,
+                        message TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TRIGGER device_log_bound AFTER INSERT ON device_log
+                    BEGIN DELETE FROM device_log WHERE id <= NEW.id - 10000; END;
+                    """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// The highest `seq` this box may have used, and its journal epoch, kept in a small file
+/// outside the database and fsync'd before any `seq` above the old mark is used. So `seq`
+/// continues above anything ever used even when the database is replaced.
+struct SeqReservation {
+    static let blockSize: Int64 = 1000
+
+    let path: String
+    private(set) var reservedThrough: Int64
+    private(set) var epoch: Int
+
+    /// Reads the file; a missing file is a new box (nothing reserved, epoch 0).
+    init(path: String) throws {
+        self.path = path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            reservedThrough = 0
+            epoch = 0
+            return
+        }
+        let fields = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard fields.count == 3, fields[0] == "station-seq-v1", let r = Int64(fields[1]), let e = Int(fields[2]), r >= 0, e >= 0 else {
+            throw JournalError.seqFileDamaged(path)
+        }
+        reservedThrough = r
+        epoch = e
+    }
+
+    /// Makes `seq` usable: reserves the next block when it lies beyond the mark.
+    mutating func ensure(_ seq: Int64) throws {
+        guard seq > reservedThrough else { return }
+        try write(reservedThrough: seq + Self.blockSize - 1, epoch: epoch)
+    }
+
+    /// Starts a new epoch (a declared gap) above everything reserved so far.
+    mutating func newEpoch() throws -> (epoch: Int, firstSeq: Int64) {
+        let first = reservedThrough + 1
+        try write(reservedThrough: first + Self.blockSize - 1, epoch: epoch + 1)
+        return (epoch, first)
+    }
+
+    /// Writes a temporary file, fsyncs it, renames it over the old one and fsyncs the
+    /// directory: the mark is durable before any `seq` it covers is used.
+    private mutating func write(reservedThrough r: Int64, epoch e: Int) throws {
+        let tmp = path + ".tmp"
+        let text = "station-seq-v1 \(r) \(e)\n"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw JournalError.io("open \(tmp)", errno) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw JournalError.io("write \(tmp)", errno) }
+        guard fsync(fd) == 0 else { throw JournalError.io("fsync \(tmp)", errno) }
+        guard rename(tmp, path) == 0 else { throw JournalError.io("rename \(tmp)", errno) }
+        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            defer { close(dir) }
+            guard fsync(dir) == 0 else { throw JournalError.io("fsync directory of \(path)", errno) }
+        }
+        reservedThrough = r
+        epoch = e
+    }
+}
