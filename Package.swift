@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "StationCore", "StationInput", "StationStore",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore", "StationDaemon",
+                "StationCore", "StationDaemon", "StationStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -78,7 +79,7 @@ let package = Package(
         .executableTarget(name: "station-bench", dependencies: ["StationCore", "StationInput", "StationTesting"]),
 
         // Helpers for the tests: child processes, project paths, umockdev runs.
-        .target(name: "StationTesting"),
+        .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),

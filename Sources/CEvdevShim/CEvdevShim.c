@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/timex.h>
 
 unsigned long station_eviocgrab(void) { return EVIOCGRAB; }
 unsigned long station_eviocgname(unsigned int len) { return EVIOCGNAME(len); }
@@ -51,4 +52,12 @@ int station_tty_make_raw(int fd, unsigned int baud) {
     t.c_cc[VTIME] = 0;
     if (cfsetispeed(&t, speed) != 0 || cfsetospeed(&t, speed) != 0) return -1;
     return tcsetattr(fd, TCSANOW, &t);
+}
+
+int station_clock_synchronized(void) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    int state = adjtimex(&tx);
+    if (state == -1) return -1;
+    return state == TIME_ERROR ? 0 : 1;
 }

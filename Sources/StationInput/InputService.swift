@@ -33,6 +33,10 @@ public final class InputService {
     private var retries: [String: PendingOpen] = [:]  // by syspath
     private var reportedProblems: Set<String> = []
     private var running = false
+    /// Another deadline on the same loop (the workflow's timers), monotonic µs, and what
+    /// to do when it passes.
+    public var extraDeadline: (() -> Int64?)?
+    public var onExtraDeadline: ((Int64) -> Void)?
 
     public init(options: Options, logger: Logger, sink: @escaping (InputReport) -> Void) throws {
         self.options = options
@@ -260,10 +264,11 @@ public final class InputService {
     private func nextDeadline() -> Int64? {
         let framerDeadlines = channels.values.compactMap(\.deadline)
         let retryDeadlines = retries.values.map(\.at)
-        return (framerDeadlines + retryDeadlines).min()
+        return (framerDeadlines + retryDeadlines + [extraDeadline?()].compactMap { $0 }).min()
     }
 
     private func fire(now: Int64) {
+        if let deadline = extraDeadline?(), deadline <= now { onExtraDeadline?(now) }
         for (_, channel) in channels {
             channel.expire(now: now).forEach(sink)
         }

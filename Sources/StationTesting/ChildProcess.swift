@@ -112,6 +112,13 @@ public final class ChildProcess {
 
     public func signal(_ sig: Int32) { kill(pid, sig) }
 
+    /// The pids of this process's children (from /proc), e.g. the program umockdev-run
+    /// started, to signal it directly.
+    public func children() -> [pid_t] {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").compactMap { pid_t($0) }
+    }
+
     /// Waits for the exit, reading the rest of the output. The exit code, or 128 + the
     /// signal that killed it; nil on timeout.
     @discardableResult

@@ -11,7 +11,7 @@ struct Stationd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",
         abstract: "The Station box daemon: scanners in, durable records out.",
-        subcommands: [Listen.self, HWRules.self])
+        subcommands: [RunCommand.self, Listen.self, HWRules.self])
 }
 
 struct DeviceTableOptions: ParsableArguments {
@@ -60,6 +60,35 @@ struct Listen: ParsableCommand {
             // One line per report, flushed at once: this is read through pipes.
             if !StandardOutput.writeLine(line) { Glibc.exit(0) }
         }
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run the box: scanners in, durable records out.")
+
+    @Option(help: "The config file.")
+    var config: String = StationConfig.defaultPath
+
+    @Flag(name: .customLong("print"), help: "Print one JSON line per outcome to standard output.")
+    var printOutcomes = false
+
+    func run() throws {
+        bootstrapLogging()
+        signal(SIGPIPE, SIG_IGN)
+        let logger = Logger(label: "stationd")
+        let loaded: StationConfig
+        switch StationConfig.load(path: config) {
+        case .success(let c): loaded = c
+        case .failure(let problems): throw ValidationError("config:\n\(problems)")
+        }
+        let table: DeviceTable
+        do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw ValidationError("device table:\n\(error)") }
+        let printing = printOutcomes
+        let runner = try Runner(config: loaded, logger: logger) { line in
+            if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
+        }
+        try runner.run(table: table)
     }
 }
 

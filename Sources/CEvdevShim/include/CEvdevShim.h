@@ -29,4 +29,7 @@ int station_ioctl_ptr(int fd, unsigned long request, void *arg);
 /* Raw mode at the given baud (e.g. 9600, 115200); returns -1 with errno set on failure
    (EINVAL for an unsupported baud). */
 int station_tty_make_raw(int fd, unsigned int baud);
+/* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
+   not, -1 with errno on failure. */
+int station_clock_synchronized(void);
 #endif

@@ -1,0 +1,179 @@
+import Foundation
+import StationCore
+import TOMLKit
+
+/// `station.toml`: one file for the box. Every key is known; an unknown key is an error
+/// with its line, as is every other problem.
+public struct StationConfig: Sendable {
+    public var boxID: String
+    public var siteID: String
+    public var stateDirectory: String
+    public var timeZone: String
+    public var deviceTables: [String]
+    public var kiosk: KioskSettings
+    public var itemLabelPatterns: [String]
+    public var memberCardPatterns: [String]
+    public var memberCardLuhn: Bool
+    /// The hub's X25519 public key credentials are sealed to, and its version.
+    public var hubPublicKey: String?
+    public var hubKeyVersion: Int
+    /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
+    public var eCardKeys: [String: String]
+    public var journalSynchronous: String
+
+    public static let defaultPath = "/etc/station/station.toml"
+
+    /// A problem with file, line and key.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var key: String?
+        public var message: String
+        public var description: String {
+            "\(file):\(line):" + (key.map { " \($0):" } ?? "") + " \(message)"
+        }
+    }
+
+    static let schema: [String: [String: String]] = [
+        "box": ["id": "string", "site": "string", "state_dir": "string", "time_zone": "string", "device_tables": "strings"],
+        "site": [
+            "kind": "string", "services": "strings", "session_timeout_seconds": "int", "double_read_window_ms": "int",
+            "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
+        ],
+        "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
+        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table"],
+        "journal": ["synchronous": "string"],
+    ]
+
+    /// Reads and checks a config file; every problem found is returned, not only the first.
+    public static func load(path: String) -> Result<StationConfig, ProblemList> {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            return .failure(ProblemList([Problem(file: path, line: 0, key: nil, message: "cannot read the config file")]))
+        }
+        return parse(text, file: path)
+    }
+
+    public struct ProblemList: Error, CustomStringConvertible, Sendable {
+        public var problems: [Problem]
+        init(_ problems: [Problem]) { self.problems = problems }
+        public var description: String { problems.map(\.description).joined(separator: "\n") }
+    }
+
+    public static func parse(_ text: String, file: String) -> Result<StationConfig, ProblemList> {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            return .failure(ProblemList([Problem(file: file, line: error.source.begin.line, key: nil, message: "TOML syntax: \(error.description)")]))
+        } catch {
+            return .failure(ProblemList([Problem(file: file, line: 0, key: nil, message: "TOML syntax: \(error)")]))
+        }
+        let lines = KeyLines(text)
+        var problems: [Problem] = []
+        func fail(_ key: String?, _ message: String) {
+            problems.append(Problem(file: file, line: key.flatMap { lines[$0] } ?? 0, key: key, message: message))
+        }
+
+        for section in table.keys {
+            guard let fields = schema[section] else {
+                fail(section, "unknown section [\(section)]")
+                continue
+            }
+            guard let sub = table[section]?.table else {
+                fail(section, "[\(section)] must be a table")
+                continue
+            }
+            for key in sub.keys {
+                let full = "\(section).\(key)"
+                guard let type = fields[key] else {
+                    fail(full, "unknown key")
+                    continue
+                }
+                let value = sub[key]!
+                let ok: Bool
+                switch type {
+                case "string": ok = value.string != nil
+                case "int": ok = value.int != nil
+                case "bool": ok = value.bool != nil
+                case "strings": ok = value.array.map { $0.allSatisfy { $0.string != nil } } ?? false
+                default: ok = value.table != nil
+                }
+                if !ok { fail(full, "must be \(type == "strings" ? "an array of strings" : type == "int" ? "an integer" : "a \(type)")") }
+            }
+        }
+        func string(_ s: String, _ k: String) -> String? { table[s]?.table?[k]?.string }
+        func int(_ s: String, _ k: String) -> Int? { table[s]?.table?[k]?.int }
+        func strings(_ s: String, _ k: String) -> [String] { table[s]?.table?[k]?.array?.compactMap(\.string) ?? [] }
+        func positive(_ s: String, _ k: String, _ d: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let v = int(s, k) else { return d }
+            if !range.contains(v) { fail("\(s).\(k)", "must be between \(range.lowerBound) and \(range.upperBound)") }
+            return v
+        }
+
+        let boxID = string("box", "id")
+        if boxID == nil { fail("box", "box.id is required") }
+        let siteID = string("box", "site")
+        if siteID == nil { fail("box", "box.site is required") }
+        let timeZone = string("box", "time_zone") ?? "Asia/Shanghai"
+        if TimeZone(identifier: timeZone) == nil { fail("box.time_zone", "unknown time zone \(timeZone)") }
+        var kind = KioskSettings.SiteKind.bookshelf
+        if let k = string("site", "kind") {
+            if let parsed = KioskSettings.SiteKind(rawValue: k) { kind = parsed } else { fail("site.kind", "must be one of bookshelf, hut, station") }
+        } else {
+            fail("site", "site.kind is required (bookshelf, hut or station)")
+        }
+        var overLimit = KioskSettings.LimitPolicy.warn
+        if let o = string("site", "over_limit") {
+            if let parsed = KioskSettings.LimitPolicy(rawValue: o) { overLimit = parsed } else { fail("site.over_limit", "must be warn or refuse") }
+        }
+        let kiosk = KioskSettings(
+            siteID: siteID ?? "", siteKind: kind,
+            sessionTimeoutMillis: Int64(positive("site", "session_timeout_seconds", 60, 5...3600)) * 1000,
+            doubleReadWindowMillis: Int64(positive("site", "double_read_window_ms", 1500, 0...10_000)),
+            maxLoans: positive("site", "max_loans", 5, 1...100), overLimit: overLimit, loanDays: positive("site", "loan_days", 30, 1...365),
+            visitMaxMinutes: positive("site", "visit_max_minutes", 120, 1...1440), services: strings("site", "services"))
+        for (i, p) in (strings("codes", "item_label_patterns") + strings("codes", "member_card_patterns")).enumerated() {
+            if (try? CodePattern(name: "\(i)", pattern: p)) == nil { fail("codes", "`\(p)` is not a valid regular expression") }
+        }
+        var eCardKeys: [String: String] = [:]
+        if let t = table["hub"]?.table?["ecard_keys"]?.table {
+            for k in t.keys {
+                if let v = t[k]?.string { eCardKeys[k] = v } else { fail("hub.ecard_keys", "\(k) must be a base64 string") }
+            }
+        }
+        let synchronous = string("journal", "synchronous") ?? "FULL"
+        if !["FULL", "EXTRA", "OFF", "NORMAL"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
+
+        guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
+        return .success(
+            StationConfig(
+                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station", timeZone: timeZone,
+                deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
+                kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
+                memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
+                hubKeyVersion: int("hub", "key_version") ?? 1, eCardKeys: eCardKeys, journalSynchronous: synchronous))
+    }
+}
+
+/// Where each `section.key` (and each `[section]`) is defined: TOMLKit gives positions
+/// for syntax errors only.
+struct KeyLines {
+    private var lines: [String: Int] = [:]
+
+    init(_ text: String) {
+        var section = ""
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") && !line.hasPrefix("[[") {
+                section = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                if lines[section] == nil { lines[section] = i + 1 }
+            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
+                let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+                let full = section.isEmpty ? key : "\(section).\(key)"
+                if lines[full] == nil { lines[full] = i + 1 }
+            }
+        }
+    }
+
+    subscript(_ key: String) -> Int? { lines[key] }
+}

@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import Glibc
+import Logging
+import StationCore
+import StationInput
+import StationStore
+
+/// `stationd run`: input → recognition → workflow → journal (durable) → feedback.
+/// An outcome that records something is told only after its event is durable.
+public final class Runner {
+    let config: StationConfig
+    let logger: Logger
+    let journal: Journal
+    let recognizer: CodeRecognizer
+    let keys: CredentialKeys
+    var workflow: KioskWorkflow
+    /// Where outcomes go (`--print` writes JSON lines; feedback sinks come later).
+    let tell: (JSONLine) -> Void
+
+    public init(config: StationConfig, logger: Logger, tell: @escaping (JSONLine) -> Void) throws {
+        self.config = config
+        self.logger = logger
+        self.tell = tell
+        journal = try Journal(
+            directory: config.stateDirectory, boxID: config.boxID, siteID: config.siteID,
+            options: .init(synchronous: config.journalSynchronous), logger: logger)
+        keys = try BoxKeys.load(stateDirectory: config.stateDirectory, config: config)
+        var eCardKeys: [String: Curve25519.Signing.PublicKey] = [:]
+        for (kid, b64) in config.eCardKeys {
+            guard let raw = Data(base64Encoded: b64), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+                throw BoxKeys.Failure(description: "hub.ecard_keys.\(kid) is not a base64 Ed25519 public key")
+            }
+            eCardKeys[kid] = key
+        }
+        recognizer = CodeRecognizer(
+            itemLabels: try config.itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) },
+            memberCards: try config.memberCardPatterns.enumerated().map {
+                try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: config.memberCardLuhn)
+            },
+            eCardKeys: eCardKeys)
+        workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
+    }
+
+    /// Runs until SIGTERM or SIGINT; then finishes the scan in hand, releases the grabs and
+    /// closes the journal.
+    public func run(table: DeviceTable) throws {
+        let signals = try SignalWatch(signals: [SIGTERM, SIGINT])
+        let service = try InputService(options: .init(table: table), logger: logger) { [unowned self] report in
+            self.handle(report)
+        }
+        service.extraDeadline = { [unowned self] in
+            guard let wall = self.workflow.nextDeadline() else { return nil }
+            return SystemClock.monotonicMicros() + max(0, wall - SystemClock.wallMillis()) * 1000
+        }
+        service.onExtraDeadline = { [unowned self] _ in self.tick() }
+        try service.watch(fd: signals.fd) { if !signals.drain().isEmpty { service.stop() } }
+        try service.start()
+        tick()
+        logger.info("running", metadata: ["box.id": "\(config.boxID)", "scanners": "\(service.attached.count)", "journal.next_seq": "\(journal.upcomingSeq)"])
+        defer {
+            service.shutdown()
+            try? journal.close()
+        }
+        try service.run()
+        logger.info("stopped")
+    }
+
+    func handle(_ report: InputReport) {
+        guard case .scan(let scannerID, let role, let scan) = report else { return }
+        let wall = SystemClock.wallMillis()
+        let moment = CodeRecognizer.Moment.now(timeZone: config.timeZone)
+        let recognition = recognizer.recognize(scan.text, aim: scan.aim, role: role, at: moment)
+        let scanned: Scanned
+        switch recognition {
+        case .book(let b): scanned = .book(ItemRef(b))
+        case .control(let a): scanned = .control(a)
+        case .credential(let raw):
+            do {
+                scanned = .worker(WorkerRef(try CredentialProtector.protect(raw, keys: keys)))
+            } catch {
+                logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
+                tell(outcomeLine(.storageError, message: "cannot protect the credential", scannerID: scannerID, event: nil))
+                return
+            }
+        case .unusable(let kind, _, let reason):
+            scanned = .rejected(CredentialKind(rawValue: kind) != nil ? .refused : .misread, reason: reason)
+        case .misread(_, let reason):
+            scanned = .rejected(.misread, reason: reason)
+        }
+        let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
+        var home: String?
+        if case .book(let item) = scanned { home = try? journal.homeSite(itemKey: item.key) }
+        let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, wallMillis: wall, today: today, bookHomeSite: home)
+        guard let decision = workflow.handle(input) else { return }  // a double read
+        guard let draft = decision.record else {
+            tell(outcomeLine(decision.outcome, message: decision.message, scannerID: scannerID, event: nil))
+            return
+        }
+        record(draft, outcome: decision.outcome, message: decision.message, scannerID: scannerID)
+    }
+
+    /// Records first, tells second.
+    func record(_ draft: EventDraft, outcome: Outcome, message: String, scannerID: String?, automatic: Bool = false) {
+        let time = EventTime(
+            wallMillis: SystemClock.wallMillis(), synchronized: SystemClock.isSynchronized(), bootID: SystemClock.bootID,
+            monotonicMicros: SystemClock.monotonicMicros())
+        do {
+            let event = try journal.append(draft, time: time)
+            workflow.recorded(event)
+            if event.draft.kind == .void { workflow.rebuild(from: (try? journal.events()) ?? []) }
+            var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
+            if automatic { line.append("automatic", .bool(true)) }
+            tell(line)
+        } catch {
+            workflow.recordFailed()
+            logger.error("cannot record an event: told storage-error", metadata: ["scanner.id": "\(scannerID ?? "-")", "error": "\(error)"])
+            tell(outcomeLine(.storageError, message: "the box cannot save right now; please try again", scannerID: scannerID, event: nil))
+        }
+    }
+
+    /// Session timeouts and visits to close automatically.
+    func tick() {
+        let now = SystemClock.wallMillis()
+        workflow.expire(nowMillis: now)
+        for draft in workflow.autoClose(nowMillis: now) {
+            record(draft, outcome: .visitEnded, message: "visit closed automatically after \(config.kiosk.visitMaxMinutes) minutes", scannerID: nil, automatic: true)
+        }
+    }
+
+    func outcomeLine(_ outcome: Outcome, message: String, scannerID: String?, event: JournalEvent?) -> JSONLine {
+        JSONLine([
+            ("type", .string("outcome")), ("outcome", .string(outcome.rawValue)), ("recorded", .bool(event != nil)),
+            ("scanner", scannerID.map { .string($0) } ?? .null), ("message", .string(message)),
+            ("event", event.map { .object($0.jsonLine) } ?? .null),
+        ])
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Independent checker of a Station journal against what the daemon told the workers.
+
+Reads journal.sqlite with Python's own sqlite3 (not the daemon's code) and the JSON lines
+`stationd run --print` printed (every run concatenated), and checks:
+  - PRAGMA integrity_check is ok;
+  - every recorded outcome that was printed is in the journal exactly once, with the same
+    kind and item (nothing acknowledged is lost; nothing is claimed that is not there);
+  - seq is unique and strictly increasing with the monotonic clock within a boot, and
+    contiguous within an epoch;
+  - no label was printed as recorded twice (the replay resumes after the last outcome).
+
+usage: journal_check.py JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
+Prints `N scans, N acknowledged, 0 lost, 0 duplicated`; exit 1 on any problem.
+"""
+import json
+import sqlite3
+import sys
+
+
+def main():
+    db_path, outcomes_path, sent = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    problems = []
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if integrity != "ok":
+        problems.append(f"integrity_check: {integrity}")
+    rows = db.execute("SELECT seq, epoch, kind, boot_id, mono_us, body FROM event ORDER BY seq").fetchall()
+    journal = {}
+    for seq, epoch, kind, boot, mono, body in rows:
+        journal[seq] = (epoch, kind, boot, mono, json.loads(body))
+
+    told = []
+    with open(outcomes_path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            o = json.loads(line)
+            if o.get("type") == "outcome" and o.get("recorded"):
+                told.append(o["event"])
+
+    lost = 0
+    seen = {}
+    duplicated = 0
+    for e in told:
+        seq = e["seq"]
+        if seq in seen:
+            duplicated += 1
+            problems.append(f"seq {seq} was told twice")
+        seen[seq] = e
+        row = journal.get(seq)
+        if row is None:
+            lost += 1
+            problems.append(f"seq {seq} ({e['item']}) was told recorded but is not in the journal")
+            continue
+        epoch, kind, boot, mono, body = row
+        item = (body.get("item") or {}).get("key")
+        if kind != e["kind"] or item != e["item"]:
+            lost += 1
+            problems.append(f"seq {seq}: journal has {kind} {item}, the worker was told {e['kind']} {e['item']}")
+    labels = [e["item"] for e in told]
+    if len(labels) != len(set(labels)):
+        duplicated += len(labels) - len(set(labels))
+        problems.append("a label was told recorded twice")
+
+    last = None
+    for seq in sorted(journal):
+        epoch, kind, boot, mono, body = journal[seq]
+        if last is not None:
+            lseq, lepoch, lboot, lmono = last
+            if epoch == lepoch and seq != lseq + 1:
+                problems.append(f"gap inside epoch {epoch}: {lseq} -> {seq}")
+            if boot == lboot and mono < lmono:
+                problems.append(f"seq {seq} is earlier on the monotonic clock than seq {lseq}")
+        last = (seq, epoch, boot, mono)
+
+    print(f"{sent} scans, {len(told)} acknowledged, {lost} lost, {duplicated} duplicated "
+          f"({len(journal)} events in the journal, {len(journal) - len(told)} recorded but not yet told when killed)")
+    for p in problems[:20]:
+        print("  PROBLEM", p)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// `stationd run --print` for real: scans in, durable records out, under umockdev.
+final class RunTests: XCTestCase {
+    /// Stops the daemon itself (not umockdev-run, which must outlive it to answer its
+    /// last ioctls) and waits for both.
+    func stop(_ child: ChildProcess, signal sig: Int32 = SIGTERM) -> Int32? {
+        for pid in child.children() { kill(pid, sig) }
+        return child.wait(timeout: 20)
+    }
+
+    func testScansAreRecordedThenTold() throws {
+        let box = try TestBox(label: "run")
+        let events = try box.events(named: "books", scans: ["LIB-000001", "LIB-000002", "9787111213826", "9787111213827"])
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30, count: 4) { $0.contains("\"type\":\"outcome\"") }, child.lines.joined(separator: "\n") + child.standardError)
+        XCTAssertEqual(stop(child), 0, child.standardError)
+        let outcomes = child.lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        XCTAssertEqual(outcomes.map { $0["outcome"] as? String }, ["returned", "returned", "returned", "misread"])
+        XCTAssertEqual(outcomes.map { ($0["event"] as? [String: Any])?["seq"] as? Int }, [1, 2, 3, nil])
+
+        let export = try ChildProcess([ProjectPaths.executable("stationctl"), "export", "--state-dir", box.stateDirectory, "--format", "csv"])
+        XCTAssertEqual(export.wait(timeout: 20), 0, export.standardError)
+        XCTAssertEqual(export.lines.count, 4)
+        XCTAssertTrue(export.lines[1].hasPrefix("box-test-1,1,0,site-a,"), export.lines[1])
+        XCTAssertTrue(export.lines[2].contains("label:LIB-000002"))
+        let pending = try ChildProcess([ProjectPaths.executable("stationctl"), "pending", "--state-dir", box.stateDirectory, "--json"])
+        XCTAssertEqual(pending.wait(timeout: 20), 0)
+        XCTAssertEqual(pending.lines, [#"{"pending":3,"first_seq":1,"last_seq":3}"#])
+    }
+
+    func testConfigProblemsNameFileLineAndKey() throws {
+        let box = try TestBox(label: "badconfig", site: "kind = \"bookshelf\"\nmax_loans = 0\ncolour = \"red\"")
+        let child = try ChildProcess([ProjectPaths.executable("stationd"), "run", "--config", box.configPath])
+        XCTAssertNotEqual(child.wait(timeout: 20), 0)
+        let err = child.standardError
+        XCTAssertTrue(err.contains("\(box.configPath):9: site.max_loans: must be between 1 and 100"), err)
+        XCTAssertTrue(err.contains("\(box.configPath):10: site.colour: unknown key"), err)
+    }
+
+    /// kill -9 at random moments while a long script of uniquely labelled scans replays;
+    /// each restart resumes after the last outcome printed. An independent checker then
+    /// reads the journal: every told outcome there exactly once, nothing claimed that is
+    /// not, seq strictly increasing, integrity ok.
+    func testKillNineAtRandomMomentsLosesNothingAcknowledged() throws {
+        let seed = UInt64.random(in: 0..<(1 << 32))
+        var rng = TestIdentities(seed: seed)
+        print("kill test seed \(seed)")
+        let box = try TestBox(label: "kill")
+        let total = 150
+        let labels = (1...total).map { String(format: "LIB-%06d", $0) }
+        let outcomes = box.directory.appendingPathComponent("outcomes.jsonl")
+        FileManager.default.createFile(atPath: outcomes.path, contents: nil)
+        let log = try FileHandle(forWritingTo: outcomes)
+        var next = 0
+        var kills = 0
+        var runs = 0
+        while next < total {
+            runs += 1
+            let events = try box.events(named: "run\(runs)", scans: Array(labels[next...]), gapMillis: 25, leadIn: 300)
+            let child = try box.run(events: events)
+            let killing = kills < 20
+            if killing {
+                let delay = Double(rng.number(in: 350...1500)) / 1000
+                child.readLines(timeout: delay) { _ in false }
+                _ = stop(child, signal: SIGKILL)
+                kills += 1
+            } else {
+                let remaining = total - next
+                XCTAssertTrue(child.readLines(timeout: 60, count: remaining) { $0.contains("\"recorded\":true") }, "seed \(seed): the last run did not finish")
+                XCTAssertEqual(stop(child), 0, child.standardError)
+            }
+            for line in child.lines { log.write(Data((line + "\n").utf8)) }
+            let told = child.lines.compactMap { line -> Int? in
+                guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                    let item = (o["event"] as? [String: Any])?["item"] as? String, let n = Int(item.suffix(6))
+                else { return nil }
+                return n
+            }
+            if let last = told.max() { next = max(next, last) }
+            XCTAssertLessThan(runs, 200, "seed \(seed): no progress")
+            if runs >= 200 { break }
+        }
+        try log.close()
+        XCTAssertGreaterThanOrEqual(kills, 20)
+        let checker = try ChildProcess(["python3", ProjectPaths.file("Tests/Checkers/journal_check.py"), box.journalPath, outcomes.path, String(total)])
+        let code = checker.wait(timeout: 60)
+        print("kill test (seed \(seed), \(kills) kills, \(runs) runs): " + checker.lines.joined(separator: "\n"))
+        XCTAssertEqual(code, 0, "seed \(seed): " + checker.lines.joined(separator: "\n") + checker.standardError)
+        XCTAssertTrue(checker.lines.first?.hasPrefix("\(total) scans, \(total) acknowledged, 0 lost, 0 duplicated") ?? false, checker.lines.joined(separator: "\n"))
+    }
+}
