@@ -83,7 +83,9 @@ let package = Package(
 
         .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
-        .testTarget(name: "StationStoreTests", dependencies: ["StationStore", "StationCore", "StationTesting"]),
+        // A crash-simulating SQLite VFS for the power-cut test (tests only).
+        .target(name: "CCrashVFS", path: "Tests/CCrashVFS", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .testTarget(name: "StationStoreTests", dependencies: ["StationStore", "StationCore", "StationTesting", "CCrashVFS"]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -51,6 +51,9 @@ public final class Journal: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         reservation = try SeqReservation(path: (directory as NSString).appendingPathComponent("seq"))
         pool = try DatabasePool(path: path, configuration: Self.configuration(options))
+        // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran
+        // (GRDB's setUpWALMode): the writer is one connection, so set it again here.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)") }
         try Self.migrate(pool, path: path)
 
         let (storedBox, storedEpoch, dbMax) = try pool.read { db -> (String?, Int?, Int64) in
@@ -239,6 +242,11 @@ public final class Journal: @unchecked Sendable {
     /// The home site of a book, from the catalog the hub sends down.
     public func homeSite(itemKey: String) throws -> String? {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT home_site FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 is FULL), as a check.
+    public func writerSynchronous() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Runs a checkpoint now (tests, shutdown).

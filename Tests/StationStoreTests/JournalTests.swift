@@ -156,6 +156,7 @@ final class JournalTests: XCTestCase {
 
     func testPragmasOnEveryConnection() throws {
         let j = try open()
+        XCTAssertEqual(try j.writerSynchronous(), 2, "the writer commits with synchronous=FULL")
         let q = try DatabaseQueue(path: j.path, configuration: Journal.configuration(.init()))
         try q.read { db in
             XCTAssertEqual(try Int.fetchOne(db, sql: "PRAGMA synchronous"), 2, "FULL")
