@@ -23,8 +23,8 @@ final class Checkpointer: @unchecked Sendable {
         timer.resume()
     }
 
-    func run() throws {
-        try queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+    func run(_ mode: Database.CheckpointMode = .passive) throws {
+        try queue.writeWithoutTransaction { db in try db.checkpoint(mode) }
     }
 
     func stop() {

@@ -26,7 +26,15 @@ public final class Journal: @unchecked Sendable {
     public let path: String
     public let boxID: String
     public let siteID: String
-    private let pool: DatabasePool
+    private var database: DatabasePool
+    private let poolLock = NSLock()
+    /// The current connection pool (replaced when the journal is reopened after an I/O error).
+    private var pool: DatabasePool {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        return database
+    }
+    private let options: Options
     private let logger: Logger
     private let lock = NSLock()
     private var reservation: SeqReservation
@@ -49,14 +57,13 @@ public final class Journal: @unchecked Sendable {
         self.siteID = siteID
         self.logger = logger
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        self.options = options
         reservation = try SeqReservation(path: (directory as NSString).appendingPathComponent("seq"))
-        pool = try DatabasePool(path: path, configuration: Self.configuration(options))
-        // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran
-        // (GRDB's setUpWALMode): the writer is one connection, so set it again here.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)") }
-        try Self.migrate(pool, path: path)
+        let salvage = try Salvage.ifCorrupt(path: path, boxID: boxID, logger: logger)
+        database = try Self.openPool(path: path, options: options)
+        if let salvage { try salvage.restore(into: database) }
 
-        let (storedBox, storedEpoch, dbMax) = try pool.read { db -> (String?, Int?, Int64) in
+        let (storedBox, storedEpoch, dbMax) = try database.read { db -> (String?, Int?, Int64) in
             (
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'box_id'"),
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'epoch'").flatMap { Int($0) },
@@ -65,10 +72,10 @@ public final class Journal: @unchecked Sendable {
         }
         if let storedBox, storedBox != boxID { throw JournalError.identityMismatch(expected: boxID, found: storedBox) }
 
-        if storedEpoch == reservation.epoch && dbMax <= reservation.reservedThrough && (dbMax > 0 || reservation.reservedThrough == 0) {
+        if salvage == nil && storedEpoch == reservation.epoch && dbMax <= reservation.reservedThrough && (dbMax > 0 || reservation.reservedThrough == 0) {
             epoch = reservation.epoch
             nextSeq = dbMax + 1
-        } else if storedEpoch == nil && reservation.reservedThrough == 0 {
+        } else if salvage == nil && storedEpoch == nil && reservation.reservedThrough == 0 {
             epoch = 0
             nextSeq = 1
         } else {
@@ -86,6 +93,16 @@ public final class Journal: @unchecked Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('box_id', ?), ('site_id', ?), ('epoch', ?)", arguments: [boxID, siteID, String(epoch)])
         }
         checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+    }
+
+    /// Opens the pool, sets the writer's durability and migrates.
+    static func openPool(path: String, options: Options) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path, configuration: configuration(options))
+        // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase ran
+        // (GRDB's setUpWALMode): the writer is one connection, so set it again here.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(options.synchronous)") }
+        try migrate(pool, path: path)
+        return pool
     }
 
     static func configuration(_ options: Options) -> Configuration {
@@ -111,8 +128,10 @@ public final class Journal: @unchecked Sendable {
         try migrator.migrate(writer)
     }
 
-    /// Stops the background checkpointer and closes the database.
+    /// Checkpoints (a clean shutdown leaves the WAL empty), stops the background
+    /// checkpointer and closes the database.
     public func close() throws {
+        try? checkpointer?.run(.truncate)
         checkpointer?.stop()
         checkpointer = nil
         try pool.close()
@@ -154,10 +173,21 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    /// After a failed write: did the event land after all? If so it must not be reused,
-    /// and since the worker was told it was not recorded, a void event says so, loudly.
+    /// After a failed write: reopen the journal (as a restart would, so SQLite recovers the
+    /// WAL from what is on disk) and find out whether the event landed after all. If so its
+    /// seq must not be reused, and since the worker was told it was not recorded, a void
+    /// event says so, loudly.
     private func reconcile() throws {
         let seq = nextSeq
+        checkpointer?.stop()
+        checkpointer = nil
+        try? pool.close()
+        let reopened = try Self.openPool(path: path, options: options)
+        poolLock.lock()
+        database = reopened
+        poolLock.unlock()
+        checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+        logger.warning("journal reopened after a failed write", metadata: ["journal.path": "\(path)", "journal.seq": "\(seq)"])
         let landed = try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
         }

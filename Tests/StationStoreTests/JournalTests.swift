@@ -167,3 +167,57 @@ final class JournalTests: XCTestCase {
         try j.close()
     }
 }
+
+extension JournalTests {
+    /// Overwrites `count` pages from page `first` (1-based) with garbage.
+    func corrupt(_ path: String, firstPage: Int, count: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: UInt64((firstPage - 1) * 4096))
+        try handle.write(contentsOf: Data((0..<(count * 4096)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }))
+        try handle.close()
+    }
+
+    func testACorruptJournalIsSalvagedMovedAsideAndANewEpochDeclared() throws {
+        var j = try open()
+        var written: [JournalEvent] = []
+        for n in 1...300 {
+            var d = draft(n)
+            d.flags = [String(repeating: "padding-", count: 20)]
+            written.append(try j.append(d, time: time(Int64(n))))
+        }
+        try j.acknowledge(through: 100)
+        try j.close()
+        let db = dir.appendingPathComponent(Journal.fileName).path
+        let size = try FileManager.default.attributesOfItem(atPath: db)[.size] as! Int
+        XCTAssertGreaterThan(size / 4096, 20, "enough pages to damage some in the middle")
+        try corrupt(db, firstPage: size / 4096 / 2, count: 2)
+
+        j = try open()
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertTrue(files.contains { $0.hasPrefix(Journal.fileName + ".corrupt-") }, "moved aside, never deleted: \(files)")
+        XCTAssertEqual(j.epoch, 1, "a declared gap")
+        let salvaged = try j.events()
+        XCTAssertFalse(salvaged.isEmpty)
+        XCTAssertLessThanOrEqual(salvaged.count, 200, "only the unacknowledged ones that could be read")
+        XCTAssertTrue(salvaged.allSatisfy { $0.seq > 100 }, "acknowledged events are not copied")
+        let original = Dictionary(uniqueKeysWithValues: written.map { ($0.seq, $0) })
+        for e in salvaged { XCTAssertEqual(e, original[e.seq], "salvaged as written") }
+        XCTAssertEqual(try j.pending().map(\.seq), salvaged.map(\.seq), "still waiting for the hub")
+        let next = try j.append(draft(301), time: time(301))
+        XCTAssertEqual(next.seq, SeqReservation.blockSize + 1)
+        XCTAssertEqual(next.epoch, 1)
+        try j.close()
+    }
+
+    func testAFileThatIsNoDatabaseAtAllIsMovedAside() throws {
+        var j = try open()
+        for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        try j.close()
+        try corrupt(dir.appendingPathComponent(Journal.fileName).path, firstPage: 1, count: 1)
+        j = try open()
+        XCTAssertEqual(j.epoch, 1)
+        XCTAssertEqual(try j.events().count, 0)
+        XCTAssertEqual(try j.append(draft(6), time: time(6)).seq, SeqReservation.blockSize + 1)
+        try j.close()
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import Logging
+import StationCore
+
+/// A corrupt journal found at start: its readable unacknowledged events are kept, the
+/// file is moved aside (kept, never deleted), and what could not be read becomes a
+/// declared gap (a new epoch) for the hub.
+struct Salvage {
+    var movedAside: String
+    var events: [(event: JournalEvent, body: String)]
+    var unreadable: Int
+
+    /// Checks the journal at `path` (open, quick_check); if it is corrupt, salvages it.
+    static func ifCorrupt(path: String, boxID: String, logger: Logger) throws -> Salvage? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var problem: String?
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let q = try DatabaseQueue(path: path, configuration: config)
+            let result = try q.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            try q.close()
+            if result != ["ok"] { problem = result.prefix(3).joined(separator: "; ") }
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            problem = error.description
+        }
+        guard let problem else { return nil }
+        logger.critical("journal is corrupt: salvaging what can be read", metadata: ["journal.path": "\(path)", "error": "\(problem)"])
+
+        let stamp = Int64(Date().timeIntervalSince1970 * 1000)
+        let aside = "\(path).corrupt-\(stamp)"
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            try FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+        }
+        var salvage = Salvage(movedAside: aside, events: [], unreadable: 0)
+        salvage.read(from: aside, boxID: boxID)
+        logger.critical(
+            "journal salvaged: the corrupt file is kept beside the new one",
+            metadata: [
+                "journal.moved_aside": "\(aside)", "journal.salvaged_events": "\(salvage.events.count)",
+                "journal.unreadable_rows": "\(salvage.unreadable)",
+            ])
+        return salvage
+    }
+
+    /// Reads every unacknowledged event it can, row by row where a range read fails.
+    mutating func read(from path: String, boxID: String) {
+        var config = Configuration()
+        config.readonly = true
+        guard let q = try? DatabaseQueue(path: path, configuration: config) else { return }
+        defer { try? q.close() }
+        // Unacknowledged: in the outbox. If the outbox cannot be read, every readable event
+        // is sent again; the hub's idempotency makes that harmless.
+        let outbox: Set<Int64>? = try? q.read { db in Set(try Int64.fetchAll(db, sql: "SELECT seq FROM outbox")) }
+        let maxSeq = (try? q.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event") ?? 0 }) ?? 0
+        let limit = max(maxSeq, outbox?.max() ?? 0)
+        let columns = "box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body"
+        func take(_ rows: [Row]) {
+            for row in rows {
+                let seq: Int64 = row["seq"]
+                guard outbox?.contains(seq) ?? true, let body: String = row["body"],
+                    let draft = try? JSONDecoder().decode(EventDraft.self, from: Data(body.utf8))
+                else { continue }
+                let event = JournalEvent(
+                    boxID: row["box_id"], seq: seq, siteID: row["site_id"], epoch: row["epoch"],
+                    time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
+                    draft: draft)
+                events.append((event, body))
+            }
+        }
+        var start: Int64 = 1
+        while start <= limit {
+            let end = min(start + 499, limit)
+            if let rows = try? q.read({ db in try Row.fetchAll(db, sql: "SELECT \(columns) FROM event WHERE box_id = ? AND seq BETWEEN ? AND ?", arguments: [boxID, start, end]) }) {
+                take(rows)
+            } else {
+                for seq in start...end {
+                    if let rows = try? q.read({ db in try Row.fetchAll(db, sql: "SELECT \(columns) FROM event WHERE box_id = ? AND seq = ?", arguments: [boxID, seq]) }) {
+                        take(rows)
+                    } else {
+                        unreadable += 1
+                    }
+                }
+            }
+            start = end + 1
+        }
+    }
+
+    /// Writes the salvaged events (with their own seq and epoch) and their outbox rows.
+    func restore(into pool: DatabasePool) throws {
+        try pool.write { db in
+            for (e, body) in events {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        e.boxID, e.seq, e.epoch, e.siteID, e.draft.scannerID, e.draft.kind.rawValue, e.time.wallMillis,
+                        e.time.synchronized ? 1 : 0, e.time.bootID, e.time.monotonicMicros, body,
+                    ])
+                try db.execute(sql: "INSERT OR IGNORE INTO outbox (seq) VALUES (?)", arguments: [e.seq])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?)", arguments: [movedAside])
+        }
+    }
+}
