@@ -1,5 +1,8 @@
 #include "CEvdevShim.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/timex.h>
@@ -60,4 +63,32 @@ int station_clock_synchronized(void) {
     int state = adjtimex(&tx);
     if (state == -1) return -1;
     return state == TIME_ERROR ? 0 : 1;
+}
+
+static int signal_pipe_write = -1;
+
+static void on_signal(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (signal_pipe_write >= 0) { ssize_t r = write(signal_pipe_write, &b, 1); (void)r; }
+    errno = saved;
+}
+
+int station_signal_pipe(const int *signals, int count) {
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    signal_pipe_write = fds[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &sa, NULL) != 0) return -1;
+    }
+    return fds[0];
 }

@@ -42,6 +42,9 @@ public final class Journal: @unchecked Sendable {
     public private(set) var epoch: Int
     /// Set after a failed write: the next append first finds out whether it landed anyway.
     private var needsReconcile = false
+    /// The event whose write failed: a worker-facing event that landed after all is voided;
+    /// a void that landed after all is simply kept.
+    private var failedAttempt: JournalEvent?
     private var checkpointer: Checkpointer?
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -151,6 +154,7 @@ public final class Journal: @unchecked Sendable {
             try insert(event)
         } catch {
             needsReconcile = true
+            failedAttempt = event
             throw error
         }
         nextSeq += 1
@@ -192,8 +196,14 @@ public final class Journal: @unchecked Sendable {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
         }
         needsReconcile = false
+        let attempt = failedAttempt
+        failedAttempt = nil
         guard landed else { return }
         nextSeq = seq + 1
+        if attempt?.draft.kind == .void {
+            logger.warning("a void event reported as failed is in the journal after all: kept", metadata: ["journal.seq": "\(seq)"])
+            return
+        }
         logger.critical(
             "an event reported as not recorded is in the journal after all: recording a void event for it",
             metadata: ["journal.seq": "\(seq)"])
@@ -207,6 +217,7 @@ public final class Journal: @unchecked Sendable {
             try insert(void)
         } catch {
             needsReconcile = true
+            failedAttempt = void
             throw error
         }
         nextSeq += 1

@@ -10,7 +10,11 @@ Reads journal.sqlite with Python's own sqlite3 (not the daemon's code) and the J
     contiguous within an epoch;
   - no label was printed as recorded twice (the replay resumes after the last outcome).
 
-usage: journal_check.py JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
+With --faults (scans told `storage-error` while writes failed), also: every event in the
+journal was either told as recorded or cancelled by a void event, and nothing told
+`storage-error` is in the journal without a void.
+
+usage: journal_check.py [--faults] JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
 Prints `N scans, N acknowledged, 0 lost, 0 duplicated`; exit 1 on any problem.
 """
 import json
@@ -19,7 +23,11 @@ import sys
 
 
 def main():
-    db_path, outcomes_path, sent = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    args = sys.argv[1:]
+    faults = args[0] == "--faults"
+    if faults:
+        args = args[1:]
+    db_path, outcomes_path, sent = args[0], args[1], int(args[2])
     problems = []
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -64,6 +72,17 @@ def main():
         duplicated += len(labels) - len(set(labels))
         problems.append("a label was told recorded twice")
 
+    if faults:
+        told_seqs = {e["seq"] for e in told}
+        voided = {body.get("refersTo") for (_, kind, _, _, body) in journal.values() if kind == "void"}
+        for seq, (epoch, kind, boot, mono, body) in journal.items():
+            if kind == "void" and journal.get(body.get("refersTo"), (None, None))[1] == "void":
+                problems.append(f"seq {seq} voids another void")
+            if kind != "void" and seq not in told_seqs and seq not in voided:
+                problems.append(f"seq {seq} is in the journal, was never told recorded, and is not voided")
+        errors = sum(1 for line in open(outcomes_path) if '"outcome":"storage-error"' in line)
+        print(f"storage-error outcomes: {errors}; void events: {len(voided)}")
+
     last = None
     for seq in sorted(journal):
         epoch, kind, boot, mono, body = journal[seq]
@@ -76,7 +95,8 @@ def main():
         last = (seq, epoch, boot, mono)
 
     print(f"{sent} scans, {len(told)} acknowledged, {lost} lost, {duplicated} duplicated "
-          f"({len(journal)} events in the journal, {len(journal) - len(told)} recorded but not yet told when killed)")
+          f"({len(journal)} events in the journal, {len(journal) - len(told)} of them never told as recorded: "
+          f"killed before telling, voided, or voids)")
     for p in problems[:20]:
         print("  PROBLEM", p)
     return 1 if problems else 0

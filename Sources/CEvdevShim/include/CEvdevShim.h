@@ -29,6 +29,11 @@ int station_ioctl_ptr(int fd, unsigned long request, void *arg);
 /* Raw mode at the given baud (e.g. 9600, 115200); returns -1 with errno set on failure
    (EINVAL for an unsupported baud). */
 int station_tty_make_raw(int fd, unsigned int baud);
+/* Installs a handler for each of the given signals that writes the signal number (one
+   byte) to a non-blocking pipe, and returns the pipe's reading end (-1 with errno on
+   failure). Whichever thread receives the signal, the loop watching the pipe sees it. */
+int station_signal_pipe(const int *signals, int count);
+
 /* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
    not, -1 with errno on failure. */
 int station_clock_synchronized(void);

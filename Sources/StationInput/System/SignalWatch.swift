@@ -1,18 +1,15 @@
 import CEvdevShim
 import Glibc
 
-/// Signals delivered as a readable descriptor (signalfd), so the input loop handles them
-/// between reads, never in the middle of one.
+/// Signals delivered as a readable descriptor, so the input loop handles them between
+/// reads, never in the middle of one. A handler writes each signal into a pipe: it works
+/// whichever thread the kernel picks (GRDB's, Dispatch's, a preloaded library's).
 public final class SignalWatch {
     private let descriptor: OwnedDescriptor
 
-    /// Blocks `signals` for this thread (call before any other thread starts) and watches them.
     public init(signals: [Int32]) throws {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in signals { sigaddset(&set, s) }
-        try Syscall.call("sigprocmask") { sigprocmask(SIG_BLOCK, &set, nil) }
-        descriptor = OwnedDescriptor(try Syscall.call("signalfd") { signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC)) })
+        let fd = try Syscall.call("sigaction") { signals.withUnsafeBufferPointer { station_signal_pipe($0.baseAddress, Int32($0.count)) } }
+        descriptor = OwnedDescriptor(fd)
     }
 
     public var fd: Int32 { descriptor.raw }
@@ -20,9 +17,11 @@ public final class SignalWatch {
     /// The signals that arrived since the last call.
     public func drain() -> [Int32] {
         var out: [Int32] = []
-        var info = signalfd_siginfo()
-        while read(descriptor.raw, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
-            out.append(Int32(info.ssi_signo))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(descriptor.raw, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            out += buffer[0..<n].map { Int32($0) }
         }
         return out
     }
