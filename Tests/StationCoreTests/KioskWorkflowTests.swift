@@ -221,3 +221,16 @@ final class KioskWorkflowTests: XCTestCase {
         XCTAssertEqual(LocalDate(daysSinceEpoch: 20_000).description, "2024-10-04")
     }
 }
+
+extension KioskWorkflowTests {
+    func testTheLedgerNamesTheEventsItStandsOn() {
+        var k = shelf()
+        _ = k.scan(.worker(alice), today: today)
+        _ = k.scan(.book(label1), today: today)  // 1
+        _ = k.scan(.book(label2), today: today)  // 2
+        _ = k.scan(.book(label1), today: today)  // 3, renewal
+        _ = k.scan(.control(.done), today: today)
+        _ = k.scan(.book(label2), today: today)  // 4, return
+        XCTAssertEqual(k.workflow.ledger.neededSeqs, [1, 3])
+    }
+}

@@ -221,3 +221,27 @@ extension JournalTests {
         try j.close()
     }
 }
+
+extension JournalTests {
+    func testRetentionPurgesOnlyAcknowledgedOldEventsNobodyNeeds() throws {
+        let j = try open()
+        let day: Int64 = 86_400_000
+        let now: Int64 = 1000 * day
+        func add(_ kind: EventKind, ageDays: Int64, service: String? = nil) throws -> Int64 {
+            try j.append(EventDraft(kind: kind, item: ItemRef(key: "label:L"), service: service), time: time(now - ageDays * day)).seq
+        }
+        let oldReturn = try add(.return, ageDays: 200)
+        let openLoan = try add(.checkout, ageDays: 200)
+        let lactation = try add(.visitStart, ageDays: 10, service: "lactation")
+        let rest = try add(.visitStart, ageDays: 10, service: "rest")
+        let recent = try add(.return, ageDays: 1)
+        try j.acknowledge(through: recent)
+        let unacked = try add(.return, ageDays: 300)
+        let purged = try j.purge(nowMillis: now, retention: .init(days: 180, sensitiveVisitDays: 7), keep: [openLoan])
+        XCTAssertEqual(purged, 2)
+        XCTAssertEqual(Set(try j.events().map(\.seq)), [openLoan, rest, recent, unacked])
+        XCTAssertFalse(try j.events().map(\.seq).contains(oldReturn))
+        XCTAssertFalse(try j.events().map(\.seq).contains(lactation), "lactation visits go sooner")
+        try j.close()
+    }
+}

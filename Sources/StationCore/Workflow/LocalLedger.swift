@@ -21,6 +21,8 @@ public struct LocalLedger: Sendable, Equatable {
     public private(set) var loans: [String: [Loan]] = [:]
     /// Open visits by worker's local hash.
     public private(set) var visits: [String: Visit] = [:]
+    /// Renewal events by item key, while the item is on loan.
+    private var renewals: [String: [Int64]] = [:]
 
     public init() {}
 
@@ -28,6 +30,12 @@ public struct LocalLedger: Sendable, Equatable {
     public init(events: [JournalEvent]) {
         let voided = Set(events.filter { $0.draft.kind == .void }.compactMap(\.draft.refersTo))
         for e in events where !voided.contains(e.seq) { apply(e) }
+    }
+
+    /// The events this ledger still stands on: the checkouts of open loans (and the
+    /// renewals of their items) and the starts of open visits. Retention keeps them.
+    public var neededSeqs: Set<Int64> {
+        Set(loans.values.flatMap { $0.map(\.seq) } + visits.values.map(\.seq) + renewals.filter { loans[$0.key] != nil }.map(\.value).flatMap { $0 })
     }
 
     public func openLoans(of worker: String) -> Int {
@@ -53,6 +61,7 @@ public struct LocalLedger: Sendable, Equatable {
                 let i = loans[item.key]?.firstIndex(where: { $0.worker == worker.localHash })
             else { return }
             loans[item.key]![i].dueDate = d.dueDate
+            renewals[item.key, default: []].append(e.seq)
         case .return:
             guard let item = d.item, var list = loans[item.key] else { return }
             if let ref = d.refersTo, let i = list.firstIndex(where: { $0.seq == ref }) {
@@ -61,6 +70,7 @@ public struct LocalLedger: Sendable, Equatable {
                 list.removeFirst()
             }
             loans[item.key] = list.isEmpty ? nil : list
+            if list.isEmpty { renewals[item.key] = nil }
         case .visitStart:
             guard let worker = d.worker else { return }
             visits[worker.localHash] = Visit(seq: e.seq, worker: worker, service: d.service, startedAtMillis: e.time.wallMillis)

@@ -20,6 +20,8 @@ public struct StationConfig: Sendable {
     /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
     public var eCardKeys: [String: String]
     public var journalSynchronous: String
+    public var retentionDays: Int
+    public var sensitiveVisitRetentionDays: Int
 
     public static let defaultPath = "/etc/station/station.toml"
 
@@ -42,7 +44,7 @@ public struct StationConfig: Sendable {
         ],
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
         "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table"],
-        "journal": ["synchronous": "string"],
+        "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
     ]
 
     /// Reads and checks a config file; every problem found is returned, not only the first.
@@ -144,6 +146,8 @@ public struct StationConfig: Sendable {
         let synchronous = string("journal", "synchronous") ?? "FULL"
         if !["FULL", "EXTRA", "OFF", "NORMAL"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
 
+        let retentionDays = positive("journal", "retention_days", 180, 1...3650)
+        let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
         return .success(
             StationConfig(
@@ -151,7 +155,8 @@ public struct StationConfig: Sendable {
                 deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
-                hubKeyVersion: int("hub", "key_version") ?? 1, eCardKeys: eCardKeys, journalSynchronous: synchronous))
+                hubKeyVersion: int("hub", "key_version") ?? 1, eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
     }
 }
 

@@ -50,7 +50,8 @@ public final class Runner {
             self.handle(report)
         }
         service.extraDeadline = { [unowned self] in
-            guard let wall = self.workflow.nextDeadline() else { return nil }
+            // The workflow's timers, and the hourly retention purge.
+            guard let wall = [self.workflow.nextDeadline(), self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min() else { return nil }
             return SystemClock.monotonicMicros() + max(0, wall - SystemClock.wallMillis()) * 1000
         }
         service.onExtraDeadline = { [unowned self] _ in self.tick() }
@@ -119,9 +120,21 @@ public final class Runner {
         }
     }
 
-    /// Session timeouts and visits to close automatically.
+    var lastPurgeMillis: Int64 = 0
+
+    /// Session timeouts, visits to close automatically, and (hourly) retention.
     func tick() {
         let now = SystemClock.wallMillis()
+        if now - lastPurgeMillis >= 3_600_000 {
+            lastPurgeMillis = now
+            let retention = Journal.Retention(days: config.retentionDays, sensitiveVisitDays: config.sensitiveVisitRetentionDays)
+            do {
+                let purged = try journal.purge(nowMillis: now, retention: retention, keep: workflow.ledger.neededSeqs)
+                if purged > 0 { logger.info("acknowledged events past retention purged", metadata: ["journal.purged": "\(purged)"]) }
+            } catch {
+                logger.warning("retention purge failed", metadata: ["error": "\(error)"])
+            }
+        }
         workflow.expire(nowMillis: now)
         for draft in workflow.autoClose(nowMillis: now) {
             record(draft, outcome: .visitEnded, message: "visit closed automatically after \(config.kiosk.visitMaxMinutes) minutes", scannerID: nil, automatic: true)
