@@ -76,7 +76,9 @@ let package = Package(
             ]),
 
         // In-process benchmark of the scan path (numbers, not assertions).
-        .executableTarget(name: "station-bench", dependencies: ["StationCore", "StationInput", "StationTesting"]),
+        .executableTarget(
+            name: "station-bench",
+            dependencies: ["StationCore", "StationInput", "StationStore", "StationTesting", .product(name: "Logging", package: "swift-log")]),
 
         // Helpers for the tests: child processes, project paths, umockdev runs.
         .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

@@ -164,16 +164,17 @@ public final class Journal: @unchecked Sendable {
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
         try pool.write { db in
-            try db.execute(
+            // Cached statements: the scan path compiles no SQL.
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    event.boxID, event.seq, event.epoch, event.siteID, event.draft.scannerID, event.draft.kind.rawValue,
-                    event.time.wallMillis, event.time.synchronized ? 1 : 0, event.time.bootID, event.time.monotonicMicros, body,
-                ])
-            try db.execute(sql: "INSERT INTO outbox (seq) VALUES (?)", arguments: [event.seq])
+                    """
+            ).execute(arguments: [
+                event.boxID, event.seq, event.epoch, event.siteID, event.draft.scannerID, event.draft.kind.rawValue,
+                event.time.wallMillis, event.time.synchronized ? 1 : 0, event.time.bootID, event.time.monotonicMicros, body,
+            ])
+            try db.cachedStatement(sql: "INSERT INTO outbox (seq) VALUES (?)").execute(arguments: [event.seq])
         }
     }
 
