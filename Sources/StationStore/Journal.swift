@@ -270,6 +270,28 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
+    // MARK: - Clock corrections
+
+    /// Records that this boot's wall clock was off by `offsetMillis` (true minus box time),
+    /// learnt from NTP or the hub's `Date` header. Events are never rewritten: the hub
+    /// corrects their times from these records.
+    public func recordClockCorrection(bootID: String, offsetMillis: Int64, source: String, atWallMillis: Int64, monotonicMicros: Int64) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO clock_correction (boot_id, offset_ms, source, recorded_wall_ms, mono_us) VALUES (?, ?, ?, ?, ?)",
+                arguments: [bootID, offsetMillis, source, atWallMillis, monotonicMicros])
+        }
+    }
+
+    /// Clock corrections not yet sent to the hub.
+    public func pendingClockCorrections() throws -> [(bootID: String, offsetMillis: Int64, source: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT boot_id, offset_ms, source FROM clock_correction WHERE acked = 0 ORDER BY id").map {
+                ($0["boot_id"], $0["offset_ms"], $0["source"])
+            }
+        }
+    }
+
     // MARK: - Retention
 
     /// How long acknowledged events stay on the box.

@@ -10,7 +10,10 @@ public struct TestBox {
     public let hubPrivateKey: Curve25519.KeyAgreement.PrivateKey
 
     /// `site` is the `[site]` table's body (kind and settings); `extra` is appended as is.
-    public init(label: String, boxID: String = "box-test-1", siteID: String = "site-a", site: String = "kind = \"bookshelf\"", extra: String = "") throws {
+    public init(
+        label: String, boxID: String = "box-test-1", siteID: String = "site-a", site: String = "kind = \"bookshelf\"",
+        extraDeviceTables: [String] = [], extra: String = ""
+    ) throws {
         directory = try ProjectPaths.temporaryDirectory(label)
         stateDirectory = directory.appendingPathComponent("state").path
         configPath = directory.appendingPathComponent("station.toml").path
@@ -20,7 +23,7 @@ public struct TestBox {
             id = "\(boxID)"
             site = "\(siteID)"
             state_dir = "\(stateDirectory)"
-            device_tables = ["\(ProjectPaths.file("hw/devices.conf"))"]
+            device_tables = [\(([ProjectPaths.file("hw/devices.conf")] + extraDeviceTables).map { "\"\($0)\"" }.joined(separator: ", "))]
 
             [site]
             \(site)
@@ -65,9 +68,9 @@ public struct TestBox {
     }
 
     /// `stationd run --print` under umockdev with the Newland scanner replaying `events`.
-    public func run(events: String, extraArguments: [String] = []) throws -> ChildProcess {
+    public func run(events: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> ChildProcess {
         try ChildProcess(
             ["umockdev-run", "-d", ProjectPaths.file("Tests/Fixtures/devices/newland-hr200-kbd.umockdev"), "-e", "/dev/input/event10=\(events)", "--",
-             ProjectPaths.executable("stationd"), "run", "--config", configPath, "--print"] + extraArguments)
+             ProjectPaths.executable("stationd"), "run", "--config", configPath, "--print"] + extraArguments, environment: environment)
     }
 }

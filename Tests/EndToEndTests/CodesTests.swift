@@ -128,6 +128,36 @@ final class CodesTests: XCTestCase {
         }
         XCTAssertEqual(Self.leaks(of: ids, in: everything), [], "seed \(seed)")
 
+        // Through the whole daemon at a hut: visits recorded in the journal, exported, and
+        // the journal then corrupted so a moved-aside copy exists too.
+        let box = try TestBox(label: "privacy-hut", site: "kind = \"hut\"", extraDeviceTables: [table])
+        func runDaemon(expect: Int) throws -> String {
+            let child = try box.run(events: eventsFile)
+            XCTAssertTrue(child.readLines(timeout: 30, count: expect) { $0.contains("\"type\":\"outcome\"") }, child.lines.joined(separator: "\n") + child.standardError)
+            for pid in child.children() { kill(pid, SIGTERM) }
+            XCTAssertEqual(child.wait(timeout: 20), 0)
+            return child.lines.joined(separator: "\n") + "\n" + child.standardError
+        }
+        everything += try runDaemon(expect: typed.count)
+        XCTAssertTrue(everything.contains("\"outcome\":\"visit-started\""))
+        let export = try ChildProcess([ProjectPaths.executable("stationctl"), "export", "--state-dir", box.stateDirectory])
+        XCTAssertEqual(export.wait(timeout: 20), 0)
+        XCTAssertEqual(export.lines.count, typed.count)
+        everything += export.lines.joined(separator: "\n")
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: box.journalPath))
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: Data(repeating: 0x42, count: 4096))
+        try handle.close()
+        everything += try runDaemon(expect: typed.count)
+        let stateFiles = try FileManager.default.contentsOfDirectory(atPath: box.stateDirectory)
+        XCTAssertTrue(stateFiles.contains { $0.contains(".corrupt-") }, "a moved-aside copy to search: \(stateFiles)")
+        for name in stateFiles {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: box.stateDirectory + "/" + name))
+            XCTAssertEqual(Self.leaks(of: ids, in: String(decoding: bytes, as: UTF8.self)), [], "\(name), seed \(seed)")
+            XCTAssertEqual(Self.leaks(of: ids, in: String(decoding: bytes, as: Unicode.ASCII.self)), [], "\(name), seed \(seed)")
+        }
+        XCTAssertEqual(Self.leaks(of: ids, in: everything), [], "seed \(seed)")
+
         // The search itself works: with --raw the numbers are printed, and it finds them.
         XCTAssertEqual(Set(Self.leaks(of: ids, in: try listen(raw: true))).count, ids.count, "the leak search found nothing in raw output")
     }

@@ -245,3 +245,15 @@ extension JournalTests {
         try j.close()
     }
 }
+
+extension JournalTests {
+    func testClockCorrectionsAreRecordedBesideImmutableEvents() throws {
+        let j = try open()
+        let e = try j.append(draft(1), time: EventTime(wallMillis: 1000, synchronized: false, bootID: "boot-1", monotonicMicros: 5))
+        try j.recordClockCorrection(bootID: "boot-1", offsetMillis: 86_400_000, source: "ntp", atWallMillis: 2000, monotonicMicros: 9)
+        XCTAssertThrowsError(try j.recordClockCorrection(bootID: "boot-1", offsetMillis: 1, source: "guess", atWallMillis: 0, monotonicMicros: 0))
+        XCTAssertEqual(try j.pendingClockCorrections().map(\.offsetMillis), [86_400_000])
+        XCTAssertEqual(try j.events(), [e], "the event keeps the time it was recorded with")
+        try j.close()
+    }
+}
