@@ -16,9 +16,7 @@ build: bootstrap
 # Unit tests, the device table lint, and the end-to-end runs under umockdev.
 test: build
 	@$(STAGE) test-venv scripts/test-venv
-	@$(STAGE) unit $(SWIFT) test --skip-build --skip EndToEndTests; rc=$$?; \
-	if [ $$rc -eq 0 ]; then $(STAGE) end-to-end $(SWIFT) test --skip-build --filter EndToEndTests; rc=$$?; fi; \
-	$(STAGE) --summary; exit $$rc
+	@scripts/run-tests
 
 # Scanners replayed through umockdev into `stationd listen`; prints what it read.
 demo: build

@@ -73,6 +73,7 @@ let package = Package(
             name: "stationhub",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         // In-process benchmark of the scan path (numbers, not assertions).

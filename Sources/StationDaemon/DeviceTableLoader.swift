@@ -11,12 +11,14 @@ public enum DeviceTableLoader {
         public var description: String { problems.joined(separator: "\n") }
     }
 
-    /// Loads `paths` (later ones override earlier ones). A missing or unreadable file,
-    /// or any problem in one, is an error naming file and line.
+    /// Loads `paths` (later ones override earlier ones). The first must exist; an
+    /// override that does not exist is skipped (a box without local entries). An
+    /// unreadable file, or any problem in one, is an error naming file and line.
     public static func load(paths: [String]) throws(Failure) -> DeviceTable {
         var table = DeviceTable()
         var problems: [String] = []
-        for path in paths {
+        for (index, path) in paths.enumerated() {
+            if index > 0 && !FileManager.default.fileExists(atPath: path) { continue }
             guard let data = FileManager.default.contents(atPath: path) else {
                 problems.append("\(path): cannot read the device table")
                 continue

@@ -80,10 +80,10 @@ struct RunCommand: ParsableCommand {
         let loaded: StationConfig
         switch StationConfig.load(path: config) {
         case .success(let c): loaded = c
-        case .failure(let problems): throw ValidationError("config:\n\(problems)")
+        case .failure(let problems): throw Failure("config:\n\(problems)")
         }
         let table: DeviceTable
-        do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw ValidationError("device table:\n\(error)") }
+        do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw Failure("device table:\n\(error)") }
         let printing = printOutcomes
         let runner = try Runner(config: loaded, logger: logger) { line in
             if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
@@ -104,6 +104,13 @@ struct HWRules: ParsableCommand {
         do { loaded = try DeviceTableLoader.load(paths: [table]) } catch { throw ValidationError("\(error)") }
         print(UdevRules.render(loaded), terminator: "")
     }
+}
+
+/// A runtime error: printed as `Error: ...`, exit 1, without the usage text a
+/// ValidationError brings.
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 func bootstrapLogging() {
