@@ -163,19 +163,23 @@ public final class Journal: @unchecked Sendable {
 
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
-        try pool.write { db in
-            // Cached statements: the scan path compiles no SQL.
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                event.boxID, event.seq, event.epoch, event.siteID, event.draft.scannerID, event.draft.kind.rawValue,
-                event.time.wallMillis, event.time.synchronized ? 1 : 0, event.time.bootID, event.time.monotonicMicros, body,
-            ])
-            try db.cachedStatement(sql: "INSERT INTO outbox (seq) VALUES (?)").execute(arguments: [event.seq])
-        }
+        try pool.write { db in try Self.insertRow(db, event, body: body) }
+    }
+
+    /// The one place an event row and its outbox row are written (the append path, and
+    /// salvage with `orIgnore`). Cached statements: the scan path compiles no SQL.
+    static func insertRow(_ db: Database, _ e: JournalEvent, body: String, orIgnore: Bool = false) throws {
+        let verb = orIgnore ? "INSERT OR IGNORE" : "INSERT"
+        try db.cachedStatement(
+            sql: """
+                \(verb) INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            e.boxID, e.seq, e.epoch, e.siteID, e.draft.scannerID, e.draft.kind.rawValue,
+            e.time.wallMillis, e.time.synchronized ? 1 : 0, e.time.bootID, e.time.monotonicMicros, body,
+        ])
+        try db.cachedStatement(sql: "\(verb) INTO outbox (seq) VALUES (?)").execute(arguments: [e.seq])
     }
 
     /// After a failed write: reopen the journal (as a restart would, so SQLite recovers the
@@ -255,19 +259,19 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
+    static let columns = "box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body"
+
     static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [JournalEvent] {
-        let decoder = JSONDecoder()
-        return try Row.fetchAll(
-            db,
-            sql: "SELECT box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body FROM event " + sql,
-            arguments: arguments
-        ).map { row in
-            let body: String = row["body"]
-            return JournalEvent(
-                boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
-                time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
-                draft: try decoder.decode(EventDraft.self, from: Data(body.utf8)))
-        }
+        try Row.fetchAll(db, sql: "SELECT \(columns) FROM event " + sql, arguments: arguments).map { try event(from: $0) }
+    }
+
+    /// The one place a row (selected with `columns`) becomes an event.
+    static func event(from row: Row) throws -> JournalEvent {
+        let body: String = row["body"]
+        return JournalEvent(
+            boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
+            time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
+            draft: try JSONDecoder().decode(EventDraft.self, from: Data(body.utf8)))
     }
 
     // MARK: - Clock corrections

@@ -55,17 +55,11 @@ struct Salvage {
         let outbox: Set<Int64>? = try? q.read { db in Set(try Int64.fetchAll(db, sql: "SELECT seq FROM outbox")) }
         let maxSeq = (try? q.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event") ?? 0 }) ?? 0
         let limit = max(maxSeq, outbox?.max() ?? 0)
-        let columns = "box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body"
+        let columns = Journal.columns
         func take(_ rows: [Row]) {
             for row in rows {
                 let seq: Int64 = row["seq"]
-                guard outbox?.contains(seq) ?? true, let body: String = row["body"],
-                    let draft = try? JSONDecoder().decode(EventDraft.self, from: Data(body.utf8))
-                else { continue }
-                let event = JournalEvent(
-                    boxID: row["box_id"], seq: seq, siteID: row["site_id"], epoch: row["epoch"],
-                    time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
-                    draft: draft)
+                guard outbox?.contains(seq) ?? true, let body: String = row["body"], let event = try? Journal.event(from: row) else { continue }
                 events.append((event, body))
             }
         }
@@ -90,18 +84,7 @@ struct Salvage {
     /// Writes the salvaged events (with their own seq and epoch) and their outbox rows.
     func restore(into pool: DatabasePool) throws {
         try pool.write { db in
-            for (e, body) in events {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        e.boxID, e.seq, e.epoch, e.siteID, e.draft.scannerID, e.draft.kind.rawValue, e.time.wallMillis,
-                        e.time.synchronized ? 1 : 0, e.time.bootID, e.time.monotonicMicros, body,
-                    ])
-                try db.execute(sql: "INSERT OR IGNORE INTO outbox (seq) VALUES (?)", arguments: [e.seq])
-            }
+            for (e, body) in events { try Journal.insertRow(db, e, body: body, orIgnore: true) }
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?)", arguments: [movedAside])
         }
     }

@@ -92,3 +92,16 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(checker.lines.first?.hasPrefix("\(total) scans, \(total) acknowledged, 0 lost, 0 duplicated") ?? false, checker.lines.joined(separator: "\n"))
     }
 }
+
+extension RunTests {
+    func testARejectedBurstIsToldAsAMisreadAndRecordsNothing() throws {
+        let box = try TestBox(label: "typing")
+        let child = try box.run(events: ProjectPaths.file("Tests/Fixtures/events/typing.events"))
+        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
+        XCTAssertEqual(stop(child), 0)
+        let o = try XCTUnwrap((try? JSONSerialization.jsonObject(with: Data(child.lines[0].utf8))) as? [String: Any])
+        XCTAssertEqual(o["outcome"] as? String, "misread")
+        XCTAssertEqual(o["recorded"] as? Bool, false)
+        XCTAssertTrue((o["message"] as? String)?.contains("human typing speed") ?? false, "\(o)")
+    }
+}

@@ -68,6 +68,12 @@ public final class Runner {
     }
 
     func handle(_ report: InputReport) {
+        // Attach, detach, problems and hints are logged by the input service; a rejected
+        // burst (typing, a stuck key, dropped events) is a misread for the worker.
+        if case .rejected(let scannerID, let why) = report {
+            tell(outcomeLine(.misread, message: why.detail, scannerID: scannerID, event: nil))
+            return
+        }
         guard case .scan(let scannerID, let role, let scan) = report else { return }
         let wall = SystemClock.wallMillis()
         let moment = CodeRecognizer.Moment.now(timeZone: config.timeZone)
@@ -91,6 +97,7 @@ public final class Runner {
         }
         let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
         var home: String?
+        // The catalog cache only adds the drift flag; without it the hub still reconciles.
         if case .book(let item) = scanned { home = try? journal.homeSite(itemKey: item.key) }
         let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, wallMillis: wall, today: today, bookHomeSite: home)
         guard let decision = workflow.handle(input) else { return }  // a double read
