@@ -274,6 +274,13 @@ public final class Journal: @unchecked Sendable {
             draft: try JSONDecoder().decode(EventDraft.self, from: Data(body.utf8)))
     }
 
+    /// A durable write that changes nothing anyone reads: the watchdog probe's last stage.
+    public func probe(atMillis: Int64) throws {
+        try pool.write { db in
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('watchdog_probe', ?)").execute(arguments: [String(atMillis)])
+        }
+    }
+
     // MARK: - Clock corrections
 
     /// Records that this boot's wall clock was off by `offsetMillis` (true minus box time),

@@ -16,6 +16,7 @@ public final class ChildProcess {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Starts `argv[0]` (looked up in PATH) with the given environment additions.

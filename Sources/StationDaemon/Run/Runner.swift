@@ -17,6 +17,11 @@ public final class Runner {
     var workflow: KioskWorkflow
     /// Where outcomes go (`--print` writes JSON lines; feedback sinks come later).
     let tell: (JSONLine) -> Void
+    let notifier = SystemdNotifier()
+    let probe: PipelineProbe
+    var scanners = 0
+    /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
+    var nextProbeMicros: Int64?
 
     public init(config: StationConfig, logger: Logger, tell: @escaping (JSONLine) -> Void) throws {
         self.config = config
@@ -40,6 +45,35 @@ public final class Runner {
             },
             eCardKeys: eCardKeys)
         workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
+        probe = try PipelineProbe()
+    }
+
+    /// The one-line summary for `systemctl status`.
+    func statusLine() -> String {
+        let pending = (try? journal.pendingCount()).map(String.init) ?? "?"
+        return "\(scanners) scanner(s), \(pending) event(s) waiting for the hub, last sync never"
+    }
+
+    /// A probe through every stage; WATCHDOG=1 only if it finished in time.
+    func watchdogProbe() {
+        guard let interval = notifier.watchdogMicros else { return }
+        let started = SystemClock.monotonicMicros()
+        let moment = CodeRecognizer.Moment.now(timeZone: config.timeZone)
+        do {
+            try probe.run(
+                recognizer: recognizer, workflow: workflow, journal: journal, wallMillis: SystemClock.wallMillis(),
+                today: LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day))
+            let elapsed = SystemClock.monotonicMicros() - started
+            if elapsed < interval / 2 {
+                notifier.watchdog()
+                notifier.status(statusLine())
+            } else {
+                logger.error("watchdog probe too slow: no keep-alive sent", metadata: ["probe.elapsed_us": "\(elapsed)"])
+            }
+        } catch {
+            logger.error("watchdog probe failed: no keep-alive sent", metadata: ["error": "\(error)"])
+        }
+        nextProbeMicros = SystemClock.monotonicMicros() + interval / 3
     }
 
     /// Runs until SIGTERM or SIGINT; then finishes the scan in hand, releases the grabs and
@@ -50,14 +84,27 @@ public final class Runner {
             self.handle(report)
         }
         service.extraDeadline = { [unowned self] in
-            // The workflow's timers, and the hourly retention purge.
-            guard let wall = [self.workflow.nextDeadline(), self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min() else { return nil }
-            return SystemClock.monotonicMicros() + max(0, wall - SystemClock.wallMillis()) * 1000
+            // The workflow's timers, the hourly retention purge, the watchdog probe.
+            let wall = [self.workflow.nextDeadline(), self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min()
+            let fromWall = wall.map { SystemClock.monotonicMicros() + max(0, $0 - SystemClock.wallMillis()) * 1000 }
+            return [fromWall, self.nextProbeMicros].compactMap({ $0 }).min()
         }
-        service.onExtraDeadline = { [unowned self] _ in self.tick() }
-        try service.watch(fd: signals.fd) { if !signals.drain().isEmpty { service.stop() } }
+        service.onExtraDeadline = { [unowned self] now in
+            self.tick()
+            if let next = self.nextProbeMicros, now >= next { self.watchdogProbe() }
+        }
+        try service.watch(fd: signals.fd) { [unowned self] in
+            if !signals.drain().isEmpty {
+                self.notifier.stopping()
+                service.stop()
+            }
+        }
         try service.start()
         tick()
+        scanners = service.attached.count
+        // Ready: the journal is open and the devices present are enumerated.
+        notifier.ready(status: statusLine())
+        if notifier.watchdogMicros != nil { watchdogProbe() }
         logger.info("running", metadata: ["box.id": "\(config.boxID)", "scanners": "\(service.attached.count)", "journal.next_seq": "\(journal.upcomingSeq)"])
         defer {
             service.shutdown()
@@ -68,6 +115,16 @@ public final class Runner {
     }
 
     func handle(_ report: InputReport) {
+        switch report {
+        case .attached:
+            scanners += 1
+            notifier.status(statusLine())
+        case .detached:
+            scanners -= 1
+            notifier.status(statusLine())
+        default:
+            break
+        }
         // Attach, detach, problems and hints are logged by the input service; a rejected
         // burst (typing, a stuck key, dropped events) is a misread for the worker.
         if case .rejected(let scannerID, let why) = report {
