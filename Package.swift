@@ -88,7 +88,9 @@ let package = Package(
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
         // A crash-simulating SQLite VFS for the power-cut test (tests only).
         .target(name: "CCrashVFS", path: "Tests/CCrashVFS", linkerSettings: [.linkedLibrary("sqlite3")]),
-        .testTarget(name: "StationStoreTests", dependencies: ["StationStore", "StationCore", "StationTesting", "CCrashVFS"]),
+        .testTarget(
+            name: "StationStoreTests",
+            dependencies: ["StationStore", "StationCore", "StationDaemon", "StationTesting", "CCrashVFS", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -30,4 +30,34 @@ public final class JournalReader {
             return (row?["a"], row?["b"])
         }
     }
+
+    /// A line of the device log.
+    public struct LogLine: Sendable {
+        public var atMillis: Int64
+        public var level: String
+        public var scannerID: String?
+        public var message: String
+    }
+
+    public static let levels = ["debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Device log lines at `minLevel` or worse, oldest first, optionally for one scanner
+    /// and since a time.
+    public func deviceLog(minLevel: String = "debug", scannerID: String? = nil, sinceMillis: Int64 = 0, limit: Int = 1000) throws -> [LogLine] {
+        let levels = Self.levels.drop { $0 != minLevel }
+        return try queue.read { db in
+            var sql = "SELECT at_ms, level, scanner_id, message FROM device_log WHERE at_ms >= ? AND level IN (\(levels.map { _ in "?" }.joined(separator: ",")))"
+            var arguments: StatementArguments = [sinceMillis]
+            arguments += StatementArguments(Array(levels))
+            if let scannerID {
+                sql += " AND scanner_id = ?"
+                arguments += [scannerID]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).reversed().map {
+                LogLine(atMillis: $0["at_ms"], level: $0["level"], scannerID: $0["scanner_id"], message: $0["message"])
+            }
+        }
+    }
 }

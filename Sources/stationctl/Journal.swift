@@ -59,3 +59,61 @@ struct Pending: ParsableCommand {
         }
     }
 }
+
+struct Logs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The device log: what went wrong, newest last.")
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: "Only this level or worse: debug, info, notice, warning, error, critical.")
+    var level = "debug"
+
+    @Option(help: "Only lines about this scanner (its scanner id, as `stationctl devices` shows).")
+    var scanner: String?
+
+    @Option(help: "Only lines since this long ago: 30m, 2h, 7d.")
+    var since: String?
+
+    @Option(help: "At most this many lines.")
+    var limit = 200
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func validate() throws {
+        guard JournalReader.levels.contains(level) else {
+            throw ValidationError("--level must be one of \(JournalReader.levels.joined(separator: ", "))")
+        }
+        if let since, Self.millis(since) == nil { throw ValidationError("--since is a duration like 30m, 2h or 7d") }
+    }
+
+    static func millis(_ text: String) -> Int64? {
+        guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        switch unit {
+        case "s": return n * 1000
+        case "m": return n * 60_000
+        case "h": return n * 3_600_000
+        case "d": return n * 86_400_000
+        default: return nil
+        }
+    }
+
+    func run() throws {
+        let sinceMillis = since.flatMap(Self.millis).map { Int64(Date().timeIntervalSince1970 * 1000) - $0 } ?? 0
+        let lines = try state.reader().deviceLog(minLevel: level, scannerID: scanner, sinceMillis: sinceMillis, limit: limit)
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone.current
+        for line in lines {
+            let at = formatter.string(from: Date(timeIntervalSince1970: Double(line.atMillis) / 1000))
+            if json {
+                StandardOutput.writeLine(
+                    JSONLine([
+                        ("at", .string(at)), ("level", .string(line.level)), ("scanner", line.scannerID.map { .string($0) } ?? .null),
+                        ("message", .string(line.message)),
+                    ]).rendered)
+            } else {
+                StandardOutput.writeLine("\(at) \(line.level.padding(toLength: 8, withPad: " ", startingAt: 0)) \(line.scannerID ?? "-") \(line.message)")
+            }
+        }
+    }
+}

@@ -114,9 +114,5 @@ struct Failure: Error, CustomStringConvertible {
 }
 
 func bootstrapLogging() {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = .info
-        return handler
-    }
+    StationLogging.bootstrap()
 }

@@ -105,3 +105,18 @@ extension RunTests {
         XCTAssertTrue((o["message"] as? String)?.contains("human typing speed") ?? false, "\(o)")
     }
 }
+
+extension RunTests {
+    func testUnderSystemdEveryLogLineCarriesItsPriority() throws {
+        let box = try TestBox(label: "journald")
+        let events = try box.events(named: "one", scans: ["LIB-000001"])
+        let child = try box.run(events: events, environment: ["JOURNAL_STREAM": "8:12345"])
+        XCTAssertTrue(child.readLines(timeout: 20) { $0.contains("\"recorded\":true") })
+        XCTAssertEqual(stop(child), 0)
+        let lines = child.standardError.split(separator: "\n").filter { !$0.hasPrefix("ERROR: libumockdev") }
+        XCTAssertFalse(lines.isEmpty)
+        for line in lines { XCTAssertNotNil(line.range(of: #"^<[0-7]>"#, options: .regularExpression), String(line)) }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("<6>running") && $0.contains("box.id=box-test-1") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("<6>scanner attached") })
+    }
+}

@@ -88,5 +88,9 @@ final class SystemdNotifyTests: XCTestCase {
         XCTAssertTrue(socket.receive(for: 10) { $0.hasPrefix("STOPPING=1") }, "no STOPPING=1")
         XCTAssertEqual(child.wait(timeout: 20), 0)
         XCTAssertTrue(child.standardError.contains("watchdog probe"), "the missed keep-alives are logged")
+        // ...and, being errors, reach the site manager's device log.
+        let logs = try ChildProcess([ProjectPaths.executable("stationctl"), "logs", "--state-dir", box.stateDirectory, "--level", "error", "--json"])
+        XCTAssertEqual(logs.wait(timeout: 20), 0, logs.standardError)
+        XCTAssertTrue(logs.lines.contains { $0.contains("watchdog probe") && $0.contains("\"level\":\"error\"") }, logs.lines.joined(separator: "\n"))
     }
 }

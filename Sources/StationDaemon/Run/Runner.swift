@@ -46,6 +46,10 @@ public final class Runner {
             eCardKeys: eCardKeys)
         workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
         probe = try PipelineProbe()
+        let journal = self.journal
+        DeviceLogSink.shared.attach { level, scanner, message, at in
+            try journal.log(level: level, scannerID: scanner, message: message, atMillis: at)
+        }
     }
 
     /// The one-line summary for `systemctl status`.
@@ -108,6 +112,8 @@ public final class Runner {
         logger.info("running", metadata: ["box.id": "\(config.boxID)", "scanners": "\(service.attached.count)", "journal.next_seq": "\(journal.upcomingSeq)"])
         defer {
             service.shutdown()
+            DeviceLogSink.shared.flush()
+            DeviceLogSink.shared.attach(nil)
             try? journal.close()
         }
         try service.run()
