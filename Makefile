@@ -3,7 +3,7 @@ SWIFT ?= swift
 STAGE := scripts/stage
 BIN := .build/debug
 
-.PHONY: all bootstrap build test demo hw-rules check-hw-rules
+.PHONY: all bootstrap build test demo hw-rules install
 
 all: build
 
@@ -25,3 +25,21 @@ demo: build
 # Regenerates the udev rules from the device table (commit the result).
 hw-rules: build
 	$(BIN)/stationd hw-rules hw/devices.conf > hw/60-station.rules
+
+# Installs the binaries of the one build (BIN), the unit, sysusers/tmpfiles entries, the
+# udev rules, the device table and the example config under DESTDIR.
+DESTDIR ?=
+PREFIX ?= /usr/local
+UNITDIR ?= /lib/systemd/system
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
+		$(DESTDIR)/usr/lib/udev/rules.d $(DESTDIR)$(PREFIX)/share/station $(DESTDIR)$(PREFIX)/share/doc/station
+	install -m 0755 $(BIN)/stationd $(BIN)/stationctl $(BIN)/stationhub $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|/usr/bin/stationd|$(PREFIX)/bin/stationd|' -e 's|/usr/share/doc/station|$(PREFIX)/share/doc/station|' \
+		systemd/stationd.service > $(DESTDIR)$(UNITDIR)/stationd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/stationd.service
+	install -m 0644 systemd/station.sysusers $(DESTDIR)/usr/lib/sysusers.d/station.conf
+	install -m 0644 systemd/station.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/station.conf
+	install -m 0644 hw/60-station.rules $(DESTDIR)/usr/lib/udev/rules.d/60-station.rules
+	install -m 0644 hw/devices.conf $(DESTDIR)$(PREFIX)/share/station/devices.conf
+	install -m 0644 docs/station.example.toml README.md $(DESTDIR)$(PREFIX)/share/doc/station/

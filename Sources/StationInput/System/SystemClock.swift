@@ -14,8 +14,14 @@ public enum SystemClock {
     public static func monotonicMicros() -> Int64 { StationInput.monotonicMicros() }
 
     /// Whether the kernel considers the wall clock synchronised (adjtimex: not TIME_ERROR).
+    /// Under `ProtectClock=yes` adjtimex is filtered; then systemd-timesyncd's flag file
+    /// tells.
     public static func isSynchronized() -> Bool {
-        station_clock_synchronized() == 1
+        switch station_clock_synchronized() {
+        case 1: true
+        case 0: false
+        default: FileManager.default.fileExists(atPath: "/run/systemd/timesync/synchronized")
+        }
     }
 
     /// This boot's id (`/proc/sys/kernel/random/boot_id`), read once.
