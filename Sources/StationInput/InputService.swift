@@ -268,7 +268,9 @@ public final class InputService {
     }
 
     private func fire(now: Int64) {
-        if let deadline = extraDeadline?(), deadline <= now { onExtraDeadline?(now) }
+        // The owner re-checks its own deadlines (they may have moved since the timer was
+        // armed); comparing here against a freshly computed one could miss it forever.
+        onExtraDeadline?(now)
         for (_, channel) in channels {
             channel.expire(now: now).forEach(sink)
         }

@@ -92,8 +92,14 @@ public final class Journal: @unchecked Sendable {
             epoch = newEpoch
             nextSeq = max(first, dbMax + 1)
         }
-        try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('box_id', ?), ('site_id', ?), ('epoch', ?)", arguments: [boxID, siteID, String(epoch)])
+        // Written only when it changes: a box whose disk is full must still start.
+        let storedSite = try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'site_id'") }
+        if storedBox != boxID || storedSite != siteID || storedEpoch != epoch {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('box_id', ?), ('site_id', ?), ('epoch', ?)",
+                    arguments: [boxID, siteID, String(epoch)])
+            }
         }
         checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
     }
@@ -338,9 +344,11 @@ public final class Journal: @unchecked Sendable {
             try db.execute(
                 sql: """
                     DELETE FROM event
-                    WHERE box_id = ?
+                    WHERE box_id = ?1
                       AND seq NOT IN (SELECT seq FROM outbox)
                       AND seq NOT IN (SELECT seq FROM keep_seq)
+                      -- The newest event stays: at start, seq continues above it.
+                      AND seq < (SELECT max(seq) FROM event WHERE box_id = ?1)
                       AND (wall_ms < ?
                            OR (kind IN ('visit-start', 'visit-end') AND wall_ms < ?
                                AND json_extract(body, '$.service') IN (\(services.isEmpty ? "NULL" : placeholders))))

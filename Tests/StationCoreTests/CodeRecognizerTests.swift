@@ -126,6 +126,19 @@ final class CodeRecognizerTests: XCTestCase {
         XCTAssertEqual(recognize("0306406153", s), .credential(RawCredential(kind: .memberCard, secret: "0306406153")))
     }
 
+    func testABroadLabelPatternNeverRecordsAnIdentityNumberAsALabel() throws {
+        let r = CodeRecognizer(itemLabels: [try CodePattern(name: "too broad", pattern: "[0-9X]{8,20}")])
+        XCTAssertEqual(recognize(id1, r), .misread(kind: "item-label", reason: "an item-label pattern also matches an identity number: narrow the site's pattern"))
+        XCTAssertEqual(recognize("12345678", r), .book(BookCode(kind: .itemLabel, normalized: "12345678")))
+    }
+
+    func testAnIDReadersMisreadIdentityNumberIsNoCardUID() {
+        let wrongCheck = String(id1.prefix(17)) + (id1.last == "0" ? "1" : "0")
+        XCTAssertEqual(recognize(wrongCheck, role: .idReader).summary.kind, "resident-id")
+        XCTAssertEqual(recognize(wrongCheck, role: .idReader).summary.valid, false)
+        XCTAssertEqual(recognize("110101900307457", role: .idReader).summary.kind, "resident-id", "a first-generation number")
+    }
+
     func testCardUIDsFromIDReadersOnly() {
         XCTAssertEqual(recognize("0012345678", role: .idReader), .credential(RawCredential(kind: .cardUID, secret: "00BC614E")))
         XCTAssertEqual(recognize("04a1b2c3", role: .idReader), .credential(RawCredential(kind: .cardUID, secret: "04A1B2C3")))

@@ -7,6 +7,7 @@ final class KioskWorkflowTests: XCTestCase {
     let today = LocalDate(year: 2026, month: 11, day: 29)
     let alice = WorkerRef(kind: .residentID, localHash: "v1:aa", masked: "1101**********0011", sealed: nil)
     let bob = WorkerRef(kind: .memberCard, localHash: "v1:bb", masked: "********0022", sealed: nil)
+    let carol = WorkerRef(kind: .cardUID, localHash: "v1:cc", masked: "****0033", sealed: nil)
     let label1 = ItemRef(key: "label:LIB-000001")
     let label2 = ItemRef(key: "label:LIB-000002")
     let title = ItemRef(key: "isbn:9787111213826", title: "9787111213826")
@@ -65,11 +66,16 @@ final class KioskWorkflowTests: XCTestCase {
         _ = k.scan(.worker(alice), today: today)
         XCTAssertEqual(k.scan(.book(title), code: "9787111213826", today: today)?.outcome, .checkedOut)
         XCTAssertNil(k.scan(.book(title), code: "9787111213826", after: 1_000, today: today))
-        // The same worker scanning the same title again is a renewal of the copy they hold.
-        XCTAssertEqual(k.scan(.book(title), code: "9787111213826", after: 1_600, today: today)?.outcome, .renewed)
-        _ = k.scan(.worker(bob), today: today)
-        XCTAssertEqual(k.scan(.book(title), code: "9787111213826", today: today)?.outcome, .checkedOut, "copies are interchangeable, no warning")
+        // After the window, the same title again is a second copy (DESIGN: double reads).
+        XCTAssertEqual(k.scan(.book(title), code: "9787111213826", after: 1_600, today: today)?.outcome, .checkedOut)
         XCTAssertEqual(k.workflow.ledger.loans[title.key]?.count, 2)
+        // In renew mode it renews a copy held.
+        _ = k.scan(.control(.mode(.renew)), today: today)
+        XCTAssertEqual(k.scan(.book(title), code: "9787111213826", today: today)?.outcome, .renewed)
+        _ = k.scan(.worker(bob), today: today)
+        XCTAssertEqual(k.workflow.mode, .checkout, "a new worker's session starts in checkout mode")
+        XCTAssertEqual(k.scan(.book(title), code: "9787111213826", today: today)?.outcome, .checkedOut, "copies are interchangeable, no warning")
+        XCTAssertEqual(k.workflow.ledger.loans[title.key]?.count, 3)
     }
 
     func testReturnsOutsideASessionAndDrift() {
@@ -155,6 +161,8 @@ final class KioskWorkflowTests: XCTestCase {
         XCTAssertNil(k.workflow.session)
         XCTAssertEqual(k.workflow.mode, .checkout)
         XCTAssertEqual(k.scan(.control(.service("water")), today: today)?.outcome, .refused)
+        _ = k.scan(.control(.mode(.renew)), today: today)
+        XCTAssertEqual(k.scan(.book(label2), today: today)?.outcome, .refused, "renew without a session asks for the card, it does not return")
     }
 
     func testRejectedScansRecordNothing() {
@@ -189,6 +197,9 @@ final class KioskWorkflowTests: XCTestCase {
         XCTAssertEqual(k.scan(.control(.service("charging")), today: today)?.outcome, .modeChanged)
         XCTAssertEqual(k.scan(.worker(alice), today: today)?.record?.service, "charging")
         XCTAssertEqual(k.scan(.worker(bob), today: today)?.record?.service, "rest", "a choice applies to one visit; the default after")
+        _ = k.scan(.control(.service("water")), today: today)
+        XCTAssertEqual(k.scan(.worker(alice), today: today)?.outcome, .visitEnded)
+        XCTAssertEqual(k.scan(.worker(carol), today: today)?.record?.service, "rest", "ending a visit clears a choice made for it")
         XCTAssertEqual(k.scan(.control(.service("lactation")), today: today)?.outcome, .refused, "not offered here")
     }
 

@@ -95,11 +95,15 @@ public struct CodeRecognizer: Sendable {
             case .invalid(let reason): return .misread(kind: CredentialKind.eCard.rawValue, reason: reason)
             }
         }
-        if families.contains(.itemLabel), let pattern = itemLabels.first(where: { $0.matches(text) }) {
-            _ = pattern
+        let sub = Substring(text)
+        if families.contains(.itemLabel), itemLabels.contains(where: { $0.matches(text) }) {
+            // A site pattern broad enough to match an identity number must not record one
+            // in the clear as a book label.
+            if case .valid = ResidentIdentity.check(sub, today: moment.today) {
+                return .misread(kind: "item-label", reason: "an item-label pattern also matches an identity number: narrow the site's pattern")
+            }
             return .book(BookCode(kind: .itemLabel, normalized: text))
         }
-        let sub = Substring(text)
         if families.contains(.residentID) {
             switch ResidentIdentity.check(sub, today: moment.today) {
             case .valid(let n): return .credential(RawCredential(kind: .residentID, secret: n))
@@ -129,7 +133,8 @@ public struct CodeRecognizer: Sendable {
             }
             if luhnFailed { fail(CredentialKind.memberCard.rawValue, "member card number fails its check digit (a misread digit?)") }
         }
-        if families.contains(.cardUID), let uid = Self.cardUID(text) {
+        // An identity number that failed its checks stays a misread: it is no card UID.
+        if families.contains(.cardUID), failure == nil, !ResidentIdentity.isFirstGeneration(sub), let uid = Self.cardUID(text) {
             return .credential(RawCredential(kind: .cardUID, secret: uid))
         }
         // 15 digits that are no valid EAN-13 with add-on but an old identity number's shape.

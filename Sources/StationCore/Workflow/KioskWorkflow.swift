@@ -166,6 +166,8 @@ public struct KioskWorkflow: Sendable {
     }
 
     private mutating func openSession(_ worker: WorkerRef, at now: Int64) -> Decision {
+        // A new worker starts lending; a mode chosen for the previous one does not carry over.
+        if session?.worker != worker { mode = .checkout }
         session = Session(worker: worker, openedAtMillis: now)
         let held = ledger.openLoans(of: worker.localHash)
         return Decision(outcome: .sessionOpened, message: "welcome \(worker.masked): \(held) book(s) on loan")
@@ -173,6 +175,7 @@ public struct KioskWorkflow: Sendable {
 
     private mutating func visit(_ worker: WorkerRef, _ input: ScanInput) -> Decision {
         if let open = ledger.visits[worker.localHash] {
+            chosenService = nil
             return Decision(
                 outcome: .visitEnded,
                 record: EventDraft(kind: .visitEnd, scannerID: input.scannerID, worker: worker, service: open.service, refersTo: open.seq),
@@ -186,10 +189,15 @@ public struct KioskWorkflow: Sendable {
     }
 
     private mutating func book(_ item: ItemRef, _ input: ScanInput) -> Decision {
+        if mode == .renew && session == nil {
+            return Decision(outcome: .refused, message: "scan your card first, then the books to renew")
+        }
         guard let session, mode != .return else { return giveBack(item, input) }
         let worker = session.worker
         let due = input.today.adding(days: settings.loanDays).description
-        if let _ = ledger.loan(of: item.key, by: worker.localHash) {
+        // A labelled copy the worker holds is renewed. Copies of a title are alike: another
+        // scan of a title already held is another copy, unless the kiosk is in renew mode.
+        if ledger.loan(of: item.key, by: worker.localHash) != nil && (!item.isTitleOnly || mode == .renew) {
             return Decision(
                 outcome: .renewed,
                 record: EventDraft(kind: .renewal, scannerID: input.scannerID, item: item, worker: worker, dueDate: due),

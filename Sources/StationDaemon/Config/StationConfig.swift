@@ -144,7 +144,8 @@ public struct StationConfig: Sendable {
             }
         }
         let synchronous = string("journal", "synchronous") ?? "FULL"
-        if !["FULL", "EXTRA", "OFF", "NORMAL"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
+        // Anything weaker would tell outcomes before they are on the disk.
+        if !["FULL", "EXTRA"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
 
         let retentionDays = positive("journal", "retention_days", 180, 1...3650)
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)

@@ -64,13 +64,18 @@ public final class Runner {
         let started = SystemClock.monotonicMicros()
         let moment = CodeRecognizer.Moment.now(timeZone: config.timeZone)
         do {
-            try probe.run(
-                recognizer: recognizer, workflow: workflow, journal: journal, wallMillis: SystemClock.wallMillis(),
+            let storage = try probe.run(
+                recognizer: recognizer, journal: journal, wallMillis: SystemClock.wallMillis(),
                 today: LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day))
             let elapsed = SystemClock.monotonicMicros() - started
             if elapsed < interval / 2 {
                 notifier.watchdog()
-                notifier.status(statusLine())
+                if let storage {
+                    logger.error("journal cannot write: scans are told storage-error", metadata: ["error": "\(storage)"])
+                    notifier.status("storage error: \(storage)")
+                } else {
+                    notifier.status(statusLine())
+                }
             } else {
                 logger.error("watchdog probe too slow: no keep-alive sent", metadata: ["probe.elapsed_us": "\(elapsed)"])
             }
@@ -89,7 +94,8 @@ public final class Runner {
         }
         service.extraDeadline = { [unowned self] in
             // The workflow's timers, the hourly retention purge, the watchdog probe.
-            let wall = [self.workflow.nextDeadline(), self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min()
+            let workflowDeadline = self.workflow.nextDeadline().map { max($0, self.autoCloseRetryMillis) }
+            let wall = [workflowDeadline, self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min()
             let fromWall = wall.map { SystemClock.monotonicMicros() + max(0, $0 - SystemClock.wallMillis()) * 1000 }
             return [fromWall, self.nextProbeMicros].compactMap({ $0 }).min()
         }
@@ -171,8 +177,9 @@ public final class Runner {
         record(draft, outcome: decision.outcome, message: decision.message, scannerID: scannerID)
     }
 
-    /// Records first, tells second.
-    func record(_ draft: EventDraft, outcome: Outcome, message: String, scannerID: String?, automatic: Bool = false) {
+    /// Records first, tells second. False when the record could not be written.
+    @discardableResult
+    func record(_ draft: EventDraft, outcome: Outcome, message: String, scannerID: String?, automatic: Bool = false) -> Bool {
         let time = EventTime(
             wallMillis: SystemClock.wallMillis(), synchronized: SystemClock.isSynchronized(), bootID: SystemClock.bootID,
             monotonicMicros: SystemClock.monotonicMicros())
@@ -183,12 +190,18 @@ public final class Runner {
             var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
             if automatic { line.append("automatic", .bool(true)) }
             tell(line)
+            return true
         } catch {
             workflow.recordFailed()
             logger.error("cannot record an event: told storage-error", metadata: ["scanner.id": "\(scannerID ?? "-")", "error": "\(error)"])
             tell(outcomeLine(.storageError, message: "the box cannot save right now; please try again", scannerID: scannerID, event: nil))
+            return false
         }
     }
+
+    /// After a failed automatic close, the next try waits: the disk gets time to recover
+    /// and the loop does not spin on a deadline that stays in the past.
+    var autoCloseRetryMillis: Int64 = 0
 
     var lastPurgeMillis: Int64 = 0
 
@@ -206,8 +219,13 @@ public final class Runner {
             }
         }
         workflow.expire(nowMillis: now)
+        guard now >= autoCloseRetryMillis else { return }
         for draft in workflow.autoClose(nowMillis: now) {
-            record(draft, outcome: .visitEnded, message: "visit closed automatically after \(config.kiosk.visitMaxMinutes) minutes", scannerID: nil, automatic: true)
+            let message = "visit closed automatically after \(config.kiosk.visitMaxMinutes) minutes"
+            if !record(draft, outcome: .visitEnded, message: message, scannerID: nil, automatic: true) {
+                autoCloseRetryMillis = now + 10_000
+                return
+            }
         }
     }
 
