@@ -45,6 +45,9 @@ public final class Journal: @unchecked Sendable {
     /// The event whose write failed: a worker-facing event that landed after all is voided;
     /// a void that landed after all is simply kept.
     private var failedAttempt: JournalEvent?
+    /// The seq of an event that landed although the worker was told it did not, while its
+    /// void is not yet written.
+    private var owedVoid: Int64?
     private var checkpointer: Checkpointer?
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -64,7 +67,6 @@ public final class Journal: @unchecked Sendable {
         reservation = try SeqReservation(path: (directory as NSString).appendingPathComponent("seq"))
         let salvage = try Salvage.ifCorrupt(path: path, boxID: boxID, logger: logger)
         database = try Self.openPool(path: path, options: options)
-        if let salvage { try salvage.restore(into: database) }
 
         let (storedBox, storedEpoch, dbMax) = try database.read { db -> (String?, Int?, Int64) in
             (
@@ -85,7 +87,7 @@ public final class Journal: @unchecked Sendable {
             // The database is not the one the reservation file knows: replaced, restored
             // from a copy, or emptied. Sequence numbers may have been used that this file
             // does not hold, so continue above all of them in a new epoch: a declared gap.
-            let (newEpoch, first) = try reservation.newEpoch()
+            let (newEpoch, first) = try reservation.newEpoch(above: storedEpoch ?? 0)
             logger.critical(
                 "journal does not match the sequence reservation: starting a new epoch (a declared gap for the hub)",
                 metadata: ["journal.path": "\(path)", "journal.epoch": "\(newEpoch)", "journal.first_seq": "\(first)", "journal.db_max_seq": "\(dbMax)"])
@@ -209,20 +211,25 @@ public final class Journal: @unchecked Sendable {
         needsReconcile = false
         let attempt = failedAttempt
         failedAttempt = nil
-        guard landed else { return }
-        nextSeq = seq + 1
-        if attempt?.draft.kind == .void {
-            logger.warning("a void event reported as failed is in the journal after all: kept", metadata: ["journal.seq": "\(seq)"])
-            return
+        if landed {
+            nextSeq = seq + 1
+            if attempt?.draft.kind == .void {
+                logger.warning("a void event reported as failed is in the journal after all: kept", metadata: ["journal.seq": "\(seq)"])
+                owedVoid = nil
+            } else {
+                logger.critical(
+                    "an event reported as not recorded is in the journal after all: recording a void event for it",
+                    metadata: ["journal.seq": "\(seq)"])
+                owedVoid = seq
+            }
         }
-        logger.critical(
-            "an event reported as not recorded is in the journal after all: recording a void event for it",
-            metadata: ["journal.seq": "\(seq)"])
+        // A void is owed until it is written, however many attempts that takes.
+        guard let owed = owedVoid else { return }
         let now = Date()
         let void = JournalEvent(
             boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch,
             time: EventTime(wallMillis: Int64(now.timeIntervalSince1970 * 1000), synchronized: false, bootID: "", monotonicMicros: 0),
-            draft: EventDraft(kind: .void, flags: ["reported-as-storage-error"], refersTo: seq))
+            draft: EventDraft(kind: .void, flags: ["reported-as-storage-error"], refersTo: owed))
         do {
             try reservation.ensure(void.seq)
             try insert(void)
@@ -231,6 +238,7 @@ public final class Journal: @unchecked Sendable {
             failedAttempt = void
             throw error
         }
+        owedVoid = nil
         nextSeq += 1
     }
 

@@ -12,8 +12,20 @@ struct Salvage {
     var unreadable: Int
 
     /// Checks the journal at `path` (open, quick_check); if it is corrupt, salvages it.
+    ///
+    /// Nothing is lost if this is interrupted: the salvaged events are written into a new
+    /// database beside the old one first; only then is the corrupt file moved aside and
+    /// the new one renamed into place. A start that finds the new database but no journal
+    /// finishes the rename.
     static func ifCorrupt(path: String, boxID: String, logger: Logger) throws -> Salvage? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let rebuilt = path + ".salvage"
+        let files = FileManager.default
+        if !files.fileExists(atPath: path) && files.fileExists(atPath: rebuilt) {
+            try files.moveItem(atPath: rebuilt, toPath: path)
+            logger.critical("finished an interrupted salvage of the journal", metadata: ["journal.path": "\(path)"])
+            return Salvage(movedAside: "", events: [], unreadable: 0)
+        }
+        guard files.fileExists(atPath: path) else { return nil }
         var problem: String?
         do {
             var config = Configuration()
@@ -30,11 +42,22 @@ struct Salvage {
 
         let stamp = Int64(Date().timeIntervalSince1970 * 1000)
         let aside = "\(path).corrupt-\(stamp)"
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            try FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
-        }
         var salvage = Salvage(movedAside: aside, events: [], unreadable: 0)
-        salvage.read(from: aside, boxID: boxID)
+        salvage.read(from: path, boxID: boxID)
+
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? files.removeItem(atPath: rebuilt + suffix) }
+        let fresh = try DatabaseQueue(path: rebuilt)
+        try JournalSchema.migrator.migrate(fresh)
+        try fresh.write { db in
+            for (e, body) in salvage.events { try Journal.insertRow(db, e, body: body, orIgnore: true) }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?)", arguments: [aside])
+        }
+        try fresh.close()
+
+        for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
+            try files.moveItem(atPath: path + suffix, toPath: aside + suffix)
+        }
+        try files.moveItem(atPath: rebuilt, toPath: path)
         logger.critical(
             "journal salvaged: the corrupt file is kept beside the new one",
             metadata: [
@@ -78,14 +101,6 @@ struct Salvage {
                 }
             }
             start = end + 1
-        }
-    }
-
-    /// Writes the salvaged events (with their own seq and epoch) and their outbox rows.
-    func restore(into pool: DatabasePool) throws {
-        try pool.write { db in
-            for (e, body) in events { try Journal.insertRow(db, e, body: body, orIgnore: true) }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?)", arguments: [movedAside])
         }
     }
 }

@@ -33,10 +33,11 @@ struct SeqReservation {
         try write(reservedThrough: seq + Self.blockSize - 1, epoch: epoch)
     }
 
-    /// Starts a new epoch (a declared gap) above everything reserved so far.
-    mutating func newEpoch() throws -> (epoch: Int, firstSeq: Int64) {
+    /// Starts a new epoch (a declared gap) above everything reserved so far and above
+    /// `atLeast` (the epoch the database knew, should this file have been lost).
+    mutating func newEpoch(above atLeast: Int = 0) throws -> (epoch: Int, firstSeq: Int64) {
         let first = reservedThrough + 1
-        try write(reservedThrough: first + Self.blockSize - 1, epoch: epoch + 1)
+        try write(reservedThrough: first + Self.blockSize - 1, epoch: max(epoch, atLeast) + 1)
         return (epoch, first)
     }
 
@@ -53,10 +54,9 @@ struct SeqReservation {
         guard fsync(fd) == 0 else { throw JournalError.io("fsync \(tmp)", errno) }
         guard rename(tmp, path) == 0 else { throw JournalError.io("rename \(tmp)", errno) }
         let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            defer { close(dir) }
-            guard fsync(dir) == 0 else { throw JournalError.io("fsync directory of \(path)", errno) }
-        }
+        guard dir >= 0 else { throw JournalError.io("open directory of \(path)", errno) }
+        defer { close(dir) }
+        guard fsync(dir) == 0 else { throw JournalError.io("fsync directory of \(path)", errno) }
         reservedThrough = r
         epoch = e
     }

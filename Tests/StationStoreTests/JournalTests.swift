@@ -257,3 +257,29 @@ extension JournalTests {
         try j.close()
     }
 }
+
+extension JournalTests {
+    func testAnInterruptedSalvageIsFinishedAtTheNextStart() throws {
+        var j = try open()
+        for n in 1...3 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        try j.close()
+        // As if the box died after moving the corrupt file aside, before the rename.
+        try FileManager.default.moveItem(atPath: j.path, toPath: j.path + ".salvage")
+        j = try open()
+        XCTAssertEqual(try j.events().map(\.seq), [1, 2, 3])
+        XCTAssertEqual(j.epoch, 1, "declared as a new epoch, to be safe")
+        try j.close()
+    }
+
+    func testPurgingEverythingOldNeverLetsASeqBeReused() throws {
+        var j = try open()
+        for n in 1...3 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        try j.acknowledge(through: 3)
+        XCTAssertEqual(try j.purge(nowMillis: 1_000 * 86_400_000, retention: .init(days: 1), keep: []), 2, "all but the newest")
+        try j.close()
+        j = try open()
+        XCTAssertEqual(j.epoch, 0, "no false gap")
+        XCTAssertEqual(try j.append(draft(4), time: time(4)).seq, 4)
+        try j.close()
+    }
+}

@@ -22,6 +22,7 @@ public enum BoxKeys {
             local = SymmetricKey(size: .bits256)
             let text = local.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
             let tmp = path + ".tmp"
+            unlink(tmp)  // left over from a start that died half-way
             let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw Failure(description: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
             let bytes = Array(text.utf8)
