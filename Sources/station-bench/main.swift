@@ -131,7 +131,7 @@ func benchScanToDurable(directory: String, rounds: Int) throws -> [Double] {
             for case .scan(let s) in framer.feed(input) { scan = s }
         }
         guard let scan, case .book(let book) = recognizer.recognize(scan.text, aim: scan.aim, at: moment) else { fatalError("bench scan \(label) not framed") }
-        let input = ScanInput(scanned: .book(ItemRef(book)), code: scan.text, scannerID: "bench", wallMillis: Int64(n) * 10_000, today: LocalDate(year: 2026, month: 11, day: 29))
+        let input = ScanInput(scanned: .book(ItemRef(book)), code: scan.text, scannerID: "bench", clock: WorkflowClock(wallMillis: Int64(n) * 10_000, monotonicMillis: Int64(n) * 10_000, bootID: "b"), today: LocalDate(year: 2026, month: 11, day: 29))
         guard let decision = workflow.handle(input), let draft = decision.record else { fatalError("no record") }
         let event = try journal.append(draft, time: EventTime(wallMillis: Int64(n), synchronized: true, bootID: "b", monotonicMicros: Int64(n)))
         workflow.recorded(event)

@@ -21,11 +21,14 @@ final class KioskWorkflowTests: XCTestCase {
 
         mutating func scan(_ s: Scanned, code: String? = nil, scanner: String = "s1", after ms: Int64 = 2_000, home: String? = nil, today: LocalDate) -> Decision? {
             now += ms
-            let input = ScanInput(scanned: s, code: code ?? "\(s)", scannerID: scanner, wallMillis: now, today: today, bookHomeSite: home)
+            let input = ScanInput(scanned: s, code: code ?? "\(s)", scannerID: scanner, clock: clock, today: today, bookHomeSite: home)
             guard let d = workflow.handle(input) else { return nil }
             if let draft = d.record { commit(draft) }
             return d
         }
+
+        /// Wall and monotonic clocks run together here, in one boot "b".
+        var clock: WorkflowClock { WorkflowClock(wallMillis: now, monotonicMillis: now, bootID: "b") }
 
         mutating func commit(_ draft: EventDraft) {
             seq += 1
@@ -143,7 +146,7 @@ final class KioskWorkflowTests: XCTestCase {
         _ = k.scan(.worker(alice), today: today)
         XCTAssertEqual(k.scan(.book(label1), after: 50_000, today: today)?.outcome, .checkedOut)
         XCTAssertEqual(k.scan(.book(label2), after: 50_000, today: today)?.outcome, .checkedOut, "extended by the previous scan")
-        XCTAssertEqual(k.workflow.nextDeadline(), k.now + 60_000)
+        XCTAssertEqual(k.workflow.nextDeadline(now: k.clock), k.now + 60_000)
         XCTAssertEqual(k.scan(.book(label1), after: 60_000, today: today)?.outcome, .returned, "session over: a book is a return")
         XCTAssertNil(k.workflow.session)
     }
@@ -183,9 +186,10 @@ final class KioskWorkflowTests: XCTestCase {
         XCTAssertEqual(k.scan(.book(label1), today: today)?.outcome, .refused)
 
         _ = k.scan(.worker(bob), today: today)  // seq 3, never ended
-        XCTAssertEqual(k.workflow.nextDeadline(), k.now + 90 * 60_000)
-        XCTAssertEqual(k.workflow.autoClose(nowMillis: k.now + 89 * 60_000), [])
-        let closes = k.workflow.autoClose(nowMillis: k.now + 90 * 60_000)
+        XCTAssertEqual(k.workflow.nextDeadline(now: k.clock), k.now + 90 * 60_000)
+        let later = { (ms: Int64) in WorkflowClock(wallMillis: k.now + ms, monotonicMillis: k.now + ms, bootID: "b") }
+        XCTAssertEqual(k.workflow.autoClose(now: later(89 * 60_000)), [])
+        let closes = k.workflow.autoClose(now: later(90 * 60_000))
         XCTAssertEqual(closes, [EventDraft(kind: .visitEnd, worker: bob, service: "lactation", flags: ["auto-closed"], refersTo: 3)])
         k.now += 90 * 60_000
         k.commit(closes[0])
@@ -207,12 +211,13 @@ final class KioskWorkflowTests: XCTestCase {
         var k = shelf()
         _ = k.scan(.worker(alice), today: today)
         k.now += 2_000
-        let input = ScanInput(scanned: .book(label1), code: "LIB-000001", scannerID: "s1", wallMillis: k.now, today: today)
+        let input = ScanInput(scanned: .book(label1), code: "LIB-000001", scannerID: "s1", clock: k.clock, today: today)
         XCTAssertEqual(k.workflow.handle(input)?.outcome, .checkedOut)
         k.workflow.recordFailed()  // the journal could not write
         XCTAssertEqual(k.workflow.ledger.openLoans(of: alice.localHash), 0)
         var retry = input
-        retry.wallMillis += 500
+        retry.clock.monotonicMillis += 500
+        retry.clock.wallMillis += 500
         XCTAssertEqual(k.workflow.handle(retry)?.outcome, .checkedOut, "not swallowed as a double read")
     }
 
@@ -243,5 +248,20 @@ extension KioskWorkflowTests {
         _ = k.scan(.control(.done), today: today)
         _ = k.scan(.book(label2), today: today)  // 4, return
         XCTAssertEqual(k.workflow.ledger.neededSeqs, [1, 3])
+    }
+}
+
+extension KioskWorkflowTests {
+    /// A box without an RTC sets its wall clock years forward when NTP first answers: a
+    /// visit of a few minutes must not be auto-closed by that jump.
+    func testAWallClockJumpDoesNotCloseVisitsOfThisBoot() {
+        var k = Kiosk(workflow: KioskWorkflow(settings: KioskSettings(siteID: "hut-1", siteKind: .hut, visitMaxMinutes: 90)))
+        _ = k.scan(.worker(alice), today: today)
+        let jumped = WorkflowClock(wallMillis: k.now + 3 * 365 * 86_400_000, monotonicMillis: k.now + 5 * 60_000, bootID: "b")
+        XCTAssertEqual(k.workflow.autoClose(now: jumped), [])
+        XCTAssertEqual(k.workflow.nextDeadline(now: jumped), k.now + 90 * 60_000)
+        // After a reboot only the wall clock can tell how long it has been.
+        let rebooted = WorkflowClock(wallMillis: k.now + 91 * 60_000, monotonicMillis: 1_000, bootID: "other")
+        XCTAssertEqual(k.workflow.autoClose(now: rebooted).count, 1)
     }
 }

@@ -8,23 +8,39 @@ public enum Scanned: Sendable, Equatable {
     case rejected(Outcome, reason: String)
 }
 
+/// The clocks the workflow measures time with. Durations (session timeouts, double reads,
+/// visit lengths within a boot) use the monotonic clock: a box without an RTC may set its
+/// wall clock years forward when NTP first answers, and that must not close every visit.
+public struct WorkflowClock: Sendable, Equatable {
+    public var wallMillis: Int64
+    public var monotonicMillis: Int64
+    public var bootID: String
+
+    public init(wallMillis: Int64, monotonicMillis: Int64, bootID: String) {
+        self.wallMillis = wallMillis
+        self.monotonicMillis = monotonicMillis
+        self.bootID = bootID
+    }
+}
+
 /// One scan as the workflow sees it.
 public struct ScanInput: Sendable, Equatable {
     public var scanned: Scanned
     /// The framed text, for double-read detection only.
     public var code: String
     public var scannerID: String
-    public var wallMillis: Int64
+    public var clock: WorkflowClock
+    public var wallMillis: Int64 { clock.wallMillis }
     /// Today in the site's time zone.
     public var today: LocalDate
     /// The book's home site from the catalog cache, when known.
     public var bookHomeSite: String?
 
-    public init(scanned: Scanned, code: String, scannerID: String, wallMillis: Int64, today: LocalDate, bookHomeSite: String? = nil) {
+    public init(scanned: Scanned, code: String, scannerID: String, clock: WorkflowClock, today: LocalDate, bookHomeSite: String? = nil) {
         self.scanned = scanned
         self.code = code
         self.scannerID = scannerID
-        self.wallMillis = wallMillis
+        self.clock = clock
         self.today = today
         self.bookHomeSite = bookHomeSite
     }
@@ -57,6 +73,7 @@ public struct KioskWorkflow: Sendable {
     public private(set) var session: Session?
     public private(set) var mode: KioskMode = .checkout
     public private(set) var chosenService: String?
+    /// Monotonic milliseconds.
     private var lastActivityMillis: Int64 = 0
     private var lastRead: (code: String, scanner: String, atMillis: Int64)?
 
@@ -76,13 +93,13 @@ public struct KioskWorkflow: Sendable {
     /// scanner within the window), which is one scan and gets no second outcome.
     public mutating func handle(_ input: ScanInput) -> Decision? {
         if let last = lastRead, last.code == input.code, last.scanner == input.scannerID,
-            input.wallMillis - last.atMillis >= 0, input.wallMillis - last.atMillis < settings.doubleReadWindowMillis
+            input.clock.monotonicMillis - last.atMillis >= 0, input.clock.monotonicMillis - last.atMillis < settings.doubleReadWindowMillis
         {
             return nil
         }
-        lastRead = (input.code, input.scannerID, input.wallMillis)
-        expire(nowMillis: input.wallMillis)
-        lastActivityMillis = input.wallMillis
+        lastRead = (input.code, input.scannerID, input.clock.monotonicMillis)
+        expire(now: input.clock)
+        lastActivityMillis = input.clock.monotonicMillis
 
         switch input.scanned {
         case .rejected(let outcome, let reason):
@@ -118,26 +135,33 @@ public struct KioskWorkflow: Sendable {
     // MARK: - Time
 
     /// Ends an idle session and forgets an idle mode or service choice.
-    public mutating func expire(nowMillis: Int64) {
-        guard nowMillis - lastActivityMillis >= settings.sessionTimeoutMillis else { return }
+    public mutating func expire(now: WorkflowClock) {
+        guard now.monotonicMillis - lastActivityMillis >= settings.sessionTimeoutMillis else { return }
         session = nil
         mode = .checkout
         chosenService = nil
     }
 
-    /// When ``expire(nowMillis:)`` or ``autoClose(nowMillis:)`` next has work.
-    public func nextDeadline() -> Int64? {
+    /// When ``expire(now:)`` or ``autoClose(now:)`` next has work, in monotonic milliseconds.
+    public func nextDeadline(now: WorkflowClock) -> Int64? {
         var deadlines: [Int64] = []
         if session != nil || mode != .checkout || chosenService != nil { deadlines.append(lastActivityMillis + settings.sessionTimeoutMillis) }
-        let max = Int64(settings.visitMaxMinutes) * 60_000
-        deadlines += ledger.visits.values.map { $0.startedAtMillis + max }
+        deadlines += ledger.visits.values.map { now.monotonicMillis + maxVisitMillis - age(of: $0, now: now) }
         return deadlines.min()
     }
 
+    private var maxVisitMillis: Int64 { Int64(settings.visitMaxMinutes) * 60_000 }
+
+    /// How long a visit has lasted: on the monotonic clock within this boot; across a
+    /// reboot only the wall clock can tell.
+    private func age(of visit: LocalLedger.Visit, now: WorkflowClock) -> Int64 {
+        if visit.bootID == now.bootID { return now.monotonicMillis - visit.startedMonotonicMillis }
+        return now.wallMillis - visit.startedAtMillis
+    }
+
     /// Visits open longer than the maximum: their closing records, marked `auto-closed`.
-    public func autoClose(nowMillis: Int64) -> [EventDraft] {
-        let max = Int64(settings.visitMaxMinutes) * 60_000
-        return ledger.visits.values.filter { nowMillis - $0.startedAtMillis >= max }.sorted { $0.seq < $1.seq }.map {
+    public func autoClose(now: WorkflowClock) -> [EventDraft] {
+        return ledger.visits.values.filter { age(of: $0, now: now) >= maxVisitMillis }.sorted { $0.seq < $1.seq }.map {
             EventDraft(kind: .visitEnd, worker: $0.worker, service: $0.service, flags: ["auto-closed"], refersTo: $0.seq)
         }
     }

@@ -14,7 +14,11 @@ public struct LocalLedger: Sendable, Equatable {
         public var seq: Int64
         public var worker: WorkerRef
         public var service: String?
+        /// Wall clock at the start.
         public var startedAtMillis: Int64
+        /// The boot and monotonic clock at the start, for durations within that boot.
+        public var bootID: String
+        public var startedMonotonicMillis: Int64
     }
 
     /// Open loans by item key, oldest first (several for a title-only book).
@@ -73,7 +77,9 @@ public struct LocalLedger: Sendable, Equatable {
             if list.isEmpty { renewals[item.key] = nil }
         case .visitStart:
             guard let worker = d.worker else { return }
-            visits[worker.localHash] = Visit(seq: e.seq, worker: worker, service: d.service, startedAtMillis: e.time.wallMillis)
+            visits[worker.localHash] = Visit(
+                seq: e.seq, worker: worker, service: d.service, startedAtMillis: e.time.wallMillis, bootID: e.time.bootID,
+                startedMonotonicMillis: e.time.monotonicMicros / 1000)
         case .visitEnd:
             guard let worker = d.worker else { return }
             visits[worker.localHash] = nil

@@ -39,7 +39,9 @@ final class PipelineProbe {
         let moment = CodeRecognizer.Moment(unixSeconds: wallMillis / 1000, today: (today.year, today.month, today.day))
         guard case .book(let book) = recognizer.recognize(framed.text, at: moment) else { throw ProbeFailure(stage: "recognise") }
         var workflow = KioskWorkflow(settings: KioskSettings(siteID: "probe", siteKind: .bookshelf))
-        let input = ScanInput(scanned: .book(ItemRef(book)), code: "probe", scannerID: "probe", wallMillis: wallMillis, today: today)
+        let input = ScanInput(
+            scanned: .book(ItemRef(book)), code: "probe", scannerID: "probe",
+            clock: WorkflowClock(wallMillis: wallMillis, monotonicMillis: 0, bootID: "probe"), today: today)
         guard workflow.handle(input)?.record != nil else { throw ProbeFailure(stage: "workflow") }
         do {
             try journal.probe(atMillis: wallMillis)

@@ -94,10 +94,10 @@ public final class Runner {
         }
         service.extraDeadline = { [unowned self] in
             // The workflow's timers, the hourly retention purge, the watchdog probe.
-            let workflowDeadline = self.workflow.nextDeadline().map { max($0, self.autoCloseRetryMillis) }
-            let wall = [workflowDeadline, self.lastPurgeMillis + 3_600_000].compactMap({ $0 }).min()
-            let fromWall = wall.map { SystemClock.monotonicMicros() + max(0, $0 - SystemClock.wallMillis()) * 1000 }
-            return [fromWall, self.nextProbeMicros].compactMap({ $0 }).min()
+            // Workflow deadlines are monotonic milliseconds; the purge's is wall time.
+            let workflowDeadline = self.workflow.nextDeadline(now: Self.clockNow()).map { max($0, self.autoCloseRetryMillis) * 1000 }
+            let purge = SystemClock.monotonicMicros() + max(0, self.lastPurgeMillis + 3_600_000 - SystemClock.wallMillis()) * 1000
+            return [workflowDeadline, purge, self.nextProbeMicros].compactMap({ $0 }).min()
         }
         service.onExtraDeadline = { [unowned self] now in
             self.tick()
@@ -168,7 +168,7 @@ public final class Runner {
         var home: String?
         // The catalog cache only adds the drift flag; without it the hub still reconciles.
         if case .book(let item) = scanned { home = try? journal.homeSite(itemKey: item.key) }
-        let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, wallMillis: wall, today: today, bookHomeSite: home)
+        let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, clock: Self.clockNow(), today: today, bookHomeSite: home)
         guard let decision = workflow.handle(input) else { return }  // a double read
         guard let draft = decision.record else {
             tell(outcomeLine(decision.outcome, message: decision.message, scannerID: scannerID, event: nil))
@@ -199,9 +199,13 @@ public final class Runner {
         }
     }
 
-    /// After a failed automatic close, the next try waits: the disk gets time to recover
-    /// and the loop does not spin on a deadline that stays in the past.
+    /// After a failed automatic close, the next try waits (monotonic ms): the disk gets
+    /// time to recover and the loop does not spin on a deadline that stays in the past.
     var autoCloseRetryMillis: Int64 = 0
+
+    static func clockNow() -> WorkflowClock {
+        WorkflowClock(wallMillis: SystemClock.wallMillis(), monotonicMillis: SystemClock.monotonicMicros() / 1000, bootID: SystemClock.bootID)
+    }
 
     var lastPurgeMillis: Int64 = 0
 
@@ -218,12 +222,13 @@ public final class Runner {
                 logger.warning("retention purge failed", metadata: ["error": "\(error)"])
             }
         }
-        workflow.expire(nowMillis: now)
-        guard now >= autoCloseRetryMillis else { return }
-        for draft in workflow.autoClose(nowMillis: now) {
+        let clock = Self.clockNow()
+        workflow.expire(now: clock)
+        guard clock.monotonicMillis >= autoCloseRetryMillis else { return }
+        for draft in workflow.autoClose(now: clock) {
             let message = "visit closed automatically after \(config.kiosk.visitMaxMinutes) minutes"
             if !record(draft, outcome: .visitEnded, message: message, scannerID: nil, automatic: true) {
-                autoCloseRetryMillis = now + 10_000
+                autoCloseRetryMillis = clock.monotonicMillis + 10_000
                 return
             }
         }
