@@ -22,7 +22,9 @@ public final class InputService {
     }
 
     private let options: Options
-    private let table: DeviceTable
+    private var table: DeviceTable
+    /// `--scanner` entries, layered over whatever table is in force.
+    private let extraEntries: DeviceTable
     private let logger: Logger
     private let sink: (InputReport) -> Void
     private let reactor: Reactor
@@ -42,13 +44,13 @@ public final class InputService {
         self.options = options
         self.logger = logger
         self.sink = sink
-        var table = options.table
+        var extra = DeviceTable()
         for pair in options.extraScanners {
             let parts = pair.lowercased().split(separator: ":").map(String.init)
             guard parts.count == 2 else { continue }
             // Interface evdev and tty both, so `--scanner` works for either kind of device.
             for interface in DeviceInterface.allCases {
-                table = table.overlaid(
+                extra = extra.overlaid(
                     with: DeviceTable(entries: [
                         DeviceEntry(
                             name: "\(pair) (marked with --scanner)", vendor: parts[0], product: parts[1], role: .scanner,
@@ -57,7 +59,8 @@ public final class InputService {
                     ]))
             }
         }
-        self.table = table
+        extraEntries = extra
+        table = options.table.overlaid(with: extra)
         reactor = try Reactor()
         udev = try Udev()
     }
@@ -102,6 +105,31 @@ public final class InputService {
         for (syspath, _) in channels { detach(syspath: syspath, reason: "shutdown", report: false) }
         for (_, watch) in watchers { watch.device.close() }
         watchers.removeAll()
+    }
+
+    /// Puts a new device table in force (a config reload): scanners whose entry changed
+    /// are re-opened with it, devices it no longer claims are released, devices it now
+    /// claims are attached. Scanners whose entry is unchanged keep reading undisturbed.
+    public func replaceTable(_ newTable: DeviceTable) throws {
+        table = newTable.overlaid(with: extraEntries)
+        for device in try udev.enumerate(subsystems: ["input", "tty"]) {
+            let interface: DeviceInterface = device.isEventNode ? .evdev : .tty
+            guard device.isEventNode || device.subsystem == "tty", let identity = DeviceIdentity(udevProperties: device.properties) else { continue }
+            let entry = table.match(identity, interface: interface)
+            let claimed = entry.map { $0.role != .ignore } ?? false
+            if let channel = channels[device.syspath] {
+                guard channel.entry != entry else { continue }
+                detach(syspath: device.syspath, reason: "device table changed", report: true)
+                if claimed { consider(device) }
+            } else if let watch = watchers[device.syspath], claimed {
+                reactor.remove(watch.device.fd)
+                watch.device.close()
+                watchers.removeValue(forKey: device.syspath)
+                consider(device)
+            } else if claimed && retries[device.syspath] == nil {
+                consider(device)
+            }
+        }
     }
 
     /// The scanners read now.

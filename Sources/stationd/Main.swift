@@ -11,7 +11,7 @@ struct Stationd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",
         abstract: "The Station box daemon: scanners in, durable records out.",
-        subcommands: [RunCommand.self, Listen.self, HWRules.self])
+        subcommands: [RunCommand.self, CheckConfig.self, Listen.self, HWRules.self])
 }
 
 struct DeviceTableOptions: ParsableArguments {
@@ -85,10 +85,24 @@ struct RunCommand: ParsableCommand {
         let table: DeviceTable
         do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw Failure("device table:\n\(error)") }
         let printing = printOutcomes
-        let runner = try Runner(config: loaded, logger: logger) { line in
+        let runner = try Runner(config: loaded, configPath: config, logger: logger) { line in
             if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
         }
         try runner.run(table: table)
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check the config and the device tables it names; every problem with file, line and key.")
+
+    @Option(help: "The config file.")
+    var config: String = StationConfig.defaultPath
+
+    func run() throws {
+        let report = ConfigCheck.run(path: config)
+        for line in report.lines { StandardOutput.writeLine(line) }
+        if !report.ok { throw ExitCode(1) }
     }
 }
 

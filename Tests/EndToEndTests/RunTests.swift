@@ -120,3 +120,52 @@ extension RunTests {
         XCTAssertTrue(lines.contains { $0.hasPrefix("<6>scanner attached") })
     }
 }
+
+extension RunTests {
+    /// SIGHUP while scans keep coming: the new config takes effect between two reads, no
+    /// scan is lost, and scanners whose table entry did not change are not re-opened.
+    func testSIGHUPReloadsTheConfigWithoutLosingAScan() throws {
+        let box = try TestBox(label: "reload")
+        let scans = (1...30).map { $0 % 2 == 0 ? String(format: "BK-%06d", $0) : String(format: "LIB-%06d", $0) }
+        let events = try box.events(named: "mixed", scans: scans, gapMillis: 120)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30, count: 10) { $0.contains("\"type\":\"outcome\"") })
+        let config = try String(contentsOfFile: box.configPath, encoding: .utf8)
+        try config.replacingOccurrences(of: #"item_label_patterns = ["LIB-[0-9]{6}"]"#, with: #"item_label_patterns = ["LIB-[0-9]{6}", "BK-[0-9]{6}"]"#)
+            .write(toFile: box.configPath, atomically: true, encoding: .utf8)
+        for pid in child.children() { kill(pid, SIGHUP) }
+        XCTAssertTrue(child.readLines(timeout: 30, count: 30) { $0.contains("\"type\":\"outcome\"") }, child.lines.joined(separator: "\n"))
+        XCTAssertEqual(stop(child), 0)
+        let outcomes = child.lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        XCTAssertEqual(outcomes.count, 30, "one outcome per scan, none lost across the reload")
+        let bk = outcomes.enumerated().filter { $0.offset % 2 == 1 }.map { $0.element["outcome"] as? String ?? "" }
+        XCTAssertEqual(bk.first, "misread", "before the reload BK- labels are unknown")
+        XCTAssertEqual(bk.last, "returned", "after the reload they are item labels")
+        XCTAssertTrue(child.standardError.contains("config reloaded"), child.standardError)
+        XCTAssertFalse(child.standardError.contains("scanner detached"), "an unchanged scanner is not re-opened")
+    }
+
+    func testAReloadWithProblemsKeepsTheRunningConfig() throws {
+        let box = try TestBox(label: "reload-bad")
+        let events = try box.events(named: "two", scans: ["LIB-000001", "LIB-000002"], gapMillis: 1500)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") })
+        try (try String(contentsOfFile: box.configPath, encoding: .utf8) + "\n[nonsense]\nx = 1\n").write(toFile: box.configPath, atomically: true, encoding: .utf8)
+        for pid in child.children() { kill(pid, SIGHUP) }
+        XCTAssertTrue(child.readLines(timeout: 30, count: 2) { $0.contains("\"outcome\":\"returned\"") }, "still scanning with the old config")
+        XCTAssertEqual(stop(child), 0)
+        XCTAssertTrue(child.standardError.contains("config reload refused"), child.standardError)
+    }
+
+    func testCheckConfig() throws {
+        let good = try TestBox(label: "check")
+        let ok = try ChildProcess([ProjectPaths.executable("stationd"), "check-config", "--config", good.configPath])
+        XCTAssertEqual(ok.wait(timeout: 20), 0, ok.standardError)
+        XCTAssertTrue(ok.lines.first?.contains(": ok (box box-test-1, site site-a, bookshelf") ?? false, ok.lines.joined())
+        let bad = try TestBox(label: "check-bad", site: "kind = \"library\"\nloan_days = \"thirty\"")
+        let no = try ChildProcess([ProjectPaths.executable("stationd"), "check-config", "--config", bad.configPath])
+        XCTAssertEqual(no.wait(timeout: 20), 1)
+        XCTAssertTrue(no.lines.contains { $0.contains(":8: site.kind: must be one of bookshelf, hut, station") }, no.lines.joined(separator: "\n"))
+        XCTAssertTrue(no.lines.contains { $0.contains(":9: site.loan_days: must be an integer") }, no.lines.joined(separator: "\n"))
+    }
+}

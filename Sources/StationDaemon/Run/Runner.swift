@@ -9,11 +9,12 @@ import StationStore
 /// `stationd run`: input → recognition → workflow → journal (durable) → feedback.
 /// An outcome that records something is told only after its event is durable.
 public final class Runner {
-    let config: StationConfig
+    var config: StationConfig
+    let configPath: String?
     let logger: Logger
     let journal: Journal
-    let recognizer: CodeRecognizer
-    let keys: CredentialKeys
+    var recognizer: CodeRecognizer
+    var keys: CredentialKeys
     var workflow: KioskWorkflow
     /// Where outcomes go (`--print` writes JSON lines; feedback sinks come later).
     let tell: (JSONLine) -> Void
@@ -23,14 +24,26 @@ public final class Runner {
     /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
     var nextProbeMicros: Int64?
 
-    public init(config: StationConfig, logger: Logger, tell: @escaping (JSONLine) -> Void) throws {
+    /// `configPath`: where SIGHUP re-reads the config from (nil: no reload).
+    public init(config: StationConfig, configPath: String? = nil, logger: Logger, tell: @escaping (JSONLine) -> Void) throws {
         self.config = config
+        self.configPath = configPath
         self.logger = logger
         self.tell = tell
         journal = try Journal(
             directory: config.stateDirectory, boxID: config.boxID, siteID: config.siteID,
             options: .init(synchronous: config.journalSynchronous), logger: logger)
         keys = try BoxKeys.load(stateDirectory: config.stateDirectory, config: config)
+        recognizer = try Self.recognizer(for: config)
+        workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
+        probe = try PipelineProbe()
+        let journal = self.journal
+        DeviceLogSink.shared.attach { level, scanner, message, at in
+            try journal.log(level: level, scannerID: scanner, message: message, atMillis: at)
+        }
+    }
+
+    static func recognizer(for config: StationConfig) throws -> CodeRecognizer {
         var eCardKeys: [String: Curve25519.Signing.PublicKey] = [:]
         for (kid, b64) in config.eCardKeys {
             guard let raw = Data(base64Encoded: b64), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
@@ -38,17 +51,48 @@ public final class Runner {
             }
             eCardKeys[kid] = key
         }
-        recognizer = CodeRecognizer(
+        return CodeRecognizer(
             itemLabels: try config.itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) },
             memberCards: try config.memberCardPatterns.enumerated().map {
                 try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: config.memberCardLuhn)
             },
             eCardKeys: eCardKeys)
-        workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
-        probe = try PipelineProbe()
-        let journal = self.journal
-        DeviceLogSink.shared.attach { level, scanner, message, at in
-            try journal.log(level: level, scannerID: scanner, message: message, atMillis: at)
+    }
+
+    /// SIGHUP: re-reads the config and the device tables. A config with problems is not
+    /// taken (the running one stays, the problems are logged). The box's identity and
+    /// state directory need a restart; everything else takes effect between two reads,
+    /// so no scan is lost.
+    func reload(service: InputService) {
+        guard let configPath else { return }
+        let next: StationConfig
+        switch StationConfig.load(path: configPath) {
+        case .failure(let problems):
+            logger.error("config reload refused: the running config stays", metadata: ["config.problems": "\(problems.problems.map(\.description).joined(separator: "; "))"])
+            return
+        case .success(let c): next = c
+        }
+        guard next.boxID == config.boxID, next.siteID == config.siteID, next.stateDirectory == config.stateDirectory,
+            next.journalSynchronous == config.journalSynchronous
+        else {
+            logger.error("config reload refused: box.id, box.site, box.state_dir and journal settings need a restart")
+            return
+        }
+        do {
+            let table = try DeviceTableLoader.load(paths: next.deviceTables)
+            let newRecognizer = try Self.recognizer(for: next)
+            let newKeys = try BoxKeys.load(stateDirectory: next.stateDirectory, config: next)
+            try service.replaceTable(table)
+            recognizer = newRecognizer
+            keys = newKeys
+            if next.kiosk != config.kiosk {
+                // Sessions are short; the ledger (what is on loan, who is in a visit) stays.
+                workflow = KioskWorkflow(settings: next.kiosk, ledger: workflow.ledger)
+            }
+            config = next
+            logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "device_table.entries": "\(table.entries.count)"])
+        } catch {
+            logger.error("config reload refused: the running config stays", metadata: ["error": "\(error)"])
         }
     }
 
@@ -88,7 +132,7 @@ public final class Runner {
     /// Runs until SIGTERM or SIGINT; then finishes the scan in hand, releases the grabs and
     /// closes the journal.
     public func run(table: DeviceTable) throws {
-        let signals = try SignalWatch(signals: [SIGTERM, SIGINT])
+        let signals = try SignalWatch(signals: [SIGTERM, SIGINT, SIGHUP])
         let service = try InputService(options: .init(table: table), logger: logger) { [unowned self] report in
             self.handle(report)
         }
@@ -104,7 +148,13 @@ public final class Runner {
             if let next = self.nextProbeMicros, now >= next { self.watchdogProbe() }
         }
         try service.watch(fd: signals.fd) { [unowned self] in
-            if !signals.drain().isEmpty {
+            let received = signals.drain()
+            if received.contains(SIGHUP) {
+                self.notifier.notify(["RELOADING=1"])
+                self.reload(service: service)
+                self.notifier.ready(status: self.statusLine())
+            }
+            if received.contains(SIGTERM) || received.contains(SIGINT) {
                 self.notifier.stopping()
                 service.stop()
             }
