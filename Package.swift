@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore", "StationDaemon", "StationStore",
+                "StationCore", "StationDaemon", "StationStore", "StationInput",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -97,6 +97,9 @@ public final class InputService {
         try reactor.add(fd, handler: handler)
     }
 
+    /// Stops watching a descriptor added with ``watch(fd:handler:)``.
+    public func unwatch(fd: Int32) { reactor.remove(fd) }
+
     /// Stops the loop; devices are released by ``shutdown()``.
     public func stop() { reactor.stop() }
 

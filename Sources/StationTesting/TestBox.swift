@@ -23,6 +23,7 @@ public struct TestBox {
             id = "\(boxID)"
             site = "\(siteID)"
             state_dir = "\(stateDirectory)"
+            admin_socket = "\(directory.path)/admin.sock"
             device_tables = [\(([ProjectPaths.file("hw/devices.conf")] + extraDeviceTables).map { "\"\($0)\"" }.joined(separator: ", "))]
 
             [site]
@@ -41,6 +42,7 @@ public struct TestBox {
     }
 
     public var journalPath: String { stateDirectory + "/journal.sqlite" }
+    public var adminSocket: String { directory.path + "/admin.sock" }
 
     /// Writes an evemu events file of keyboard-wedge scans of `codes` (digits, capitals,
     /// `-`), each followed by Enter, `gapMillis` apart, and returns its path.

@@ -8,6 +8,8 @@ public struct StationConfig: Sendable {
     public var boxID: String
     public var siteID: String
     public var stateDirectory: String
+    /// The local admin socket `stationctl` talks to.
+    public var adminSocket: String
     public var timeZone: String
     public var deviceTables: [String]
     public var kiosk: KioskSettings
@@ -37,7 +39,7 @@ public struct StationConfig: Sendable {
     }
 
     static let schema: [String: [String: String]] = [
-        "box": ["id": "string", "site": "string", "state_dir": "string", "time_zone": "string", "device_tables": "strings"],
+        "box": ["id": "string", "site": "string", "state_dir": "string", "time_zone": "string", "device_tables": "strings", "admin_socket": "string"],
         "site": [
             "kind": "string", "services": "strings", "session_timeout_seconds": "int", "double_read_window_ms": "int",
             "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
@@ -152,7 +154,8 @@ public struct StationConfig: Sendable {
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
         return .success(
             StationConfig(
-                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station", timeZone: timeZone,
+                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
+                adminSocket: string("box", "admin_socket") ?? "/run/station/admin.sock", timeZone: timeZone,
                 deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),

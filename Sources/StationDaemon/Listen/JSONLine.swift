@@ -7,6 +7,7 @@ public struct JSONLine: Sendable, Equatable {
         case bool(Bool)
         case null
         case object(JSONLine)
+        case array([Value])
     }
 
     public private(set) var fields: [(String, Value)] = []
@@ -32,6 +33,7 @@ public struct JSONLine: Sendable, Equatable {
         case .bool(let b): b ? "true" : "false"
         case .null: "null"
         case .object(let o): o.rendered
+        case .array(let values): "[" + values.map(render).joined(separator: ",") + "]"
         }
     }
 

@@ -21,6 +21,11 @@ public final class Runner {
     let notifier = SystemdNotifier()
     let probe: PipelineProbe
     var scanners = 0
+    /// Devices seen but not read, by node, with a hint when one looked like a scanner.
+    var ignored: [String: (vendor: String?, product: String?, reason: String)] = [:]
+    var hints: [String: String] = [:]
+    let startedAt = Date()
+    var admin: AdminServer?
     /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
     var nextProbeMicros: Int64?
 
@@ -96,6 +101,39 @@ public final class Runner {
         }
     }
 
+    /// An admin socket request: `status` or `devices`.
+    func answer(_ request: String, service: InputService) -> JSONLine {
+        switch request {
+        case "status":
+            let pending = (try? journal.pendingCount()) ?? -1
+            return JSONLine([
+                ("daemon", .string("running")), ("box_id", .string(config.boxID)), ("site_id", .string(config.siteID)),
+                ("site_kind", .string(config.kiosk.siteKind.rawValue)), ("scanners", .int(service.attached.count)),
+                ("pending", .int(pending)), ("next_seq", .int(Int(journal.upcomingSeq))), ("epoch", .int(journal.epoch)),
+                ("last_sync", .null), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
+            ])
+        case "devices":
+            var line = JSONLine([("daemon", .string("running"))])
+            let attached = service.attached.map { s in
+                JSONLine([
+                    ("scanner", .string(s.scannerID)), ("devnode", .string(s.devnode)), ("model", .string(s.model)),
+                    ("role", .string(s.role.rawValue)), ("interface", .string(s.interface.rawValue)), ("grabbed", .bool(s.grabbed)),
+                ])
+            }
+            let others = ignored.sorted { $0.key < $1.key }.map { devnode, d in
+                JSONLine([
+                    ("devnode", .string(devnode)), ("vendor", d.vendor.map { .string($0) } ?? .null), ("product", d.product.map { .string($0) } ?? .null),
+                    ("reason", .string(d.reason)), ("hint", hints[devnode].map { .string($0) } ?? .null),
+                ])
+            }
+            line.append("attached", .array(attached.map { .object($0) }))
+            line.append("ignored", .array(others.map { .object($0) }))
+            return line
+        default:
+            return JSONLine([("error", .string("unknown request; ask for status or devices"))])
+        }
+    }
+
     /// The one-line summary for `systemctl status`.
     func statusLine() -> String {
         let pending = (try? journal.pendingCount()).map(String.init) ?? "?"
@@ -159,6 +197,13 @@ public final class Runner {
                 service.stop()
             }
         }
+        do {
+            let admin = try AdminServer(path: config.adminSocket, logger: logger)
+            try admin.start(on: service) { [unowned self] request in self.answer(request, service: service) }
+            self.admin = admin
+        } catch {
+            logger.warning("no admin socket: stationctl will read the journal instead", metadata: ["admin.socket": "\(config.adminSocket)", "error": "\(error)"])
+        }
         try service.start()
         tick()
         scanners = service.attached.count
@@ -184,6 +229,10 @@ public final class Runner {
         case .detached:
             scanners -= 1
             notifier.status(statusLine())
+        case .ignored(let devnode, let vendor, let product, let reason):
+            ignored[devnode] = (vendor, product, reason)
+        case .hint(let devnode, let message):
+            hints[devnode] = message
         default:
             break
         }

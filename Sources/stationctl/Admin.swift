@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import StationDaemon
+import StationInput
+import StationStore
+
+struct AdminOptions: ParsableArguments {
+    @Option(name: .customLong("socket"), help: "The daemon's admin socket.")
+    var socket = "/run/station/admin.sock"
+
+    /// The daemon's answer, or nil when it is not running.
+    func ask(_ request: String) -> [String: Any]? {
+        guard let reply = UnixClient.request(path: socket, line: request) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(reply.utf8))) as? [String: Any]
+    }
+}
+
+/// Human output in Chinese when LANG asks for it, else English.
+enum Words {
+    static let chinese = (ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"] ?? "").hasPrefix("zh")
+
+    static func say(_ en: String, _ zh: String) -> String { chinese ? zh : en }
+
+    static func siteKind(_ kind: String) -> String {
+        switch kind {
+        case "bookshelf": say("workers' bookshelf", "职工书屋")
+        case "hut": say("love mother hut", "爱心妈妈小屋")
+        case "station": say("outdoor-worker station", "户外劳动者服务站")
+        default: kind
+        }
+    }
+}
+
+/// Exit codes: 0 the daemon runs; 3 it does not (what the journal says is shown);
+/// 1 neither the daemon nor the journal could be read.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Is the box working: daemon, scanners, what waits for the hub.")
+
+    @OptionGroup var admin: AdminOptions
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        if let s = admin.ask("status") {
+            if json {
+                StandardOutput.writeLine(String(decoding: try JSONSerialization.data(withJSONObject: s, options: [.sortedKeys]), as: UTF8.self))
+                return
+            }
+            let box = s["box_id"] as? String ?? "?", site = s["site_id"] as? String ?? "?"
+            StandardOutput.writeLine(Words.say(
+                "stationd: running (box \(box), site \(site), \(Words.siteKind(s["site_kind"] as? String ?? "")))",
+                "stationd：运行中（设备 \(box)，站点 \(site)，\(Words.siteKind(s["site_kind"] as? String ?? ""))）"))
+            StandardOutput.writeLine(Words.say("scanners: \(s["scanners"] ?? 0)", "扫描器：\(s["scanners"] ?? 0) 台"))
+            StandardOutput.writeLine(Words.say("waiting for the hub: \(s["pending"] ?? 0) events", "待同步：\(s["pending"] ?? 0) 条记录"))
+            StandardOutput.writeLine(Words.say("last sync: never", "上次同步：从未"))
+            return
+        }
+        let reader = try state.reader()
+        let pending = try reader.pendingCount()
+        let last = try reader.events().last
+        if json {
+            StandardOutput.writeLine(
+                JSONLine([
+                    ("daemon", .string("not running")), ("pending", .int(pending)), ("last_seq", last.map { .int(Int($0.seq)) } ?? .null),
+                ]).rendered)
+        } else {
+            StandardOutput.writeLine(Words.say("stationd: not running (read from the journal)", "stationd：未运行（以下读自本地记录）"))
+            StandardOutput.writeLine(Words.say("waiting for the hub: \(pending) events", "待同步：\(pending) 条记录"))
+            if let last { StandardOutput.writeLine(Words.say("last event: seq \(last.seq), \(last.draft.kind.rawValue)", "最后一条记录：序号 \(last.seq)，\(last.draft.kind.rawValue)")) }
+        }
+        throw ExitCode(3)
+    }
+}
+
+struct Devices: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Scanners attached and grabbed, and devices ignored (with a hint when one looks like a scanner).")
+
+    @OptionGroup var admin: AdminOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        guard let d = admin.ask("devices") else {
+            StandardOutput.writeLine(Words.say("stationd is not running: only the running daemon knows the devices", "stationd 未运行：设备信息只有运行中的守护进程知道"))
+            throw ExitCode(3)
+        }
+        if json {
+            StandardOutput.writeLine(String(decoding: try JSONSerialization.data(withJSONObject: d, options: [.sortedKeys]), as: UTF8.self))
+            return
+        }
+        for s in d["attached"] as? [[String: Any]] ?? [] {
+            let grabbed = (s["grabbed"] as? Bool ?? false) ? Words.say("grabbed", "已独占") : ""
+            StandardOutput.writeLine("\(s["scanner"] ?? "?")  \(s["devnode"] ?? "?")  \(s["model"] ?? "?")  \(s["role"] ?? "?")  \(grabbed)")
+        }
+        for i in d["ignored"] as? [[String: Any]] ?? [] {
+            var line = "\(i["devnode"] ?? "?")  \(i["vendor"] ?? "?"):\(i["product"] ?? "?")  " + Words.say("ignored: ", "未使用：") + "\(i["reason"] ?? "")"
+            if let hint = i["hint"] as? String { line += "\n    " + Words.say("hint: ", "提示：") + hint }
+            StandardOutput.writeLine(line)
+        }
+    }
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Check the box's config; every problem with file, line and key.")
+
+    @Option(help: "The config file.")
+    var config = StationConfig.defaultPath
+
+    func run() throws {
+        let report = ConfigCheck.run(path: config)
+        for line in report.lines { StandardOutput.writeLine(line) }
+        if !report.ok { throw ExitCode(1) }
+    }
+}
