@@ -4,6 +4,13 @@ import XCTest
 
 /// `stationd run --print` for real: scans in, durable records out, under umockdev.
 final class RunTests: XCTestCase {
+    /// The 1-based line where `key =` stands in a config file (found here, independently
+    /// of the daemon's own key index).
+    static func line(of key: String, in path: String) throws -> Int {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        return try XCTUnwrap(lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(key) =") }) + 1
+    }
+
     /// Stops the daemon itself (not umockdev-run, which must outlive it to answer its
     /// last ioctls) and waits for both.
     func stop(_ child: ChildProcess, signal sig: Int32 = SIGTERM) -> Int32? {
@@ -36,8 +43,9 @@ final class RunTests: XCTestCase {
         let child = try ChildProcess([ProjectPaths.executable("stationd"), "run", "--config", box.configPath])
         XCTAssertNotEqual(child.wait(timeout: 20), 0)
         let err = child.standardError
-        XCTAssertTrue(err.contains("\(box.configPath):9: site.max_loans: must be between 1 and 100"), err)
-        XCTAssertTrue(err.contains("\(box.configPath):10: site.colour: unknown key"), err)
+        let maxLoans = try Self.line(of: "max_loans", in: box.configPath), colour = try Self.line(of: "colour", in: box.configPath)
+        XCTAssertTrue(err.contains("\(box.configPath):\(maxLoans): site.max_loans: must be between 1 and 100"), err)
+        XCTAssertTrue(err.contains("\(box.configPath):\(colour): site.colour: unknown key"), err)
     }
 
     /// kill -9 at random moments while a long script of uniquely labelled scans replays;
@@ -165,7 +173,8 @@ extension RunTests {
         let bad = try TestBox(label: "check-bad", site: "kind = \"library\"\nloan_days = \"thirty\"")
         let no = try ChildProcess([ProjectPaths.executable("stationd"), "check-config", "--config", bad.configPath])
         XCTAssertEqual(no.wait(timeout: 20), 1)
-        XCTAssertTrue(no.lines.contains { $0.contains(":8: site.kind: must be one of bookshelf, hut, station") }, no.lines.joined(separator: "\n"))
-        XCTAssertTrue(no.lines.contains { $0.contains(":9: site.loan_days: must be an integer") }, no.lines.joined(separator: "\n"))
+        let kind = try Self.line(of: "kind", in: bad.configPath), days = try Self.line(of: "loan_days", in: bad.configPath)
+        XCTAssertTrue(no.lines.contains { $0.contains(":\(kind): site.kind: must be one of bookshelf, hut, station") }, no.lines.joined(separator: "\n"))
+        XCTAssertTrue(no.lines.contains { $0.contains(":\(days): site.loan_days: must be an integer") }, no.lines.joined(separator: "\n"))
     }
 }
