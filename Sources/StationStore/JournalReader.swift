@@ -33,6 +33,7 @@ public final class JournalReader {
 
     /// A line of the device log.
     public struct LogLine: Sendable {
+        public var id: Int64
         public var atMillis: Int64
         public var level: String
         public var scannerID: String?
@@ -43,11 +44,11 @@ public final class JournalReader {
 
     /// Device log lines at `minLevel` or worse, oldest first, optionally for one scanner
     /// and since a time.
-    public func deviceLog(minLevel: String = "debug", scannerID: String? = nil, sinceMillis: Int64 = 0, limit: Int = 1000) throws -> [LogLine] {
+    public func deviceLog(minLevel: String = "debug", scannerID: String? = nil, sinceMillis: Int64 = 0, afterID: Int64 = 0, limit: Int = 1000) throws -> [LogLine] {
         let levels = Self.levels.drop { $0 != minLevel }
         return try queue.read { db in
-            var sql = "SELECT at_ms, level, scanner_id, message FROM device_log WHERE at_ms >= ? AND level IN (\(levels.map { _ in "?" }.joined(separator: ",")))"
-            var arguments: StatementArguments = [sinceMillis]
+            var sql = "SELECT id, at_ms, level, scanner_id, message FROM device_log WHERE at_ms >= ? AND id > ? AND level IN (\(levels.map { _ in "?" }.joined(separator: ",")))"
+            var arguments: StatementArguments = [sinceMillis, afterID]
             arguments += StatementArguments(Array(levels))
             if let scannerID {
                 sql += " AND scanner_id = ?"
@@ -56,7 +57,7 @@ public final class JournalReader {
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).reversed().map {
-                LogLine(atMillis: $0["at_ms"], level: $0["level"], scannerID: $0["scanner_id"], message: $0["message"])
+                LogLine(id: $0["id"], atMillis: $0["at_ms"], level: $0["level"], scannerID: $0["scanner_id"], message: $0["message"])
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StationCore
 import StationDaemon
+import StationInput
 import StationStore
 
 struct StateOptions: ParsableArguments {
@@ -80,6 +81,9 @@ struct Logs: ParsableCommand {
     @Flag(help: "One JSON object per line.")
     var json = false
 
+    @Flag(help: "Keep printing new lines as the daemon logs them (until interrupted).")
+    var follow = false
+
     func validate() throws {
         guard JournalReader.levels.contains(level) else {
             throw ValidationError("--level must be one of \(JournalReader.levels.joined(separator: ", "))")
@@ -100,7 +104,19 @@ struct Logs: ParsableCommand {
 
     func run() throws {
         let sinceMillis = since.flatMap(Self.millis).map { Int64(Date().timeIntervalSince1970 * 1000) - $0 } ?? 0
-        let lines = try state.reader().deviceLog(minLevel: level, scannerID: scanner, sinceMillis: sinceMillis, limit: limit)
+        let reader = try state.reader()
+        var lastID = print(try reader.deviceLog(minLevel: level, scannerID: scanner, sinceMillis: sinceMillis, limit: limit), after: 0)
+        guard follow else { return }
+        // Woken by writes in the state directory (the journal's WAL), never by a timer.
+        let watch = try DirectoryWatch(directory: state.stateDirectory)
+        while true {
+            _ = watch.wait()
+            lastID = print(try reader.deviceLog(minLevel: level, scannerID: scanner, sinceMillis: sinceMillis, afterID: lastID, limit: limit), after: lastID)
+        }
+    }
+
+    /// Prints the lines; returns the last id printed.
+    func print(_ lines: [JournalReader.LogLine], after: Int64) -> Int64 {
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone.current
         for line in lines {
@@ -115,5 +131,6 @@ struct Logs: ParsableCommand {
                 StandardOutput.writeLine("\(at) \(line.level.padding(toLength: 8, withPad: " ", startingAt: 0)) \(line.scannerID ?? "-") \(line.message)")
             }
         }
+        return lines.last?.id ?? after
     }
 }

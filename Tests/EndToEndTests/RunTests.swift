@@ -158,9 +158,14 @@ extension RunTests {
         let events = try box.events(named: "two", scans: ["LIB-000001", "LIB-000002"], gapMillis: 1500)
         let child = try box.run(events: events)
         XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") })
+        // A site manager follows the device log meanwhile.
+        let follow = try ChildProcess([ProjectPaths.executable("stationctl"), "logs", "--follow", "--json", "--level", "error", "--state-dir", box.stateDirectory])
+        follow.readLines(timeout: 0.5) { _ in false }
         try (try String(contentsOfFile: box.configPath, encoding: .utf8) + "\n[nonsense]\nx = 1\n").write(toFile: box.configPath, atomically: true, encoding: .utf8)
         for pid in child.children() { kill(pid, SIGHUP) }
         XCTAssertTrue(child.readLines(timeout: 30, count: 2) { $0.contains("\"outcome\":\"returned\"") }, "still scanning with the old config")
+        XCTAssertTrue(follow.readLines(timeout: 15) { $0.contains("config reload refused") }, "logs --follow did not show the new line: \(follow.lines) \(follow.standardError)")
+        follow.terminate()
         XCTAssertEqual(stop(child), 0)
         XCTAssertTrue(child.standardError.contains("config reload refused"), child.standardError)
     }
