@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C bridges: imported by StationInput only.
@@ -46,6 +47,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // Wire types shared by stationd and stationhub.
+        .target(name: "StationProtocol", dependencies: ["StationCore"]),
+
+        // The hub as a library: store, ingest, routes.
+        .target(
+            name: "StationHub",
+            dependencies: [
+                "StationCore", "StationProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
         // stationd's wiring.
         .target(
             name: "StationDaemon",
@@ -72,6 +87,8 @@ let package = Package(
         .executableTarget(
             name: "stationhub",
             dependencies: [
+                "StationHub",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

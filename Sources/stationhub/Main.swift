@@ -2,13 +2,96 @@ import ArgumentParser
 import Crypto
 import Foundation
 import Glibc
+import Logging
+import StationHub
 
 @main
-struct Stationhub: ParsableCommand {
+struct Stationhub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationhub",
-        abstract: "The central Station server (sync ingest comes next; today: its keys).",
-        subcommands: [Keygen.self])
+        abstract: "The central Station server: receives boxes' batches.",
+        subcommands: [Serve.self, SiteCommand.self, BoxCommand.self, Keygen.self])
+}
+
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "The hub's SQLite database.")
+    var database = "/var/lib/stationhub/hub.sqlite"
+
+    func open() throws -> HubStore {
+        do { return try HubStore(path: database) } catch { throw Failure("cannot open \(database): \(error)") }
+    }
+}
+
+/// A runtime error: `Error: ...`, exit 1, no usage text.
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the sync API.")
+
+    @OptionGroup var db: DatabaseOption
+
+    @Option(help: "Address and port to listen on; port 0 picks a free one.")
+    var listen = "127.0.0.1:8440"
+
+    func run() async throws {
+        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { throw ValidationError("--listen HOST:PORT") }
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = .info
+            return h
+        }
+        let store = try db.open()
+        try await HubServer.serve(store: store, host: String(parts[0]), port: port, logger: Logger(label: "stationhub")) { bound in
+            // One line on stdout, for whoever started the hub (tests, scripts).
+            print("listening on \(parts[0]):\(bound)")
+            fflush(nil)
+        }
+    }
+}
+
+struct SiteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "site", abstract: "Sites.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a site.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The site's id.") var id: String
+        func run() throws {
+            do { try db.open().addSite(id) } catch { throw Failure("\(error)") }
+            print("site \(id) created")
+        }
+    }
+}
+
+struct BoxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "box", abstract: "Boxes.", subcommands: [Add.self, Revoke.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a box (or replace one) and print its one-time enrollment token.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The box's id.") var id: String
+        @Option(help: "The site it stands at.") var site: String
+        func run() throws {
+            let token: String
+            do { token = try db.open().addBox(id, site: site) } catch { throw Failure("\(error)") }
+            print(token)
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a box: it keeps recording locally; its uploads are refused with the reason.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The box's id.") var id: String
+        @Option(help: "Why, for the site manager.") var reason: String
+        func run() throws {
+            do { try db.open().revoke(id, reason: reason) } catch { throw Failure("\(error)") }
+            print("box \(id) revoked")
+        }
+    }
 }
 
 /// Creates the hub's credential key pair: boxes seal identity numbers to the public key;

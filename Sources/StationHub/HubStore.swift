@@ -1,0 +1,239 @@
+import Crypto
+import Foundation
+import GRDB
+import StationCore
+import StationProtocol
+
+/// The hub's database (SQLite through GRDB): sites, boxes and their credentials (hashed),
+/// one-time enrollment tokens, every event ever received, and quarantine.
+public final class HubStore: Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: config)
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-hub") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE site (id TEXT PRIMARY KEY NOT NULL) STRICT;
+                    CREATE TABLE box (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        site_id TEXT NOT NULL REFERENCES site(id),
+                        credential_hash TEXT UNIQUE,
+                        revoked_reason TEXT,
+                        acked_through INTEGER NOT NULL DEFAULT 0,
+                        epoch INTEGER NOT NULL DEFAULT 0
+                    ) STRICT;
+                    CREATE TABLE enrollment_token (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        box_id TEXT NOT NULL REFERENCES box(id),
+                        used INTEGER NOT NULL DEFAULT 0
+                    ) STRICT;
+                    CREATE TABLE event (
+                        box_id TEXT NOT NULL REFERENCES box(id),
+                        seq INTEGER NOT NULL,
+                        epoch INTEGER NOT NULL,
+                        site_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        wall_ms INTEGER NOT NULL,
+                        body TEXT NOT NULL,
+                        content_hash TEXT NOT NULL,
+                        received_ms INTEGER NOT NULL,
+                        PRIMARY KEY (box_id, seq)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        box_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        received_ms INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
+        return m
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public enum Kind: Sendable { case unauthorized, forbidden, notFound, conflict, invalid }
+        public var kind: Kind
+        public var description: String
+        public init(_ kind: Kind, _ description: String) {
+            self.kind = kind
+            self.description = description
+        }
+    }
+
+    static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func randomSecret() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    // MARK: - Administration
+
+    public func addSite(_ id: String) throws {
+        try pool.write { db in try db.execute(sql: "INSERT INTO site (id) VALUES (?)", arguments: [id]) }
+    }
+
+    /// Creates a box of `site` (or reissues its token) and returns a one-time enrollment token.
+    public func addBox(_ id: String, site: String) throws -> String {
+        let token = Self.randomSecret()
+        try pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM site WHERE id = ?)", arguments: [site]) == true else {
+                throw Failure(.notFound, "no site \(site): create it with `stationhub site add \(site)`")
+            }
+            try db.execute(sql: "INSERT INTO box (id, site_id) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", arguments: [id, site])
+            guard try String.fetchOne(db, sql: "SELECT site_id FROM box WHERE id = ?", arguments: [id]) == site else {
+                throw Failure(.conflict, "box \(id) belongs to another site")
+            }
+            try db.execute(sql: "INSERT INTO enrollment_token (token_hash, box_id) VALUES (?, ?)", arguments: [Self.hash(token), id])
+        }
+        return token
+    }
+
+    /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
+    public func revoke(_ id: String, reason: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE box SET revoked_reason = ? WHERE id = ?", arguments: [reason, id])
+            guard db.changesCount == 1 else { throw Failure(.notFound, "no box \(id)") }
+        }
+    }
+
+    /// Trades a one-time token for the box's credential. A new enrollment of the same box
+    /// (a replaced box) makes the old credential invalid.
+    public func enroll(token: String) async throws -> EnrollResponse {
+        let credential = Self.randomSecret()
+        return try await pool.write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT t.box_id, t.used, b.site_id FROM enrollment_token t JOIN box b ON b.id = t.box_id WHERE t.token_hash = ?",
+                arguments: [Self.hash(token)])
+            else { throw Failure(.unauthorized, "unknown enrollment token") }
+            guard row["used"] as Int == 0 else { throw Failure(.unauthorized, "this enrollment token was used already; issue a new one") }
+            let box: String = row["box_id"]
+            try db.execute(sql: "UPDATE enrollment_token SET used = 1 WHERE token_hash = ?", arguments: [Self.hash(token)])
+            try db.execute(sql: "UPDATE box SET credential_hash = ?, revoked_reason = NULL WHERE id = ?", arguments: [Self.hash(credential), box])
+            return EnrollResponse(boxID: box, siteID: row["site_id"], credential: credential)
+        }
+    }
+
+    /// The box a bearer credential belongs to.
+    public func authenticate(_ credential: String) async throws -> (box: String, site: String) {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, site_id, revoked_reason FROM box WHERE credential_hash = ?", arguments: [Self.hash(credential)]) else {
+                throw Failure(.unauthorized, "unknown box credential")
+            }
+            if let reason: String = row["revoked_reason"] { throw Failure(.forbidden, "this box is revoked: \(reason)") }
+            return (row["id"], row["site_id"])
+        }
+    }
+
+    // MARK: - Ingest
+
+    /// One event as uploaded: decoded, or the reason it could not be.
+    public enum Incoming: Sendable {
+        case event(JournalEvent, canonical: String)
+        case unreadable(seq: Int64?, body: String, reason: String)
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    /// Applies a batch in one transaction: idempotent on (box, seq); the same seq with
+    /// other content is quarantined (a conflict), as is anything unreadable; a batch naming
+    /// another box or site is refused whole. Answers the high-water mark durably applied.
+    public func ingest(box: String, site: String, events: [Incoming]) async throws -> (BatchResult, conflict: Bool) {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for case .event(let e, _) in events {
+            if e.boxID != box { throw Failure(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
+            if e.siteID != site { throw Failure(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
+        }
+        return try await pool.write { db in
+            var applied = 0, duplicates = 0, conflict = false
+            var quarantined: [Quarantined] = []
+            for incoming in events {
+                switch incoming {
+                case .unreadable(let seq, let body, let reason):
+                    try db.execute(
+                        sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [box, seq ?? 0, reason, body, now])
+                    quarantined.append(Quarantined(seq: seq ?? 0, reason: reason))
+                case .event(let e, let canonical):
+                    let hash = Self.hash(canonical)
+                    if let existing = try String.fetchOne(db, sql: "SELECT content_hash FROM event WHERE box_id = ? AND seq = ?", arguments: [box, e.seq]) {
+                        if existing == hash {
+                            duplicates += 1
+                        } else {
+                            conflict = true
+                            let reason = "seq \(e.seq) arrived again with different content"
+                            try db.execute(
+                                sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
+                                arguments: [box, e.seq, reason, canonical, now])
+                            quarantined.append(Quarantined(seq: e.seq, reason: reason))
+                        }
+                        continue
+                    }
+                    try db.execute(
+                        sql: "INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, canonical, hash, now])
+                    applied += 1
+                }
+            }
+            let (acked, resume) = try Self.advance(db, box: box)
+            return (BatchResult(ackedThrough: acked, applied: applied, duplicates: duplicates, quarantined: quarantined, resumeFrom: resume), conflict)
+        }
+    }
+
+    /// Moves the box's high-water mark over every contiguous seq it has (applied or
+    /// quarantined), and over a gap the box declared by starting a new epoch. An undeclared
+    /// gap stops it: the box is asked to resume from there.
+    static func advance(_ db: Database, box: String) throws -> (Int64, Int64?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT acked_through, epoch FROM box WHERE id = ?", arguments: [box]) else { return (0, nil) }
+        var acked: Int64 = row["acked_through"]
+        var epoch: Int = row["epoch"]
+        func present(_ seq: Int64) throws -> Int? {
+            if let e = try Int.fetchOne(db, sql: "SELECT epoch FROM event WHERE box_id = ? AND seq = ?", arguments: [box, seq]) { return e }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM quarantine WHERE box_id = ? AND seq = ?)", arguments: [box, seq]) == true { return epoch }
+            return nil
+        }
+        while true {
+            if let e = try present(acked + 1) {
+                acked += 1
+                epoch = max(epoch, e)
+                continue
+            }
+            // The next seq the hub holds above the mark: across a declared gap (a newer
+            // epoch) the mark may jump to it.
+            if let next = try Row.fetchOne(db, sql: "SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ? ORDER BY seq LIMIT 1", arguments: [box, acked]),
+                (next["epoch"] as Int) > epoch
+            {
+                acked = next["seq"]
+                epoch = next["epoch"]
+                continue
+            }
+            break
+        }
+        try db.execute(sql: "UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", arguments: [acked, epoch, box])
+        let above = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq > ?)", arguments: [box, acked]) ?? false
+        return (acked, above ? acked + 1 : nil)
+    }
+
+    /// Events applied for a box (tests, reports).
+    public func eventCount(box: String) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event WHERE box_id = ?", arguments: [box]) ?? 0 }
+    }
+}

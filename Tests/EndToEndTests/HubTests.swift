@@ -1,0 +1,98 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// A real stationhub process on 127.0.0.1: enrollment, idempotent ingest, conflicts,
+/// quarantine, gaps and epochs, and every refusal.
+final class HubTests: XCTestCase {
+    var hub: HubProcess!
+
+    override func setUpWithError() throws {
+        hub = try HubProcess(label: "hub")
+        try hub.admin(["site", "add", "shelf-a"])
+        try hub.admin(["site", "add", "shelf-b"])
+        try hub.start()
+    }
+
+    override func tearDown() {
+        hub.stop()
+    }
+
+    func enroll(_ box: String, site: String = "shelf-a") throws -> String {
+        let token = try XCTUnwrap(try hub.admin(["box", "add", box, "--site", site]).first)
+        let reply = try hub.post("/v1/enroll", body: #"{"token":"\#(token)"}"#)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return try XCTUnwrap(reply.body["credential"] as? String)
+    }
+
+    func event(_ seq: Int, box: String = "box-1", site: String = "shelf-a", epoch: Int = 0, item: String = "label:LIB-1") -> String {
+        #"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":\#(epoch),"time":{"wallMillis":\#(seq),"synchronized":true,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"return","item":{"key":"\#(item)"},"flags":[]}}"#
+    }
+
+    func batch(_ events: [String], box: String = "box-1") -> String { #"{"box_id":"\#(box)","events":[\#(events.joined(separator: ","))]}"# }
+
+    func testEnrollUploadAndReplayAreIdempotent() throws {
+        let credential = try enroll("box-1")
+        var r = try hub.post("/v1/batches", body: batch((1...5).map { event($0) }), credential: credential)
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(r.body["acked_through"] as? Int, 5)
+        XCTAssertEqual(r.body["applied"] as? Int, 5)
+        // The response was lost; the box sends the same batch again.
+        r = try hub.post("/v1/batches", body: batch((1...5).map { event($0) }), credential: credential)
+        XCTAssertEqual(r.status, 200)
+        XCTAssertEqual(r.body["applied"] as? Int, 0)
+        XCTAssertEqual(r.body["duplicates"] as? Int, 5)
+        XCTAssertEqual(r.body["acked_through"] as? Int, 5)
+    }
+
+    func testTheSameSeqWithOtherContentIsAConflictAndQuarantined() throws {
+        let credential = try enroll("box-1")
+        _ = try hub.post("/v1/batches", body: batch([event(1)]), credential: credential)
+        let r = try hub.post("/v1/batches", body: batch([event(1, item: "label:OTHER"), event(2), #"{"seq":3,"what":"garbage"}"#]), credential: credential)
+        XCTAssertEqual(r.status, 409, r.text)
+        let quarantined = try XCTUnwrap(r.body["quarantined"] as? [[String: Any]])
+        XCTAssertEqual(quarantined.map { $0["seq"] as? Int }, [1, 3])
+        XCTAssertEqual(r.body["applied"] as? Int, 1, "the rest of the batch still applies")
+        XCTAssertEqual(r.body["acked_through"] as? Int, 3, "quarantined events are acknowledged: they block nothing")
+    }
+
+    func testGapsAreAnsweredWithWhereToResumeUnlessDeclaredByANewEpoch() throws {
+        let credential = try enroll("box-1")
+        var r = try hub.post("/v1/batches", body: batch([event(1), event(2), event(5)]), credential: credential)
+        XCTAssertEqual(r.body["acked_through"] as? Int, 2)
+        XCTAssertEqual(r.body["resume_from"] as? Int, 3)
+        r = try hub.post("/v1/batches", body: batch([event(3), event(4)]), credential: credential)
+        XCTAssertEqual(r.body["acked_through"] as? Int, 5)
+        XCTAssertNil(r.body["resume_from"] as? Int)
+        // A salvaged journal: the box declares the gap with a new epoch.
+        r = try hub.post("/v1/batches", body: batch([event(1001, epoch: 1)]), credential: credential)
+        XCTAssertEqual(r.body["acked_through"] as? Int, 1001)
+    }
+
+    func testRefusalsChangeNothing() throws {
+        let credential = try enroll("box-1")
+        let other = try enroll("box-9", site: "shelf-b")
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1)]), credential: "not-a-credential").status, 401)
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1)])).status, 401)
+        // A box of site B can never write site A, nor write as another box.
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1, box: "box-9", site: "shelf-a")], box: "box-9"), credential: other).status, 403)
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1)]), credential: other).status, 400, "box_id is not this credential's box")
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1, box: "box-1")], box: "box-9"), credential: other).status, 403)
+        // An enrollment token works once.
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-2", "--site", "shelf-a"]).first)
+        XCTAssertEqual(try hub.post("/v1/enroll", body: #"{"token":"\#(token)"}"#).status, 200)
+        XCTAssertEqual(try hub.post("/v1/enroll", body: #"{"token":"\#(token)"}"#).status, 401)
+        // A revoked box is told why.
+        try hub.admin(["box", "revoke", "box-1", "--reason", "stolen from the shelf"])
+        let r = try hub.post("/v1/batches", body: batch([event(1)]), credential: credential)
+        XCTAssertEqual(r.status, 403)
+        XCTAssertTrue((r.body["error"] as? String)?.contains("stolen from the shelf") ?? false, r.text)
+        // Too large.
+        let big = batch((1...2001).map { event($0, box: "box-9", site: "shelf-b") }, box: "box-9")
+        XCTAssertEqual(try hub.post("/v1/batches", body: big, credential: other).status, 413)
+        // Nothing above was applied.
+        let ok = try hub.post("/v1/batches", body: batch([event(1, box: "box-9", site: "shelf-b")], box: "box-9"), credential: other)
+        XCTAssertEqual(ok.body["applied"] as? Int, 1, ok.text)
+        XCTAssertEqual(ok.body["acked_through"] as? Int, 1)
+    }
+}
