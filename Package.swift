@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "StationDaemon",
             dependencies: [
-                "StationCore", "StationInput", "StationStore",
+                "StationCore", "StationInput", "StationStore", "StationProtocol",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

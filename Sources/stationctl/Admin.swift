@@ -54,7 +54,8 @@ struct Status: ParsableCommand {
                 "stationd：运行中（设备 \(box)，站点 \(site)，\(Words.siteKind(s["site_kind"] as? String ?? ""))）"))
             StandardOutput.writeLine(Words.say("scanners: \(s["scanners"] ?? 0)", "扫描器：\(s["scanners"] ?? 0) 台"))
             StandardOutput.writeLine(Words.say("waiting for the hub: \(s["pending"] ?? 0) events", "待同步：\(s["pending"] ?? 0) 条记录"))
-            StandardOutput.writeLine(Words.say("last sync: never", "上次同步：从未"))
+            let last = s["last_sync"] as? String ?? "never"
+            StandardOutput.writeLine(Words.say("last sync: \(last)", "上次同步：\(last.hasPrefix("never") ? "从未" + last.dropFirst(5) : last)"))
             return
         }
         let reader = try state.reader()
@@ -113,5 +114,43 @@ struct CheckConfigCommand: ParsableCommand {
         let report = ConfigCheck.run(path: config)
         for line in report.lines { StandardOutput.writeLine(line) }
         if !report.ok { throw ExitCode(1) }
+    }
+}
+
+struct SyncNow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sync-now", abstract: "Ask the daemon to send what waits for the hub now.")
+
+    @OptionGroup var admin: AdminOptions
+
+    func run() throws {
+        guard let reply = admin.ask("sync-now") else {
+            StandardOutput.writeLine(Words.say("stationd is not running", "stationd 未运行"))
+            throw ExitCode(3)
+        }
+        if let error = reply["error"] as? String {
+            StandardOutput.writeLine(error)
+            throw ExitCode(1)
+        }
+        StandardOutput.writeLine(Words.say("sync started", "已开始同步"))
+    }
+}
+
+struct Enroll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enroll this box at its hub with a one-time token (from `stationhub box add` or an enrollment card).")
+
+    @Argument(help: "The hub's URL, e.g. https://hub.example:8440") var url: String
+    @Argument(help: "The one-time enrollment token.") var token: String
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Allow plain HTTP to a hub that is not on this machine.")
+    var insecure = false
+
+    func run() throws {
+        let link: HubLink
+        do { link = try HubLink.enroll(url: url, token: token, insecure: insecure) } catch { throw ValidationError("\(error)") }
+        try link.save(stateDirectory: state.stateDirectory)
+        StandardOutput.writeLine(Words.say("enrolled as box \(link.boxID) of site \(link.siteID); restart stationd to start syncing",
+                                           "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；重启 stationd 后开始同步"))
     }
 }

@@ -19,6 +19,8 @@ public struct StationConfig: Sendable {
     /// The hub's X25519 public key credentials are sealed to, and its version.
     public var hubPublicKey: String?
     public var hubKeyVersion: Int
+    /// Allow plain HTTP to a hub that is not on this machine.
+    public var hubInsecure: Bool
     /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
     public var eCardKeys: [String: String]
     public var journalSynchronous: String
@@ -45,7 +47,7 @@ public struct StationConfig: Sendable {
             "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
         ],
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
-        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table"],
+        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool"],
         "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
     ]
 
@@ -159,7 +161,7 @@ public struct StationConfig: Sendable {
                 deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
-                hubKeyVersion: int("hub", "key_version") ?? 1, eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false, eCardKeys: eCardKeys, journalSynchronous: synchronous,
                 retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
     }
 }

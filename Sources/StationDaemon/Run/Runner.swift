@@ -26,6 +26,7 @@ public final class Runner {
     var hints: [String: String] = [:]
     let startedAt = Date()
     var admin: AdminServer?
+    var uploader: BatchUploader?
     /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
     var nextProbeMicros: Int64?
 
@@ -110,8 +111,12 @@ public final class Runner {
                 ("daemon", .string("running")), ("box_id", .string(config.boxID)), ("site_id", .string(config.siteID)),
                 ("site_kind", .string(config.kiosk.siteKind.rawValue)), ("scanners", .int(service.attached.count)),
                 ("pending", .int(pending)), ("next_seq", .int(Int(journal.upcomingSeq))), ("epoch", .int(journal.epoch)),
-                ("last_sync", .null), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
+                ("last_sync", .string(lastSyncText)), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
             ])
+        case "sync-now":
+            guard let uploader else { return JSONLine([("error", .string("not enrolled: nothing to sync to"))]) }
+            uploader.nudge()
+            return JSONLine([("sync", .string("started"))])
         case "devices":
             var line = JSONLine([("daemon", .string("running"))])
             let attached = service.attached.map { s in
@@ -137,7 +142,34 @@ public final class Runner {
     /// The one-line summary for `systemctl status`.
     func statusLine() -> String {
         let pending = (try? journal.pendingCount()).map(String.init) ?? "?"
-        return "\(scanners) scanner(s), \(pending) event(s) waiting for the hub, last sync never"
+        return "\(scanners) scanner(s), \(pending) event(s) waiting for the hub, last sync \(lastSyncText)"
+    }
+
+    var lastSyncText: String {
+        guard let uploader else { return "never (not enrolled)" }
+        guard let at = uploader.lastSyncMillis else { return uploader.lastError.map { "never (\($0))" } ?? "never" }
+        return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
+    }
+
+    /// Starts syncing when the box is enrolled (hub.json in the state directory).
+    func startSync() {
+        guard let link = HubLink.load(stateDirectory: config.stateDirectory) else {
+            logger.notice("not enrolled: events stay on the box (stationctl enroll URL TOKEN)")
+            return
+        }
+        guard link.boxID == config.boxID else {
+            logger.error("enrolled as another box: not syncing", metadata: ["box.id": "\(config.boxID)", "hub.box_id": "\(link.boxID)"])
+            return
+        }
+        do {
+            try HubLink.check(url: link.url, insecure: config.hubInsecure)
+        } catch {
+            logger.error("not syncing", metadata: ["error": "\(error)"])
+            return
+        }
+        let uploader = BatchUploader(journal: journal, link: link, logger: logger)
+        uploader.start()
+        self.uploader = uploader
     }
 
     /// A probe through every stage; WATCHDOG=1 only if it finished in time.
@@ -205,6 +237,7 @@ public final class Runner {
             logger.warning("no admin socket: stationctl will read the journal instead", metadata: ["admin.socket": "\(config.adminSocket)", "error": "\(error)"])
         }
         try service.start()
+        startSync()
         tick()
         scanners = service.attached.count
         // Ready: the journal is open and the devices present are enumerated.
@@ -212,6 +245,7 @@ public final class Runner {
         if notifier.watchdogMicros != nil { watchdogProbe() }
         logger.info("running", metadata: ["box.id": "\(config.boxID)", "scanners": "\(service.attached.count)", "journal.next_seq": "\(journal.upcomingSeq)"])
         defer {
+            uploader?.stop()
             service.shutdown()
             DeviceLogSink.shared.flush()
             DeviceLogSink.shared.attach(nil)
@@ -286,6 +320,7 @@ public final class Runner {
             let event = try journal.append(draft, time: time)
             workflow.recorded(event)
             if event.draft.kind == .void { workflow.rebuild(from: (try? journal.events()) ?? []) }
+            uploader?.nudge()
             var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
             if automatic { line.append("automatic", .bool(true)) }
             tell(line)

@@ -1,0 +1,73 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// umockdev scans → stationd → a real stationhub on 127.0.0.1: enrollment, upload,
+/// acknowledgement, and a hub that goes away and comes back.
+final class SyncTests: XCTestCase {
+    func hubCount(_ hub: HubProcess, box: String) throws -> Int {
+        let q = try ChildProcess(["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM event WHERE box_id=?', (sys.argv[2],)).fetchone()[0])", hub.database, box])
+        XCTAssertEqual(q.wait(timeout: 20), 0, q.standardError)
+        return Int(q.lines.first ?? "") ?? -1
+    }
+
+    func pending(_ box: TestBox) throws -> Int {
+        let c = try ChildProcess([ProjectPaths.executable("stationctl"), "pending", "--state-dir", box.stateDirectory, "--json"])
+        _ = c.wait(timeout: 20)
+        let o = (try? JSONSerialization.jsonObject(with: Data((c.lines.first ?? "").utf8))) as? [String: Any]
+        return o?["pending"] as? Int ?? -1
+    }
+
+    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return try condition()
+    }
+
+    func testScansReachTheHubExactlyOnceAcrossAHubOutage() throws {
+        let hub = try HubProcess(label: "sync-hub")
+        try hub.admin(["site", "add", "site-a"])
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
+        try hub.start()
+        let box = try TestBox(label: "sync-box")
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
+        XCTAssertTrue(enroll.lines.first?.contains("enrolled as box box-test-1 of site site-a") ?? false, enroll.lines.joined())
+
+        // Ten scans; the hub is stopped after the first five are acknowledged.
+        let labels = (1...10).map { String(format: "LIB-%06d", $0) }
+        let events = try box.events(named: "sync", scans: labels, gapMillis: 100)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30, count: 5) { $0.contains("\"recorded\":true") })
+        XCTAssertTrue(try waitUntil(20) { try hubCount(hub, box: "box-test-1") >= 5 }, "the first scans did not reach the hub")
+        hub.stop()
+        XCTAssertTrue(child.readLines(timeout: 30, count: 10) { $0.contains("\"recorded\":true") })
+        XCTAssertTrue(try waitUntil(5) { try pending(box) > 0 }, "with the hub down, events wait in the outbox")
+
+        // The hub comes back on the same port with the same database.
+        let port = hub.port
+        let again = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", hub.database, "--listen", "127.0.0.1:\(port)"])
+        XCTAssertTrue(again.readLines(timeout: 30) { $0.hasPrefix("listening on") }, again.standardError)
+        let nudge = try ChildProcess([ProjectPaths.executable("stationctl"), "sync-now", "--socket", box.adminSocket])
+        XCTAssertEqual(nudge.wait(timeout: 20), 0, nudge.lines.joined() + nudge.standardError)
+        XCTAssertTrue(try waitUntil(30) { try pending(box) == 0 }, "the outbox did not drain after the hub came back")
+        XCTAssertEqual(try hubCount(hub, box: "box-test-1"), 10, "every event exactly once at the hub")
+
+        let status = try ChildProcess([ProjectPaths.executable("stationctl"), "status", "--socket", box.adminSocket, "--json"])
+        XCTAssertEqual(status.wait(timeout: 20), 0)
+        XCTAssertFalse(status.lines.first?.contains("\"last_sync\":\"never") ?? true, status.lines.joined())
+        for pid in child.children() { kill(pid, SIGTERM) }
+        XCTAssertEqual(child.wait(timeout: 20), 0)
+        again.terminate()
+    }
+
+    func testPlainHTTPToAnotherMachineIsRefused() throws {
+        let box = try TestBox(label: "sync-insecure")
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://192.0.2.10:8440", "token", "--state-dir", box.stateDirectory])
+        XCTAssertNotEqual(enroll.wait(timeout: 20), 0)
+        XCTAssertTrue(enroll.standardError.contains("plain HTTP to 192.0.2.10 would send events in the clear"), enroll.standardError)
+    }
+}
