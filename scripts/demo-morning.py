@@ -5,15 +5,19 @@ number, never a real person's), borrows two books, renews one, ends the session;
 lent somewhere else is returned here (recorded; the hub reconciles where it lives now);
 a misread is refused; at the hut a mother
 scans in and out. Then `stationctl export` shows what the box recorded (masked) and
-`stationctl pending` what waits for the hub.
+`stationctl pending` what waits for the hub. Both boxes are enrolled at a local
+`stationhub` (embedded SQLite on 127.0.0.1) and sync to it; the demo shows what the hub
+received.
 
 usage: demo-morning.py BIN_DIR"""
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 F = os.path.join(ROOT, "Tests", "Fixtures")
@@ -37,10 +41,24 @@ def keys(scans):
     return "\n".join(out) + "\n"
 
 
-def run_box(bin_dir, work, name, kind, scans, expect):
+def start_hub(bin_dir, work):
+    db = os.path.join(work, "hub.sqlite")
+    for site in ["shelf-site", "hut-site"]:
+        subprocess.run([f"{bin_dir}/stationhub", "site", "add", site, "--database", db], check=True, capture_output=True)
+    proc = subprocess.Popen([f"{bin_dir}/stationhub", "serve", "--database", db, "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    return proc, db, int(line.strip().rsplit(":", 1)[1])
+
+
+def run_box(bin_dir, work, name, kind, scans, expect, hub_db, hub_port):
     state = os.path.join(work, name)
     hub = subprocess.run([f"{bin_dir}/stationhub", "keygen", "--dir", os.path.join(work, f"{name}-hub")],
                          capture_output=True, text=True, check=True).stdout
+    token = subprocess.run([f"{bin_dir}/stationhub", "box", "add", f"{name}-box-1", "--site", f"{name}-site", "--database", hub_db],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([f"{bin_dir}/stationctl", "enroll", f"http://127.0.0.1:{hub_port}", token, "--state-dir", state],
+                   check=True, stdout=subprocess.DEVNULL)
     config = os.path.join(work, f"{name}.toml")
     with open(config, "w") as f:
         f.write(f'[box]\nid = "{name}-box-1"\nsite = "{name}-site"\nstate_dir = "{state}"\n'
@@ -63,6 +81,13 @@ def run_box(bin_dir, work, name, kind, scans, expect):
         print(f"  {o['outcome']:<15} {o['message'][:60]:<60} {extra}")
         if len(told) == expect:
             break
+    # Wait for the box to sync what it recorded.
+    for _ in range(100):
+        pending = json.loads(subprocess.run([f"{bin_dir}/stationctl", "pending", "--state-dir", state, "--json"],
+                                            capture_output=True, text=True).stdout or "{}").get("pending")
+        if pending == 0:
+            break
+        time.sleep(0.2)
     kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
     for k in kids:
         os.kill(int(k), 15)
@@ -76,28 +101,45 @@ def main():
     reader = identity(rng)
     mother = identity(rng)
     with tempfile.TemporaryDirectory(prefix="station-demo-") as work:
-        print("A morning at a workers' bookshelf (stationd run --print):")
-        shelf, told = run_box(bin_dir, work, "shelf", "bookshelf", [
-            (300, reader), (400, "LIB-000101"), (400, "9787111213826"), (1800, "LIB-000101"),
-            (400, "STN-DONE"), (600, "LIB-000777"), (400, "9787111213827")], expect=7)
-        print("\nA love mother hut:")
-        hut, told_hut = run_box(bin_dir, work, "hut", "hut", [(300, mother), (1800, mother)], expect=2)
-        print("\nWhat the bookshelf box recorded (stationctl export --format csv):")
-        subprocess.run([f"{bin_dir}/stationctl", "export", "--state-dir", shelf, "--format", "csv"], check=True)
-        print("\nWaiting for the hub (stationctl pending):")
-        subprocess.run([f"{bin_dir}/stationctl", "pending", "--state-dir", shelf], check=True)
+        hub_proc, hub_db, hub_port = start_hub(bin_dir, work)
+        try:
+            print(f"A local stationhub on 127.0.0.1:{hub_port}; both boxes enrolled.\n")
+            print("A morning at a workers' bookshelf (stationd run --print):")
+            shelf, told = run_box(bin_dir, work, "shelf", "bookshelf", [
+                (300, reader), (400, "LIB-000101"), (400, "9787111213826"), (1800, "LIB-000101"),
+                (400, "STN-DONE"), (600, "LIB-000777"), (400, "9787111213827")], 7, hub_db, hub_port)
+            print("\nA love mother hut:")
+            hut, told_hut = run_box(bin_dir, work, "hut", "hut", [(300, mother), (1800, mother)], 2, hub_db, hub_port)
+            print("\nWhat the bookshelf box recorded (stationctl export --format csv):")
+            subprocess.run([f"{bin_dir}/stationctl", "export", "--state-dir", shelf, "--format", "csv"], check=True)
+            print("\nWaiting for the hub (stationctl pending):")
+            subprocess.run([f"{bin_dir}/stationctl", "pending", "--state-dir", shelf], check=True)
+            print("\nWhat the hub now knows (events per box and kind):")
+            db = sqlite3.connect(hub_db)
+            rows = db.execute("SELECT box_id, kind, count(*) FROM event GROUP BY box_id, kind ORDER BY box_id, kind").fetchall()
+            for box_id, kind, n in rows:
+                print(f"  {box_id:<14} {kind:<12} {n}")
+            received = sum(n for _, _, n in rows)
+        finally:
+            hub_proc.terminate()
+            hub_proc.wait(timeout=20)
+        if received != 6:
+            print(f"demo: the hub received {received} events, expected 6", file=sys.stderr)
+            return 1
         outcomes = [o["outcome"] for o in told] + [o["outcome"] for o in told_hut]
         want = ["session-opened", "checked-out", "checked-out", "renewed", "mode-changed", "returned", "misread", "visit-started", "visit-ended"]
         if outcomes != want:
             print(f"demo: expected {want}, got {outcomes}", file=sys.stderr)
             return 1
-        for path in [shelf, hut]:
+        for path in [shelf, hut, work]:
             for name in os.listdir(path):
+                if not os.path.isfile(os.path.join(path, name)):
+                    continue
                 data = open(os.path.join(path, name), "rb").read()
                 if any(n.encode() in data for n in (reader, mother)):
                     print(f"demo: an identity number is in {name}", file=sys.stderr)
                     return 1
-    print("\ndemo: 9 outcomes as expected; no identity number stored in the clear")
+    print("\ndemo: 9 outcomes as expected, 6 events at the hub; no identity number stored in the clear")
     return 0
 
 
