@@ -11,7 +11,7 @@ public enum HubServer {
     public static let maxBodyBytes = 4 << 20
     public static let maxBatchEvents = 2000
 
-    public static func router(store: HubStore) -> Router<BasicRequestContext> {
+    public static func router(store: HubStore, keys: HubKeys?) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("v1/health") { _, _ -> Response in
             json(.ok, ["status": "ok"])
@@ -48,7 +48,7 @@ public enum HubServer {
             }
             let incoming = events.map(decode)
             do {
-                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming)
+                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
                 return json(conflict ? .conflict : .ok, result)
             } catch let failure as HubStore.Failure {
                 return error(failure)
@@ -90,9 +90,9 @@ public enum HubServer {
     }
 
     /// Serves until cancelled; `onListening` gets the bound port (port 0 picks one).
-    public static func serve(store: HubStore, host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    public static func serve(store: HubStore, keys: HubKeys?, host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
         let app = Application(
-            router: router(store: store),
+            router: router(store: store, keys: keys),
             configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)

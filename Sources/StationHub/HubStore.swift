@@ -58,6 +58,10 @@ public final class HubStore: Sendable {
                     ) STRICT;
                     """)
         }
+        m.registerMigration("v2-pseudonym") { db in
+            try db.execute(sql: "ALTER TABLE event ADD COLUMN worker_pseudonym TEXT")
+            try db.execute(sql: "CREATE INDEX event_worker ON event(worker_pseudonym) WHERE worker_pseudonym IS NOT NULL")
+        }
         return m
     }
 
@@ -156,7 +160,9 @@ public final class HubStore: Sendable {
     /// Applies a batch in one transaction: idempotent on (box, seq); the same seq with
     /// other content is quarantined (a conflict), as is anything unreadable; a batch naming
     /// another box or site is refused whole. Answers the high-water mark durably applied.
-    public func ingest(box: String, site: String, events: [Incoming]) async throws -> (BatchResult, conflict: Bool) {
+    /// With `keys`, a worker's sealed credential is opened, the pseudonym derived and the
+    /// sealed number left out of what is stored; an unopenable one is quarantined.
+    public func ingest(box: String, site: String, events: [Incoming], keys: HubKeys? = nil) async throws -> (BatchResult, conflict: Bool) {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for case .event(let e, _) in events {
             if e.boxID != box { throw Failure(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
@@ -187,9 +193,28 @@ public final class HubStore: Sendable {
                         }
                         continue
                     }
+                    // The content hash is of the event as sent (a resend compares equal);
+                    // what is stored has the pseudonym instead of the sealed number.
+                    var stored = e
+                    if let keys, let worker = e.draft.worker, worker.sealed != nil {
+                        do {
+                            stored.draft.worker = try keys.pseudonymize(worker)
+                        } catch {
+                            let reason = "seq \(e.seq): the sealed credential cannot be opened (\(error))"
+                            try db.execute(
+                                sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
+                                arguments: [box, e.seq, reason, canonical, now])
+                            quarantined.append(Quarantined(seq: e.seq, reason: reason))
+                            continue
+                        }
+                    }
+                    let body = String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
                     try db.execute(
-                        sql: "INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        arguments: [box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, canonical, hash, now])
+                        sql: """
+                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now, stored.draft.worker?.pseudonym])
                     applied += 1
                 }
             }

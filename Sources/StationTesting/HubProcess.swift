@@ -21,8 +21,8 @@ public final class HubProcess {
         return c.lines
     }
 
-    public func start() throws {
-        let c = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:0"])
+    public func start(arguments: [String] = []) throws {
+        let c = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:0"] + arguments)
         guard c.readLines(timeout: 30, until: { $0.hasPrefix("listening on ") }), let line = c.lines.first(where: { $0.hasPrefix("listening on ") }),
             let p = Int(line.split(separator: ":").last ?? "")
         else { throw ChildProcess.Failure(description: "stationhub did not start: \(c.standardError)") }

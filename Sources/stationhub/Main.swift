@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address and port to listen on; port 0 picks a free one.")
     var listen = "127.0.0.1:8440"
 
+    @Option(help: "The hub's key directory (from `stationhub keygen`): sealed credentials are opened and pseudonyms derived. Without it, sealed credentials are stored sealed.")
+    var keys: String?
+
     func run() async throws {
         let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { throw ValidationError("--listen HOST:PORT") }
@@ -45,7 +48,14 @@ struct Serve: AsyncParsableCommand {
             return h
         }
         let store = try db.open()
-        try await HubServer.serve(store: store, host: String(parts[0]), port: port, logger: Logger(label: "stationhub")) { bound in
+        let logger = Logger(label: "stationhub")
+        var hubKeys: HubKeys?
+        if let keys {
+            do { hubKeys = try HubKeys(directory: keys) } catch { throw Failure("\(error)") }
+        } else {
+            logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
+        }
+        try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, logger: logger) { bound in
             // One line on stdout, for whoever started the hub (tests, scripts).
             print("listening on \(parts[0]):\(bound)")
             fflush(nil)
@@ -113,13 +123,23 @@ struct Keygen: ParsableCommand {
             throw ValidationError("\(path) exists: a key is never overwritten (choose another --version)")
         }
         let key = Curve25519.KeyAgreement.PrivateKey()
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))") }
-        let bytes = Array((key.rawRepresentation.base64EncodedString() + "\n").utf8)
-        let ok = write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
-        close(fd)
-        guard ok else { throw ValidationError("cannot write \(path)") }
+        try writeSecret(key.rawRepresentation.base64EncodedString(), to: path)
+        // The pseudonym key of the same version, unless it exists: boxes never see it.
+        let pseudonymPath = "\(dir)/pseudonym-key-v\(version).hmac"
+        if !FileManager.default.fileExists(atPath: pseudonymPath) {
+            try writeSecret(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString(), to: pseudonymPath)
+        }
         print("public_key = \"\(key.publicKey.rawRepresentation.base64EncodedString())\"")
         print("key_version = \(version)")
     }
+}
+
+/// Writes a secret file: mode 0600, never over an existing one, fsync'd.
+func writeSecret(_ text: String, to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))") }
+    let bytes = Array((text + "\n").utf8)
+    let ok = write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
+    close(fd)
+    guard ok else { throw ValidationError("cannot write \(path)") }
 }

@@ -42,14 +42,18 @@ public struct WorkerRef: Sendable, Equatable, Hashable, Codable {
     /// Box-local keyed hash: the same worker at this box.
     public var localHash: String
     public var masked: String
-    /// Sealed to the hub; nil where the credential is already a pseudonym (an e-card).
+    /// Sealed to the hub; nil where the credential is already a pseudonym (an e-card), and
+    /// at the hub once it has derived the pseudonym.
     public var sealed: SealedCredential?
+    /// The union-wide pseudonym: set by the hub (with a key boxes never hold), never by a box.
+    public var pseudonym: String?
 
-    public init(kind: CredentialKind, localHash: String, masked: String, sealed: SealedCredential?) {
+    public init(kind: CredentialKind, localHash: String, masked: String, sealed: SealedCredential?, pseudonym: String? = nil) {
         self.kind = kind
         self.localHash = localHash
         self.masked = masked
         self.sealed = sealed
+        self.pseudonym = pseudonym
     }
 
     public init(_ p: ProtectedCredential) {

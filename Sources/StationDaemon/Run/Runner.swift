@@ -277,7 +277,6 @@ public final class Runner {
             return
         }
         guard case .scan(let scannerID, let role, let scan) = report else { return }
-        let wall = SystemClock.wallMillis()
         let moment = CodeRecognizer.Moment.now(timeZone: config.timeZone)
         let recognition = recognizer.recognize(scan.text, aim: scan.aim, role: role, at: moment)
         let scanned: Scanned

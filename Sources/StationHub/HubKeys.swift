@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+import StationCore
+
+/// The hub's secrets, by version, from its key directory: the X25519 private keys boxes
+/// seal credentials to (`credential-key-vN.x25519`) and the HMAC keys pseudonyms are
+/// derived with (`pseudonym-key-vN.hmac`). Boxes hold neither.
+public struct HubKeys: Sendable {
+    public var credentialKeys: [Int: Curve25519.KeyAgreement.PrivateKey]
+    public var pseudonymKeys: [Int: SymmetricKey]
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(directory: String) throws {
+        credentialKeys = [:]
+        pseudonymKeys = [:]
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        for name in names {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            func version(_ prefix: String, _ suffix: String) -> Int? {
+                guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+                return Int(name.dropFirst(prefix.count).dropLast(suffix.count))
+            }
+            if let v = version("credential-key-v", ".x25519") {
+                guard let raw = Data(base64Encoded: text), let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
+                    throw Failure(description: "\(name) is not a base64 X25519 private key")
+                }
+                credentialKeys[v] = key
+            } else if let v = version("pseudonym-key-v", ".hmac") {
+                guard let raw = Data(base64Encoded: text), raw.count == 32 else { throw Failure(description: "\(name) is not a base64 32-byte key") }
+                pseudonymKeys[v] = SymmetricKey(data: raw)
+            }
+        }
+        guard !credentialKeys.isEmpty, !pseudonymKeys.isEmpty else {
+            throw Failure(description: "\(directory) holds no credential-key-vN.x25519 and pseudonym-key-vN.hmac: run `stationhub keygen --dir \(directory)`")
+        }
+    }
+
+    /// The newest pseudonym key: new pseudonyms are derived with it.
+    var currentPseudonym: (version: Int, key: SymmetricKey) {
+        let v = pseudonymKeys.keys.max()!
+        return (v, pseudonymKeys[v]!)
+    }
+
+    /// Opens a sealed credential, derives the pseudonym, and returns the worker without
+    /// the sealed number. The number itself exists only inside this call.
+    func pseudonymize(_ worker: WorkerRef) throws -> WorkerRef {
+        guard let sealed = worker.sealed else { return worker }
+        let raw = try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
+        let (version, key) = currentPseudonym
+        var out = worker
+        out.sealed = nil
+        out.pseudonym = CredentialProtector.pseudonym(raw, key: key, version: version)
+        return out
+    }
+}
