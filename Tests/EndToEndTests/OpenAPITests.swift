@@ -1,0 +1,60 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// The contract: docs/api/openapi.yaml is a valid OpenAPI 3.1 document, and real requests
+/// to a running hub and its real answers (every status it gives) match it.
+final class OpenAPITests: XCTestCase {
+    func testRealExchangesMatchTheDocument() throws {
+        let hub = try HubProcess(label: "openapi")
+        try hub.admin(["site", "add", "shelf-a"])
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-1", "--site", "shelf-a"]).first)
+        try hub.start()
+        var exchanges: [String] = []
+        func record(_ path: String, _ request: String?, _ reply: HubProcess.Reply) {
+            exchanges.append(#"{"path":"\#(path)","method":"post","request":\#(request ?? "null"),"status":\#(reply.status),"response":\#(reply.text)}"#)
+        }
+        func event(_ seq: Int, item: String = "label:LIB-1") -> String {
+            #"{"boxID":"box-1","seq":\#(seq),"siteID":"shelf-a","epoch":0,"time":{"wallMillis":\#(seq),"synchronized":false,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"checkout","item":{"key":"\#(item)"},"dueDate":"2026-12-30","flags":[]}}"#
+        }
+        let enroll = #"{"token":"\#(token)"}"#
+        let enrolled = try hub.post("/v1/enroll", body: enroll)
+        record("/v1/enroll", enroll, enrolled)
+        record("/v1/enroll", enroll, try hub.post("/v1/enroll", body: enroll))  // 401: used
+        let credential = try XCTUnwrap(enrolled.body["credential"] as? String)
+        let first = #"{"box_id":"box-1","events":[\#(event(1)),\#(event(2))]}"#
+        record("/v1/batches", first, try hub.post("/v1/batches", body: first, credential: credential))  // 200
+        let gap = #"{"box_id":"box-1","events":[\#(event(5))]}"#
+        record("/v1/batches", gap, try hub.post("/v1/batches", body: gap, credential: credential))  // 200 with resume_from
+        let clash = #"{"box_id":"box-1","events":[\#(event(1, item: "label:OTHER"))]}"#
+        record("/v1/batches", clash, try hub.post("/v1/batches", body: clash, credential: credential))  // 409
+        record("/v1/batches", nil, try hub.post("/v1/batches", body: first, credential: "wrong"))  // 401
+        record("/v1/batches", nil, try hub.post("/v1/batches", body: #"{"nonsense":1}"#, credential: credential))  // 400
+        let statuses = exchanges.compactMap { line in line.range(of: #""status":\d+"#, options: .regularExpression).map { String(line[$0]) } }
+        XCTAssertEqual(Set(statuses), [#""status":200"#, #""status":401"#, #""status":409"#, #""status":400"#])
+
+        let file = hub.directory.appendingPathComponent("exchanges.jsonl").path
+        try (exchanges.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let setup = try ChildProcess([ProjectPaths.file("scripts/test-venv")])
+        XCTAssertEqual(setup.wait(timeout: 300), 0, setup.standardError)
+        let check = try ChildProcess([
+            ProjectPaths.file(".build/venv-tests/bin/python"), ProjectPaths.file("Tests/Differential/openapi_check.py"),
+            ProjectPaths.file("docs/api/openapi.yaml"), file,
+        ])
+        XCTAssertEqual(check.wait(timeout: 60), 0, check.lines.joined(separator: "\n") + check.standardError)
+        XCTAssertEqual(check.lines.last, "\(exchanges.count) exchanges checked against the document, 0 mismatches")
+    }
+
+    func testTheCheckerCatchesAResponseTheDocumentDoesNotAllow() throws {
+        let dir = try ProjectPaths.temporaryDirectory("openapi-neg")
+        let file = dir.appendingPathComponent("x.jsonl").path
+        try #"{"path":"/v1/batches","method":"post","request":null,"status":200,"response":{"acked_through":"seven"}}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let setup = try ChildProcess([ProjectPaths.file("scripts/test-venv")])
+        XCTAssertEqual(setup.wait(timeout: 300), 0)
+        let check = try ChildProcess([
+            ProjectPaths.file(".build/venv-tests/bin/python"), ProjectPaths.file("Tests/Differential/openapi_check.py"),
+            ProjectPaths.file("docs/api/openapi.yaml"), file,
+        ])
+        XCTAssertEqual(check.wait(timeout: 60), 1, check.lines.joined(separator: "\n") + check.standardError)
+    }
+}
