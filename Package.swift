@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(
             name: "StationStoreTests",
             dependencies: ["StationStore", "StationCore", "StationDaemon", "StationTesting", "CCrashVFS", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "StationHubTests", dependencies: ["StationHub", "StationCore", "StationTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]

@@ -62,6 +62,35 @@ public final class HubStore: Sendable {
             try db.execute(sql: "ALTER TABLE event ADD COLUMN worker_pseudonym TEXT")
             try db.execute(sql: "CREATE INDEX event_worker ON event(worker_pseudonym) WHERE worker_pseudonym IS NOT NULL")
         }
+        m.registerMigration("v3-ledger") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE event ADD COLUMN item_key TEXT;
+                    UPDATE event SET item_key = json_extract(body, '$.draft.item.key');
+                    CREATE INDEX event_item ON event(item_key) WHERE item_key IS NOT NULL;
+                    CREATE INDEX event_site_kind ON event(site_id, kind);
+                    CREATE TABLE ledger_book (
+                        item_key TEXT PRIMARY KEY NOT NULL,
+                        holder TEXT,
+                        loaned_at_ms INTEGER,
+                        due_date TEXT,
+                        site_id TEXT,
+                        flags TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TABLE ledger_visit (
+                        site_id TEXT NOT NULL,
+                        box_id TEXT NOT NULL,
+                        start_seq INTEGER,
+                        end_seq INTEGER,
+                        worker TEXT NOT NULL,
+                        service TEXT,
+                        start_ms INTEGER,
+                        end_ms INTEGER,
+                        flags TEXT NOT NULL
+                    ) STRICT;
+                    CREATE INDEX ledger_visit_site ON ledger_visit(site_id);
+                    """)
+        }
         return m
     }
 
@@ -171,6 +200,7 @@ public final class HubStore: Sendable {
         return try await pool.write { db in
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
+            var touchedItems: Set<String> = [], touchedSites: Set<String> = [], voids = false
             for incoming in events {
                 switch incoming {
                 case .unreadable(let seq, let body, let reason):
@@ -211,12 +241,24 @@ public final class HubStore: Sendable {
                     let body = String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
                     try db.execute(
                         sql: """
-                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
-                        arguments: [box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now, stored.draft.worker?.pseudonym])
+                        arguments: [
+                            box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now,
+                            stored.draft.worker?.pseudonym, e.draft.item?.key,
+                        ])
                     applied += 1
+                    if let key = e.draft.item?.key { touchedItems.insert(key) }
+                    if e.draft.kind == .visitStart || e.draft.kind == .visitEnd { touchedSites.insert(e.siteID) }
+                    if e.draft.kind == .void { voids = true }
                 }
+            }
+            // The ledger follows in the same transaction: what was applied is reflected.
+            if voids {
+                try Self.rebuildLedger(db, items: nil, sites: nil)
+            } else {
+                try Self.rebuildLedger(db, items: touchedItems, sites: touchedSites)
             }
             let (acked, resume) = try Self.advance(db, box: box)
             return (BatchResult(ackedThrough: acked, applied: applied, duplicates: duplicates, quarantined: quarantined, resumeFrom: resume), conflict)
@@ -255,6 +297,44 @@ public final class HubStore: Sendable {
         try db.execute(sql: "UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", arguments: [acked, epoch, box])
         let above = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq > ?)", arguments: [box, acked]) ?? false
         return (acked, above ? acked + 1 : nil)
+    }
+
+    /// Visits open longer than this are closed at the hub (flagged).
+    static let maxVisitMillis: Int64 = 12 * 3_600_000
+
+    /// Recomputes the ledger rows of the given items and sites from all their events (nil:
+    /// everything, after a void). Ordered by time then (box, seq), so arrival order cannot
+    /// change the result.
+    static func rebuildLedger(_ db: Database, items: Set<String>?, sites: Set<String>?) throws {
+        let decoder = JSONDecoder()
+        let voided = Set(
+            try Row.fetchAll(db, sql: "SELECT box_id, json_extract(body, '$.draft.refersTo') AS ref FROM event WHERE kind = 'void'").compactMap { row -> String? in
+                guard let ref: Int64 = row["ref"] else { return nil }
+                return "\(row["box_id"] as String)#\(ref)"
+            })
+        func events(_ sql: String, _ arguments: StatementArguments) throws -> [JournalEvent] {
+            try Row.fetchAll(db, sql: "SELECT box_id, seq, body FROM event WHERE " + sql, arguments: arguments).compactMap { row in
+                guard !voided.contains("\(row["box_id"] as String)#\(row["seq"] as Int64)") else { return nil }
+                return try? decoder.decode(JournalEvent.self, from: Data((row["body"] as String).utf8))
+            }
+        }
+        let itemKeys = try items.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL")
+        for key in itemKeys {
+            let book = Ledger.book(key, events: try events("item_key = ?", [key]))
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
+        }
+        let siteIDs = try sites.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT site_id FROM event WHERE kind IN ('visit-start', 'visit-end')")
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for site in siteIDs {
+            try db.execute(sql: "DELETE FROM ledger_visit WHERE site_id = ?", arguments: [site])
+            for v in Ledger.visits(try events("site_id = ? AND kind IN ('visit-start', 'visit-end')", [site]), maxMillis: maxVisitMillis, nowMillis: now) {
+                try db.execute(
+                    sql: "INSERT INTO ledger_visit (site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
+            }
+        }
     }
 
     /// Events applied for a box (tests, reports).
