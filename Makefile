@@ -37,7 +37,9 @@ install: build
 	install -m 0755 $(BIN)/stationd $(BIN)/stationctl $(BIN)/stationhub $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|/usr/bin/stationd|$(PREFIX)/bin/stationd|' -e 's|/usr/share/doc/station|$(PREFIX)/share/doc/station|' \
 		systemd/stationd.service > $(DESTDIR)$(UNITDIR)/stationd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/stationd.service
+	sed -e 's|/usr/bin/stationhub|$(PREFIX)/bin/stationhub|' -e 's|/usr/share/doc/station|$(PREFIX)/share/doc/station|' \
+		systemd/stationhub.service > $(DESTDIR)$(UNITDIR)/stationhub.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/stationd.service $(DESTDIR)$(UNITDIR)/stationhub.service
 	install -m 0644 systemd/station.sysusers $(DESTDIR)/usr/lib/sysusers.d/station.conf
 	install -m 0644 systemd/station.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/station.conf
 	install -m 0644 hw/60-station.rules $(DESTDIR)/usr/lib/udev/rules.d/60-station.rules

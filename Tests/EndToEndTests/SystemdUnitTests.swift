@@ -8,7 +8,8 @@ final class SystemdUnitTests: XCTestCase {
     func unitCopy(_ name: String) throws -> String {
         let dir = try ProjectPaths.temporaryDirectory("unit")
         let text = try String(contentsOfFile: ProjectPaths.file("systemd/\(name)"), encoding: .utf8)
-            .replacingOccurrences(of: "/usr/bin/stationd", with: ProjectPaths.executable("stationd"))
+            .replacingOccurrences(of: "/usr/bin/stationd ", with: ProjectPaths.executable("stationd") + " ")
+            .replacingOccurrences(of: "/usr/bin/stationhub ", with: ProjectPaths.executable("stationhub") + " ")
         let path = dir.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -29,6 +30,19 @@ final class SystemdUnitTests: XCTestCase {
         let score = try XCTUnwrap(line.split(separator: " ").compactMap { Double($0) }.first, line)
         print("stationd.service: \(line)")
         XCTAssertLessThanOrEqual(score, 2.0, line)
+    }
+
+    func testStationhubUnitVerifiesAndExposureIsAtMostOneAndAHalf() throws {
+        let unit = try unitCopy("stationhub.service")
+        let verify = try ChildProcess(["systemd-analyze", "verify", unit])
+        XCTAssertEqual(verify.wait(timeout: 60), 0, verify.standardError)
+        XCTAssertEqual(verify.standardError.trimmingCharacters(in: .whitespacesAndNewlines), "", "verify must be silent")
+        let security = try ChildProcess(["systemd-analyze", "security", "--offline=yes", "--no-pager", unit])
+        XCTAssertEqual(security.wait(timeout: 60), 0, security.standardError)
+        let line = try XCTUnwrap(security.lines.first { $0.contains("Overall exposure level for stationhub.service") }, security.lines.joined(separator: "\n"))
+        let score = try XCTUnwrap(line.split(separator: " ").compactMap { Double($0) }.first, line)
+        print("stationhub.service: \(line)")
+        XCTAssertLessThanOrEqual(score, 1.5, line)
     }
 
     func testSysusersEntriesAreValid() throws {
