@@ -42,7 +42,7 @@ final class SyncTests: XCTestCase {
         let events = try box.events(named: "sync", scans: labels, gapMillis: 100)
         let child = try box.run(events: events)
         XCTAssertTrue(child.readLines(timeout: 30, count: 5) { $0.contains("\"recorded\":true") })
-        XCTAssertTrue(try waitUntil(20) { try hubCount(hub, box: "box-test-1") >= 5 }, "the first scans did not reach the hub")
+        XCTAssertTrue(try waitUntil(40) { try hubCount(hub, box: "box-test-1") >= 5 }, "the first scans did not reach the hub")
         hub.stop()
         XCTAssertTrue(child.readLines(timeout: 30, count: 10) { $0.contains("\"recorded\":true") })
         XCTAssertTrue(try waitUntil(5) { try pending(box) > 0 }, "with the hub down, events wait in the outbox")
@@ -53,7 +53,7 @@ final class SyncTests: XCTestCase {
         XCTAssertTrue(again.readLines(timeout: 30) { $0.hasPrefix("listening on") }, again.standardError)
         let nudge = try ChildProcess([ProjectPaths.executable("stationctl"), "sync-now", "--socket", box.adminSocket])
         XCTAssertEqual(nudge.wait(timeout: 20), 0, nudge.lines.joined() + nudge.standardError)
-        XCTAssertTrue(try waitUntil(30) { try pending(box) == 0 }, "the outbox did not drain after the hub came back")
+        XCTAssertTrue(try waitUntil(40) { try pending(box) == 0 }, "the outbox did not drain after the hub came back")
         XCTAssertEqual(try hubCount(hub, box: "box-test-1"), 10, "every event exactly once at the hub")
 
         let status = try ChildProcess([ProjectPaths.executable("stationctl"), "status", "--socket", box.adminSocket, "--json"])
@@ -69,5 +69,37 @@ final class SyncTests: XCTestCase {
         let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://192.0.2.10:8440", "token", "--state-dir", box.stateDirectory])
         XCTAssertNotEqual(enroll.wait(timeout: 20), 0)
         XCTAssertTrue(enroll.standardError.contains("plain HTTP to 192.0.2.10 would send events in the clear"), enroll.standardError)
+    }
+}
+
+extension SyncTests {
+    /// A hub that asks for events the box no longer holds must not be asked again in a
+    /// tight loop: the box says so and waits.
+    func testAHubAskingForWhatTheBoxNoLongerHoldsIsNotHammered() throws {
+        let hub = try HubProcess(label: "sync-gap-hub")
+        try hub.admin(["site", "add", "site-a"])
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
+        try hub.start()
+        let box = try TestBox(label: "sync-gap")
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        XCTAssertEqual(enroll.wait(timeout: 30), 0)
+        let events = try box.events(named: "gap", scans: ["LIB-000001", "LIB-000002", "LIB-000003", "LIB-000004"], gapMillis: 1500)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30, count: 3) { $0.contains("\"recorded\":true") })
+        XCTAssertTrue(try waitUntil(40) { try pending(box) == 0 }, child.standardError)
+        // The hub loses seq 2 (restored from an old backup, say).
+        let q = try ChildProcess(["python3", "-c", "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute(\"DELETE FROM event WHERE seq=2\")\nc.execute(\"UPDATE box SET acked_through=1\")\nc.commit()", hub.database])
+        XCTAssertEqual(q.wait(timeout: 20), 0, q.standardError)
+        XCTAssertTrue(child.readLines(timeout: 30, count: 4) { $0.contains("\"recorded\":true") })
+        Thread.sleep(forTimeInterval: 3)
+        let logs = try ChildProcess([ProjectPaths.executable("stationctl"), "logs", "--state-dir", box.stateDirectory, "--level", "warning", "--json"])
+        XCTAssertEqual(logs.wait(timeout: 20), 0)
+        let asks = logs.lines.filter { $0.contains("acknowledged nothing of this batch") }.count
+        XCTAssertGreaterThanOrEqual(asks, 1, logs.lines.joined(separator: "\n"))
+        XCTAssertLessThanOrEqual(asks, 2, "the box asked again and again: \(asks) times in 3 s")
+        XCTAssertEqual(try pending(box), 1, "seq 4 stays in the outbox until the hub acknowledges it")
+        for pid in child.children() { kill(pid, SIGTERM) }
+        XCTAssertEqual(child.wait(timeout: 20), 0)
+        hub.stop()
     }
 }

@@ -97,8 +97,15 @@ public final class BatchUploader: @unchecked Sendable {
                 logger.info(
                     "batch acknowledged",
                     metadata: ["batch.first_seq": "\(pending.first!.seq)", "batch.last_seq": "\(pending.last!.seq)", "batch.acked_through": "\(result.ackedThrough)"])
-                // More may wait; a batch that moved nothing forward waits for the timer.
-                if result.ackedThrough < pending.last!.seq && result.applied == 0 && result.duplicates == 0 { sleep(settings.idleSeconds) }
+                // Nothing of this batch acknowledged: the hub is missing events before it
+                // that this box no longer holds (or holds none of). Asking again at once
+                // would change nothing: say so, and wait for the timer.
+                if result.ackedThrough < pending.first!.seq {
+                    logger.warning(
+                        "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
+                        metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(pending.first!.seq)"])
+                    sleep(settings.idleSeconds)
+                }
             } catch let failure as HubLink.Failure {
                 failures += 1
                 lastError = failure.description

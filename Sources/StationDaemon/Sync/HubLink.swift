@@ -77,10 +77,19 @@ public struct HubLink: Codable, Sendable, Equatable {
         (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error ?? String(decoding: data.prefix(200), as: UTF8.self)
     }
 
+    /// One session for the process, without caches or cookies: requests to the hub only.
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 15
+        configuration.timeoutIntervalForResource = 60
+        configuration.httpMaximumConnectionsPerHost = 1
+        return URLSession(configuration: configuration)
+    }()
+
     /// A blocking POST (the uploader has a thread of its own).
     static func post(url: String, body: Data, credential: String?) throws(Failure) -> (Int, Data, Double?) {
         guard let u = URL(string: url) else { throw Failure(status: nil, description: "bad URL \(url)") }
-        var request = URLRequest(url: u, timeoutInterval: 30)
+        var request = URLRequest(url: u, timeoutInterval: 15)
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -91,7 +100,7 @@ public struct HubLink: Codable, Sendable, Equatable {
         }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
+        session.dataTask(with: request) { data, response, error in
             if let http = response as? HTTPURLResponse {
                 box.result = (http.statusCode, data ?? Data(), (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init))
             } else {
@@ -99,7 +108,8 @@ public struct HubLink: Codable, Sendable, Equatable {
             }
             done.signal()
         }.resume()
-        done.wait()
+        // The request's own timeout ends it; this bound only guards against a lost callback.
+        if done.wait(timeout: .now() + 30) == .timedOut { throw Failure(status: nil, description: "hub did not answer within 30 s") }
         guard let result = box.result else { throw Failure(status: nil, description: "hub unreachable: \(box.error ?? "no response")") }
         return result
     }
