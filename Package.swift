@@ -48,7 +48,7 @@ let package = Package(
             ]),
 
         // Wire types shared by stationd and stationhub.
-        .target(name: "StationProtocol", dependencies: ["StationCore"]),
+        .target(name: "StationProtocol", dependencies: ["StationCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The hub as a library: store, ingest, routes.
         .target(
@@ -81,13 +81,13 @@ let package = Package(
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore", "StationDaemon", "StationStore", "StationInput",
+                "StationCore", "StationDaemon", "StationStore", "StationInput", "StationProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "stationhub",
             dependencies: [
-                "StationHub",
+                "StationHub", "StationProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -108,10 +108,10 @@ public final class HubStore: Sendable {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// 256 random bits in hex: safe on any command line (a base64url secret starting with
+    /// `-` would be read as an option) and in a QR code.
     static func randomSecret() -> String {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
     }
 
     // MARK: - Administration
@@ -335,6 +335,22 @@ public final class HubStore: Sendable {
                     arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
             }
         }
+    }
+
+    /// `stationhub import FILE`: a bundle from a site without a network, verified against
+    /// the box's credential, applied like an upload; answers the signed acknowledgement.
+    public func importBundle(_ bundle: SyncBundle, keys: HubKeys?) async throws -> (BatchResult, BundleAcknowledgement) {
+        let (site, hash, revoked) = try await pool.read { db -> (String, String, String?) in
+            guard let row = try Row.fetchOne(db, sql: "SELECT site_id, credential_hash, revoked_reason FROM box WHERE id = ?", arguments: [bundle.boxID]),
+                let hash: String = row["credential_hash"]
+            else { throw Failure(.notFound, "no enrolled box \(bundle.boxID)") }
+            return (row["site_id"], hash, row["revoked_reason"])
+        }
+        if let revoked { throw Failure(.forbidden, "this box is revoked: \(revoked)") }
+        guard bundle.verify(credentialHash: hash) else { throw Failure(.unauthorized, "the bundle's signature does not match box \(bundle.boxID)'s credential") }
+        let incoming = bundle.events.map { e -> Incoming in .event(e, canonical: String(decoding: (try? Self.encoder.encode(e)) ?? Data(), as: UTF8.self)) }
+        let (result, _) = try await ingest(box: bundle.boxID, site: site, events: incoming, keys: keys)
+        return (result, BundleAcknowledgement(boxID: bundle.boxID, ackedThrough: result.ackedThrough, credentialHash: hash))
     }
 
     /// Events applied for a box (tests, reports).

@@ -20,6 +20,25 @@ public final class JournalReader {
         try queue.read { db in try Journal.fetchEvents(db, sql: "ORDER BY seq", arguments: []) }
     }
 
+    /// Events the hub has not acknowledged, oldest first (for an offline bundle).
+    public func pending() throws -> [JournalEvent] {
+        try queue.read { db in try Journal.fetchEvents(db, sql: "WHERE seq IN (SELECT seq FROM outbox) ORDER BY seq", arguments: []) }
+    }
+
+    /// Acknowledges through `seq` from outside the daemon (an offline acknowledgement file):
+    /// a short write transaction beside a running daemon is fine in WAL mode.
+    public static func acknowledge(directory: String, through seq: Int64) throws -> Int {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent(Journal.fileName), configuration: config)
+        defer { try? queue.close() }
+        return try queue.write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+            return db.changesCount
+        }
+    }
+
     public func pendingCount() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }

@@ -148,9 +148,14 @@ struct Enroll: ParsableCommand {
 
     func run() throws {
         let link: HubLink
-        do { link = try HubLink.enroll(url: url, token: token, insecure: insecure) } catch { throw ValidationError("\(error)") }
+        do { link = try HubLink.enroll(url: url, token: token, insecure: insecure) } catch { throw RuntimeFailure(description: "\(error)") }
         try link.save(stateDirectory: state.stateDirectory)
         StandardOutput.writeLine(Words.say("enrolled as box \(link.boxID) of site \(link.siteID); restart stationd to start syncing",
                                            "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；重启 stationd 后开始同步"))
     }
+}
+
+/// A failure at run time (not a usage error): `Error: ...`, exit 1.
+struct RuntimeFailure: Error, CustomStringConvertible {
+    var description: String
 }

@@ -3,6 +3,7 @@ import Foundation
 import StationCore
 import StationDaemon
 import StationInput
+import StationProtocol
 import StationStore
 
 struct StateOptions: ParsableArguments {
@@ -28,7 +29,20 @@ struct Export: ParsableCommand {
     @Option(help: "jsonl (one JSON object per event) or csv.")
     var format: Format = .jsonl
 
+    @Option(help: "Write the events waiting for the hub to this file instead, signed, for `stationhub import` (sites without a network).")
+    var bundle: String?
+
     func run() throws {
+        if let bundle {
+            guard let link = HubLink.load(stateDirectory: state.stateDirectory) else {
+                throw ValidationError("this box is not enrolled (no hub.json in \(state.stateDirectory)): a bundle is signed with its credential")
+            }
+            let events = try state.reader().pending()
+            let data = try JSONEncoder().encode(SyncBundle(boxID: link.boxID, events: events, credential: link.credential))
+            try data.write(to: URL(fileURLWithPath: bundle), options: .atomic)
+            StandardOutput.writeLine(Words.say("\(events.count) events written to \(bundle)", "已写出 \(events.count) 条记录到 \(bundle)"))
+            return
+        }
         let events = try state.reader().events()
         if format == .csv { StandardOutput.writeLine(JournalEvent.csvHeader) }
         for e in events { StandardOutput.writeLine(format == .csv ? e.csvLine : e.jsonLine.rendered) }
@@ -132,5 +146,25 @@ struct Logs: ParsableCommand {
             }
         }
         return lines.last?.id ?? after
+    }
+}
+
+struct ImportAck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-ack", abstract: "Take the hub's acknowledgement file for an offline bundle: acknowledged events leave the outbox.")
+
+    @Argument(help: "The acknowledgement file `stationhub import` wrote.") var file: String
+    @OptionGroup var state: StateOptions
+
+    func run() throws {
+        guard let link = HubLink.load(stateDirectory: state.stateDirectory) else { throw ValidationError("this box is not enrolled") }
+        guard let data = FileManager.default.contents(atPath: file), let ack = try? JSONDecoder().decode(BundleAcknowledgement.self, from: data) else {
+            throw ValidationError("\(file) is not an acknowledgement file")
+        }
+        guard ack.boxID == link.boxID, ack.verify(credential: link.credential) else {
+            throw ValidationError("\(file) is not signed for this box: nothing acknowledged")
+        }
+        let n = try JournalReader.acknowledge(directory: state.stateDirectory, through: ack.ackedThrough)
+        StandardOutput.writeLine(Words.say("\(n) events acknowledged (through seq \(ack.ackedThrough))", "已确认 \(n) 条记录（至序号 \(ack.ackedThrough)）"))
     }
 }

@@ -4,13 +4,14 @@ import Foundation
 import Glibc
 import Logging
 import StationHub
+import StationProtocol
 
 @main
 struct Stationhub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationhub",
         abstract: "The central Station server: receives boxes' batches.",
-        subcommands: [Serve.self, SiteCommand.self, BoxCommand.self, Keygen.self])
+        subcommands: [Serve.self, Import.self, SiteCommand.self, BoxCommand.self, Keygen.self])
 }
 
 struct DatabaseOption: ParsableArguments {
@@ -60,6 +61,28 @@ struct Serve: AsyncParsableCommand {
             print("listening on \(parts[0]):\(bound)")
             fflush(nil)
         }
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a box's offline bundle (stationctl export --bundle) and write the acknowledgement file for it.")
+
+    @OptionGroup var db: DatabaseOption
+    @Argument(help: "The bundle file.") var file: String
+    @Option(help: "The hub's key directory (pseudonyms), as for serve.") var keys: String?
+    @Option(name: .customLong("ack"), help: "Where to write the acknowledgement (default: the bundle's name + .ack).") var ackPath: String?
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file), let bundle = try? JSONDecoder().decode(SyncBundle.self, from: data) else {
+            throw Failure("\(file) is not a Station bundle")
+        }
+        let store = try db.open()
+        let hubKeys = try keys.map { k in try HubKeys(directory: k) }
+        let (result, ack) = try await store.importBundle(bundle, keys: hubKeys)
+        let out = ackPath ?? file + ".ack"
+        try JSONEncoder().encode(ack).write(to: URL(fileURLWithPath: out), options: .atomic)
+        print("box \(bundle.boxID): \(result.applied) applied, \(result.duplicates) already here, \(result.quarantined.count) quarantined; acknowledged through \(result.ackedThrough); \(out) written")
     }
 }
 

@@ -103,3 +103,46 @@ extension SyncTests {
         hub.stop()
     }
 }
+
+extension SyncTests {
+    /// A site without a network: a signed bundle to the hub, a signed acknowledgement back.
+    func testOfflineBundleAndAcknowledgementFile() throws {
+        let hub = try HubProcess(label: "bundle-hub")
+        try hub.admin(["site", "add", "site-a"])
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
+        try hub.start()
+        let box = try TestBox(label: "bundle-box")
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
+        hub.stop()  // from here on, the site has no network
+
+        let child = try box.run(events: try box.events(named: "offline", scans: ["LIB-000001", "LIB-000002", "LIB-000003"]))
+        XCTAssertTrue(child.readLines(timeout: 30, count: 3) { $0.contains("\"recorded\":true") })
+        for pid in child.children() { kill(pid, SIGTERM) }
+        XCTAssertEqual(child.wait(timeout: 20), 0)
+        XCTAssertEqual(try pending(box), 3)
+
+        let file = box.directory.appendingPathComponent("usb-stick.bundle").path
+        let export = try ChildProcess([ProjectPaths.executable("stationctl"), "export", "--bundle", file, "--state-dir", box.stateDirectory])
+        XCTAssertEqual(export.wait(timeout: 20), 0, export.standardError)
+
+        // A bundle altered on the way is refused whole.
+        let tampered = box.directory.appendingPathComponent("tampered.bundle").path
+        try (try String(contentsOfFile: file, encoding: .utf8)).replacingOccurrences(of: "LIB-000002", with: "LIB-000009").write(toFile: tampered, atomically: true, encoding: .utf8)
+        let bad = try ChildProcess([ProjectPaths.executable("stationhub"), "import", tampered, "--database", hub.database])
+        XCTAssertNotEqual(bad.wait(timeout: 30), 0)
+        XCTAssertTrue(bad.standardError.contains("signature does not match"), bad.standardError)
+
+        let imported = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database])
+        XCTAssertEqual(imported.wait(timeout: 30), 0, imported.standardError)
+        XCTAssertTrue(imported.lines.first?.contains("3 applied, 0 already here, 0 quarantined; acknowledged through 3") ?? false, imported.lines.joined())
+        let again = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database])
+        XCTAssertEqual(again.wait(timeout: 30), 0)
+        XCTAssertTrue(again.lines.first?.contains("0 applied, 3 already here") ?? false, "the same idempotency as an upload")
+        XCTAssertEqual(try hubCount(hub, box: "box-test-1"), 3)
+
+        let ack = try ChildProcess([ProjectPaths.executable("stationctl"), "import-ack", file + ".ack", "--state-dir", box.stateDirectory])
+        XCTAssertEqual(ack.wait(timeout: 20), 0, ack.standardError)
+        XCTAssertEqual(try pending(box), 0)
+    }
+}
