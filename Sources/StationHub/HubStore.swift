@@ -201,13 +201,17 @@ public final class HubStore: Sendable {
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
             var touchedItems: Set<String> = [], touchedSites: Set<String> = [], voids = false
+            /// Stored aside for an operator and acknowledged: it blocks nothing.
+            func quarantine(_ seq: Int64, _ reason: String, _ body: String) throws {
+                try db.execute(
+                    sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [box, seq, reason, body, now])
+                quarantined.append(Quarantined(seq: seq, reason: reason))
+            }
             for incoming in events {
                 switch incoming {
                 case .unreadable(let seq, let body, let reason):
-                    try db.execute(
-                        sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [box, seq ?? 0, reason, body, now])
-                    quarantined.append(Quarantined(seq: seq ?? 0, reason: reason))
+                    try quarantine(seq ?? 0, reason, body)
                 case .event(let e, let canonical):
                     let hash = Self.hash(canonical)
                     if let existing = try String.fetchOne(db, sql: "SELECT content_hash FROM event WHERE box_id = ? AND seq = ?", arguments: [box, e.seq]) {
@@ -215,11 +219,7 @@ public final class HubStore: Sendable {
                             duplicates += 1
                         } else {
                             conflict = true
-                            let reason = "seq \(e.seq) arrived again with different content"
-                            try db.execute(
-                                sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
-                                arguments: [box, e.seq, reason, canonical, now])
-                            quarantined.append(Quarantined(seq: e.seq, reason: reason))
+                            try quarantine(e.seq, "seq \(e.seq) arrived again with different content", canonical)
                         }
                         continue
                     }
@@ -230,11 +230,7 @@ public final class HubStore: Sendable {
                         do {
                             stored.draft.worker = try keys.pseudonymize(worker)
                         } catch {
-                            let reason = "seq \(e.seq): the sealed credential cannot be opened (\(error))"
-                            try db.execute(
-                                sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
-                                arguments: [box, e.seq, reason, canonical, now])
-                            quarantined.append(Quarantined(seq: e.seq, reason: reason))
+                            try quarantine(e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical)
                             continue
                         }
                     }

@@ -156,7 +156,12 @@ public final class Journal: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if needsReconcile { try reconcile() }
-        let event = JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft)
+        return try write(JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft))
+    }
+
+    /// Writes an event at `nextSeq` (reserving the seq first) and moves on; a failure is
+    /// remembered for the reconcile the next append starts with. Called with `lock` held.
+    private func write(_ event: JournalEvent) throws -> JournalEvent {
         do {
             try reservation.ensure(event.seq)
             try insert(event)
@@ -230,16 +235,8 @@ public final class Journal: @unchecked Sendable {
             boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch,
             time: EventTime(wallMillis: Int64(now.timeIntervalSince1970 * 1000), synchronized: false, bootID: "", monotonicMicros: 0),
             draft: EventDraft(kind: .void, flags: ["reported-as-storage-error"], refersTo: owed))
-        do {
-            try reservation.ensure(void.seq)
-            try insert(void)
-        } catch {
-            needsReconcile = true
-            failedAttempt = void
-            throw error
-        }
+        _ = try write(void)
         owedVoid = nil
-        nextSeq += 1
     }
 
     /// The next `seq` this journal will use.
@@ -267,10 +264,13 @@ public final class Journal: @unchecked Sendable {
     /// The hub has durably applied everything through `seq`.
     @discardableResult
     public func acknowledge(through seq: Int64) throws -> Int {
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
-            return db.changesCount
-        }
+        try pool.write { db in try Self.deleteAcknowledged(db, through: seq) }
+    }
+
+    /// The one place events leave the outbox (the daemon, and an offline acknowledgement).
+    static func deleteAcknowledged(_ db: Database, through seq: Int64) throws -> Int {
+        try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
+        return db.changesCount
     }
 
     static let columns = "box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body"

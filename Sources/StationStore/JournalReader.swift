@@ -33,10 +33,7 @@ public final class JournalReader {
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent(Journal.fileName), configuration: config)
         defer { try? queue.close() }
-        return try queue.write { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE seq <= ?", arguments: [seq])
-            return db.changesCount
-        }
+        return try queue.write { db in try Journal.deleteAcknowledged(db, through: seq) }
     }
 
     public func pendingCount() throws -> Int {

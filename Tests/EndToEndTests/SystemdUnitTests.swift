@@ -15,34 +15,33 @@ final class SystemdUnitTests: XCTestCase {
         return path
     }
 
+    /// `systemd-analyze verify` on the copy: exit 0 and silent.
+    func assertVerifies(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let verify = try ChildProcess(["systemd-analyze", "verify", try unitCopy(name)])
+        XCTAssertEqual(verify.wait(timeout: 60), 0, verify.standardError, file: file, line: line)
+        XCTAssertEqual(verify.standardError.trimmingCharacters(in: .whitespacesAndNewlines), "", "verify must be silent", file: file, line: line)
+    }
+
+    /// The offline security exposure score of the unit.
+    func exposure(_ name: String) throws -> Double {
+        let security = try ChildProcess(["systemd-analyze", "security", "--offline=yes", "--no-pager", try unitCopy(name)])
+        XCTAssertEqual(security.wait(timeout: 60), 0, security.standardError)
+        let line = try XCTUnwrap(security.lines.first { $0.contains("Overall exposure level for \(name)") }, security.lines.joined(separator: "\n"))
+        print("\(name): \(line)")
+        return try XCTUnwrap(line.split(separator: " ").compactMap { Double($0) }.first, line)
+    }
+
     func testStationdUnitVerifiesCleanly() throws {
-        let unit = try unitCopy("stationd.service")
-        let verify = try ChildProcess(["systemd-analyze", "verify", unit])
-        XCTAssertEqual(verify.wait(timeout: 60), 0, verify.standardError)
-        XCTAssertEqual(verify.standardError.trimmingCharacters(in: .whitespacesAndNewlines), "", "verify must be silent")
+        try assertVerifies("stationd.service")
     }
 
     func testStationdExposureIsAtMostTwo() throws {
-        let unit = try unitCopy("stationd.service")
-        let security = try ChildProcess(["systemd-analyze", "security", "--offline=yes", "--no-pager", unit])
-        XCTAssertEqual(security.wait(timeout: 60), 0, security.standardError)
-        let line = try XCTUnwrap(security.lines.first { $0.contains("Overall exposure level for stationd.service") }, security.lines.joined(separator: "\n"))
-        let score = try XCTUnwrap(line.split(separator: " ").compactMap { Double($0) }.first, line)
-        print("stationd.service: \(line)")
-        XCTAssertLessThanOrEqual(score, 2.0, line)
+        XCTAssertLessThanOrEqual(try exposure("stationd.service"), 2.0)
     }
 
     func testStationhubUnitVerifiesAndExposureIsAtMostOneAndAHalf() throws {
-        let unit = try unitCopy("stationhub.service")
-        let verify = try ChildProcess(["systemd-analyze", "verify", unit])
-        XCTAssertEqual(verify.wait(timeout: 60), 0, verify.standardError)
-        XCTAssertEqual(verify.standardError.trimmingCharacters(in: .whitespacesAndNewlines), "", "verify must be silent")
-        let security = try ChildProcess(["systemd-analyze", "security", "--offline=yes", "--no-pager", unit])
-        XCTAssertEqual(security.wait(timeout: 60), 0, security.standardError)
-        let line = try XCTUnwrap(security.lines.first { $0.contains("Overall exposure level for stationhub.service") }, security.lines.joined(separator: "\n"))
-        let score = try XCTUnwrap(line.split(separator: " ").compactMap { Double($0) }.first, line)
-        print("stationhub.service: \(line)")
-        XCTAssertLessThanOrEqual(score, 1.5, line)
+        try assertVerifies("stationhub.service")
+        XCTAssertLessThanOrEqual(try exposure("stationhub.service"), 1.5)
     }
 
     func testSysusersEntriesAreValid() throws {

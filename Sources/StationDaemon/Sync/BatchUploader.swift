@@ -71,6 +71,9 @@ public final class BatchUploader: @unchecked Sendable {
         return stopped
     }
 
+    /// Full jitter draws below this: base × 2^failures, capped.
+    private var backoffCeiling: Double { min(settings.backoffCap, settings.backoffBase * pow(2, Double(min(failures, 20)))) }
+
     private func loop() {
         while !isStopped {
             let pending: [JournalEvent]
@@ -111,13 +114,12 @@ public final class BatchUploader: @unchecked Sendable {
                 lastError = failure.description
                 let level: Logger.Level = failure.status == 401 || failure.status == 403 ? .error : .warning
                 logger.log(level: level, "sync failed: events stay in the outbox", metadata: ["error": "\(failure.description)", "sync.failures": "\(failures)"])
-                let ceiling = min(settings.backoffCap, settings.backoffBase * pow(2, Double(min(failures, 20))))
-                sleep(max(failure.retryAfter ?? 0, Double.random(in: 0...ceiling)))
+                sleep(max(failure.retryAfter ?? 0, Double.random(in: 0...backoffCeiling)))
             } catch {
                 failures += 1
                 lastError = "\(error)"
                 logger.warning("cannot acknowledge in the journal", metadata: ["error": "\(error)"])
-                sleep(min(settings.backoffCap, settings.backoffBase * pow(2, Double(min(failures, 20)))))
+                sleep(backoffCeiling)
             }
         }
     }
