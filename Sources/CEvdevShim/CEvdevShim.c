@@ -92,3 +92,7 @@ int station_signal_pipe(const int *signals, int count) {
     }
     return fds[0];
 }
+
+#include <sys/eventfd.h>
+
+int station_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }

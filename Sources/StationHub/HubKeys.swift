@@ -46,13 +46,29 @@ public struct HubKeys: Sendable {
 
     /// Opens a sealed credential, derives the pseudonym, and returns the worker without
     /// the sealed number. The number itself exists only inside this call.
-    func pseudonymize(_ worker: WorkerRef) throws -> WorkerRef {
+    /// A card UID the hub's member list knows is that member (`memberOf`); any other
+    /// credential gets its own pseudonym.
+    func pseudonymize(_ worker: WorkerRef, memberOf: (String) throws -> String? = { _ in nil }) throws -> WorkerRef {
         guard let sealed = worker.sealed else { return worker }
         let raw = try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
-        let (version, key) = currentPseudonym
         var out = worker
         out.sealed = nil
-        out.pseudonym = CredentialProtector.pseudonym(raw, key: key, version: version)
+        if raw.kind == .cardUID, let member = try memberOf(raw.secret) {
+            out.pseudonym = member
+        } else {
+            out.pseudonym = pseudonym(raw)
+        }
         return out
+    }
+
+    /// The union-wide pseudonym of a credential, with the newest pseudonym key.
+    public func pseudonym(_ raw: RawCredential) -> String {
+        let (version, key) = currentPseudonym
+        return CredentialProtector.pseudonym(raw, key: key, version: version)
+    }
+
+    /// The public halves of the credential keys, base64, by version: what boxes seal to.
+    public var publicCredentialKeys: [Int: String] {
+        credentialKeys.mapValues { $0.publicKey.rawRepresentation.base64EncodedString() }
     }
 }

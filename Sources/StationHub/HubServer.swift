@@ -1,15 +1,29 @@
+import CompressNIO
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import StationCore
 import StationProtocol
 
-/// The hub's HTTP API (Hummingbird 2): enrollment, batch upload, health.
+/// The hub's HTTP API (Hummingbird 2): enrollment, batch upload, clock corrections, the
+/// device log, the downlink, health. Request bodies may be gzip (`Content-Encoding`);
+/// both the bytes on the wire and the bytes they inflate to are bounded, so a zip bomb
+/// is refused before it costs memory.
 public enum HubServer {
-    /// Largest request body accepted, and most events in one batch.
+    /// Largest request body accepted on the wire, its most inflated size, and most events
+    /// (or lines, or corrections) in one request.
     public static let maxBodyBytes = 4 << 20
+    public static let maxInflatedBytes = 16 << 20
     public static let maxBatchEvents = 2000
+
+    /// A refusal with its HTTP status.
+    struct Refusal: Error {
+        var status: HTTPResponse.Status
+        var reason: String
+    }
 
     public static func router(store: HubStore, keys: HubKeys?) -> Router<BasicRequestContext> {
         let router = Router()
@@ -17,44 +31,112 @@ public enum HubServer {
             json(.ok, ["status": "ok"])
         }
         router.post("v1/enroll") { request, _ -> Response in
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            guard let enroll = try? JSONDecoder().decode(EnrollRequest.self, from: Data(buffer: body)) else {
-                return json(.badRequest, ErrorBody(error: "expected {\"token\": \"...\"}"))
-            }
-            do {
+            try await answer {
+                let data = try await body(request, limit: 64 * 1024)
+                guard let enroll = try? JSONDecoder().decode(EnrollRequest.self, from: data) else {
+                    throw Refusal(status: .badRequest, reason: "expected {\"token\": \"...\"}")
+                }
                 return json(.ok, try await store.enroll(token: enroll.token))
-            } catch let failure as HubStore.Failure {
-                return error(failure)
             }
         }
         router.post("v1/batches") { request, _ -> Response in
-            guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else {
-                return json(.unauthorized, ErrorBody(error: "a box credential is required (Authorization: Bearer ...)"))
-            }
-            let owner: (box: String, site: String)
-            do {
-                owner = try await store.authenticate(String(auth.dropFirst("Bearer ".count)))
-            } catch let failure as HubStore.Failure {
-                return error(failure)
-            }
-            let body = try await request.body.collect(upTo: maxBodyBytes)
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any],
-                let events = object["events"] as? [Any], object["box_id"] as? String == owner.box
-            else {
-                return json(.badRequest, ErrorBody(error: "expected {\"box_id\": \"<this box>\", \"events\": [...]}"))
-            }
-            guard events.count <= maxBatchEvents else {
-                return json(.contentTooLarge, ErrorBody(error: "at most \(maxBatchEvents) events per batch"))
-            }
-            let incoming = events.map(decode)
-            do {
-                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
+            try await answer {
+                let owner = try await authenticate(request, store)
+                let data = try await body(request)
+                guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                    let events = object["events"] as? [Any], object["box_id"] as? String == owner.box
+                else {
+                    throw Refusal(status: .badRequest, reason: "expected {\"box_id\": \"<this box>\", \"events\": [...]}")
+                }
+                guard events.count <= maxBatchEvents else {
+                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) events per batch")
+                }
+                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: events.map(decode), keys: keys)
                 return json(conflict ? .conflict : .ok, result)
-            } catch let failure as HubStore.Failure {
-                return error(failure)
+            }
+        }
+        router.post("v1/clock-corrections") { request, _ -> Response in
+            try await answer {
+                let owner = try await authenticate(request, store)
+                let upload = try decode(ClockCorrectionUpload.self, try await body(request), expected: "{\"corrections\": [...]}")
+                guard upload.corrections.count <= maxBatchEvents else {
+                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) corrections per request")
+                }
+                return json(.ok, Accepted(accepted: try await store.addClockCorrections(box: owner.box, upload.corrections)))
+            }
+        }
+        router.post("v1/device-log") { request, _ -> Response in
+            try await answer {
+                let owner = try await authenticate(request, store)
+                let upload = try decode(DeviceLogUpload.self, try await body(request), expected: "{\"lines\": [...]}")
+                guard upload.lines.count <= maxBatchEvents else {
+                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) lines per request")
+                }
+                return json(.ok, Accepted(accepted: try await store.addDeviceLog(box: owner.box, upload.lines)))
+            }
+        }
+        router.get("v1/downlink") { request, _ -> Response in
+            try await answer {
+                let owner = try await authenticate(request, store)
+                let sinceText = request.uri.queryParameters.get("since") ?? "0"
+                guard let since = Int64(sinceText), since >= 0 else {
+                    throw Refusal(status: .badRequest, reason: "since must be a revision (a whole number ≥ 0), not \(sinceText)")
+                }
+                let down = try await store.downlink(site: owner.site, since: since)
+                return json(.ok, down, gzip: request.headers[.acceptEncoding]?.contains("gzip") ?? false)
             }
         }
         return router
+    }
+
+    /// Runs a handler; a refusal or a store failure becomes its error answer.
+    static func answer(_ handler: () async throws -> Response) async throws -> Response {
+        do {
+            return try await handler()
+        } catch let refusal as Refusal {
+            return json(refusal.status, ErrorBody(error: refusal.reason))
+        } catch let failure as HubStore.Failure {
+            return error(failure)
+        }
+    }
+
+    static func authenticate(_ request: Request, _ store: HubStore) async throws -> (box: String, site: String) {
+        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else {
+            throw Refusal(status: .unauthorized, reason: "a box credential is required (Authorization: Bearer ...)")
+        }
+        return try await store.authenticate(String(auth.dropFirst("Bearer ".count)))
+    }
+
+    /// The request body, inflated when it came gzip, within the limits.
+    static func body(_ request: Request, limit: Int = maxBodyBytes) async throws -> Data {
+        var raw: ByteBuffer
+        do {
+            raw = try await request.body.collect(upTo: limit)
+        } catch {
+            throw Refusal(status: .contentTooLarge, reason: "the body is larger than \(limit) bytes")
+        }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            return Data(buffer: raw)
+        case "gzip":
+            do {
+                return Data(buffer: try raw.decompress(with: .gzip(), maxSize: maxInflatedBytes))
+            } catch let e as CompressNIOError where e == .bufferOverflow {
+                throw Refusal(status: .contentTooLarge, reason: "the body inflates to more than \(maxInflatedBytes) bytes")
+            } catch {
+                throw Refusal(status: .badRequest, reason: "the body is not valid gzip")
+            }
+        case let other?:
+            throw Refusal(status: .unsupportedMediaType, reason: "Content-Encoding \(other) is not accepted (gzip or none)")
+        }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data, expected: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw Refusal(status: .badRequest, reason: "expected \(expected)")
+        }
     }
 
     /// One event of a batch, decoded on its own: a malformed one is quarantined, the rest
@@ -72,9 +154,14 @@ public enum HubServer {
         }
     }
 
-    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
-        let data = (try? HubStore.encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable, gzip: Bool = false) -> Response {
+        var buffer = ByteBuffer(bytes: (try? HubStore.encoder.encode(value)) ?? Data("{}".utf8))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if gzip, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
+            buffer = compressed
+            headers[.contentEncoding] = "gzip"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
     static func error(_ failure: HubStore.Failure) -> Response {
@@ -89,10 +176,22 @@ public enum HubServer {
         return json(status, ErrorBody(error: failure.description))
     }
 
-    /// Serves until cancelled; `onListening` gets the bound port (port 0 picks one).
-    public static func serve(store: HubStore, keys: HubKeys?, host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void) async throws {
+    /// TLS from PEM files: the hub's certificate chain and private key.
+    public static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+    }
+
+    /// Serves until cancelled; `onListening` gets the bound port (port 0 picks one). With
+    /// `tls`, HTTPS only.
+    public static func serve(
+        store: HubStore, keys: HubKeys?, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
+        if let keys { try store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
         let app = Application(
             router: router(store: store, keys: keys),
+            server: try tls.map { try .tls(tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)

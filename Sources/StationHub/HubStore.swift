@@ -91,6 +91,69 @@ public final class HubStore: Sendable {
                     CREATE INDEX ledger_visit_site ON ledger_visit(site_id);
                     """)
         }
+        m.registerMigration("v4-downlink-clock-devicelog") { db in
+            try db.execute(
+                sql: """
+                    -- Corrected time: wall time plus the box's clock correction for that boot
+                    -- when the event was recorded unsynchronised; the ledger orders by it.
+                    ALTER TABLE event ADD COLUMN boot_id TEXT;
+                    ALTER TABLE event ADD COLUMN clock_synced INTEGER;
+                    ALTER TABLE event ADD COLUMN corrected_ms INTEGER;
+                    UPDATE event SET boot_id = json_extract(body, '$.time.bootID'),
+                        clock_synced = json_extract(body, '$.time.synchronized'), corrected_ms = wall_ms;
+                    CREATE INDEX event_boot ON event(box_id, boot_id);
+                    CREATE TABLE clock_correction (
+                        box_id TEXT NOT NULL REFERENCES box(id),
+                        boot_id TEXT NOT NULL,
+                        source TEXT NOT NULL CHECK (source IN ('ntp', 'hub-date', 'manual')),
+                        mono_us INTEGER NOT NULL,
+                        offset_ms INTEGER NOT NULL,
+                        recorded_wall_ms INTEGER NOT NULL,
+                        received_ms INTEGER NOT NULL,
+                        PRIMARY KEY (box_id, boot_id, source, mono_us)
+                    ) STRICT;
+                    CREATE TABLE device_log (
+                        box_id TEXT NOT NULL REFERENCES box(id),
+                        id INTEGER NOT NULL,
+                        at_ms INTEGER NOT NULL,
+                        level TEXT NOT NULL,
+                        scanner_id TEXT,
+                        message TEXT NOT NULL,
+                        received_ms INTEGER NOT NULL,
+                        PRIMARY KEY (box_id, id)
+                    ) STRICT;
+                    -- What goes down to boxes; every changed row takes the next revision.
+                    CREATE TABLE revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                    INSERT INTO revision VALUES (1, 0);
+                    CREATE TABLE catalog_title (
+                        item_key TEXT PRIMARY KEY NOT NULL,
+                        title TEXT,
+                        home_site TEXT,
+                        revision INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX catalog_revision ON catalog_title(revision);
+                    CREATE TABLE member_card (
+                        card_uid TEXT PRIMARY KEY NOT NULL,
+                        member TEXT NOT NULL,
+                        revision INTEGER NOT NULL
+                    ) STRICT;
+                    CREATE INDEX member_revision ON member_card(revision);
+                    CREATE TABLE site_setting (
+                        site_id TEXT NOT NULL REFERENCES site(id),
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        PRIMARY KEY (site_id, key)
+                    ) STRICT;
+                    CREATE TABLE public_key (
+                        purpose TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        material TEXT NOT NULL,
+                        revision INTEGER NOT NULL,
+                        PRIMARY KEY (purpose, version)
+                    ) STRICT;
+                    """)
+        }
         return m
     }
 
@@ -228,21 +291,26 @@ public final class HubStore: Sendable {
                     var stored = e
                     if let keys, let worker = e.draft.worker, worker.sealed != nil {
                         do {
-                            stored.draft.worker = try keys.pseudonymize(worker)
+                            stored.draft.worker = try keys.pseudonymize(worker) { uid in
+                                try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [uid])
+                            }
                         } catch {
                             try quarantine(e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical)
                             continue
                         }
                     }
                     let body = String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
+                    let offset = e.time.synchronized ? 0 : try Self.clockOffset(db, box: box, boot: e.time.bootID) ?? 0
                     try db.execute(
                         sql: """
-                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
+                                               boot_id, clock_synced, corrected_ms)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now,
-                            stored.draft.worker?.pseudonym, e.draft.item?.key,
+                            stored.draft.worker?.pseudonym, e.draft.item?.key, e.time.bootID, e.time.synchronized ? 1 : 0,
+                            e.time.wallMillis + offset,
                         ])
                     applied += 1
                     if let key = e.draft.item?.key { touchedItems.insert(key) }
@@ -299,8 +367,8 @@ public final class HubStore: Sendable {
     static let maxVisitMillis: Int64 = 12 * 3_600_000
 
     /// Recomputes the ledger rows of the given items and sites from all their events (nil:
-    /// everything, after a void). Ordered by time then (box, seq), so arrival order cannot
-    /// change the result.
+    /// everything, after a void). Ordered by corrected time then (box, seq), so arrival
+    /// order cannot change the result.
     static func rebuildLedger(_ db: Database, items: Set<String>?, sites: Set<String>?) throws {
         let decoder = JSONDecoder()
         let voided = Set(
@@ -308,10 +376,13 @@ public final class HubStore: Sendable {
                 guard let ref: Int64 = row["ref"] else { return nil }
                 return "\(row["box_id"] as String)#\(ref)"
             })
+        /// Events as the ledger sees them: at their corrected time.
         func events(_ sql: String, _ arguments: StatementArguments) throws -> [JournalEvent] {
-            try Row.fetchAll(db, sql: "SELECT box_id, seq, body FROM event WHERE " + sql, arguments: arguments).compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT box_id, seq, body, corrected_ms FROM event WHERE " + sql, arguments: arguments).compactMap { row in
                 guard !voided.contains("\(row["box_id"] as String)#\(row["seq"] as Int64)") else { return nil }
-                return try? decoder.decode(JournalEvent.self, from: Data((row["body"] as String).utf8))
+                guard var e = try? decoder.decode(JournalEvent.self, from: Data((row["body"] as String).utf8)) else { return nil }
+                if let corrected: Int64 = row["corrected_ms"] { e.time.wallMillis = corrected }
+                return e
             }
         }
         let itemKeys = try items.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL")

@@ -81,3 +81,128 @@ public struct ErrorBody: Codable, Sendable, Equatable {
     public var error: String
     public init(error: String) { self.error = error }
 }
+
+/// A box's wall clock was off by `offsetMillis` (true minus box time) during boot
+/// `bootID`: learnt when NTP synchronised it, or from the hub's `Date` header. The hub
+/// corrects the times of that boot's unsynchronised events from it; events are never
+/// rewritten.
+public struct ClockCorrection: Codable, Sendable, Equatable, Hashable {
+    public enum Source: String, Codable, Sendable { case ntp, hubDate = "hub-date", manual }
+    public var bootID: String
+    public var offsetMillis: Int64
+    public var source: Source
+    /// When it was learnt, on the box's wall clock and on CLOCK_MONOTONIC.
+    public var recordedWallMillis: Int64
+    public var monotonicMicros: Int64
+
+    public init(bootID: String, offsetMillis: Int64, source: Source, recordedWallMillis: Int64, monotonicMicros: Int64) {
+        self.bootID = bootID
+        self.offsetMillis = offsetMillis
+        self.source = source
+        self.recordedWallMillis = recordedWallMillis
+        self.monotonicMicros = monotonicMicros
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case bootID = "boot_id", offsetMillis = "offset_ms", source, recordedWallMillis = "recorded_wall_ms", monotonicMicros = "mono_us"
+    }
+}
+
+/// `POST /v1/clock-corrections`.
+public struct ClockCorrectionUpload: Codable, Sendable, Equatable {
+    public var corrections: [ClockCorrection]
+    public init(corrections: [ClockCorrection]) { self.corrections = corrections }
+}
+
+/// One warning or error of a box's device log, for the site manager's central view. The
+/// box numbers its lines; the hub keeps each (box, id) once.
+public struct DeviceLogLine: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var atMillis: Int64
+    public var level: String
+    public var scannerID: String?
+    public var message: String
+
+    public init(id: Int64, atMillis: Int64, level: String, scannerID: String?, message: String) {
+        self.id = id
+        self.atMillis = atMillis
+        self.level = level
+        self.scannerID = scannerID
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, atMillis = "at_ms", level, scannerID = "scanner_id", message
+    }
+}
+
+/// `POST /v1/device-log`.
+public struct DeviceLogUpload: Codable, Sendable, Equatable {
+    public var lines: [DeviceLogLine]
+    public init(lines: [DeviceLogLine]) { self.lines = lines }
+}
+
+/// How many lines or corrections the hub now holds from this upload (new ones plus
+/// those it had already): the box marks them sent.
+public struct Accepted: Codable, Sendable, Equatable {
+    public var accepted: Int
+    public init(accepted: Int) { self.accepted = accepted }
+}
+
+/// `GET /v1/downlink?since=N`: what changed at the hub for this box's site since revision
+/// `N` (0: everything). The box applies it to its caches and asks from `revision` next.
+public struct Downlink: Codable, Sendable, Equatable {
+    /// A title the hub knows: where it belongs (drift is a return elsewhere).
+    public struct Title: Codable, Sendable, Equatable {
+        public var itemKey: String
+        public var title: String?
+        public var homeSite: String?
+        public init(itemKey: String, title: String?, homeSite: String?) {
+            self.itemKey = itemKey
+            self.title = title
+            self.homeSite = homeSite
+        }
+        enum CodingKeys: String, CodingKey { case itemKey = "item_key", title, homeSite = "home_site" }
+    }
+
+    /// A card UID of a member, and the member as the union knows them (the pseudonym).
+    public struct Member: Codable, Sendable, Equatable {
+        public var cardUID: String
+        public var member: String
+        public init(cardUID: String, member: String) {
+            self.cardUID = cardUID
+            self.member = member
+        }
+        enum CodingKeys: String, CodingKey { case cardUID = "card_uid", member }
+    }
+
+    /// A public key: `credential` (X25519, boxes seal to it) or `ecard` (Ed25519, e-cards
+    /// are signed with it); base64 of the raw key.
+    public struct Key: Codable, Sendable, Equatable {
+        public var purpose: String
+        public var version: Int
+        public var material: String
+        public init(purpose: String, version: Int, material: String) {
+            self.purpose = purpose
+            self.version = version
+            self.material = material
+        }
+    }
+
+    public var revision: Int64
+    public var catalog: [Title]
+    public var members: [Member]
+    public var keys: [Key]
+    /// Settings of the site the hub holds (`loan_days`, `max_loans`, ...), as strings.
+    public var siteConfig: [String: String]
+
+    public init(revision: Int64, catalog: [Title], members: [Member], keys: [Key], siteConfig: [String: String]) {
+        self.revision = revision
+        self.catalog = catalog
+        self.members = members
+        self.keys = keys
+        self.siteConfig = siteConfig
+    }
+
+    enum CodingKeys: String, CodingKey { case revision, catalog, members, keys, siteConfig = "site_config" }
+}

@@ -29,7 +29,7 @@ public final class Journal: @unchecked Sendable {
     private var database: DatabasePool
     private let poolLock = NSLock()
     /// The current connection pool (replaced when the journal is reopened after an I/O error).
-    private var pool: DatabasePool {
+    var pool: DatabasePool {
         poolLock.lock()
         defer { poolLock.unlock() }
         return database

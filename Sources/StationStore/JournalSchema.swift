@@ -78,6 +78,16 @@ enum JournalSchema {
                     BEGIN DELETE FROM device_log WHERE id <= NEW.id - 10000; END;
                     """)
         }
+        m.registerMigration("v2-sync-state") { db in
+            try db.execute(
+                sql: """
+                    -- Site settings the hub sends down; they override the config file's [site].
+                    CREATE TABLE site_setting (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return m
     }
 }

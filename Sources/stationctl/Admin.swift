@@ -135,7 +135,7 @@ struct SyncNow: ParsableCommand {
     }
 }
 
-struct Enroll: ParsableCommand {
+struct Enroll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Enroll this box at its hub with a one-time token (from `stationhub box add` or an enrollment card).")
 
@@ -146,9 +146,20 @@ struct Enroll: ParsableCommand {
     @Flag(help: "Allow plain HTTP to a hub that is not on this machine.")
     var insecure = false
 
-    func run() throws {
+    @Option(help: "PEM file of the CA the hub's certificate chains to (as hub.ca_file in the config).")
+    var caFile: String?
+
+    func run() async throws {
         let link: HubLink
-        do { link = try HubLink.enroll(url: url, token: token, insecure: insecure) } catch { throw RuntimeFailure(description: "\(error)") }
+        let client: HubClient
+        do { client = try HubClient(url: url, credential: nil, insecure: insecure, caFile: caFile) } catch { throw RuntimeFailure(description: "\(error)") }
+        do {
+            link = try await client.enroll(token: token)
+            await client.shutdown()
+        } catch {
+            await client.shutdown()
+            throw RuntimeFailure(description: "\(error)")
+        }
         try link.save(stateDirectory: state.stateDirectory)
         StandardOutput.writeLine(Words.say("enrolled as box \(link.boxID) of site \(link.siteID); restart stationd to start syncing",
                                            "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；重启 stationd 后开始同步"))

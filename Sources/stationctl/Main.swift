@@ -4,7 +4,7 @@ import StationCore
 import StationDaemon
 
 @main
-struct Stationctl: ParsableCommand {
+struct Stationctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationctl",
         abstract: "The site manager's tool for a Station box.",

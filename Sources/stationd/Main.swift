@@ -7,7 +7,7 @@ import StationDaemon
 import StationInput
 
 @main
-struct Stationd: ParsableCommand {
+struct Stationd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",
         abstract: "The Station box daemon: scanners in, durable records out.",
@@ -63,7 +63,7 @@ struct Listen: ParsableCommand {
     }
 }
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the box: scanners in, durable records out.")
 
@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("print"), help: "Print one JSON line per outcome to standard output.")
     var printOutcomes = false
 
-    func run() throws {
+    func run() async throws {
         bootstrapLogging()
         signal(SIGPIPE, SIG_IGN)
         let logger = Logger(label: "stationd")
@@ -88,7 +88,7 @@ struct RunCommand: ParsableCommand {
         let runner = try Runner(config: loaded, configPath: config, logger: logger) { line in
             if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
         }
-        try runner.run(table: table)
+        try await runner.serve(table: table)
     }
 }
 

@@ -5,13 +5,15 @@ import Glibc
 import Logging
 import StationHub
 import StationProtocol
+import StationCore
+import NIOSSL
 
 @main
 struct Stationhub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationhub",
         abstract: "The central Station server: receives boxes' batches.",
-        subcommands: [Serve.self, Import.self, SiteCommand.self, BoxCommand.self, Keygen.self])
+        subcommands: [Serve.self, Import.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, Keygen.self])
 }
 
 struct DatabaseOption: ParsableArguments {
@@ -40,6 +42,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The hub's key directory (from `stationhub keygen`): sealed credentials are opened and pseudonyms derived. Without it, sealed credentials are stored sealed.")
     var keys: String?
 
+    @Option(help: "PEM certificate chain: serve HTTPS only (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func run() async throws {
         let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { throw ValidationError("--listen HOST:PORT") }
@@ -47,6 +55,11 @@ struct Serve: AsyncParsableCommand {
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .info
             return h
+        }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        var tls: TLSConfiguration?
+        if let tlsCert, let tlsKey {
+            do { tls = try HubServer.tlsConfiguration(certificate: tlsCert, key: tlsKey) } catch { throw Failure("cannot load the TLS certificate or key: \(error)") }
         }
         let store = try db.open()
         let logger = Logger(label: "stationhub")
@@ -56,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
         }
-        try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, logger: logger) { bound in
+        try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
             // One line on stdout, for whoever started the hub (tests, scripts).
             print("listening on \(parts[0]):\(bound)")
             fflush(nil)
@@ -87,7 +100,24 @@ struct Import: AsyncParsableCommand {
 }
 
 struct SiteCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "site", abstract: "Sites.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "site", abstract: "Sites.", subcommands: [Add.self, Set.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set what the site's boxes use (sent down with their next sync): \(HubStore.siteSettingKeys.keys.sorted().joined(separator: ", ")).")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The site's id.") var id: String
+        @Argument(help: "KEY=VALUE pairs.") var settings: [String]
+        func run() throws {
+            let store = try db.open()
+            for pair in settings {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else { throw ValidationError("\(pair): expected KEY=VALUE") }
+                do { try store.setSiteSetting(site: id, key: kv[0], value: kv[1]) } catch { throw Failure("\(error)") }
+                print("site \(id): \(kv[0]) = \(kv[1])")
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site.")
@@ -101,7 +131,28 @@ struct SiteCommand: ParsableCommand {
 }
 
 struct BoxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "box", abstract: "Boxes.", subcommands: [Add.self, Revoke.self])
+    static let configuration = CommandConfiguration(commandName: "box", abstract: "Boxes.", subcommands: [Add.self, Revoke.self, Log.self])
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The warnings and errors a box uploaded from its device log.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The box's id.") var id: String
+        @Flag(help: "One JSON object per line.") var json = false
+        func run() throws {
+            let lines: [DeviceLogLine]
+            do { lines = try db.open().deviceLog(box: id) } catch { throw Failure("\(error)") }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            for l in lines {
+                if json {
+                    print(String(decoding: try encoder.encode(l), as: UTF8.self))
+                } else {
+                    let at = Date(timeIntervalSince1970: Double(l.atMillis) / 1000).formatted(.iso8601)
+                    print("\(at) \(l.level) \(l.scannerID ?? "-") \(l.message)")
+                }
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a box (or replace one) and print its one-time enrollment token.")
@@ -124,6 +175,61 @@ struct BoxCommand: ParsableCommand {
             do { try db.open().revoke(id, reason: reason) } catch { throw Failure("\(error)") }
             print("box \(id) revoked")
         }
+    }
+}
+
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "The union's catalog, sent down to boxes.", subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load titles from CSV: item_key,title,home_site (item_key as boxes record it: `label:...` or `isbn:...`).")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The CSV file.") var file: String
+        func run() throws {
+            let rows = try readCSV(file, columns: 3, header: "item_key")
+            for r in rows where r.fields[0].isEmpty { throw Failure("\(file): line \(r.line): the item_key is empty") }
+            let titles = rows.map { Downlink.Title(itemKey: $0.fields[0], title: $0.fields[1].isEmpty ? nil : $0.fields[1], homeSite: $0.fields[2].isEmpty ? nil : $0.fields[2]) }
+            let changed: Int
+            do { changed = try db.open().importCatalog(titles) } catch { throw Failure("\(error)") }
+            print("\(titles.count) titles read, \(changed) new or changed")
+        }
+    }
+}
+
+struct MemberCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "member", abstract: "Members' card UIDs, sent down to boxes.", subcommands: [Import.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load card UIDs from CSV: card_uid,member_card. The member card number becomes the member's pseudonym and is not stored.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "The hub's key directory (pseudonyms).") var keys: String
+        func run() throws {
+            let hubKeys: HubKeys
+            do { hubKeys = try HubKeys(directory: keys) } catch { throw Failure("\(error)") }
+            let rows = try readCSV(file, columns: 2, header: "card_uid")
+            var members: [Downlink.Member] = []
+            for r in rows {
+                let uid = r.fields[0].uppercased()
+                guard !uid.isEmpty, uid.allSatisfy(\.isHexDigit) else { throw Failure("\(file): line \(r.line): a card UID is hex digits") }
+                guard !r.fields[1].isEmpty else { throw Failure("\(file): line \(r.line): the member card number is empty") }
+                members.append(.init(cardUID: uid, member: hubKeys.pseudonym(RawCredential(kind: .memberCard, secret: r.fields[1]))))
+            }
+            let changed: Int
+            do { changed = try db.open().importMembers(members) } catch { throw Failure("\(error)") }
+            print("\(members.count) cards read, \(changed) new or changed")
+        }
+    }
+}
+
+func readCSV(_ file: String, columns: Int, header: String) throws -> [CSVTable.Row] {
+    guard let data = FileManager.default.contents(atPath: file) else { throw Failure("cannot read \(file)") }
+    do {
+        return try CSVTable(parsing: String(decoding: data, as: UTF8.self)).records(columns: columns, headerFirstField: header)
+    } catch {
+        throw Failure("\(file): \(error)")
     }
 }
 

@@ -104,13 +104,16 @@ extension HubTests {
         func ev(_ box: String, _ site: String, _ seq: Int, _ at: Int, _ kind: String, item: String? = nil, who: String? = nil) -> String {
             let itemJSON = item.map { #","item":{"key":"\#($0)"}"# } ?? ""
             let workerJSON = who.map { #","worker":{"kind":"member-card","localHash":"v1:\#($0)","masked":"****"}"# } ?? ""
-            return #"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":0,"time":{"wallMillis":\#(at),"synchronized":true,"bootID":"b","monotonicMicros":\#(at)},"draft":{"kind":"\#(kind)"\#(itemJSON)\#(workerJSON),"flags":[]}}"#
+            // box-1's clock ran 1000 ms slow and unsynchronised; a correction says so.
+            let (wall, synced, boot) = box == "box-1" ? (at - 1000, false, "u") : (at, true, "b")
+            return #"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":0,"time":{"wallMillis":\#(wall),"synchronized":\#(synced),"bootID":"\#(boot)","monotonicMicros":\#(at)},"draft":{"kind":"\#(kind)"\#(itemJSON)\#(workerJSON),"flags":[]}}"#
         }
+        let correction = #"{"corrections":[{"boot_id":"u","offset_ms":1000,"source":"ntp","recorded_wall_ms":5000,"mono_us":5000}]}"#
         let box1 = [ev("box-1", "shelf-a", 1, 10, "checkout", item: "label:B1", who: "alice"), ev("box-1", "shelf-a", 2, 30, "return", item: "label:B1"),
                     ev("box-1", "shelf-a", 3, 35, "checkout", item: "label:B2", who: "alice")]
         let box2 = [ev("box-9", "shelf-b", 1, 20, "checkout", item: "label:B1", who: "bob"), ev("box-9", "shelf-b", 2, 45, "return", item: "label:B2"),
                     ev("box-9", "shelf-b", 3, 50, "visit-start", who: "m1"), ev("box-9", "shelf-b", 4, 60, "visit-end", who: "m1")]
-        let batches = box1.map { ("box-1", $0) } + box2.map { ("box-9", $0) }
+        let batches = box1.map { ("box-1", $0) } + box2.map { ("box-9", $0) } + [("box-1", correction)]
         var rng = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
         var first: [String]?
         for round in 0..<4 {
@@ -126,7 +129,10 @@ extension HubTests {
             var order = batches + [batches[rng.number(in: 0...(batches.count - 1))]]  // and a replay
             if round > 0 { for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.number(in: 0...i)) } }
             for (box, event) in order {
-                let r = try hub.post("/v1/batches", body: #"{"box_id":"\#(box)","events":[\#(event)]}"#, credential: credentials[box])
+                let r =
+                    event == correction
+                    ? try hub.post("/v1/clock-corrections", body: correction, credential: credentials[box])
+                    : try hub.post("/v1/batches", body: #"{"box_id":"\#(box)","events":[\#(event)]}"#, credential: credentials[box])
                 XCTAssertEqual(r.status, 200, r.text)
             }
             hub.stop()
@@ -142,6 +148,9 @@ extension HubTests {
                 first = dump.lines
                 XCTAssertEqual(dump.lines.count, 3, dump.lines.joined(separator: "\n"))
                 XCTAssertTrue(dump.lines[0].contains("'label:B1'") && dump.lines[0].contains("'shelf-a'") && dump.lines[0].contains("implied-return"), dump.lines[0])
+                // Only at its corrected time (30) does box-1's return come after bob's
+                // check-out (20) and end it; at its recorded time (-970) it would not.
+                XCTAssertTrue(dump.lines[0].hasPrefix("('label:B1', None, None"), dump.lines[0])
                 XCTAssertTrue(dump.lines[1].contains("'label:B2'") && dump.lines[1].contains("drifted"), dump.lines[1])
             }
         }

@@ -34,6 +34,9 @@ int station_tty_make_raw(int fd, unsigned int baud);
    failure). Whichever thread receives the signal, the loop watching the pipe sees it. */
 int station_signal_pipe(const int *signals, int count);
 
+/// An eventfd (non-blocking, close-on-exec): wakes the input loop from another thread.
+int station_eventfd(void);
+
 /* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
    not, -1 with errno on failure. */
 int station_clock_synchronized(void);

@@ -93,3 +93,24 @@ public struct LocalDate: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     public static func < (a: LocalDate, b: LocalDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 }
+
+extension KioskSettings {
+    /// The site settings the hub sent down, over the config file's: each known key with a
+    /// valid value replaces the file's; anything else is listed in `ignored`.
+    public func applying(hub: [String: String]) -> (settings: KioskSettings, ignored: [String]) {
+        var s = self
+        var ignored: [String] = []
+        for (key, value) in hub.sorted(by: { $0.key < $1.key }) {
+            let number = Int(value)
+            switch key {
+            case "loan_days" where number.map((1...365).contains) == true: s.loanDays = number!
+            case "max_loans" where number.map((1...100).contains) == true: s.maxLoans = number!
+            case "session_timeout_seconds" where number.map((5...600).contains) == true: s.sessionTimeoutMillis = Int64(number!) * 1000
+            case "visit_max_minutes" where number.map((1...1440).contains) == true: s.visitMaxMinutes = number!
+            case "over_limit" where LimitPolicy(rawValue: value) != nil: s.overLimit = LimitPolicy(rawValue: value)!
+            default: ignored.append("\(key) = \(value)")
+            }
+        }
+        return (s, ignored)
+    }
+}

@@ -21,6 +21,8 @@ public struct StationConfig: Sendable {
     public var hubKeyVersion: Int
     /// Allow plain HTTP to a hub that is not on this machine.
     public var hubInsecure: Bool
+    /// PEM file of the CA(s) the hub's certificate must chain to (nil: the system's).
+    public var hubCAFile: String?
     /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
     public var eCardKeys: [String: String]
     public var journalSynchronous: String
@@ -47,7 +49,7 @@ public struct StationConfig: Sendable {
             "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
         ],
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
-        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool"],
+        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string"],
         "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
     ]
 
@@ -151,6 +153,9 @@ public struct StationConfig: Sendable {
         // Anything weaker would tell outcomes before they are on the disk.
         if !["FULL", "EXTRA"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
 
+        if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
+            fail("hub.ca_file", "\(ca) cannot be read")
+        }
         let retentionDays = positive("journal", "retention_days", 180, 1...3650)
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
@@ -161,7 +166,8 @@ public struct StationConfig: Sendable {
                 deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
-                hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false, eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
+                hubCAFile: string("hub", "ca_file"), eCardKeys: eCardKeys, journalSynchronous: synchronous,
                 retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
     }
 }

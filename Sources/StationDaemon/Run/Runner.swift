@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Glibc
 import Logging
+import ServiceLifecycle
 import StationCore
 import StationInput
 import StationStore
@@ -27,6 +28,11 @@ public final class Runner {
     let startedAt = Date()
     var admin: AdminServer?
     var uploader: BatchUploader?
+    var group: ServiceGroup?
+    /// Cross-thread work for the scan loop (sync's cache refresh, the group's shutdown).
+    let mailbox: Mailbox
+    /// Stops the scan loop from another thread (set while the loop runs).
+    var loopStop: (@Sendable () -> Void)?
     /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
     var nextProbeMicros: Int64?
 
@@ -43,6 +49,7 @@ public final class Runner {
         recognizer = try Self.recognizer(for: config)
         workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
         probe = try PipelineProbe()
+        mailbox = try Mailbox()
         let journal = self.journal
         DeviceLogSink.shared.attach { level, scanner, message, at in
             try journal.log(level: level, scannerID: scanner, message: message, atMillis: at)
@@ -91,11 +98,9 @@ public final class Runner {
             try service.replaceTable(table)
             recognizer = newRecognizer
             keys = newKeys
-            if next.kiosk != config.kiosk {
-                // Sessions are short; the ledger (what is on loan, who is in a visit) stays.
-                workflow = KioskWorkflow(settings: next.kiosk, ledger: workflow.ledger)
-            }
             config = next
+            // Sessions are short; the ledger (what is on loan, who is in a visit) stays.
+            refreshFromCaches()
             logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "device_table.entries": "\(table.entries.count)"])
         } catch {
             logger.error("config reload refused: the running config stays", metadata: ["error": "\(error)"])
@@ -147,29 +152,32 @@ public final class Runner {
 
     var lastSyncText: String {
         guard let uploader else { return "never (not enrolled)" }
-        guard let at = uploader.lastSyncMillis else { return uploader.lastError.map { "never (\($0))" } ?? "never" }
+        let state = uploader.state
+        if let refused = state.refused { return "stopped: \(refused)" }
+        guard let at = state.lastSyncMillis else { return state.lastError.map { "never (\($0))" } ?? "never" }
         return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
     }
 
-    /// Starts syncing when the box is enrolled (hub.json in the state directory).
-    func startSync() {
+    /// The sync service when the box is enrolled (hub.json in the state directory).
+    func makeUploader() -> BatchUploader? {
         guard let link = HubLink.load(stateDirectory: config.stateDirectory) else {
             logger.notice("not enrolled: events stay on the box (stationctl enroll URL TOKEN)")
-            return
+            return nil
         }
         guard link.boxID == config.boxID else {
             logger.error("enrolled as another box: not syncing", metadata: ["box.id": "\(config.boxID)", "hub.box_id": "\(link.boxID)"])
-            return
+            return nil
         }
         do {
-            try HubLink.check(url: link.url, insecure: config.hubInsecure)
+            let client = try HubClient(link: link, insecure: config.hubInsecure, caFile: config.hubCAFile)
+            let me = Unchecked(self)
+            return BatchUploader(journal: journal, link: link, client: client, logger: logger) { [mailbox] in
+                mailbox.post { me.value.refreshFromCaches() }
+            }
         } catch {
             logger.error("not syncing", metadata: ["error": "\(error)"])
-            return
+            return nil
         }
-        let uploader = BatchUploader(journal: journal, link: link, logger: logger)
-        uploader.start()
-        self.uploader = uploader
     }
 
     /// A probe through every stage; WATCHDOG=1 only if it finished in time.
@@ -199,9 +207,29 @@ public final class Runner {
         nextProbeMicros = SystemClock.monotonicMicros() + interval / 3
     }
 
-    /// Runs until SIGTERM or SIGINT; then finishes the scan in hand, releases the grabs and
-    /// closes the journal.
-    public func run(table: DeviceTable) throws {
+    /// The service group: the store (opened already; closed last), the scan loop (input,
+    /// workflow and the admin socket on one thread), and sync when enrolled. Runs until
+    /// SIGTERM or SIGINT; then sync stops, the scan loop finishes the scan in hand and
+    /// releases the grabs, and the journal closes.
+    public func serve(table: DeviceTable) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreService(runner: self)),
+            .init(service: ScanLoopService(runner: self, table: table)),
+        ]
+        if let uploader = makeUploader() {
+            self.uploader = uploader
+            // A hub that refuses the box ends sync only; recording goes on.
+            services.append(.init(service: uploader, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        self.group = group
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    /// The scan loop, on the calling thread (the scan loop service's own): returns after
+    /// SIGTERM/SIGINT or a graceful shutdown of the group, with every grab released.
+    func runLoop(table: DeviceTable) throws {
         let signals = try SignalWatch(signals: [SIGTERM, SIGINT, SIGHUP])
         let service = try InputService(options: .init(table: table), logger: logger) { [unowned self] report in
             self.handle(report)
@@ -226,9 +254,14 @@ public final class Runner {
             }
             if received.contains(SIGTERM) || received.contains(SIGINT) {
                 self.notifier.stopping()
-                service.stop()
+                // The group stops sync first, then this loop (through the mailbox), then
+                // closes the store.
+                if let group = self.group { Task { await group.triggerGracefulShutdown() } } else { service.stop() }
             }
         }
+        try service.watch(fd: mailbox.fd) { [unowned self] in self.mailbox.drain() }
+        let loop = Unchecked(service)
+        loopStop = { [mailbox] in mailbox.post { loop.value.stop() } }
         do {
             let admin = try AdminServer(path: config.adminSocket, logger: logger)
             try admin.start(on: service) { [unowned self] request in self.answer(request, service: service) }
@@ -237,22 +270,33 @@ public final class Runner {
             logger.warning("no admin socket: stationctl will read the journal instead", metadata: ["admin.socket": "\(config.adminSocket)", "error": "\(error)"])
         }
         try service.start()
-        startSync()
+        refreshFromCaches()
         tick()
         scanners = service.attached.count
         // Ready: the journal is open and the devices present are enumerated.
         notifier.ready(status: statusLine())
         if notifier.watchdogMicros != nil { watchdogProbe() }
         logger.info("running", metadata: ["box.id": "\(config.boxID)", "scanners": "\(service.attached.count)", "journal.next_seq": "\(journal.upcomingSeq)"])
-        defer {
-            uploader?.stop()
-            service.shutdown()
-            DeviceLogSink.shared.flush()
-            DeviceLogSink.shared.attach(nil)
-            try? journal.close()
-        }
+        defer { service.shutdown() }
         try service.run()
-        logger.info("stopped")
+    }
+
+    /// The hub's site settings and keys over the config's (on the loop's thread): at start,
+    /// after a reload, and when the downlink changed them.
+    func refreshFromCaches() {
+        let (settings, ignored) = config.kiosk.applying(hub: (try? journal.siteSettings()) ?? [:])
+        if !ignored.isEmpty { logger.warning("hub site settings not understood: ignored", metadata: ["settings": "\(ignored.joined(separator: ", "))"]) }
+        if settings != workflow.settings {
+            workflow = KioskWorkflow(settings: settings, ledger: workflow.ledger)
+            logger.notice("site settings from the hub in force", metadata: ["site.max_loans": "\(settings.maxLoans)", "site.loan_days": "\(settings.loanDays)"])
+        }
+        if let newest = try? journal.newestHubKey(purpose: "credential"), newest.version > keys.hubVersion,
+            let raw = Data(base64Encoded: newest.material), let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
+        {
+            keys.hubKey = key
+            keys.hubVersion = newest.version
+            logger.notice("credentials are sealed to the hub's newer key", metadata: ["hub.key_version": "\(newest.version)"])
+        }
     }
 
     func handle(_ report: InputReport) {
@@ -285,7 +329,13 @@ public final class Runner {
         case .control(let a): scanned = .control(a)
         case .credential(let raw):
             do {
-                scanned = .worker(WorkerRef(try CredentialProtector.protect(raw, keys: keys)))
+                var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys))
+                // A card the hub's member list knows matches its member locally (two cards
+                // of one member are one worker); the event still carries the sealed UID.
+                if raw.kind == .cardUID, let member = try? journal.member(cardUID: raw.secret) {
+                    worker.localHash = CredentialProtector.localHash(RawCredential(kind: .cardUID, secret: "member:" + member), key: keys.localKey, version: keys.localVersion)
+                }
+                scanned = .worker(worker)
             } catch {
                 logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
                 tell(outcomeLine(.storageError, message: "cannot protect the credential", scannerID: scannerID, event: nil))

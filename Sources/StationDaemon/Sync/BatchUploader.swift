@@ -1,126 +1,231 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import StationCore
+import StationInput
+import StationProtocol
 import StationStore
 
-/// Sends the outbox to the hub on a thread of its own, never on a scan's path: on new
-/// events (``nudge()``), on a timer, and again after a failure with full-jitter backoff
-/// (capped; Retry-After honoured). Everything acknowledged leaves the outbox; nothing
-/// leaves it otherwise.
-public final class BatchUploader: @unchecked Sendable {
+/// The sync service: sends the outbox to the hub, never on a scan's path: on new events
+/// (``nudge()``), on a timer, and again after a failure with full-jitter backoff (capped;
+/// Retry-After honoured). Each round also sends clock corrections and the device log's
+/// warnings and errors, and applies the hub's downlink to the local caches. Everything
+/// acknowledged leaves the outbox; nothing leaves it otherwise.
+public final class BatchUploader: Service, @unchecked Sendable {
     public struct Settings: Sendable {
-        public var maxEvents = 500
+        /// A batch holds at most this many events and about this many bytes of JSON.
+        public var maxEvents = 1000
+        public var maxBytes = 1 << 20
         public var idleSeconds = 60.0
         public var backoffBase = 1.0
         public var backoffCap = 300.0
         public init() {}
     }
 
+    /// What the hub said last, for `stationctl status`.
+    public struct State: Sendable {
+        public var lastSyncMillis: Int64?
+        public var lastError: String?
+        /// The hub refuses this box (revoked, or its credential replaced): syncing stopped.
+        public var refused: String?
+        public var failures = 0
+    }
+
     private let journal: Journal
     private let link: HubLink
+    private let client: HubClient
     private let logger: Logger
     private let settings: Settings
-    private let condition = NSCondition()
-    private var nudged = false
-    private var stopped = false
-    private var thread: Thread?
-    private var failures = 0
-    public private(set) var lastSyncMillis: Int64?
-    public private(set) var lastError: String?
+    private let wakeup = Wakeup()
+    private let lock = NSLock()
+    private var current = State()
+    private var clock = ClockWatch(bootID: SystemClock.bootID)
+    /// Called (on this service's task) when the downlink changed what the workflow uses:
+    /// site settings or the hub's keys.
+    private let onSettingsChanged: @Sendable () -> Void
 
-    public init(journal: Journal, link: HubLink, logger: Logger, settings: Settings = Settings()) {
+    public init(journal: Journal, link: HubLink, client: HubClient, logger: Logger, settings: Settings = Settings(), onSettingsChanged: @escaping @Sendable () -> Void = {}) {
         self.journal = journal
         self.link = link
+        self.client = client
         self.logger = logger
         self.settings = settings
+        self.onSettingsChanged = onSettingsChanged
     }
 
-    public func start() {
-        let t = Thread { [self] in loop() }
-        t.name = "station.sync"
-        thread = t
-        t.start()
+    public var state: State {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
     }
 
-    /// New events are waiting.
-    public func nudge() {
-        condition.lock()
-        nudged = true
-        condition.signal()
-        condition.unlock()
+    private func update(_ change: (inout State) -> Void) {
+        lock.lock()
+        change(&current)
+        lock.unlock()
     }
 
-    public func stop() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-    }
+    /// New events are waiting (any thread).
+    public func nudge() { wakeup.signal() }
 
-    private func sleep(_ seconds: Double) {
-        condition.lock()
-        let until = Date().addingTimeInterval(seconds)
-        while !nudged && !stopped && condition.wait(until: until) {}
-        nudged = false
-        condition.unlock()
-    }
-
-    private var isStopped: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return stopped
+    /// Runs until the task is cancelled or the service group shuts down gracefully; a
+    /// request in flight finishes first.
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await self.loop()
+        }
+        await client.shutdown()
     }
 
     /// Full jitter draws below this: base × 2^failures, capped.
-    private var backoffCeiling: Double { min(settings.backoffCap, settings.backoffBase * pow(2, Double(min(failures, 20)))) }
+    static func backoffCeiling(failures: Int, base: Double, cap: Double) -> Double {
+        min(cap, base * pow(2, Double(min(failures, 20))))
+    }
 
-    private func loop() {
-        while !isStopped {
-            let pending: [JournalEvent]
+    private func loop() async {
+        while !Task.isCancelled {
             do {
-                pending = try journal.pending(limit: settings.maxEvents)
-            } catch {
-                logger.warning("cannot read the outbox", metadata: ["error": "\(error)"])
-                sleep(settings.idleSeconds)
-                continue
-            }
-            if pending.isEmpty {
-                sleep(settings.idleSeconds)
-                continue
-            }
-            do {
-                let result = try link.upload(pending)
-                try journal.acknowledge(through: result.ackedThrough)
-                failures = 0
-                lastError = nil
-                lastSyncMillis = Int64(Date().timeIntervalSince1970 * 1000)
-                for q in result.quarantined {
-                    logger.warning("the hub quarantined an event", metadata: ["batch.seq": "\(q.seq)", "reason": "\(q.reason)"])
+                let stalled = try await round()
+                update {
+                    $0.failures = 0
+                    $0.lastError = nil
+                    $0.lastSyncMillis = SystemClock.wallMillis()
                 }
-                logger.info(
-                    "batch acknowledged",
-                    metadata: ["batch.first_seq": "\(pending.first!.seq)", "batch.last_seq": "\(pending.last!.seq)", "batch.acked_through": "\(result.ackedThrough)"])
-                // Nothing of this batch acknowledged: the hub is missing events before it
-                // that this box no longer holds (or holds none of). Asking again at once
-                // would change nothing: say so, and wait for the timer.
-                if result.ackedThrough < pending.first!.seq {
-                    logger.warning(
-                        "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
-                        metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(pending.first!.seq)"])
-                    sleep(settings.idleSeconds)
-                }
+                await wakeup.wait(seconds: settings.idleSeconds)
+                _ = stalled
             } catch let failure as HubLink.Failure {
-                failures += 1
-                lastError = failure.description
-                let level: Logger.Level = failure.status == 401 || failure.status == 403 ? .error : .warning
-                logger.log(level: level, "sync failed: events stay in the outbox", metadata: ["error": "\(failure.description)", "sync.failures": "\(failures)"])
-                sleep(max(failure.retryAfter ?? 0, Double.random(in: 0...backoffCeiling)))
+                if failure.status == 401 || failure.status == 403 {
+                    update { $0.refused = failure.description }
+                    logger.error("the hub refuses this box: syncing stopped, events stay on the box", metadata: ["error": "\(failure.description)"])
+                    return
+                }
+                update {
+                    $0.failures += 1
+                    $0.lastError = failure.description
+                }
+                let failures = state.failures
+                logger.warning("sync failed: events stay in the outbox", metadata: ["error": "\(failure.description)", "sync.failures": "\(failures)"])
+                let ceiling = Self.backoffCeiling(failures: failures, base: settings.backoffBase, cap: settings.backoffCap)
+                await sleep(max(failure.retryAfter ?? 0, Double.random(in: 0...ceiling)))
             } catch {
-                failures += 1
-                lastError = "\(error)"
-                logger.warning("cannot acknowledge in the journal", metadata: ["error": "\(error)"])
-                sleep(backoffCeiling)
+                update {
+                    $0.failures += 1
+                    $0.lastError = "\(error)"
+                }
+                logger.warning("sync: the journal failed", metadata: ["error": "\(error)"])
+                await sleep(Self.backoffCeiling(failures: state.failures, base: settings.backoffBase, cap: settings.backoffCap))
             }
         }
+    }
+
+    /// A pause that a nudge does not cut short (a failing hub is not asked again at once).
+    private func sleep(_ seconds: Double) async {
+        try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+    }
+
+    /// One round: clock corrections, the whole outbox, the device log, the downlink.
+    /// Returns true when the hub asked for events this box no longer holds.
+    func round() async throws -> Bool {
+        observeClock()
+        try await sendCorrections()
+        let stalled = try await drainOutbox()
+        try await sendDeviceLog()
+        try await applyDownlink()
+        return stalled
+    }
+
+    func observeClock() {
+        if let c = clock.observe(synchronized: SystemClock.isSynchronized(), wallMillis: SystemClock.wallMillis(), monotonicMicros: SystemClock.monotonicMicros()) {
+            record(c)
+        }
+    }
+
+    func observe(_ date: HubClient.HubDate?) {
+        guard let date else { return }
+        if let c = clock.hubDate(hubMillis: date.hubMillis, localWallMillis: date.localWallMillis, monotonicMicros: date.monotonicMicros, synchronized: SystemClock.isSynchronized()) {
+            record(c)
+        }
+    }
+
+    private func record(_ c: ClockCorrection) {
+        do {
+            try journal.recordClockCorrection(bootID: c.bootID, offsetMillis: c.offsetMillis, source: c.source.rawValue, atWallMillis: c.recordedWallMillis, monotonicMicros: c.monotonicMicros)
+            logger.notice("the box's clock was off: a correction goes to the hub", metadata: ["clock.offset_ms": "\(c.offsetMillis)", "clock.source": "\(c.source.rawValue)"])
+        } catch {
+            logger.warning("cannot record a clock correction", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func sendCorrections() async throws {
+        let stored = try journal.unsentClockCorrections()
+        guard let last = stored.last else { return }
+        let corrections = stored.compactMap { s in
+            ClockCorrection.Source(rawValue: s.source).map {
+                ClockCorrection(bootID: s.bootID, offsetMillis: s.offsetMillis, source: $0, recordedWallMillis: s.recordedWallMillis, monotonicMicros: s.monotonicMicros)
+            }
+        }
+        _ = try await client.send(corrections: corrections)
+        try journal.markClockCorrectionsSent(through: last.id)
+    }
+
+    /// Batches until the outbox is empty (or the hub stops acknowledging).
+    private func drainOutbox() async throws -> Bool {
+        var limit = settings.maxEvents
+        while !Task.isCancelled {
+            var pending = try journal.pending(limit: limit)
+            guard let first = pending.first else { return false }
+            // Bounded by bytes too: halve the batch until its JSON fits.
+            while pending.count > 1, (try? JSONEncoder().encode(pending).count) ?? 0 > settings.maxBytes {
+                pending.removeLast(pending.count / 2)
+            }
+            limit = min(settings.maxEvents, max(pending.count * 2, 1))
+            let (result, date) = try await client.upload(boxID: link.boxID, events: pending)
+            observe(date)
+            try journal.acknowledge(through: result.ackedThrough)
+            for q in result.quarantined {
+                logger.warning("the hub quarantined an event", metadata: ["batch.seq": "\(q.seq)", "reason": "\(q.reason)"])
+            }
+            logger.info(
+                "batch acknowledged",
+                metadata: ["batch.first_seq": "\(first.seq)", "batch.last_seq": "\(pending.last!.seq)", "batch.acked_through": "\(result.ackedThrough)"])
+            // Nothing of this batch acknowledged: the hub is missing events before it
+            // that this box no longer holds. Asking again at once would change nothing.
+            if result.ackedThrough < first.seq {
+                logger.warning(
+                    "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
+                    metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(first.seq)"])
+                return true
+            }
+        }
+        return false
+    }
+
+    private func sendDeviceLog() async throws {
+        while true {
+            let lines = try journal.unsentDeviceLog()
+            guard let last = lines.last else { return }
+            _ = try await client.send(deviceLog: lines.map { DeviceLogLine(id: $0.id, atMillis: $0.atMillis, level: $0.level, scannerID: $0.scannerID, message: $0.message) })
+            try journal.markDeviceLogSent(through: last.id)
+            if lines.count < 500 { return }
+        }
+    }
+
+    private func applyDownlink() async throws {
+        var changedSettings = false
+        while true {
+            let since = try journal.downlinkRevision()
+            let (down, date) = try await client.downlink(since: since)
+            observe(date)
+            guard down.revision > since else { break }
+            try journal.apply(
+                Journal.CacheUpdate(
+                    revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite) }, members: down.members.map { ($0.cardUID, $0.member) },
+                    keys: down.keys.map { ($0.purpose, $0.version, $0.material) }, siteSettings: down.siteConfig))
+            if !down.keys.isEmpty || !down.siteConfig.isEmpty { changedSettings = true }
+            logger.info(
+                "downlink applied",
+                metadata: ["downlink.revision": "\(down.revision)", "downlink.titles": "\(down.catalog.count)", "downlink.members": "\(down.members.count)"])
+        }
+        if changedSettings { onSettingsChanged() }
     }
 }

@@ -1,0 +1,78 @@
+/// A CSV file as rows of fields (RFC 4180: quoted fields may hold commas, quotes doubled,
+/// and line breaks), each row with its line number for error messages. Pure.
+public struct CSVTable: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var line: Int
+        public var fields: [String]
+    }
+
+    public var rows: [Row]
+
+    public struct Failure: Error, CustomStringConvertible, Equatable {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public init(parsing text: String) throws(Failure) {
+        rows = []
+        var field = "", fields: [String] = []
+        var quoted = false, wasQuoted = false
+        var line = 1, rowLine = 1
+        var chars = Array(text.unicodeScalars)[...]
+        func endRow() {
+            fields.append(field)
+            // Blank lines are skipped.
+            if !(fields.count == 1 && fields[0].isEmpty && !wasQuoted) { rows.append(Row(line: rowLine, fields: fields)) }
+            fields = []
+            field = ""
+            wasQuoted = false
+        }
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" {
+                        field.unicodeScalars.append("\"")
+                        chars.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"":
+                guard field.isEmpty else { throw Failure(line: line, reason: "a quote inside an unquoted field") }
+                quoted = true
+                wasQuoted = true
+            case ",":
+                fields.append(field)
+                field = ""
+            case "\r":
+                continue
+            case "\n":
+                endRow()
+                line += 1
+                rowLine = line
+            default:
+                field.unicodeScalars.append(c)
+            }
+        }
+        if quoted { throw Failure(line: rowLine, reason: "a quoted field is never closed") }
+        if !field.isEmpty || !fields.isEmpty || wasQuoted { endRow() }
+    }
+
+    /// The rows after an optional header whose first field is `headerFirstField`, each
+    /// checked to have `columns` fields.
+    public func records(columns: Int, headerFirstField: String) throws(Failure) -> [Row] {
+        var out = rows
+        if let first = out.first, first.fields.first?.lowercased() == headerFirstField { out.removeFirst() }
+        for row in out where row.fields.count != columns {
+            throw Failure(line: row.line, reason: "expected \(columns) fields, found \(row.fields.count)")
+        }
+        return out
+    }
+}

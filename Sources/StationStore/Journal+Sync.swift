@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+import StationCore
+
+/// What the uploader keeps beside the outbox: clock corrections not yet sent, how far the
+/// device log has been sent, and the caches the hub's downlink fills.
+extension Journal {
+    /// A clock correction as the journal holds it.
+    public struct StoredClockCorrection: Sendable, Equatable {
+        public var id: Int64
+        public var bootID: String
+        public var offsetMillis: Int64
+        public var source: String
+        public var recordedWallMillis: Int64
+        public var monotonicMicros: Int64
+    }
+
+    /// Clock corrections the hub has not confirmed, oldest first.
+    public func unsentClockCorrections(limit: Int = 500) throws -> [StoredClockCorrection] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, boot_id, offset_ms, source, recorded_wall_ms, mono_us FROM clock_correction WHERE acked = 0 ORDER BY id LIMIT ?",
+                arguments: [limit]
+            ).map {
+                StoredClockCorrection(
+                    id: $0["id"], bootID: $0["boot_id"], offsetMillis: $0["offset_ms"], source: $0["source"],
+                    recordedWallMillis: $0["recorded_wall_ms"], monotonicMicros: $0["mono_us"])
+            }
+        }
+    }
+
+    public func markClockCorrectionsSent(through id: Int64) throws {
+        try pool.write { db in try db.execute(sql: "UPDATE clock_correction SET acked = 1 WHERE id <= ? AND acked = 0", arguments: [id]) }
+    }
+
+    /// Device-log warnings and errors after the last one the hub confirmed, oldest first.
+    public func unsentDeviceLog(limit: Int = 500) throws -> [JournalReader.LogLine] {
+        try pool.read { db in
+            let after = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'device_log_sent_through'") ?? 0
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT id, at_ms, level, scanner_id, message FROM device_log WHERE id > ? AND level IN ('warning', 'error', 'critical') ORDER BY id LIMIT ?",
+                arguments: [after, limit]
+            ).map { JournalReader.LogLine(id: $0["id"], atMillis: $0["at_ms"], level: $0["level"], scannerID: $0["scanner_id"], message: $0["message"]) }
+        }
+    }
+
+    public func markDeviceLogSent(through id: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('device_log_sent_through', ?)", arguments: [String(id)])
+        }
+    }
+
+    // MARK: - Downlink caches
+
+    /// The hub's revision the caches reflect (0: nothing received yet).
+    public func downlinkRevision() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'downlink_revision'") ?? 0 }
+    }
+
+    /// One page of the hub's downlink, applied in one transaction with its revision.
+    public struct CacheUpdate: Sendable {
+        public var revision: Int64
+        public var titles: [(itemKey: String, title: String?, homeSite: String?)]
+        public var members: [(cardUID: String, member: String)]
+        public var keys: [(purpose: String, version: Int, material: String)]
+        public var siteSettings: [String: String]
+
+        public init(
+            revision: Int64, titles: [(itemKey: String, title: String?, homeSite: String?)], members: [(cardUID: String, member: String)],
+            keys: [(purpose: String, version: Int, material: String)], siteSettings: [String: String]
+        ) {
+            self.revision = revision
+            self.titles = titles
+            self.members = members
+            self.keys = keys
+            self.siteSettings = siteSettings
+        }
+    }
+
+    public func apply(_ update: CacheUpdate) throws {
+        try pool.write { db in
+            for t in update.titles {
+                try db.execute(sql: "INSERT OR REPLACE INTO catalog_title (item_key, title, home_site) VALUES (?, ?, ?)", arguments: [t.itemKey, t.title, t.homeSite])
+            }
+            for m in update.members {
+                try db.execute(sql: "INSERT OR REPLACE INTO member (card_uid, pseudonym) VALUES (?, ?)", arguments: [m.cardUID, m.member])
+            }
+            for k in update.keys {
+                try db.execute(sql: "INSERT OR REPLACE INTO hub_key (purpose, version, material) VALUES (?, ?, ?)", arguments: [k.purpose, k.version, k.material])
+            }
+            for (key, value) in update.siteSettings {
+                try db.execute(sql: "INSERT OR REPLACE INTO site_setting (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('downlink_revision', ?)", arguments: [String(update.revision)])
+        }
+    }
+
+    /// The member a card UID belongs to (the hub's pseudonym), from the downlink.
+    public func member(cardUID: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT pseudonym FROM member WHERE card_uid = ?", arguments: [cardUID]) }
+    }
+
+    /// A title's name, from the catalog the hub sends down.
+    public func title(itemKey: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT title FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
+    }
+
+    /// The newest public key the hub published for `purpose`.
+    public func newestHubKey(purpose: String) throws -> (version: Int, material: String)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT version, material FROM hub_key WHERE purpose = ? ORDER BY version DESC LIMIT 1", arguments: [purpose]).map {
+                ($0["version"], $0["material"])
+            }
+        }
+    }
+
+    /// Site settings the hub sent down.
+    public func siteSettings() throws -> [String: String] {
+        try pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM site_setting").map { ($0["key"] as String, $0["value"] as String) })
+        }
+    }
+}
