@@ -107,7 +107,10 @@ let package = Package(
         // In-process benchmark of the scan path (numbers, not assertions).
         .executableTarget(
             name: "station-bench",
-            dependencies: ["StationCore", "StationInput", "StationStore", "StationTesting", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "StationCore", "StationInput", "StationStore", "StationTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
 
         // Helpers for the tests: child processes, project paths, umockdev runs.
         .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

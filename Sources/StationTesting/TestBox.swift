@@ -70,9 +70,10 @@ public struct TestBox {
     }
 
     /// `stationd run --print` under umockdev with the Newland scanner replaying `events`.
-    public func run(events: String, extraArguments: [String] = [], environment: [String: String] = [:]) throws -> ChildProcess {
+    /// `wrapper` goes in front (`ip netns exec NS`, say).
+    public func run(events: String, extraArguments: [String] = [], environment: [String: String] = [:], wrapper: [String] = []) throws -> ChildProcess {
         try ChildProcess(
-            ["umockdev-run", "-d", ProjectPaths.file("Tests/Fixtures/devices/newland-hr200-kbd.umockdev"), "-e", "/dev/input/event10=\(events)", "--",
+            wrapper + ["umockdev-run", "-d", ProjectPaths.file("Tests/Fixtures/devices/newland-hr200-kbd.umockdev"), "-e", "/dev/input/event10=\(events)", "--",
              ProjectPaths.executable("stationd"), "run", "--config", configPath, "--print"] + extraArguments, environment: environment)
     }
 }

@@ -141,6 +141,11 @@ func benchScanToDurable(directory: String, rounds: Int) throws -> [Double] {
     return samples.sorted()
 }
 
+if CommandLine.arguments.dropFirst().first == "fill" {
+    try Fill.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+
 var jsonPath: String?
 var benchDirectory = FileManager.default.currentDirectoryPath + "/.build/bench-journal"
 var args = CommandLine.arguments.dropFirst()

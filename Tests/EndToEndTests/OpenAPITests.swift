@@ -11,8 +11,8 @@ final class OpenAPITests: XCTestCase {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-1", "--site", "shelf-a"]).first)
         try hub.start()
         var exchanges: [String] = []
-        func record(_ path: String, _ request: String?, _ reply: HubProcess.Reply) {
-            exchanges.append(#"{"path":"\#(path)","method":"post","request":\#(request ?? "null"),"status":\#(reply.status),"response":\#(reply.text)}"#)
+        func record(_ path: String, _ request: String?, _ reply: HubProcess.Reply, method: String = "post") {
+            exchanges.append(#"{"path":"\#(path)","method":"\#(method)","request":\#(request ?? "null"),"status":\#(reply.status),"response":\#(reply.text)}"#)
         }
         func event(_ seq: Int, item: String = "label:LIB-1") -> String {
             #"{"boxID":"box-1","seq":\#(seq),"siteID":"shelf-a","epoch":0,"time":{"wallMillis":\#(seq),"synchronized":false,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"checkout","item":{"key":"\#(item)"},"dueDate":"2026-12-30","flags":[]}}"#
@@ -30,8 +30,23 @@ final class OpenAPITests: XCTestCase {
         record("/v1/batches", clash, try hub.post("/v1/batches", body: clash, credential: credential))  // 409
         record("/v1/batches", nil, try hub.post("/v1/batches", body: first, credential: "wrong"))  // 401
         record("/v1/batches", nil, try hub.post("/v1/batches", body: #"{"nonsense":1}"#, credential: credential))  // 400
+        let corrections = #"{"corrections":[{"boot_id":"b","offset_ms":3600000,"source":"hub-date","recorded_wall_ms":5,"mono_us":5}]}"#
+        record("/v1/clock-corrections", corrections, try hub.post("/v1/clock-corrections", body: corrections, credential: credential))
+        let lines = #"{"lines":[{"id":1,"at_ms":5,"level":"warning","scanner_id":"sc-1","message":"scanner detached"}]}"#
+        record("/v1/device-log", lines, try hub.post("/v1/device-log", body: lines, credential: credential))
+        record("/v1/device-log", nil, try hub.post("/v1/device-log", body: #"{"lines":1}"#, credential: credential))  // 400
+        let catalog = hub.directory.appendingPathComponent("catalog.csv").path
+        try "label:LIB-1,Capital,shelf-a\n".write(toFile: catalog, atomically: true, encoding: .utf8)
+        try hub.admin(["catalog", "import", catalog])
+        try hub.admin(["site", "set", "shelf-a", "loan_days=21"])
+        record("/v1/downlink", nil, try hub.request("GET", "/v1/downlink?since=0", credential: credential), method: "get")
+        record("/v1/downlink", nil, try hub.request("GET", "/v1/downlink?since=x", credential: credential), method: "get")  // 400
+        let gz = hub.directory.appendingPathComponent("batch.gz").path
+        try "not gzip".write(toFile: gz, atomically: true, encoding: .utf8)
+        record("/v1/batches", nil, try hub.request("POST", "/v1/batches", bodyFile: gz, headers: ["Content-Encoding: br"], credential: credential))  // 415
+        record("/v1/health", nil, try hub.request("GET", "/v1/health"), method: "get")
         let statuses = exchanges.compactMap { line in line.range(of: #""status":\d+"#, options: .regularExpression).map { String(line[$0]) } }
-        XCTAssertEqual(Set(statuses), [#""status":200"#, #""status":401"#, #""status":409"#, #""status":400"#])
+        XCTAssertEqual(Set(statuses), [#""status":200"#, #""status":401"#, #""status":409"#, #""status":400"#, #""status":415"#])
 
         let file = hub.directory.appendingPathComponent("exchanges.jsonl").path
         try (exchanges.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)

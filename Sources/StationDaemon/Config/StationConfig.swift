@@ -23,6 +23,8 @@ public struct StationConfig: Sendable {
     public var hubInsecure: Bool
     /// PEM file of the CA(s) the hub's certificate must chain to (nil: the system's).
     public var hubCAFile: String?
+    /// Most events in one upload (smaller on a poor link: less to resend).
+    public var hubBatchEvents: Int
     /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
     public var eCardKeys: [String: String]
     public var journalSynchronous: String
@@ -49,7 +51,7 @@ public struct StationConfig: Sendable {
             "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
         ],
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
-        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string"],
+        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string", "batch_events": "int"],
         "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
     ]
 
@@ -156,6 +158,7 @@ public struct StationConfig: Sendable {
         if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
             fail("hub.ca_file", "\(ca) cannot be read")
         }
+        let batchEvents = positive("hub", "batch_events", 1000, 1...2000)
         let retentionDays = positive("journal", "retention_days", 180, 1...3650)
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
@@ -167,7 +170,7 @@ public struct StationConfig: Sendable {
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
                 hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
-                hubCAFile: string("hub", "ca_file"), eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents, eCardKeys: eCardKeys, journalSynchronous: synchronous,
                 retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
     }
 }

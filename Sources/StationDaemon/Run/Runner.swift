@@ -171,7 +171,9 @@ public final class Runner {
         do {
             let client = try HubClient(link: link, insecure: config.hubInsecure, caFile: config.hubCAFile)
             let me = Unchecked(self)
-            return BatchUploader(journal: journal, link: link, client: client, logger: logger) { [mailbox] in
+            var settings = BatchUploader.Settings()
+            settings.maxEvents = config.hubBatchEvents
+            return BatchUploader(journal: journal, link: link, client: client, logger: logger, settings: settings) { [mailbox] in
                 mailbox.post { me.value.refreshFromCaches() }
             }
         } catch {

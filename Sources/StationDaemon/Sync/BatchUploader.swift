@@ -182,6 +182,12 @@ public final class BatchUploader: Service, @unchecked Sendable {
             let (result, date) = try await client.upload(boxID: link.boxID, events: pending)
             observe(date)
             try journal.acknowledge(through: result.ackedThrough)
+            // Progress: the backoff starts over (a lossy link that gets batches through
+            // is not a dead hub).
+            update {
+                $0.failures = 0
+                $0.lastSyncMillis = SystemClock.wallMillis()
+            }
             for q in result.quarantined {
                 logger.warning("the hub quarantined an event", metadata: ["batch.seq": "\(q.seq)", "reason": "\(q.reason)"])
             }

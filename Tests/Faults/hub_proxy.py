@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""An HTTP/1.1 proxy between a box and its hub that counts the bytes on the wire and can
+drop the hub's answer after the hub has committed (the connection is closed instead of
+answering). For the sync fault tests and the drain benchmark.
+
+usage: hub_proxy.py UPSTREAM_PORT [--drop-rate P] [--seed S] [--path /v1/batches]
+Prints `proxy on PORT` when listening; on SIGTERM prints one JSON line of counts.
+"""
+import argparse
+import json
+import random
+import signal
+import socket
+import sys
+import threading
+
+parser = argparse.ArgumentParser()
+parser.add_argument("upstream", type=int)
+parser.add_argument("--drop-rate", type=float, default=0.0)
+parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--path", default="/v1/batches")
+args = parser.parse_args()
+rng = random.Random(args.seed)
+lock = threading.Lock()
+counts = {"requests": 0, "dropped": 0, "bytes_up": 0, "bytes_down": 0}
+
+
+def read_message(sock, buffered):
+    """One HTTP message (head + Content-Length body) from sock; returns (bytes, rest) or (None, b'')."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None, b""
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None, b""
+        rest += chunk
+    return head + b"\r\n\r\n" + rest[:length], rest[length:]
+
+
+def serve(client):
+    upstream = socket.create_connection(("127.0.0.1", args.upstream))
+    pending = b""
+    try:
+        while True:
+            request, pending = read_message(client, pending)
+            if request is None:
+                return
+            upstream.sendall(request)
+            response, _ = read_message(upstream, b"")
+            if response is None:
+                return
+            line = request.split(b"\r\n", 1)[0].decode(errors="replace")
+            with lock:
+                counts["requests"] += 1
+                counts["bytes_up"] += len(request)
+                drop = args.path in line and rng.random() < args.drop_rate
+                if drop:
+                    counts["dropped"] += 1
+                else:
+                    counts["bytes_down"] += len(response)
+            if drop:
+                return  # the hub committed; the box never hears it
+            client.sendall(response)
+    except OSError:
+        return
+    finally:
+        client.close()
+        upstream.close()
+
+
+def report(*_):
+    with lock:
+        print(json.dumps(counts), flush=True)
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, report)
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", 0))
+listener.listen(16)
+print(f"proxy on {listener.getsockname()[1]}", flush=True)
+while True:
+    conn, _ = listener.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
