@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "station-bench",
             dependencies: [
-                "StationCore", "StationInput", "StationStore", "StationTesting", .product(name: "Logging", package: "swift-log"),
+                "StationCore", "StationInput", "StationStore", "StationTesting", "StationDaemon", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
 

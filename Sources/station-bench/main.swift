@@ -145,6 +145,23 @@ if CommandLine.arguments.dropFirst().first == "fill" {
     try Fill.run(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)
 }
+if CommandLine.arguments.dropFirst().first == "drain" {
+    try await Drain.run(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+
+func printFigures(_ figures: [Figure]) {
+    print("figure                     value   unit")
+    for f in figures {
+        print(f.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: f.value < 100 ? "%12.3f" : "%12.0f", f.value) + "   " + f.unit)
+    }
+}
+
+func writeFigures(_ figures: [Figure], to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(figures).write(to: URL(fileURLWithPath: path))
+}
 
 var jsonPath: String?
 var benchDirectory = FileManager.default.currentDirectoryPath + "/.build/bench-journal"
@@ -173,13 +190,6 @@ figures += [
     Figure(name: "scan-to-durable p99", value: percentile(durable, 0.99), unit: "ms"),
     Figure(name: "p50 ratio", value: percentile(durable, 0.5) / percentile(floor, 0.5), unit: "x fdatasync"),
 ]
-print("figure                     value   unit")
-for f in figures {
-    print(f.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: f.value < 100 ? "%12.3f" : "%12.0f", f.value) + "   " + f.unit)
-}
+printFigures(figures)
 print("(journal and fdatasync probe in \(benchDirectory))")
-if let jsonPath {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(figures).write(to: URL(fileURLWithPath: jsonPath))
-}
+if let jsonPath { try writeFigures(figures, to: jsonPath) }

@@ -283,6 +283,19 @@ public final class Runner {
         try service.run()
     }
 
+    /// One sealed credential per worker and hub key: sealing the same number again would
+    /// tell the hub nothing new (the local hash already links a worker's events), and a
+    /// repeated seal compresses to almost nothing on the wire. Bounded.
+    var seals: [String: SealedCredential] = [:]
+
+    func sealOnce(_ worker: WorkerRef) -> SealedCredential? {
+        guard let fresh = worker.sealed else { return nil }
+        if let kept = seals[worker.localHash], kept.keyVersion == fresh.keyVersion { return kept }
+        if seals.count >= 10_000 { seals.removeAll() }
+        seals[worker.localHash] = fresh
+        return fresh
+    }
+
     /// The hub's site settings and keys over the config's (on the loop's thread): at start,
     /// after a reload, and when the downlink changed them.
     func refreshFromCaches() {
@@ -332,6 +345,7 @@ public final class Runner {
         case .credential(let raw):
             do {
                 var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys))
+                worker.sealed = sealOnce(worker)
                 // A card the hub's member list knows matches its member locally (two cards
                 // of one member are one worker); the event still carries the sealed UID.
                 if raw.kind == .cardUID, let member = try? journal.member(cardUID: raw.secret) {

@@ -125,7 +125,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
 
     /// One round: clock corrections, the whole outbox, the device log, the downlink.
     /// Returns true when the hub asked for events this box no longer holds.
-    func round() async throws -> Bool {
+    public func round() async throws -> Bool {
         observeClock()
         try await sendCorrections()
         let stalled = try await drainOutbox()
@@ -179,7 +179,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
                 pending.removeLast(pending.count / 2)
             }
             limit = min(settings.maxEvents, max(pending.count * 2, 1))
-            let (result, date) = try await client.upload(boxID: link.boxID, events: pending)
+            let (result, date) = try await client.upload(boxID: link.boxID, events: Self.wireOrder(pending))
             observe(date)
             try journal.acknowledge(through: result.ackedThrough)
             // Progress: the backoff starts over (a lossy link that gets batches through
@@ -204,6 +204,13 @@ public final class BatchUploader: Service, @unchecked Sendable {
             }
         }
         return false
+    }
+
+    /// A batch as it goes on the wire: one worker's events side by side (then by seq),
+    /// so that gzip finds a worker's hash and sealed credential again within its window.
+    /// The hub applies each (box, seq) whatever the order within a batch.
+    static func wireOrder(_ events: [JournalEvent]) -> [JournalEvent] {
+        events.sorted { ($0.draft.worker?.localHash ?? "", $0.seq) < ($1.draft.worker?.localHash ?? "", $1.seq) }
     }
 
     private func sendDeviceLog() async throws {
