@@ -159,10 +159,23 @@ struct BoxCommand: ParsableCommand {
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The box's id.") var id: String
         @Option(help: "The site it stands at.") var site: String
+        @Option(help: "Also write a printable enrollment card (SVG) here: a QR code the box scans to enroll itself.") var card: String?
+        @Option(help: "The hub's URL as boxes reach it (for --card).") var url: String?
+
+        func validate() throws {
+            if card != nil && url == nil { throw ValidationError("--card needs --url (the hub's address as boxes reach it)") }
+        }
+
         func run() throws {
             let token: String
             do { token = try db.open().addBox(id, site: site) } catch { throw Failure("\(error)") }
             print(token)
+            if let card, let url {
+                let enrollment = EnrollmentCard(hubURL: url, token: token)
+                guard case .success? = EnrollmentCard.parse(enrollment.payload) else { throw Failure("\(url) is not an http(s) URL a box can reach") }
+                let svg = try EnrollmentCardPrint.svg(enrollment, boxID: id, siteID: site)
+                do { try svg.write(toFile: card, atomically: true, encoding: .utf8) } catch { throw Failure("cannot write \(card): \(error)") }
+            }
         }
     }
 

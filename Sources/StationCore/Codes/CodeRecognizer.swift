@@ -68,6 +68,11 @@ public struct CodeRecognizer: Sendable {
     public func recognize(_ text: String, aim: String? = nil, role: DeviceRole = .scanner, at moment: Moment) -> Recognition {
         guard !text.isEmpty else { return .misread(kind: "unknown", reason: "empty scan") }
         if let action = controlCards.actions[text] { return .control(action) }
+        switch EnrollmentCard.parse(text) {
+        case .success(let card)?: return .enrollment(card)
+        case .failure(let problem)?: return .misread(kind: "enrollment-card", reason: problem.reason)
+        case nil: break
+        }
 
         var families = role == .idReader ? Families.credentials : Families.all
         var symbology: String?

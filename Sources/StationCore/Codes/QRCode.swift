@@ -90,10 +90,8 @@ public struct QRCode: Sendable, Equatable {
 
     /// The symbol as an SVG document: a white background and the dark modules as one
     /// `<path>`, drawn in module units (`viewBox`) and scaled by `moduleSize` pixels.
-    public func svg(moduleSize: Int = 8, quietZone: Int = 4) -> String {
-        let scale = max(1, moduleSize)
-        let quiet = max(0, quietZone)
-        let extent = size + 2 * quiet
+    /// The dark modules as one SVG path in module units, offset by `quiet` modules.
+    public func svgPath(quietZone quiet: Int = 4) -> String {
         var path = ""
         for y in 0..<size {
             var x = 0
@@ -104,6 +102,14 @@ public struct QRCode: Sendable, Equatable {
                 path += "M\(start + quiet) \(y + quiet)h\(x - start)v1h-\(x - start)z"
             }
         }
+        return path
+    }
+
+    public func svg(moduleSize: Int = 8, quietZone: Int = 4) -> String {
+        let scale = max(1, moduleSize)
+        let quiet = max(0, quietZone)
+        let extent = size + 2 * quiet
+        let path = svgPath(quietZone: quiet)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="\(extent * scale)" \
             height="\(extent * scale)" viewBox="0 0 \(extent) \(extent)" shape-rendering="crispEdges">
@@ -113,6 +119,7 @@ public struct QRCode: Sendable, Equatable {
 
             """
     }
+
 }
 
 // MARK: - Capacity and codewords

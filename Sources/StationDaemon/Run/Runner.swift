@@ -283,6 +283,61 @@ public final class Runner {
         try service.run()
     }
 
+    /// An enrollment card scanned: a box that is not enrolled enrolls itself (off the scan
+    /// loop: the network may be slow) and starts syncing; an enrolled one refuses.
+    func enroll(_ card: EnrollmentCard, scannerID: String) {
+        if let link = HubLink.load(stateDirectory: config.stateDirectory) {
+            tell(outcomeLine(.refused, message: "this box is enrolled already (hub \(link.url)); to move it, use stationctl enroll", scannerID: scannerID, event: nil))
+            return
+        }
+        guard !enrolling else { return }
+        enrolling = true
+        logger.notice("enrollment card scanned: enrolling", metadata: ["hub.url": "\(card.hubURL)"])
+        let (state, boxID, insecure, caFile) = (config.stateDirectory, config.boxID, config.hubInsecure, config.hubCAFile)
+        let me = Unchecked(self)
+        Task { [mailbox] in
+            var outcome: Result<HubLink, HubLink.Failure>
+            do throws(HubLink.Failure) {
+                let client = try HubClient(url: card.hubURL, credential: nil, insecure: insecure, caFile: caFile)
+                do throws(HubLink.Failure) {
+                    outcome = .success(try await client.enroll(token: card.token))
+                } catch {
+                    outcome = .failure(error)
+                }
+                await client.shutdown()
+            } catch {
+                outcome = .failure(error)
+            }
+            if case .success(let link) = outcome, link.boxID != boxID {
+                outcome = .failure(HubLink.Failure(status: nil, description: "the card is for box \(link.boxID), this is box \(boxID)"))
+            }
+            if case .success(let link) = outcome {
+                do { try link.save(stateDirectory: state) } catch { outcome = .failure(HubLink.Failure(status: nil, description: "cannot save the hub link: \(error)")) }
+            }
+            let result = outcome
+            mailbox.post { me.value.enrolled(result, scannerID: scannerID) }
+        }
+    }
+
+    var enrolling = false
+
+    /// On the loop's thread, after an enrollment card's enrollment finished.
+    func enrolled(_ result: Result<HubLink, HubLink.Failure>, scannerID: String) {
+        enrolling = false
+        switch result {
+        case .failure(let failure):
+            logger.error("enrollment failed", metadata: ["error": "\(failure.description)"])
+            tell(outcomeLine(.refused, message: "enrollment failed: \(failure.description)", scannerID: scannerID, event: nil))
+        case .success(let link):
+            logger.notice("enrolled: syncing starts", metadata: ["hub.url": "\(link.url)", "site.id": "\(link.siteID)"])
+            tell(outcomeLine(.modeChanged, message: "enrolled at \(link.url) as box \(link.boxID) of site \(link.siteID)", scannerID: scannerID, event: nil))
+            if uploader == nil, let uploader = makeUploader(), let group {
+                self.uploader = uploader
+                Task { await group.addServiceUnlessShutdown(.init(service: uploader, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)) }
+            }
+        }
+    }
+
     /// One sealed credential per worker and hub key: sealing the same number again would
     /// tell the hub nothing new (the local hash already links a worker's events), and a
     /// repeated seal compresses to almost nothing on the wire. Bounded.
@@ -342,6 +397,9 @@ public final class Runner {
         switch recognition {
         case .book(let b): scanned = .book(ItemRef(b))
         case .control(let a): scanned = .control(a)
+        case .enrollment(let card):
+            enroll(card, scannerID: scannerID)
+            return
         case .credential(let raw):
             do {
                 var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys))
