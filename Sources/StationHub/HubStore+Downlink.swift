@@ -38,7 +38,7 @@ extension HubStore {
                     arguments: [box, c.bootID, c.source.rawValue, c.monotonicMicros, c.offsetMillis, c.recordedWallMillis, now])
                 boots.insert(c.bootID)
             }
-            var items: Set<String> = [], sites: Set<String> = []
+            var items: Set<String> = [], visits: Set<VisitKey> = []
             for boot in boots {
                 let offset = try Self.clockOffset(db, box: box, boot: boot) ?? 0
                 try db.execute(
@@ -46,13 +46,15 @@ extension HubStore {
                     arguments: [offset, box, boot, offset])
                 guard db.changesCount > 0 else { continue }
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT item_key, site_id, kind FROM event WHERE box_id = ? AND boot_id = ? AND clock_synced = 0", arguments: [box, boot])
+                    db, sql: "SELECT item_key, site_id, kind, worker_key FROM event WHERE box_id = ? AND boot_id = ? AND clock_synced = 0", arguments: [box, boot])
                 for row in rows {
                     if let key: String = row["item_key"] { items.insert(key) }
-                    if ["visit-start", "visit-end"].contains(row["kind"] as String) { sites.insert(row["site_id"]) }
+                    if ["visit-start", "visit-end"].contains(row["kind"] as String), let who: String = row["worker_key"] {
+                        visits.insert(VisitKey(site: row["site_id"], worker: who))
+                    }
                 }
             }
-            if !items.isEmpty || !sites.isEmpty { try Self.rebuildLedger(db, items: items, sites: sites) }
+            if !items.isEmpty || !visits.isEmpty { try Self.rebuildLedger(db, items: items, visits: visits) }
             return corrections.count
         }
     }

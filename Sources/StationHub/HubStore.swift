@@ -154,6 +154,19 @@ public final class HubStore: Sendable {
                     ) STRICT;
                     """)
         }
+        m.registerMigration("v5-ledger-keys") { db in
+            try db.execute(
+                sql: """
+                    -- The worker as the ledger pairs visits (pseudonym, else box/local hash):
+                    -- a batch recomputes only the visits of the workers it touched.
+                    ALTER TABLE event ADD COLUMN worker_key TEXT;
+                    UPDATE event SET worker_key = coalesce(worker_pseudonym, box_id || '/' || json_extract(body, '$.draft.worker.localHash'))
+                        WHERE json_extract(body, '$.draft.worker') IS NOT NULL;
+                    CREATE INDEX event_visit_worker ON event(site_id, worker_key) WHERE kind IN ('visit-start', 'visit-end');
+                    CREATE INDEX event_void ON event(kind) WHERE kind = 'void';
+                    CREATE INDEX ledger_visit_worker ON ledger_visit(site_id, worker);
+                    """)
+        }
         return m
     }
 
@@ -263,7 +276,9 @@ public final class HubStore: Sendable {
         return try await pool.write { db in
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
-            var touchedItems: Set<String> = [], touchedSites: Set<String> = [], voids = false
+            var touchedItems: Set<String> = [], touchedVisits: Set<VisitKey> = [], voids = false
+            /// One open per sealed credential in a batch (a box seals a worker once).
+            var opened: [String: WorkerRef] = [:]
             /// Stored aside for an operator and acknowledged: it blocks nothing.
             func quarantine(_ seq: Int64, _ reason: String, _ body: String) throws {
                 try db.execute(
@@ -289,10 +304,16 @@ public final class HubStore: Sendable {
                     // The content hash is of the event as sent (a resend compares equal);
                     // what is stored has the pseudonym instead of the sealed number.
                     var stored = e
-                    if let keys, let worker = e.draft.worker, worker.sealed != nil {
+                    if let keys, let worker = e.draft.worker, let sealed = worker.sealed {
                         do {
-                            stored.draft.worker = try keys.pseudonymize(worker) { uid in
-                                try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [uid])
+                            let memo = "\(worker.kind.rawValue)|\(sealed.keyVersion)|\(sealed.encapsulatedKey)|\(sealed.ciphertext)"
+                            if let known = opened[memo] {
+                                stored.draft.worker = known
+                            } else {
+                                stored.draft.worker = try keys.pseudonymize(worker) { uid in
+                                    try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [uid])
+                                }
+                                opened[memo] = stored.draft.worker
                             }
                         } catch {
                             try quarantine(e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical)
@@ -304,25 +325,27 @@ public final class HubStore: Sendable {
                     try db.execute(
                         sql: """
                             INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
-                                               boot_id, clock_synced, corrected_ms)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                               boot_id, clock_synced, corrected_ms, worker_key)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now,
                             stored.draft.worker?.pseudonym, e.draft.item?.key, e.time.bootID, e.time.synchronized ? 1 : 0,
-                            e.time.wallMillis + offset,
+                            e.time.wallMillis + offset, Ledger.worker(stored),
                         ])
                     applied += 1
                     if let key = e.draft.item?.key { touchedItems.insert(key) }
-                    if e.draft.kind == .visitStart || e.draft.kind == .visitEnd { touchedSites.insert(e.siteID) }
+                    if e.draft.kind == .visitStart || e.draft.kind == .visitEnd, let who = Ledger.worker(stored) {
+                        touchedVisits.insert(VisitKey(site: e.siteID, worker: who))
+                    }
                     if e.draft.kind == .void { voids = true }
                 }
             }
             // The ledger follows in the same transaction: what was applied is reflected.
             if voids {
-                try Self.rebuildLedger(db, items: nil, sites: nil)
+                try Self.rebuildLedger(db, items: nil, visits: nil)
             } else {
-                try Self.rebuildLedger(db, items: touchedItems, sites: touchedSites)
+                try Self.rebuildLedger(db, items: touchedItems, visits: touchedVisits)
             }
             let (acked, resume) = try Self.advance(db, box: box)
             return (BatchResult(ackedThrough: acked, applied: applied, duplicates: duplicates, quarantined: quarantined, resumeFrom: resume), conflict)
@@ -369,7 +392,13 @@ public final class HubStore: Sendable {
     /// Recomputes the ledger rows of the given items and sites from all their events (nil:
     /// everything, after a void). Ordered by corrected time then (box, seq), so arrival
     /// order cannot change the result.
-    static func rebuildLedger(_ db: Database, items: Set<String>?, sites: Set<String>?) throws {
+    /// One worker's visits at one site: they pair among themselves only.
+    struct VisitKey: Hashable {
+        var site: String
+        var worker: String
+    }
+
+    static func rebuildLedger(_ db: Database, items: Set<String>?, visits: Set<VisitKey>?) throws {
         let decoder = JSONDecoder()
         let voided = Set(
             try Row.fetchAll(db, sql: "SELECT box_id, json_extract(body, '$.draft.refersTo') AS ref FROM event WHERE kind = 'void'").compactMap { row -> String? in
@@ -392,11 +421,17 @@ public final class HubStore: Sendable {
                 sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
         }
-        let siteIDs = try sites.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT site_id FROM event WHERE kind IN ('visit-start', 'visit-end')")
+        let pairs =
+            try visits.map(Array.init)
+            ?? Row.fetchAll(db, sql: "SELECT DISTINCT site_id, worker_key FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key IS NOT NULL").map {
+                VisitKey(site: $0["site_id"], worker: $0["worker_key"])
+            }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for site in siteIDs {
-            try db.execute(sql: "DELETE FROM ledger_visit WHERE site_id = ?", arguments: [site])
-            for v in Ledger.visits(try events("site_id = ? AND kind IN ('visit-start', 'visit-end')", [site]), maxMillis: maxVisitMillis, nowMillis: now) {
+        if visits == nil { try db.execute(sql: "DELETE FROM ledger_visit") }
+        for pair in pairs {
+            try db.execute(sql: "DELETE FROM ledger_visit WHERE site_id = ? AND worker = ?", arguments: [pair.site, pair.worker])
+            let rows = try events("site_id = ? AND worker_key = ? AND kind IN ('visit-start', 'visit-end')", [pair.site, pair.worker])
+            for v in Ledger.visits(rows, maxMillis: maxVisitMillis, nowMillis: now) {
                 try db.execute(
                     sql: "INSERT INTO ledger_visit (site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
