@@ -42,16 +42,8 @@ public enum HubServer {
         router.post("v1/batches") { request, _ -> Response in
             try await answer {
                 let owner = try await authenticate(request, store)
-                let data = try await body(request)
-                guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-                    let events = object["events"] as? [Any], object["box_id"] as? String == owner.box
-                else {
-                    throw Refusal(status: .badRequest, reason: "expected {\"box_id\": \"<this box>\", \"events\": [...]}")
-                }
-                guard events.count <= maxBatchEvents else {
-                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) events per batch")
-                }
-                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: events.map(decode), keys: keys)
+                let incoming = try decodeBatch(try await body(request), box: owner.box)
+                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
                 return json(conflict ? .conflict : .ok, result)
             }
         }
@@ -137,6 +129,24 @@ public enum HubServer {
         } catch {
             throw Refusal(status: .badRequest, reason: "expected \(expected)")
         }
+    }
+
+    /// A batch's events. The whole batch decodes in one pass when every event is well
+    /// formed (the usual case); otherwise each event is decoded on its own, so that a
+    /// malformed one is quarantined and the rest still apply.
+    static func decodeBatch(_ data: Data, box: String) throws -> [HubStore.Incoming] {
+        let expected = Refusal(status: .badRequest, reason: "expected {\"box_id\": \"<this box>\", \"events\": [...]}")
+        if let batch = try? JSONDecoder().decode(BatchUpload.self, from: data) {
+            guard batch.boxID == box else { throw expected }
+            guard batch.events.count <= maxBatchEvents else { throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) events per batch") }
+            let encoder = HubStore.encoder
+            return try batch.events.map { .event($0, canonical: String(decoding: try encoder.encode($0), as: UTF8.self)) }
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            let events = object["events"] as? [Any], object["box_id"] as? String == box
+        else { throw expected }
+        guard events.count <= maxBatchEvents else { throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) events per batch") }
+        return events.map(decode)
     }
 
     /// One event of a batch, decoded on its own: a malformed one is quarantined, the rest

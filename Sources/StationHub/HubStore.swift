@@ -8,6 +8,11 @@ import StationProtocol
 /// one-time enrollment tokens, every event ever received, and quarantine.
 public final class HubStore: Sendable {
     let pool: DatabasePool
+    /// Sealed credentials already opened, by their sealed form (a box seals a worker once,
+    /// so the same blob comes back in batch after batch): the worker with the pseudonym.
+    /// In memory only, bounded.
+    /// Card UIDs are not kept: what they map to follows the member list.
+    let opened = BoundedCache<String, WorkerRef>(capacity: 50_000)
 
     public init(path: String) throws {
         var config = Configuration()
@@ -181,13 +186,13 @@ public final class HubStore: Sendable {
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// 256 random bits in hex: safe on any command line (a base64url secret starting with
     /// `-` would be read as an option) and in a QR code.
     static func randomSecret() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
     }
 
     // MARK: - Administration
@@ -277,8 +282,7 @@ public final class HubStore: Sendable {
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
             var touchedItems: Set<String> = [], touchedVisits: Set<VisitKey> = [], voids = false
-            /// One open per sealed credential in a batch (a box seals a worker once).
-            var opened: [String: WorkerRef] = [:]
+
             /// Stored aside for an operator and acknowledged: it blocks nothing.
             func quarantine(_ seq: Int64, _ reason: String, _ body: String) throws {
                 try db.execute(
@@ -292,7 +296,7 @@ public final class HubStore: Sendable {
                     try quarantine(seq ?? 0, reason, body)
                 case .event(let e, let canonical):
                     let hash = Self.hash(canonical)
-                    if let existing = try String.fetchOne(db, sql: "SELECT content_hash FROM event WHERE box_id = ? AND seq = ?", arguments: [box, e.seq]) {
+                    if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT content_hash FROM event WHERE box_id = ? AND seq = ?"), arguments: [box, e.seq]) {
                         if existing == hash {
                             duplicates += 1
                         } else {
@@ -307,27 +311,30 @@ public final class HubStore: Sendable {
                     if let keys, let worker = e.draft.worker, let sealed = worker.sealed {
                         do {
                             let memo = "\(worker.kind.rawValue)|\(sealed.keyVersion)|\(sealed.encapsulatedKey)|\(sealed.ciphertext)"
-                            if let known = opened[memo] {
+                            if let known = self.opened.value(memo) {
                                 stored.draft.worker = known
                             } else {
                                 stored.draft.worker = try keys.pseudonymize(worker) { uid in
                                     try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [uid])
                                 }
-                                opened[memo] = stored.draft.worker
+                                if worker.kind != .cardUID, let opened = stored.draft.worker { self.opened.store(memo, opened) }
                             }
                         } catch {
                             try quarantine(e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical)
                             continue
                         }
                     }
-                    let body = String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
+                    // (WorkerRef's == compares the local hash only: compare what changed.)
+                    let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
+                    let body = unchanged ? canonical : String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
                     let offset = e.time.synchronized ? 0 : try Self.clockOffset(db, box: box, boot: e.time.bootID) ?? 0
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
                                                boot_id, clock_synced, corrected_ms, worker_key)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now,
                             stored.draft.worker?.pseudonym, e.draft.item?.key, e.time.bootID, e.time.synchronized ? 1 : 0,
@@ -359,31 +366,31 @@ public final class HubStore: Sendable {
         guard let row = try Row.fetchOne(db, sql: "SELECT acked_through, epoch FROM box WHERE id = ?", arguments: [box]) else { return (0, nil) }
         var acked: Int64 = row["acked_through"]
         var epoch: Int = row["epoch"]
-        func present(_ seq: Int64) throws -> Int? {
-            if let e = try Int.fetchOne(db, sql: "SELECT epoch FROM event WHERE box_id = ? AND seq = ?", arguments: [box, seq]) { return e }
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM quarantine WHERE box_id = ? AND seq = ?)", arguments: [box, seq]) == true { return epoch }
-            return nil
-        }
-        while true {
-            if let e = try present(acked + 1) {
-                acked += 1
-                epoch = max(epoch, e)
-                continue
+        // Everything held above the mark, in seq order: applied events with their epoch,
+        // quarantined seqs (in the epoch reached so far).
+        let applied = try Row.fetchAll(db, sql: "SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ? ORDER BY seq", arguments: [box, acked])
+            .map { (seq: $0["seq"] as Int64, epoch: $0["epoch"] as Int?) }
+        let quarantined = try Int64.fetchAll(db, sql: "SELECT DISTINCT seq FROM quarantine WHERE box_id = ? AND seq > ?", arguments: [box, acked])
+        var held: [Int64: Int?] = [:]
+        for q in quarantined { held[q] = .some(nil) }
+        for a in applied { held[a.seq] = a.epoch }
+        let seqs = held.keys.sorted()
+        for seq in seqs {
+            guard let e = held[seq] else { continue }
+            if seq == acked + 1 {
+                acked = seq
+                if let e { epoch = max(epoch, e) }
+            } else if let e {
+                // Across a declared gap (a newer epoch) the mark jumps to the next event;
+                // an undeclared gap stops it.
+                guard e > epoch else { break }
+                acked = seq
+                epoch = e
             }
-            // The next seq the hub holds above the mark: across a declared gap (a newer
-            // epoch) the mark may jump to it.
-            if let next = try Row.fetchOne(db, sql: "SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ? ORDER BY seq LIMIT 1", arguments: [box, acked]),
-                (next["epoch"] as Int) > epoch
-            {
-                acked = next["seq"]
-                epoch = next["epoch"]
-                continue
-            }
-            break
+            // (A quarantined seq beyond a gap is passed over while looking for that event.)
         }
         try db.execute(sql: "UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", arguments: [acked, epoch, box])
-        let above = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq > ?)", arguments: [box, acked]) ?? false
-        return (acked, above ? acked + 1 : nil)
+        return (acked, seqs.contains { $0 > acked } ? acked + 1 : nil)
     }
 
     /// Visits open longer than this are closed at the hub (flagged).
@@ -399,27 +406,34 @@ public final class HubStore: Sendable {
     }
 
     static func rebuildLedger(_ db: Database, items: Set<String>?, visits: Set<VisitKey>?) throws {
-        let decoder = JSONDecoder()
         let voided = Set(
             try Row.fetchAll(db, sql: "SELECT box_id, json_extract(body, '$.draft.refersTo') AS ref FROM event WHERE kind = 'void'").compactMap { row -> String? in
                 guard let ref: Int64 = row["ref"] else { return nil }
                 return "\(row["box_id"] as String)#\(ref)"
             })
-        /// Events as the ledger sees them: at their corrected time.
-        func events(_ sql: String, _ arguments: StatementArguments) throws -> [JournalEvent] {
-            try Row.fetchAll(db, sql: "SELECT box_id, seq, body, corrected_ms FROM event WHERE " + sql, arguments: arguments).compactMap { row in
-                guard !voided.contains("\(row["box_id"] as String)#\(row["seq"] as Int64)") else { return nil }
-                guard var e = try? decoder.decode(JournalEvent.self, from: Data((row["body"] as String).utf8)) else { return nil }
-                if let corrected: Int64 = row["corrected_ms"] { e.time.wallMillis = corrected }
-                return e
+        /// Events as the ledger sees them: from columns (no body decoded), at corrected time.
+        func entries(_ condition: String, _ arguments: StatementArguments) throws -> [Ledger.Entry] {
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT box_id, seq, site_id, kind, worker_key, corrected_ms, json_extract(body, '$.draft.dueDate') AS due,
+                           json_extract(body, '$.draft.service') AS service,
+                           EXISTS (SELECT 1 FROM json_each(body, '$.draft.flags') WHERE value = 'auto-closed') AS auto_closed
+                    FROM event WHERE \(condition)
+                    """)
+            return try Row.fetchAll(statement, arguments: arguments).compactMap { row in
+                let box: String = row["box_id"], seq: Int64 = row["seq"]
+                guard !voided.contains("\(box)#\(seq)"), let kind = EventKind(rawValue: row["kind"]) else { return nil }
+                return Ledger.Entry(
+                    boxID: box, seq: seq, siteID: row["site_id"], kind: kind, worker: row["worker_key"], atMillis: row["corrected_ms"],
+                    dueDate: row["due"], service: row["service"], autoClosed: row["auto_closed"])
             }
         }
         let itemKeys = try items.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL")
+        let upsert = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)")
         for key in itemKeys {
-            let book = Ledger.book(key, events: try events("item_key = ?", [key]))
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
+            let book = Ledger.book(key, entries: try entries("item_key = ?", [key]))
+            try upsert.execute(arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
         }
         let pairs =
             try visits.map(Array.init)
@@ -428,13 +442,14 @@ public final class HubStore: Sendable {
             }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if visits == nil { try db.execute(sql: "DELETE FROM ledger_visit") }
+        let delete = try db.cachedStatement(sql: "DELETE FROM ledger_visit WHERE site_id = ? AND worker = ?")
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO ledger_visit (site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         for pair in pairs {
-            try db.execute(sql: "DELETE FROM ledger_visit WHERE site_id = ? AND worker = ?", arguments: [pair.site, pair.worker])
-            let rows = try events("site_id = ? AND worker_key = ? AND kind IN ('visit-start', 'visit-end')", [pair.site, pair.worker])
-            for v in Ledger.visits(rows, maxMillis: maxVisitMillis, nowMillis: now) {
-                try db.execute(
-                    sql: "INSERT INTO ledger_visit (site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
+            try delete.execute(arguments: [pair.site, pair.worker])
+            let rows = try entries("site_id = ? AND worker_key = ? AND kind IN ('visit-start', 'visit-end')", [pair.site, pair.worker])
+            for v in Ledger.visits(entries: rows, maxMillis: maxVisitMillis, nowMillis: now) {
+                try insert.execute(arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
             }
         }
     }

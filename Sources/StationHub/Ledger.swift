@@ -27,6 +27,42 @@ public enum Ledger {
         public var flags: [String]
     }
 
+    /// What the ledger reads of an event: the hub keeps these as columns, so the ledger is
+    /// recomputed without decoding event bodies.
+    public struct Entry: Sendable, Equatable {
+        public var boxID: String
+        public var seq: Int64
+        public var siteID: String
+        public var kind: EventKind
+        /// ``Ledger/worker(_:)``.
+        public var worker: String?
+        /// Corrected time.
+        public var atMillis: Int64
+        public var dueDate: String?
+        public var service: String?
+        public var autoClosed: Bool
+
+        public init(
+            boxID: String, seq: Int64, siteID: String, kind: EventKind, worker: String?, atMillis: Int64, dueDate: String?, service: String?, autoClosed: Bool
+        ) {
+            self.boxID = boxID
+            self.seq = seq
+            self.siteID = siteID
+            self.kind = kind
+            self.worker = worker
+            self.atMillis = atMillis
+            self.dueDate = dueDate
+            self.service = service
+            self.autoClosed = autoClosed
+        }
+
+        public init(_ e: JournalEvent) {
+            self.init(
+                boxID: e.boxID, seq: e.seq, siteID: e.siteID, kind: e.draft.kind, worker: Ledger.worker(e), atMillis: e.time.wallMillis,
+                dueDate: e.draft.dueDate, service: e.draft.service, autoClosed: e.draft.flags.contains("auto-closed"))
+        }
+    }
+
     /// A worker as the ledger knows them: the union-wide pseudonym, else the box-local hash
     /// (matching within one box only).
     static func worker(_ e: JournalEvent) -> String? {
@@ -34,27 +70,35 @@ public enum Ledger {
         return w.pseudonym ?? "\(e.boxID)/\(w.localHash)"
     }
 
-    static func ordered(_ events: [JournalEvent]) -> [JournalEvent] {
-        events.sorted { ($0.time.wallMillis, $0.boxID, $0.seq) < ($1.time.wallMillis, $1.boxID, $1.seq) }
+    static func ordered(_ entries: [Entry]) -> [Entry] {
+        entries.sorted { ($0.atMillis, $0.boxID, $0.seq) < ($1.atMillis, $1.boxID, $1.seq) }
+    }
+
+    public static func book(_ itemKey: String, events: [JournalEvent]) -> Book {
+        book(itemKey, entries: events.map(Entry.init))
+    }
+
+    public static func visits(_ events: [JournalEvent], maxMillis: Int64, nowMillis: Int64) -> [Visit] {
+        visits(entries: events.map(Entry.init), maxMillis: maxMillis, nowMillis: nowMillis)
     }
 
     /// One book's state from all its events (voided ones already left out).
-    public static func book(_ itemKey: String, events: [JournalEvent]) -> Book {
+    public static func book(_ itemKey: String, entries: [Entry]) -> Book {
         var b = Book(itemKey: itemKey, holder: nil, loanedAtMillis: nil, dueDate: nil, site: nil, flags: [])
         func flag(_ f: String) { if !b.flags.contains(f) { b.flags.append(f) } }
-        for e in ordered(events) {
-            let who = worker(e)
-            switch e.draft.kind {
+        for e in ordered(entries) {
+            let who = e.worker
+            switch e.kind {
             case .checkout, .renewal:
-                if let holder = b.holder, holder != who, e.draft.kind == .checkout {
+                if let holder = b.holder, holder != who, e.kind == .checkout {
                     flag("implied-return")  // on loan to someone else: their loan ends here
                 }
                 if b.holder == who && b.holder != nil {
-                    b.dueDate = e.draft.dueDate  // the same worker again: a renewal
+                    b.dueDate = e.dueDate  // the same worker again: a renewal
                 } else {
                     b.holder = who
-                    b.loanedAtMillis = e.time.wallMillis
-                    b.dueDate = e.draft.dueDate
+                    b.loanedAtMillis = e.atMillis
+                    b.dueDate = e.dueDate
                 }
                 b.site = e.siteID
             case .return:
@@ -74,27 +118,27 @@ public enum Ledger {
     /// Visits: each worker's starts and ends at a site paired in time order; an end
     /// without a start and a start never ended (past `maxMillis` by `nowMillis`) are kept
     /// and flagged.
-    public static func visits(_ events: [JournalEvent], maxMillis: Int64, nowMillis: Int64) -> [Visit] {
+    public static func visits(entries: [Entry], maxMillis: Int64, nowMillis: Int64) -> [Visit] {
         var out: [Visit] = []
         var open: [String: Int] = [:]  // site|worker -> index in out
-        for e in ordered(events) where e.draft.kind == .visitStart || e.draft.kind == .visitEnd {
-            guard let who = worker(e) else { continue }
+        for e in ordered(entries) where e.kind == .visitStart || e.kind == .visitEnd {
+            guard let who = e.worker else { continue }
             let key = "\(e.siteID)|\(who)"
-            if e.draft.kind == .visitStart {
+            if e.kind == .visitStart {
                 if let i = open[key] {
                     out[i].flags.append("never-ended")
-                    out[i].endMillis = min(e.time.wallMillis, (out[i].startMillis ?? e.time.wallMillis) + maxMillis)
+                    out[i].endMillis = min(e.atMillis, (out[i].startMillis ?? e.atMillis) + maxMillis)
                 }
                 open[key] = out.count
-                out.append(Visit(boxID: e.boxID, startSeq: e.seq, endSeq: nil, worker: who, site: e.siteID, service: e.draft.service,
-                                 startMillis: e.time.wallMillis, endMillis: nil, flags: []))
+                out.append(Visit(boxID: e.boxID, startSeq: e.seq, endSeq: nil, worker: who, site: e.siteID, service: e.service,
+                                 startMillis: e.atMillis, endMillis: nil, flags: []))
             } else if let i = open.removeValue(forKey: key) {
                 out[i].endSeq = e.seq
-                out[i].endMillis = e.time.wallMillis
-                out[i].flags += e.draft.flags.filter { $0 == "auto-closed" }
+                out[i].endMillis = e.atMillis
+                if e.autoClosed { out[i].flags.append("auto-closed") }
             } else {
-                out.append(Visit(boxID: e.boxID, startSeq: nil, endSeq: e.seq, worker: who, site: e.siteID, service: e.draft.service,
-                                 startMillis: nil, endMillis: e.time.wallMillis, flags: ["end-without-start"]))
+                out.append(Visit(boxID: e.boxID, startSeq: nil, endSeq: e.seq, worker: who, site: e.siteID, service: e.service,
+                                 startMillis: nil, endMillis: e.atMillis, flags: ["end-without-start"]))
             }
         }
         for (_, i) in open {

@@ -19,7 +19,7 @@ public struct SyncBundle: Codable, Sendable, Equatable {
     public static func key(credentialHash: String) -> SymmetricKey { SymmetricKey(data: Data(credentialHash.utf8)) }
 
     public static func credentialHash(_ credential: String) -> String {
-        SHA256.hash(data: Data(credential.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(credential.utf8)))
     }
 
     static func canonical(_ value: some Encodable) -> Data {
@@ -29,7 +29,7 @@ public struct SyncBundle: Codable, Sendable, Equatable {
     }
 
     static func sign(_ data: Data, key: SymmetricKey) -> String {
-        HMAC<SHA256>.authenticationCode(for: data, using: key).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: data, using: key))
     }
 
     public init(boxID: String, events: [JournalEvent], credential: String) {

@@ -250,10 +250,10 @@ public final class Journal: @unchecked Sendable {
         try pool.read { db in try Self.fetchEvents(db, sql: "WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [afterSeq, limit]) }
     }
 
-    /// Events not yet acknowledged, oldest first.
-    public func pending(limit: Int = .max) throws -> [JournalEvent] {
+    /// Events not yet acknowledged, oldest first (after `afterSeq`, when given).
+    public func pending(after afterSeq: Int64 = 0, limit: Int = .max) throws -> [JournalEvent] {
         try pool.read { db in
-            try Self.fetchEvents(db, sql: "WHERE seq IN (SELECT seq FROM outbox) ORDER BY seq LIMIT ?", arguments: [limit])
+            try Self.fetchEvents(db, sql: "WHERE seq IN (SELECT seq FROM outbox WHERE seq > ?) ORDER BY seq LIMIT ?", arguments: [afterSeq, limit])
         }
     }
 

@@ -65,6 +65,7 @@ enum Drain {
             Figure(name: "drain rate", value: Double(count) / seconds, unit: "events/s (box to hub, applied)"),
             Figure(name: "wire bytes/event", value: Double(up + down) / Double(count), unit: "B (HTTP, both ways, gzip bodies)"),
             Figure(name: "requests", value: Double(counts["requests"] ?? 0), unit: "HTTP requests"),
+            Figure(name: "hub time", value: Double(counts["hub_ms"] ?? 0) / 1000, unit: "s answering (the rest is the box)"),
         ]
         printFigures(figures)
         if let jsonPath { try writeFigures(figures, to: jsonPath) }

@@ -81,7 +81,7 @@ final class NetworkFaultTests: XCTestCase {
         XCTAssertTrue(serve.readLines(timeout: 30) { $0.hasPrefix("listening on") }, serve.standardError)
 
         let backlog = 2000
-        let box = try TestBox(label: "netns-box", extra: "batch_events = 200\nca_file = \"\(tls.ca)\"")
+        let box = try TestBox(label: "netns-box", extra: "batch_events = 200\nretry_max_seconds = 4\nca_file = \"\(tls.ca)\"")
         let fill = try ChildProcess([ProjectPaths.executable("station-bench"), "fill", "--state-dir", box.stateDirectory, "--events", String(backlog), "--seed", String(seed)])
         XCTAssertEqual(fill.wait(timeout: 300), 0, fill.standardError)
         // Without the test's CA the hub's certificate is refused; with it, enrollment works.

@@ -32,7 +32,7 @@ final class SyncFaultTests: XCTestCase {
     func boxWithBacklog(_ label: String, hub: HubProcess, url: String, backlog: Int, seed: UInt64, batchEvents: Int) throws -> TestBox {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         // Small batches, so that many answers are at stake (the extra lines land in [hub]).
-        let box = try TestBox(label: label, extra: "batch_events = \(batchEvents)")
+        let box = try TestBox(label: label, extra: "batch_events = \(batchEvents)\nretry_max_seconds = 4")
         let fill = try ChildProcess([ProjectPaths.executable("station-bench"), "fill", "--state-dir", box.stateDirectory, "--events", String(backlog), "--seed", String(seed)])
         XCTAssertEqual(fill.wait(timeout: 300), 0, fill.standardError)
         let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", url, token, "--state-dir", box.stateDirectory])

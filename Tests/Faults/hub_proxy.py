@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("upstream", type=int)
@@ -22,7 +23,7 @@ parser.add_argument("--path", default="/v1/batches")
 args = parser.parse_args()
 rng = random.Random(args.seed)
 lock = threading.Lock()
-counts = {"requests": 0, "dropped": 0, "bytes_up": 0, "bytes_down": 0}
+counts = {"requests": 0, "dropped": 0, "bytes_up": 0, "bytes_down": 0, "hub_ms": 0}
 
 
 def read_message(sock, buffered):
@@ -49,20 +50,25 @@ def read_message(sock, buffered):
 
 def serve(client):
     upstream = socket.create_connection(("127.0.0.1", args.upstream))
+    for s in (client, upstream):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     pending = b""
     try:
         while True:
             request, pending = read_message(client, pending)
             if request is None:
                 return
+            started = time.monotonic()
             upstream.sendall(request)
             response, _ = read_message(upstream, b"")
+            hub_ms = int((time.monotonic() - started) * 1000)
             if response is None:
                 return
             line = request.split(b"\r\n", 1)[0].decode(errors="replace")
             with lock:
                 counts["requests"] += 1
                 counts["bytes_up"] += len(request)
+                counts["hub_ms"] += hub_ms
                 drop = args.path in line and rng.random() < args.drop_rate
                 if drop:
                     counts["dropped"] += 1

@@ -70,7 +70,7 @@ public enum CredentialProtector {
     /// The local matching key of a credential: equal for the same worker at this box.
     public static func localHash(_ raw: RawCredential, key: SymmetricKey, version: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(raw.kind.rawValue):\(raw.secret)".utf8), using: key)
-        return "v\(version):" + mac.map { String(format: "%02x", $0) }.joined()
+        return "v\(version):" + Hex.encode(mac)
     }
 
     public enum OpenError: Error, CustomStringConvertible {
@@ -104,6 +104,6 @@ public enum CredentialProtector {
     /// The union-wide pseudonym (the hub's side), under a versioned key boxes never hold.
     public static func pseudonym(_ raw: RawCredential, key: SymmetricKey, version: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(raw.kind.rawValue):\(raw.secret)".utf8), using: key)
-        return "p\(version):" + mac.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "p\(version):" + Hex.encode(mac.prefix(16))
     }
 }

@@ -25,6 +25,8 @@ public struct StationConfig: Sendable {
     public var hubCAFile: String?
     /// Most events in one upload (smaller on a poor link: less to resend).
     public var hubBatchEvents: Int
+    /// The ceiling of the retry backoff, seconds.
+    public var hubRetryMaxSeconds: Int
     /// The hub's Ed25519 e-card keys by key id (base64 raw keys).
     public var eCardKeys: [String: String]
     public var journalSynchronous: String
@@ -51,7 +53,7 @@ public struct StationConfig: Sendable {
             "max_loans": "int", "over_limit": "string", "loan_days": "int", "visit_max_minutes": "int",
         ],
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
-        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string", "batch_events": "int"],
+        "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string", "batch_events": "int", "retry_max_seconds": "int"],
         "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
     ]
 
@@ -170,7 +172,8 @@ public struct StationConfig: Sendable {
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
                 memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
                 hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
-                hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents, eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents,
+                hubRetryMaxSeconds: positive("hub", "retry_max_seconds", 300, 1...3600), eCardKeys: eCardKeys, journalSynchronous: synchronous,
                 retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
     }
 }

@@ -173,6 +173,7 @@ public final class Runner {
             let me = Unchecked(self)
             var settings = BatchUploader.Settings()
             settings.maxEvents = config.hubBatchEvents
+            settings.backoffCap = Double(config.hubRetryMaxSeconds)
             return BatchUploader(journal: journal, link: link, client: client, logger: logger, settings: settings) { [mailbox] in
                 mailbox.post { me.value.refreshFromCaches() }
             }

@@ -168,19 +168,43 @@ public final class BatchUploader: Service, @unchecked Sendable {
         try journal.markClockCorrectionsSent(through: last.id)
     }
 
-    /// Batches until the outbox is empty (or the hub stops acknowledging).
+    /// A batch ready to send: its events' seq range and the encoded body.
+    struct Prepared: Sendable {
+        var first: Int64
+        var last: Int64
+        var body: Data
+    }
+
+    /// The next batch after `afterSeq`: at most `limit` events and about `maxBytes` of
+    /// JSON (halved until it fits), in wire order. Nil when nothing waits.
+    func prepare(after afterSeq: Int64, limit: Int) throws -> Prepared? {
+        var pending = try journal.pending(after: afterSeq, limit: limit)
+        guard let first = pending.first else { return nil }
+        let encoder = JSONEncoder()
+        var body = try encoder.encode(BatchUpload(boxID: link.boxID, events: Self.wireOrder(pending)))
+        while pending.count > 1, body.count > settings.maxBytes {
+            pending.removeLast(pending.count / 2)
+            body = try encoder.encode(BatchUpload(boxID: link.boxID, events: Self.wireOrder(pending)))
+        }
+        return Prepared(first: first.seq, last: pending.last!.seq, body: body)
+    }
+
+    /// Batches until the outbox is empty (or the hub stops acknowledging). The next batch
+    /// is read and encoded while the hub works on the current one.
     private func drainOutbox() async throws -> Bool {
-        var limit = settings.maxEvents
+        guard var batch = try prepare(after: 0, limit: settings.maxEvents) else { return false }
         while !Task.isCancelled {
-            var pending = try journal.pending(limit: limit)
-            guard let first = pending.first else { return false }
-            // Bounded by bytes too: halve the batch until its JSON fits.
-            while pending.count > 1, (try? JSONEncoder().encode(pending).count) ?? 0 > settings.maxBytes {
-                pending.removeLast(pending.count / 2)
+            let current = batch
+            let upcoming = Task { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
+            let result: BatchResult
+            do {
+                let (answer, date) = try await client.upload(body: current.body)
+                observe(date)
+                result = answer
+            } catch {
+                upcoming.cancel()
+                throw error
             }
-            limit = min(settings.maxEvents, max(pending.count * 2, 1))
-            let (result, date) = try await client.upload(boxID: link.boxID, events: Self.wireOrder(pending))
-            observe(date)
             try journal.acknowledge(through: result.ackedThrough)
             // Progress: the backoff starts over (a lossy link that gets batches through
             // is not a dead hub).
@@ -193,15 +217,26 @@ public final class BatchUploader: Service, @unchecked Sendable {
             }
             logger.info(
                 "batch acknowledged",
-                metadata: ["batch.first_seq": "\(first.seq)", "batch.last_seq": "\(pending.last!.seq)", "batch.acked_through": "\(result.ackedThrough)"])
+                metadata: ["batch.first_seq": "\(current.first)", "batch.last_seq": "\(current.last)", "batch.acked_through": "\(result.ackedThrough)"])
             // Nothing of this batch acknowledged: the hub is missing events before it
             // that this box no longer holds. Asking again at once would change nothing.
-            if result.ackedThrough < first.seq {
+            if result.ackedThrough < current.first {
+                upcoming.cancel()
                 logger.warning(
                     "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
-                    metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(first.seq)"])
+                    metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(current.first)"])
                 return true
             }
+            // The hub asks to resume below what was prepared (a gap it cannot bridge):
+            // start again from what it acknowledged.
+            if result.ackedThrough < current.last {
+                upcoming.cancel()
+                guard let again = try prepare(after: result.ackedThrough, limit: settings.maxEvents) else { return false }
+                batch = again
+                continue
+            }
+            guard let next = try await upcoming.value else { return false }
+            batch = next
         }
         return false
     }

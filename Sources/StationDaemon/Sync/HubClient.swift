@@ -64,7 +64,12 @@ public final class HubClient: Sendable {
 
     /// Uploads a batch; the hub's answer (200, or 409 with a conflict quarantined).
     public func upload(boxID: String, events: [JournalEvent]) async throws(HubLink.Failure) -> (BatchResult, HubDate?) {
-        let (status, data, date) = try await send("POST", "/v1/batches", body: try encode(BatchUpload(boxID: boxID, events: events)))
+        try await upload(body: try encode(BatchUpload(boxID: boxID, events: events)))
+    }
+
+    /// Uploads a batch already encoded (a `BatchUpload`).
+    public func upload(body: Data) async throws(HubLink.Failure) -> (BatchResult, HubDate?) {
+        let (status, data, date) = try await send("POST", "/v1/batches", body: body)
         if status == 200 || status == 409, let result = try? JSONDecoder().decode(BatchResult.self, from: data) { return (result, date) }
         throw refusal("upload", status, data)
     }
