@@ -110,9 +110,16 @@ struct CheckConfigCommand: ParsableCommand {
     @Option(help: "The config file.")
     var config = StationConfig.defaultPath
 
+    @Flag(help: "One JSON object: ok, and every problem.")
+    var json = false
+
     func run() throws {
         let report = ConfigCheck.run(path: config)
-        for line in report.lines { StandardOutput.writeLine(line) }
+        if json {
+            StandardOutput.writeLine(JSONLine([("ok", .bool(report.ok)), ("lines", .array(report.lines.map { .string($0) }))]).rendered)
+        } else {
+            for line in report.lines { StandardOutput.writeLine(line) }
+        }
         if !report.ok { throw ExitCode(1) }
     }
 }
@@ -122,16 +129,19 @@ struct SyncNow: ParsableCommand {
 
     @OptionGroup var admin: AdminOptions
 
+    @Flag(help: "One JSON object.")
+    var json = false
+
     func run() throws {
         guard let reply = admin.ask("sync-now") else {
-            StandardOutput.writeLine(Words.say("stationd is not running", "stationd 未运行"))
+            StandardOutput.writeLine(json ? JSONLine([("daemon", .string("stopped"))]).rendered : Words.say("stationd is not running", "stationd 未运行"))
             throw ExitCode(3)
         }
         if let error = reply["error"] as? String {
-            StandardOutput.writeLine(error)
+            StandardOutput.writeLine(json ? JSONLine([("error", .string(error))]).rendered : error)
             throw ExitCode(1)
         }
-        StandardOutput.writeLine(Words.say("sync started", "已开始同步"))
+        StandardOutput.writeLine(json ? JSONLine([("sync", .string("started"))]).rendered : Words.say("sync started", "已开始同步"))
     }
 }
 
@@ -149,6 +159,9 @@ struct Enroll: AsyncParsableCommand {
     @Option(help: "PEM file of the CA the hub's certificate chains to (as hub.ca_file in the config).")
     var caFile: String?
 
+    @Flag(help: "One JSON object.")
+    var json = false
+
     func run() async throws {
         let link: HubLink
         let client: HubClient
@@ -161,6 +174,10 @@ struct Enroll: AsyncParsableCommand {
             throw RuntimeFailure(description: "\(error)")
         }
         try link.save(stateDirectory: state.stateDirectory)
+        if json {
+            StandardOutput.writeLine(JSONLine([("enrolled", .bool(true)), ("box_id", .string(link.boxID)), ("site_id", .string(link.siteID)), ("hub", .string(link.url))]).rendered)
+            return
+        }
         StandardOutput.writeLine(Words.say("enrolled as box \(link.boxID) of site \(link.siteID); restart stationd to start syncing",
                                            "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；重启 stationd 后开始同步"))
     }

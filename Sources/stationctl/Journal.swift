@@ -32,6 +32,9 @@ struct Export: ParsableCommand {
     @Option(help: "Write the events waiting for the hub to this file instead, signed, for `stationhub import` (sites without a network).")
     var bundle: String?
 
+    @Flag(help: "The same as --format jsonl (with --bundle: one JSON object saying what was written).")
+    var json = false
+
     func run() throws {
         if let bundle {
             guard let link = HubLink.load(stateDirectory: state.stateDirectory) else {
@@ -40,9 +43,13 @@ struct Export: ParsableCommand {
             let events = try state.reader().pending()
             let data = try JSONEncoder().encode(SyncBundle(boxID: link.boxID, events: events, credential: link.credential))
             try data.write(to: URL(fileURLWithPath: bundle), options: .atomic)
-            StandardOutput.writeLine(Words.say("\(events.count) events written to \(bundle)", "已写出 \(events.count) 条记录到 \(bundle)"))
+            StandardOutput.writeLine(
+                json
+                    ? JSONLine([("written", .int(events.count)), ("bundle", .string(bundle))]).rendered
+                    : Words.say("\(events.count) events written to \(bundle)", "已写出 \(events.count) 条记录到 \(bundle)"))
             return
         }
+        if json && format == .csv { throw ValidationError("--json and --format csv: choose one") }
         let events = try state.reader().events()
         if format == .csv { StandardOutput.writeLine(JournalEvent.csvHeader) }
         for e in events { StandardOutput.writeLine(format == .csv ? e.csvLine : e.jsonLine.rendered) }
@@ -155,6 +162,7 @@ struct ImportAck: ParsableCommand {
 
     @Argument(help: "The acknowledgement file `stationhub import` wrote.") var file: String
     @OptionGroup var state: StateOptions
+    @Flag(help: "One JSON object.") var json = false
 
     func run() throws {
         guard let link = HubLink.load(stateDirectory: state.stateDirectory) else { throw ValidationError("this box is not enrolled") }
@@ -165,6 +173,9 @@ struct ImportAck: ParsableCommand {
             throw ValidationError("\(file) is not signed for this box: nothing acknowledged")
         }
         let n = try JournalReader.acknowledge(directory: state.stateDirectory, through: ack.ackedThrough)
-        StandardOutput.writeLine(Words.say("\(n) events acknowledged (through seq \(ack.ackedThrough))", "已确认 \(n) 条记录（至序号 \(ack.ackedThrough)）"))
+        StandardOutput.writeLine(
+            json
+                ? JSONLine([("acknowledged", .int(n)), ("acked_through", .int(Int(ack.ackedThrough)))]).rendered
+                : Words.say("\(n) events acknowledged (through seq \(ack.ackedThrough))", "已确认 \(n) 条记录（至序号 \(ack.ackedThrough)）"))
     }
 }

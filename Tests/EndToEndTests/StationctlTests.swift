@@ -65,3 +65,27 @@ final class StationctlTests: XCTestCase {
         XCTAssertEqual(code, 0)
     }
 }
+
+extension StationctlTests {
+    /// Every command a site manager has answers in JSON too (scripts and the manager page
+    /// read it); the list comes from stationctl's own help, so a new command is covered.
+    func testEveryCommandHasJSON() throws {
+        let help = try ChildProcess([ProjectPaths.executable("stationctl"), "--help"])
+        XCTAssertEqual(help.wait(timeout: 20), 0)
+        let section = help.lines.drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst()
+        let commands = section.compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), !line.contains("'stationctl help") else { return nil }
+            return line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init)
+        }
+        XCTAssertGreaterThanOrEqual(commands.count, 10, help.lines.joined(separator: "\n"))
+        for command in commands {
+            let c = try ChildProcess([ProjectPaths.executable("stationctl"), command, "--help"])
+            XCTAssertEqual(c.wait(timeout: 20), 0)
+            XCTAssertTrue(c.lines.contains { $0.contains("--json") }, "stationctl \(command) has no --json")
+        }
+        let config = try ChildProcess([ProjectPaths.executable("stationctl"), "check-config", "--config", "/nonexistent/station.toml", "--json"])
+        XCTAssertEqual(config.wait(timeout: 20), 1)
+        let object = (try? JSONSerialization.jsonObject(with: Data((config.lines.first ?? "").utf8))) as? [String: Any]
+        XCTAssertEqual(object?["ok"] as? Bool, false, config.lines.joined())
+    }
+}
