@@ -4,18 +4,19 @@ import StationDaemon
 import StationStore
 import StationTesting
 
-/// `station-bench drain --events N [--json FILE]`: the time and the bytes on the wire to
+/// `station-bench drain --events N [--batch EVENTS] [--json FILE]`: the time and the bytes on the wire to
 /// drain an N-event backlog (written by `fill`, not timed) to a real `stationhub` on
 /// loopback (with its keys: sealed credentials are opened), through a counting proxy.
 /// Reports numbers; asserts nothing but that everything arrived.
 enum Drain {
     static func run(_ arguments: [String]) async throws {
-        var count = 100_000, jsonPath: String?
+        var count = 100_000, jsonPath: String?, batch = 2000
         var args = arguments[...]
         while let a = args.popFirst() {
             switch a {
             case "--events": count = Int(args.popFirst() ?? "") ?? count
             case "--json": jsonPath = args.popFirst()
+            case "--batch": batch = Int(args.popFirst() ?? "") ?? batch
             default: throw FillFailure(description: "unknown argument \(a)")
             }
         }
@@ -46,7 +47,9 @@ enum Drain {
         logger.logLevel = .error
         let journal = try Journal(directory: state, boxID: "box-test-1", siteID: "site-a", logger: logger)
         let client = try HubClient(link: link, insecure: false, caFile: nil)
-        let uploader = BatchUploader(journal: journal, link: link, client: client, logger: logger)
+        var settings = BatchUploader.Settings()
+        settings.maxEvents = batch
+        let uploader = BatchUploader(journal: journal, link: link, client: client, logger: logger, settings: settings)
         let start = Date()
         _ = try await uploader.round()
         let seconds = Date().timeIntervalSince(start)

@@ -160,7 +160,7 @@ public struct StationConfig: Sendable {
         if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
             fail("hub.ca_file", "\(ca) cannot be read")
         }
-        let batchEvents = positive("hub", "batch_events", 1000, 1...2000)
+        let batchEvents = positive("hub", "batch_events", 2000, 1...2000)
         let retentionDays = positive("journal", "retention_days", 180, 1...3650)
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }

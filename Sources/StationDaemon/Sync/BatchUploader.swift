@@ -14,7 +14,7 @@ import StationStore
 public final class BatchUploader: Service, @unchecked Sendable {
     public struct Settings: Sendable {
         /// A batch holds at most this many events and about this many bytes of JSON.
-        public var maxEvents = 1000
+        public var maxEvents = 2000
         public var maxBytes = 1 << 20
         public var idleSeconds = 60.0
         public var backoffBase = 1.0
