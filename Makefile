@@ -3,7 +3,7 @@ SWIFT ?= swift
 STAGE := scripts/stage
 BIN := .build/debug
 
-.PHONY: all bootstrap build test demo hw-rules install
+.PHONY: all bootstrap build test demo hw-rules install deb
 
 all: build
 
@@ -21,6 +21,11 @@ test: build
 # Scanners replayed through umockdev into `stationd listen`; prints what it read.
 demo: build
 	@$(STAGE) demo scripts/demo; rc=$$?; $(STAGE) --summary; exit $$rc
+
+# Debian packages (station, station-hub) in .build/deb, from the one build relinked with
+# the Swift runtime inside; CONFIG=release for packages to ship.
+deb: build
+	@$(STAGE) deb scripts/deb
 
 # Regenerates the udev rules from the device table (commit the result).
 hw-rules: build
