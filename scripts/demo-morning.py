@@ -43,18 +43,23 @@ def keys(scans):
 
 def start_hub(bin_dir, work):
     db = os.path.join(work, "hub.sqlite")
-    for site in ["shelf-site", "hut-site"]:
+    for site in ["shelf-site", "hut-site", "shelf-east"]:
         subprocess.run([f"{bin_dir}/stationhub", "site", "add", site, "--database", db], check=True, capture_output=True)
-    proc = subprocess.Popen([f"{bin_dir}/stationhub", "serve", "--database", db, "--listen", "127.0.0.1:0"],
+    # The union's catalog: LIB-000777 belongs to the east bookshelf (returning it here is drift).
+    catalog = os.path.join(work, "catalog.csv")
+    with open(catalog, "w") as f:
+        f.write("item_key,title,home_site\nlabel:LIB-000101,Capital,shelf-site\nlabel:LIB-000777,The Three-Body Problem,shelf-east\n")
+    subprocess.run([f"{bin_dir}/stationhub", "catalog", "import", catalog, "--database", db], check=True, capture_output=True)
+    keys_dir = os.path.join(work, "hub-keys")
+    public = subprocess.run([f"{bin_dir}/stationhub", "keygen", "--dir", keys_dir], capture_output=True, text=True, check=True).stdout
+    proc = subprocess.Popen([f"{bin_dir}/stationhub", "serve", "--database", db, "--listen", "127.0.0.1:0", "--keys", keys_dir],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
-    return proc, db, int(line.strip().rsplit(":", 1)[1])
+    return proc, db, int(line.strip().rsplit(":", 1)[1]), public
 
 
-def run_box(bin_dir, work, name, kind, scans, expect, hub_db, hub_port):
+def run_box(bin_dir, work, name, kind, scans, expect, hub_db, hub_port, hub):
     state = os.path.join(work, name)
-    hub = subprocess.run([f"{bin_dir}/stationhub", "keygen", "--dir", os.path.join(work, f"{name}-hub")],
-                         capture_output=True, text=True, check=True).stdout
     token = subprocess.run([f"{bin_dir}/stationhub", "box", "add", f"{name}-box-1", "--site", f"{name}-site", "--database", hub_db],
                            capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run([f"{bin_dir}/stationctl", "enroll", f"http://127.0.0.1:{hub_port}", token, "--state-dir", state],
@@ -101,15 +106,15 @@ def main():
     reader = identity(rng)
     mother = identity(rng)
     with tempfile.TemporaryDirectory(prefix="station-demo-") as work:
-        hub_proc, hub_db, hub_port = start_hub(bin_dir, work)
+        hub_proc, hub_db, hub_port, hub_key = start_hub(bin_dir, work)
         try:
             print(f"A local stationhub on 127.0.0.1:{hub_port}; both boxes enrolled.\n")
             print("A morning at a workers' bookshelf (stationd run --print):")
             shelf, told = run_box(bin_dir, work, "shelf", "bookshelf", [
                 (300, reader), (400, "LIB-000101"), (400, "9787111213826"), (1800, "LIB-000101"),
-                (400, "STN-DONE"), (600, "LIB-000777"), (400, "9787111213827")], 7, hub_db, hub_port)
+                (400, "STN-DONE"), (600, "LIB-000777"), (400, "9787111213827")], 7, hub_db, hub_port, hub_key)
             print("\nA love mother hut:")
-            hut, told_hut = run_box(bin_dir, work, "hut", "hut", [(300, mother), (1800, mother)], 2, hub_db, hub_port)
+            hut, told_hut = run_box(bin_dir, work, "hut", "hut", [(300, mother), (1800, mother)], 2, hub_db, hub_port, hub_key)
             print("\nWhat the bookshelf box recorded (stationctl export --format csv):")
             subprocess.run([f"{bin_dir}/stationctl", "export", "--state-dir", shelf, "--format", "csv"], check=True)
             print("\nWaiting for the hub (stationctl pending):")
@@ -120,11 +125,31 @@ def main():
             for box_id, kind, n in rows:
                 print(f"  {box_id:<14} {kind:<12} {n}")
             received = sum(n for _, _, n in rows)
+            print("\nThe hub's ledger (books, and visits by pseudonym):")
+            for item, holder, site, flags in db.execute("SELECT item_key, holder, site_id, flags FROM ledger_book ORDER BY item_key"):
+                who = "on loan to " + holder[:14] + "…" if holder else "on the shelf"
+                print(f"  {item:<22} {who:<30} at {site:<12} {flags}")
+            for site, worker, service, start, end, flags in db.execute(
+                    "SELECT site_id, worker, service, start_ms, end_ms, flags FROM ledger_visit ORDER BY site_id"):
+                minutes = f"{(end - start) / 1000:.0f} s" if start and end else "open"
+                print(f"  visit at {site:<12} {worker[:14]}…  {service or '-':<10} {minutes} {flags}")
+            drifted = db.execute("SELECT count(*) FROM ledger_book WHERE item_key = 'label:LIB-000777' AND site_id = 'shelf-site' AND flags LIKE '%drift%'").fetchone()[0]
+            pseudonyms = db.execute("SELECT count(*) FROM event WHERE worker_pseudonym IS NOT NULL").fetchone()[0]
         finally:
             hub_proc.terminate()
             hub_proc.wait(timeout=20)
         if received != 6:
             print(f"demo: the hub received {received} events, expected 6", file=sys.stderr)
+            return 1
+        if drifted != 1:
+            print("demo: the hub's ledger does not show LIB-000777 drifted to shelf-site", file=sys.stderr)
+            return 1
+        if pseudonyms != 5:
+            print(f"demo: {pseudonyms} events at the hub carry a pseudonym, expected 5", file=sys.stderr)
+            return 1
+        drift_flag = [o for o in told if o["outcome"] == "returned" and "drift" in json.dumps(o.get("event"))]
+        if not drift_flag:
+            print("demo: the return of LIB-000777 (home: shelf-east) was not flagged as drift", file=sys.stderr)
             return 1
         outcomes = [o["outcome"] for o in told] + [o["outcome"] for o in told_hut]
         want = ["session-opened", "checked-out", "checked-out", "renewed", "mode-changed", "returned", "misread", "visit-started", "visit-ended"]

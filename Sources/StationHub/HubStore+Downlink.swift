@@ -98,6 +98,7 @@ extension HubStore {
     public func importCatalog(_ titles: [Downlink.Title]) throws -> Int {
         try pool.write { db in
             var changed = 0
+            var touched: Set<String> = []
             for t in titles {
                 let same = try Row.fetchOne(db, sql: "SELECT title, home_site FROM catalog_title WHERE item_key = ?", arguments: [t.itemKey]).map {
                     ($0["title"] as String?) == t.title && ($0["home_site"] as String?) == t.homeSite
@@ -107,7 +108,11 @@ extension HubStore {
                     sql: "INSERT OR REPLACE INTO catalog_title (item_key, title, home_site, revision) VALUES (?, ?, ?, ?)",
                     arguments: [t.itemKey, t.title, t.homeSite, try Self.nextRevision(db)])
                 changed += 1
+                touched.insert(t.itemKey)
             }
+            // A home site decides drift: books already in the ledger are recomputed.
+            let known = try touched.filter { try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE item_key = ?)", arguments: [$0]) == true }
+            if !known.isEmpty { try Self.rebuildLedger(db, items: Set(known), visits: []) }
             return changed
         }
     }

@@ -434,8 +434,9 @@ public final class HubStore: Sendable {
         let itemKeys = try items.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL")
         let upsert = try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)")
+        let home = try db.cachedStatement(sql: "SELECT home_site FROM catalog_title WHERE item_key = ?")
         for key in itemKeys {
-            let book = Ledger.book(key, entries: try entries("item_key = ?", [key]))
+            let book = Ledger.book(key, entries: try entries("item_key = ?", [key]), homeSite: try String.fetchOne(home, arguments: [key]))
             try upsert.execute(arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
         }
         let pairs =

@@ -74,17 +74,18 @@ public enum Ledger {
         entries.sorted { ($0.atMillis, $0.boxID, $0.seq) < ($1.atMillis, $1.boxID, $1.seq) }
     }
 
-    public static func book(_ itemKey: String, events: [JournalEvent]) -> Book {
-        book(itemKey, entries: events.map(Entry.init))
+    public static func book(_ itemKey: String, events: [JournalEvent], homeSite: String? = nil) -> Book {
+        book(itemKey, entries: events.map(Entry.init), homeSite: homeSite)
     }
 
     public static func visits(_ events: [JournalEvent], maxMillis: Int64, nowMillis: Int64) -> [Visit] {
         visits(entries: events.map(Entry.init), maxMillis: maxMillis, nowMillis: nowMillis)
     }
 
-    /// One book's state from all its events (voided ones already left out).
-    public static func book(_ itemKey: String, entries: [Entry]) -> Book {
-        var b = Book(itemKey: itemKey, holder: nil, loanedAtMillis: nil, dueDate: nil, site: nil, flags: [])
+    /// One book's state from all its events (voided ones already left out). A book the
+    /// catalog gives a home site lives there until it is returned elsewhere.
+    public static func book(_ itemKey: String, entries: [Entry], homeSite: String? = nil) -> Book {
+        var b = Book(itemKey: itemKey, holder: nil, loanedAtMillis: nil, dueDate: nil, site: homeSite, flags: [])
         func flag(_ f: String) { if !b.flags.contains(f) { b.flags.append(f) } }
         for e in ordered(entries) {
             let who = e.worker

@@ -48,9 +48,9 @@ final class SyncDownlinkTests: XCTestCase {
         let returned = outcomes.first?["event"] as? [String: Any]
         XCTAssertTrue("\(returned ?? [:])".contains("drift"), "a return at site-a of a book whose home is site-b is drift: \(returned ?? [:])")
         XCTAssertEqual(outcomes.last?["recorded"] as? Bool, false)
-        // Everything recorded reaches the hub, where the book now lives at site-a.
+        // Everything recorded reaches the hub, where the book now lives at site-a, drifted.
         XCTAssertTrue(try waitUntil(30) { try hub.query("SELECT count(*) FROM event WHERE box_id = 'box-test-1'") == ["2"] })
-        XCTAssertEqual(try hub.query("SELECT site_id, flags FROM ledger_book WHERE item_key = 'label:LIB-000001'"), ["site-a|returned-without-loan"])
+        XCTAssertEqual(try hub.query("SELECT site_id, flags FROM ledger_book WHERE item_key = 'label:LIB-000001'"), ["site-a|returned-without-loan,drifted"], "the hub knows the home site too")
         XCTAssertEqual(stop(child), 0, child.standardError)
     }
 

@@ -64,3 +64,19 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(expected.holder, "p1:carol")
     }
 }
+
+extension LedgerTests {
+    /// A book the catalog places at its home site has drifted when it is returned at
+    /// another; returned at home it has not.
+    func testTheCatalogsHomeSiteDecidesDrift() {
+        let away = Ledger.book("label:B9", entries: [
+            Ledger.Entry(boxID: "box-1", seq: 1, siteID: "site-b", kind: .return, worker: nil, atMillis: 10, dueDate: nil, service: nil, autoClosed: false),
+        ], homeSite: "site-a")
+        XCTAssertEqual(away.site, "site-b")
+        XCTAssertTrue(away.flags.contains("drifted"), "\(away.flags)")
+        let home = Ledger.book("label:B9", entries: [
+            Ledger.Entry(boxID: "box-1", seq: 1, siteID: "site-a", kind: .return, worker: nil, atMillis: 10, dueDate: nil, service: nil, autoClosed: false),
+        ], homeSite: "site-a")
+        XCTAssertFalse(home.flags.contains("drifted"), "\(home.flags)")
+    }
+}
