@@ -96,3 +96,33 @@ int station_signal_pipe(const int *signals, int count) {
 #include <sys/eventfd.h>
 
 int station_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+int station_netlink_route_socket(void) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return -1;
+    struct sockaddr_nl addr = {0};
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int station_netlink_route_appeared(const unsigned char *buffer, long length) {
+    long offset = 0;
+    while (length - offset >= (long)sizeof(struct nlmsghdr)) {
+        const struct nlmsghdr *h = (const struct nlmsghdr *)(buffer + offset);
+        if (h->nlmsg_len < sizeof(struct nlmsghdr) || (long)h->nlmsg_len > length - offset) break;
+        if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_NEWROUTE) return 1;
+        offset += NLMSG_ALIGN(h->nlmsg_len);
+    }
+    return 0;
+}

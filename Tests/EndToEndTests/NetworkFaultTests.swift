@@ -106,6 +106,8 @@ final class NetworkFaultTests: XCTestCase {
         XCTAssertTrue(try waitUntil(240) { try hub.query("SELECT count(*) FROM event") == ["\(total)"] }, "not everything arrived: \(child.standardError.suffix(3000))")
         XCTAssertEqual(try hub.query("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM event WHERE box_id = 'box-test-1'"), ["\(total)|\(total)|1|\(total)"])
         XCTAssertEqual(try hub.query("SELECT count(*) FROM quarantine"), ["0"])
+        // A link that comes back is seen at once (rtnetlink), not at the next timer.
+        XCTAssertTrue(child.standardError.contains("the network changed: syncing now"), child.standardError.suffix(3000).description)
         let dropped = try sh(["ip", "netns", "exec", boxNS, "nft", "list", "table", "inet", "loss"]).joined(separator: " ")
         print("nftables: \(dropped)")
         for pid in child.children() { kill(pid, SIGTERM) }

@@ -37,6 +37,12 @@ int station_signal_pipe(const int *signals, int count);
 /// An eventfd (non-blocking, close-on-exec): wakes the input loop from another thread.
 int station_eventfd(void);
 
+/// A non-blocking rtnetlink socket subscribed to address and route changes (IPv4, IPv6).
+int station_netlink_route_socket(void);
+
+/// 1 when the messages in `buffer` announce a new address or route (the network is back).
+int station_netlink_route_appeared(const unsigned char *buffer, long length);
+
 /* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
    not, -1 with errno on failure. */
 int station_clock_synchronized(void);

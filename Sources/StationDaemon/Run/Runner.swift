@@ -29,6 +29,7 @@ public final class Runner {
     var admin: AdminServer?
     var uploader: BatchUploader?
     var group: ServiceGroup?
+    var networkWatch: NetworkWatch?
     /// Cross-thread work for the scan loop (sync's cache refresh, the group's shutdown).
     let mailbox: Mailbox
     /// Stops the scan loop from another thread (set while the loop runs).
@@ -120,7 +121,7 @@ public final class Runner {
             ])
         case "sync-now":
             guard let uploader else { return JSONLine([("error", .string("not enrolled: nothing to sync to"))]) }
-            uploader.nudge()
+            uploader.syncNow()
             return JSONLine([("sync", .string("started"))])
         case "devices":
             var line = JSONLine([("daemon", .string("running"))])
@@ -263,6 +264,19 @@ public final class Runner {
             }
         }
         try service.watch(fd: mailbox.fd) { [unowned self] in self.mailbox.drain() }
+        // The network coming back starts a sync at once, backoff or not.
+        do {
+            let network = try NetworkWatch()
+            try service.watch(fd: network.fd) { [unowned self] in
+                if network.drain(), let uploader = self.uploader {
+                    self.logger.info("the network changed: syncing now")
+                    uploader.syncNow()
+                }
+            }
+            networkWatch = network
+        } catch {
+            logger.warning("cannot follow the network (rtnetlink): sync runs on its timer", metadata: ["error": "\(error)"])
+        }
         let loop = Unchecked(service)
         loopStop = { [mailbox] in mailbox.post { loop.value.stop() } }
         do {

@@ -37,6 +37,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
     private let logger: Logger
     private let settings: Settings
     private let wakeup = Wakeup()
+    private let asked = Wakeup()
     private let lock = NSLock()
     private var current = State()
     private var clock = ClockWatch(bootID: SystemClock.bootID)
@@ -68,6 +69,13 @@ public final class BatchUploader: Service, @unchecked Sendable {
     /// New events are waiting (any thread).
     public func nudge() { wakeup.signal() }
 
+    /// A person asked for a sync now (`stationctl sync-now`, any thread): it also cuts a
+    /// backoff short, which new events do not.
+    public func syncNow() {
+        asked.signal()
+        wakeup.signal()
+    }
+
     /// Runs until the task is cancelled or the service group shuts down gracefully; a
     /// request in flight finishes first.
     public func run() async {
@@ -91,6 +99,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
                     $0.lastError = nil
                     $0.lastSyncMillis = SystemClock.wallMillis()
                 }
+                asked.clear()
                 await wakeup.wait(seconds: settings.idleSeconds)
                 _ = stalled
             } catch let failure as HubLink.Failure {
@@ -118,9 +127,10 @@ public final class BatchUploader: Service, @unchecked Sendable {
         }
     }
 
-    /// A pause that a nudge does not cut short (a failing hub is not asked again at once).
+    /// A pause that new events do not cut short (a failing hub is not asked again at
+    /// once); ``syncNow()`` does.
     private func sleep(_ seconds: Double) async {
-        try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+        await asked.wait(seconds: seconds)
     }
 
     /// One round: clock corrections, the whole outbox, the device log, the downlink.

@@ -19,6 +19,13 @@ final class Wakeup: @unchecked Sendable {
         }
     }
 
+    /// Forgets a wake-up nobody waited for.
+    func clear() {
+        lock.lock()
+        pending = false
+        lock.unlock()
+    }
+
     /// Returns when signalled, after `seconds`, or when the task is cancelled.
     func wait(seconds: Double) async {
         await withTaskGroup(of: Void.self) { group in
