@@ -181,3 +181,12 @@ public final class ChildProcess {
         return any
     }
 }
+
+extension ChildProcess {
+    /// Signals the program this one runs (the daemon under `umockdev-run` or `ip netns
+    /// exec`, which must outlive it to answer its last ioctls), then waits for both.
+    public func stopChildren(signal sig: Int32 = SIGTERM, timeout: TimeInterval = 30) -> Int32? {
+        for pid in children() { kill(pid, sig) }
+        return wait(timeout: timeout)
+    }
+}

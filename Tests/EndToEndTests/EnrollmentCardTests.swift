@@ -6,14 +6,6 @@ import XCTest
 /// printed QR code is rendered and decoded back (librsvg, zbar), typed by a replayed
 /// scanner, and the box starts syncing. A second card is refused by an enrolled box.
 final class EnrollmentCardTests: XCTestCase {
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.25)
-        }
-        return try condition()
-    }
 
     /// What the printed card's QR code says, read the way a person's phone would: the SVG
     /// rendered to pixels and decoded by zbar.

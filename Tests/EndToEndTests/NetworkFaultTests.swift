@@ -28,14 +28,6 @@ final class NetworkFaultTests: XCTestCase {
         for ns in namespaces { _ = try? ChildProcess(["ip", "netns", "del", ns]).wait(timeout: 20) }
     }
 
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.5)
-        }
-        return try condition()
-    }
 
     /// A CA and a hub certificate for `ip`, signed by it (openssl).
     func certificates(in dir: URL, ip: String) throws -> (ca: String, cert: String, key: String) {

@@ -14,8 +14,7 @@ final class RunTests: XCTestCase {
     /// Stops the daemon itself (not umockdev-run, which must outlive it to answer its
     /// last ioctls) and waits for both.
     func stop(_ child: ChildProcess, signal sig: Int32 = SIGTERM) -> Int32? {
-        for pid in child.children() { kill(pid, sig) }
-        return child.wait(timeout: 20)
+        child.stopChildren(signal: sig, timeout: 20)
     }
 
     func testScansAreRecordedThenTold() throws {

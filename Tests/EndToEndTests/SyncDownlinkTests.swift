@@ -6,19 +6,7 @@ import XCTest
 /// the box reaches the hub: the catalog (drift), site settings (limits), the device log,
 /// and a revoked box that stops syncing and says why.
 final class SyncDownlinkTests: XCTestCase {
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        return try condition()
-    }
 
-    func stop(_ child: ChildProcess) -> Int32? {
-        for pid in child.children() { kill(pid, SIGTERM) }
-        return child.wait(timeout: 20)
-    }
 
     func enrolledBox(_ hub: HubProcess, label: String) throws -> TestBox {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
@@ -51,7 +39,7 @@ final class SyncDownlinkTests: XCTestCase {
         // Everything recorded reaches the hub, where the book now lives at site-a, drifted.
         XCTAssertTrue(try waitUntil(30) { try hub.query("SELECT count(*) FROM event WHERE box_id = 'box-test-1'") == ["2"] })
         XCTAssertEqual(try hub.query("SELECT site_id, flags FROM ledger_book WHERE item_key = 'label:LIB-000001'"), ["site-a|returned-without-loan,drifted"], "the hub knows the home site too")
-        XCTAssertEqual(stop(child), 0, child.standardError)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
     }
 
     func testDeviceLogWarningsReachTheHubAndARevokedBoxStopsAndSaysWhy() throws {
@@ -90,6 +78,6 @@ final class SyncDownlinkTests: XCTestCase {
         let logs = try ChildProcess([ProjectPaths.executable("stationctl"), "logs", "--state-dir", box.stateDirectory, "--level", "error"])
         _ = logs.wait(timeout: 20)
         XCTAssertTrue(logs.lines.contains { $0.contains("refuses this box") }, logs.lines.joined(separator: "\n"))
-        XCTAssertEqual(stop(child), 0, child.standardError)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
     }
 }

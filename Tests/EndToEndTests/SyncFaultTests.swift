@@ -6,14 +6,6 @@ import XCTest
 /// after it committed, and the hub killed (SIGKILL) again and again in the middle of a
 /// backlog drain.
 final class SyncFaultTests: XCTestCase {
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.25)
-        }
-        return try condition()
-    }
 
     func pending(_ box: TestBox) -> Int {
         guard let c = try? ChildProcess([ProjectPaths.executable("stationctl"), "pending", "--state-dir", box.stateDirectory, "--json"]) else { return -1 }
@@ -22,10 +14,6 @@ final class SyncFaultTests: XCTestCase {
         return o?["pending"] as? Int ?? -1
     }
 
-    func stop(_ child: ChildProcess) -> Int32? {
-        for pid in child.children() { kill(pid, SIGTERM) }
-        return child.wait(timeout: 30)
-    }
 
     /// A box with `backlog` events waiting (written straight into its journal), enrolled
     /// at `url`.
@@ -66,7 +54,7 @@ final class SyncFaultTests: XCTestCase {
         print("proxy: \(counts)")
         XCTAssertGreaterThan(counts["dropped"] ?? 0, 0, "no answer was dropped: the test proved nothing")
         try assertExactlyOnce(hub, backlog + 1)
-        XCTAssertEqual(stop(child), 0, child.standardError)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
     }
 
     func testKillingTheHubDuringADrainLosesAndDoublesNothing() throws {
@@ -93,6 +81,6 @@ final class SyncFaultTests: XCTestCase {
         XCTAssertTrue(try waitUntil(120) { pending(box) == 0 }, "the outbox did not drain: \(child.standardError.suffix(2000))")
         try assertExactlyOnce(hub, backlog + 1)
         XCTAssertEqual(try hub.query("PRAGMA integrity_check"), ["ok"])
-        XCTAssertEqual(stop(child), 0, child.standardError)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
     }
 }

@@ -18,14 +18,6 @@ final class SyncTests: XCTestCase {
         return o?["pending"] as? Int ?? -1
     }
 
-    func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        return try condition()
-    }
 
     func testScansReachTheHubExactlyOnceAcrossAHubOutage() throws {
         let hub = try HubProcess(label: "sync-hub")
