@@ -156,3 +156,20 @@ extension HubTests {
         }
     }
 }
+
+extension HubTests {
+    /// A box replaced (stolen, broken): `box add` of the same id issues a new token; the
+    /// new box's enrollment makes the old credential worthless; the box's seqs go on.
+    func testReplacingABoxRetiresTheOldCredential() throws {
+        let old = try enroll("box-1")
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([event(1)]), credential: old).status, 200)
+        let replacement = try enroll("box-1")
+        XCTAssertNotEqual(old, replacement)
+        let refused = try hub.post("/v1/batches", body: batch([event(2)]), credential: old)
+        XCTAssertEqual(refused.status, 401, refused.text)
+        let ok = try hub.post("/v1/batches", body: batch([event(2)]), credential: replacement)
+        XCTAssertEqual(ok.body["acked_through"] as? Int, 2, ok.text)
+        // Another site's id cannot be taken over by adding it elsewhere.
+        XCTAssertThrowsError(try hub.admin(["box", "add", "box-1", "--site", "shelf-b"]))
+    }
+}

@@ -254,7 +254,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
     /// A batch as it goes on the wire: one worker's events side by side (then by seq),
     /// so that gzip finds a worker's hash and sealed credential again within its window.
     /// The hub applies each (box, seq) whatever the order within a batch.
-    static func wireOrder(_ events: [JournalEvent]) -> [JournalEvent] {
+    public static func wireOrder(_ events: [JournalEvent]) -> [JournalEvent] {
         events.sorted { ($0.draft.worker?.localHash ?? "", $0.seq) < ($1.draft.worker?.localHash ?? "", $1.seq) }
     }
 

@@ -104,7 +104,7 @@ public final class HubClient: Sendable {
     }
 
     /// Retry-After in seconds (delta form; an HTTP date is read too).
-    static func retryAfter(_ value: String?) -> Double? {
+    public static func retryAfter(_ value: String?) -> Double? {
         guard let value else { return nil }
         if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
         return httpDate(value).map { max(0, $0.timeIntervalSinceNow) }
