@@ -152,6 +152,7 @@ struct Enroll: AsyncParsableCommand {
     @Argument(help: "The hub's URL, e.g. https://hub.example:8440") var url: String
     @Argument(help: "The one-time enrollment token.") var token: String
     @OptionGroup var state: StateOptions
+    @OptionGroup var admin: AdminOptions
 
     @Flag(help: "Allow plain HTTP to a hub that is not on this machine.")
     var insecure = false
@@ -174,12 +175,21 @@ struct Enroll: AsyncParsableCommand {
             throw RuntimeFailure(description: "\(error)")
         }
         try link.save(stateDirectory: state.stateDirectory)
+        // A running daemon starts syncing now; a stopped one when it starts.
+        let syncing = admin.ask("start-sync")?["sync"] as? String == "started"
         if json {
-            StandardOutput.writeLine(JSONLine([("enrolled", .bool(true)), ("box_id", .string(link.boxID)), ("site_id", .string(link.siteID)), ("hub", .string(link.url))]).rendered)
+            StandardOutput.writeLine(
+                JSONLine([
+                    ("enrolled", .bool(true)), ("box_id", .string(link.boxID)), ("site_id", .string(link.siteID)), ("hub", .string(link.url)),
+                    ("syncing", .bool(syncing)),
+                ]).rendered)
             return
         }
-        StandardOutput.writeLine(Words.say("enrolled as box \(link.boxID) of site \(link.siteID); restart stationd to start syncing",
-                                           "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；重启 stationd 后开始同步"))
+        StandardOutput.writeLine(
+            syncing
+                ? Words.say("enrolled as box \(link.boxID) of site \(link.siteID); stationd is syncing", "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；stationd 已开始同步")
+                : Words.say("enrolled as box \(link.boxID) of site \(link.siteID); stationd syncs when it starts",
+                            "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；stationd 启动后开始同步"))
     }
 }
 

@@ -138,3 +138,25 @@ extension SyncTests {
         XCTAssertEqual(try pending(box), 0)
     }
 }
+
+extension SyncTests {
+    /// `stationctl enroll` while the daemon runs: syncing starts without a restart.
+    func testEnrollingARunningBoxStartsSyncAtOnce() throws {
+        let hub = try HubProcess(label: "live-enroll-hub")
+        try hub.admin(["site", "add", "site-a"])
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
+        try hub.start()
+        let box = try TestBox(label: "live-enroll")
+        let events = try box.events(named: "live", scans: ["LIB-000001"], gapMillis: 100, leadIn: 300)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"recorded\":true") }, child.standardError)
+        let enroll = try ChildProcess([
+            ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory,
+            "--socket", box.adminSocket, "--json",
+        ])
+        XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
+        XCTAssertTrue(enroll.lines.first?.contains("\"syncing\":true") ?? false, enroll.lines.joined())
+        XCTAssertTrue(try waitUntil(30) { try hubCount(hub, box: "box-test-1") == 1 }, child.standardError)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
+    }
+}

@@ -119,6 +119,10 @@ public final class Runner {
                 ("pending", .int(pending)), ("next_seq", .int(Int(journal.upcomingSeq))), ("epoch", .int(journal.epoch)),
                 ("last_sync", .string(lastSyncText)), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
             ])
+        case "start-sync":
+            // `stationctl enroll` wrote hub.json: sync starts without a restart.
+            guard startSyncService() else { return JSONLine([("error", .string("not enrolled (no usable hub.json): nothing to sync to"))]) }
+            return JSONLine([("sync", .string("started"))])
         case "sync-now":
             guard let uploader else { return JSONLine([("error", .string("not enrolled: nothing to sync to"))]) }
             uploader.syncNow()
@@ -346,11 +350,19 @@ public final class Runner {
         case .success(let link):
             logger.notice("enrolled: syncing starts", metadata: ["hub.url": "\(link.url)", "site.id": "\(link.siteID)"])
             tell(outcomeLine(.modeChanged, message: "enrolled at \(link.url) as box \(link.boxID) of site \(link.siteID)", scannerID: scannerID, event: nil))
-            if uploader == nil, let uploader = makeUploader(), let group {
-                self.uploader = uploader
-                Task { await group.addServiceUnlessShutdown(.init(service: uploader, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)) }
-            }
+            startSyncService()
         }
+    }
+
+    /// Starts the sync service now, when the box is enrolled and it is not running yet.
+    /// True when sync runs.
+    @discardableResult
+    func startSyncService() -> Bool {
+        if uploader == nil, let uploader = makeUploader(), let group {
+            self.uploader = uploader
+            Task { await group.addServiceUnlessShutdown(.init(service: uploader, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)) }
+        }
+        return uploader != nil
     }
 
     /// One sealed credential per worker and hub key: sealing the same number again would
