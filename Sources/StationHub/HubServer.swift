@@ -48,23 +48,13 @@ public enum HubServer {
             }
         }
         router.post("v1/clock-corrections") { request, _ -> Response in
-            try await answer {
-                let owner = try await authenticate(request, store)
-                let upload = try decode(ClockCorrectionUpload.self, try await body(request), expected: "{\"corrections\": [...]}")
-                guard upload.corrections.count <= maxBatchEvents else {
-                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) corrections per request")
-                }
-                return json(.ok, Accepted(accepted: try await store.addClockCorrections(box: owner.box, upload.corrections)))
+            try await accept(request, store, ClockCorrectionUpload.self, expected: "{\"corrections\": [...]}", what: "corrections", count: \.corrections.count) {
+                try await store.addClockCorrections(box: $0, $1.corrections)
             }
         }
         router.post("v1/device-log") { request, _ -> Response in
-            try await answer {
-                let owner = try await authenticate(request, store)
-                let upload = try decode(DeviceLogUpload.self, try await body(request), expected: "{\"lines\": [...]}")
-                guard upload.lines.count <= maxBatchEvents else {
-                    throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) lines per request")
-                }
-                return json(.ok, Accepted(accepted: try await store.addDeviceLog(box: owner.box, upload.lines)))
+            try await accept(request, store, DeviceLogUpload.self, expected: "{\"lines\": [...]}", what: "lines", count: \.lines.count) {
+                try await store.addDeviceLog(box: $0, $1.lines)
             }
         }
         router.get("v1/downlink") { request, _ -> Response in
@@ -79,6 +69,22 @@ public enum HubServer {
             }
         }
         return router
+    }
+
+    /// A box's upload of records it keeps once each (clock corrections, device-log lines):
+    /// authenticated, decoded, bounded, stored by `store(box, upload)`; answers how many.
+    static func accept<Upload: Decodable>(
+        _ request: Request, _ hub: HubStore, _ type: Upload.Type, expected: String, what: String, count: (Upload) -> Int,
+        store: (String, Upload) async throws -> Int
+    ) async throws -> Response {
+        try await answer {
+            let owner = try await authenticate(request, hub)
+            let upload = try decode(type, try await body(request), expected: expected)
+            guard count(upload) <= maxBatchEvents else {
+                throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) \(what) per request")
+            }
+            return json(.ok, Accepted(accepted: try await store(owner.box, upload)))
+        }
     }
 
     /// Runs a handler; a refusal or a store failure becomes its error answer.
