@@ -133,36 +133,12 @@ extension HubStore {
         }
     }
 
-    /// The settings a hub may set for a site's boxes, and what each accepts.
-    public static let siteSettingKeys: [String: String] = [
-        "loan_days": "a whole number of days, 1 to 365",
-        "max_loans": "a whole number, 1 to 100",
-        "over_limit": "\"warn\" or \"refuse\"",
-        "session_timeout_seconds": "a whole number of seconds, 5 to 600",
-        "visit_max_minutes": "a whole number of minutes, 1 to 1440",
-    ]
-
-    public static func checkSiteSetting(_ key: String, _ value: String) -> String? {
-        func int(_ range: ClosedRange<Int>) -> Bool { Int(value).map(range.contains) ?? false }
-        let ok: Bool =
-            switch key {
-            case "loan_days": int(1...365)
-            case "max_loans": int(1...100)
-            case "over_limit": value == "warn" || value == "refuse"
-            case "session_timeout_seconds": int(5...600)
-            case "visit_max_minutes": int(1...1440)
-            default: false
-            }
-        if ok { return nil }
-        guard let expected = siteSettingKeys[key] else {
-            return "\(key) is not a site setting (known: \(siteSettingKeys.keys.sorted().joined(separator: ", ")))"
-        }
-        return "\(key) = \(value): expected \(expected)"
-    }
-
     /// `stationhub site set SITE KEY=VALUE`.
     public func setSiteSetting(site: String, key: String, value: String) throws {
-        if let problem = Self.checkSiteSetting(key, value) { throw Failure(.invalid, problem) }
+        // What a box would accept, and nothing else (StationCore holds the one table).
+        if case .failure(let problem) = KioskSettings(siteID: site, siteKind: .bookshelf).applying(key, value) {
+            throw Failure(.invalid, problem.description)
+        }
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM site WHERE id = ?)", arguments: [site]) == true else {
                 throw Failure(.notFound, "no site \(site)")

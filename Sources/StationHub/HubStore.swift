@@ -285,6 +285,8 @@ public final class HubStore: Sendable {
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
             var touchedItems: Set<String> = [], touchedVisits: Set<VisitKey> = [], voids = false
+            /// A boot's clock offset, looked up once per batch.
+            var offsets: [String: Int64] = [:]
 
             /// Stored aside for an operator and acknowledged: it blocks nothing.
             func quarantine(_ seq: Int64, _ reason: String, _ body: String) throws {
@@ -330,7 +332,15 @@ public final class HubStore: Sendable {
                     // (WorkerRef's == compares the local hash only: compare what changed.)
                     let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
                     let body = unchanged ? canonical : String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
-                    let offset = e.time.synchronized ? 0 : try Self.clockOffset(db, box: box, boot: e.time.bootID) ?? 0
+                    var offset: Int64 = 0
+                    if !e.time.synchronized {
+                        if let known = offsets[e.time.bootID] {
+                            offset = known
+                        } else {
+                            offset = try Self.clockOffset(db, box: box, boot: e.time.bootID) ?? 0
+                            offsets[e.time.bootID] = offset
+                        }
+                    }
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,

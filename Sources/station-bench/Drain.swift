@@ -51,7 +51,7 @@ enum Drain {
         settings.maxEvents = batch
         let uploader = BatchUploader(journal: journal, link: link, client: client, logger: logger, settings: settings)
         let start = Date()
-        _ = try await uploader.round()
+        try await uploader.round()
         let seconds = Date().timeIntervalSince(start)
         await client.shutdown()
         let left = try journal.pendingCount()

@@ -104,7 +104,7 @@ struct SiteCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set what the site's boxes use (sent down with their next sync): \(HubStore.siteSettingKeys.keys.sorted().joined(separator: ", ")).")
+            abstract: "Set what the site's boxes use (sent down with their next sync): \(KioskSettings.hubSettings.keys.sorted().joined(separator: ", ")).")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The site's id.") var id: String
         @Argument(help: "KEY=VALUE pairs.") var settings: [String]

@@ -56,12 +56,21 @@ public enum CredentialProtector {
     static let info = Data("station credential v1".utf8)
 
     /// Protects a raw credential: local hash, mask, seal. The raw number goes nowhere else.
-    public static func protect(_ raw: RawCredential, keys: CredentialKeys) throws -> ProtectedCredential {
+    /// `reuse` may hand back the seal made earlier for the same local hash: a seal to the
+    /// current hub key version is kept instead of sealing again (it tells the hub nothing
+    /// the local hash does not already link, and repeats compress to almost nothing).
+    public static func protect(
+        _ raw: RawCredential, keys: CredentialKeys, reuse: (String) -> SealedCredential? = { _ in nil }
+    ) throws -> ProtectedCredential {
+        let hash = localHash(raw, key: keys.localKey, version: keys.localVersion)
+        if let kept = reuse(hash), kept.keyVersion == keys.hubVersion {
+            return ProtectedCredential(kind: raw.kind, localHash: hash, masked: raw.masked, sealed: kept)
+        }
         var sender = try HPKE.Sender(recipientKey: keys.hubKey, ciphersuite: ciphersuite, info: info)
         let plaintext = Data("\(raw.kind.rawValue):\(raw.secret)".utf8)
         let ciphertext = try sender.seal(plaintext, authenticating: Data(raw.kind.rawValue.utf8))
         return ProtectedCredential(
-            kind: raw.kind, localHash: localHash(raw, key: keys.localKey, version: keys.localVersion), masked: raw.masked,
+            kind: raw.kind, localHash: hash, masked: raw.masked,
             sealed: SealedCredential(
                 keyVersion: keys.hubVersion, encapsulatedKey: sender.encapsulatedKey.base64EncodedString(),
                 ciphertext: ciphertext.base64EncodedString()))

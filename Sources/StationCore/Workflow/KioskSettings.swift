@@ -95,22 +95,47 @@ public struct LocalDate: Sendable, Equatable, Comparable, CustomStringConvertibl
 }
 
 extension KioskSettings {
+    /// The settings a hub may set for its sites' boxes, and what each accepts. The hub
+    /// refuses anything else; a box ignores (and logs) anything else it receives.
+    public static let hubSettings: [String: String] = [
+        "loan_days": "a whole number of days, 1 to 365",
+        "max_loans": "a whole number, 1 to 100",
+        "over_limit": "\"warn\" or \"refuse\"",
+        "session_timeout_seconds": "a whole number of seconds, 5 to 600",
+        "visit_max_minutes": "a whole number of minutes, 1 to 1440",
+    ]
+
+    /// These settings with one hub setting applied, or why it cannot be.
+    public func applying(_ key: String, _ value: String) -> Result<KioskSettings, HubSettingProblem> {
+        var s = self
+        func number(_ range: ClosedRange<Int>) -> Int? { Int(value).flatMap { range.contains($0) ? $0 : nil } }
+        switch key {
+        case "loan_days": if let n = number(1...365) { s.loanDays = n; return .success(s) }
+        case "max_loans": if let n = number(1...100) { s.maxLoans = n; return .success(s) }
+        case "session_timeout_seconds": if let n = number(5...600) { s.sessionTimeoutMillis = Int64(n) * 1000; return .success(s) }
+        case "visit_max_minutes": if let n = number(1...1440) { s.visitMaxMinutes = n; return .success(s) }
+        case "over_limit": if let p = LimitPolicy(rawValue: value) { s.overLimit = p; return .success(s) }
+        default:
+            return .failure(HubSettingProblem(description: "\(key) is not a site setting (known: \(Self.hubSettings.keys.sorted().joined(separator: ", ")))"))
+        }
+        return .failure(HubSettingProblem(description: "\(key) = \(value): expected \(Self.hubSettings[key] ?? "another value")"))
+    }
+
     /// The site settings the hub sent down, over the config file's: each known key with a
     /// valid value replaces the file's; anything else is listed in `ignored`.
     public func applying(hub: [String: String]) -> (settings: KioskSettings, ignored: [String]) {
         var s = self
         var ignored: [String] = []
         for (key, value) in hub.sorted(by: { $0.key < $1.key }) {
-            let number = Int(value)
-            switch key {
-            case "loan_days" where number.map((1...365).contains) == true: s.loanDays = number!
-            case "max_loans" where number.map((1...100).contains) == true: s.maxLoans = number!
-            case "session_timeout_seconds" where number.map((5...600).contains) == true: s.sessionTimeoutMillis = Int64(number!) * 1000
-            case "visit_max_minutes" where number.map((1...1440).contains) == true: s.visitMaxMinutes = number!
-            case "over_limit" where LimitPolicy(rawValue: value) != nil: s.overLimit = LimitPolicy(rawValue: value)!
-            default: ignored.append("\(key) = \(value)")
+            switch s.applying(key, value) {
+            case .success(let next): s = next
+            case .failure: ignored.append("\(key) = \(value)")
             }
         }
         return (s, ignored)
     }
+}
+
+public struct HubSettingProblem: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }

@@ -34,6 +34,8 @@ public final class Runner {
     let mailbox: Mailbox
     /// Stops the scan loop from another thread (set while the loop runs).
     var loopStop: (@Sendable () -> Void)?
+    /// Opens when the scan loop has returned (the store closes the journal after it).
+    let loopEnded = Latch()
     /// Monotonic time (µs) of the next watchdog probe, when systemd asked for one.
     var nextProbeMicros: Int64?
 
@@ -365,23 +367,28 @@ public final class Runner {
         return uploader != nil
     }
 
-    /// One sealed credential per worker and hub key: sealing the same number again would
-    /// tell the hub nothing new (the local hash already links a worker's events), and a
-    /// repeated seal compresses to almost nothing on the wire. Bounded.
+    /// One sealed credential per worker and hub key (see `CredentialProtector.protect`).
+    /// Bounded.
     var seals: [String: SealedCredential] = [:]
 
-    func sealOnce(_ worker: WorkerRef) -> SealedCredential? {
-        guard let fresh = worker.sealed else { return nil }
-        if let kept = seals[worker.localHash], kept.keyVersion == fresh.keyVersion { return kept }
+    func remember(_ worker: WorkerRef) {
+        guard let sealed = worker.sealed, seals[worker.localHash] != sealed else { return }
         if seals.count >= 10_000 { seals.removeAll() }
-        seals[worker.localHash] = fresh
-        return fresh
+        seals[worker.localHash] = sealed
     }
 
     /// The hub's site settings and keys over the config's (on the loop's thread): at start,
     /// after a reload, and when the downlink changed them.
     func refreshFromCaches() {
-        let (settings, ignored) = config.kiosk.applying(hub: (try? journal.siteSettings()) ?? [:])
+        let hubSettings: [String: String]
+        do {
+            hubSettings = try journal.siteSettings()
+        } catch {
+            // The settings in force stay: a read error is not the hub taking them back.
+            logger.warning("cannot read the hub's site settings: the settings in force stay", metadata: ["error": "\(error)"])
+            return
+        }
+        let (settings, ignored) = config.kiosk.applying(hub: hubSettings)
         if !ignored.isEmpty { logger.warning("hub site settings not understood: ignored", metadata: ["settings": "\(ignored.joined(separator: ", "))"]) }
         if settings != workflow.settings {
             workflow = KioskWorkflow(settings: settings, ledger: workflow.ledger)
@@ -429,8 +436,8 @@ public final class Runner {
             return
         case .credential(let raw):
             do {
-                var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys))
-                worker.sealed = sealOnce(worker)
+                var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys) { seals[$0] })
+                remember(worker)
                 // A card the hub's member list knows matches its member locally (two cards
                 // of one member are one worker); the event still carries the sealed UID.
                 if raw.kind == .cardUID, let member = try? journal.member(cardUID: raw.secret) {

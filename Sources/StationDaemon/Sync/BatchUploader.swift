@@ -93,7 +93,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
     private func loop() async {
         while !Task.isCancelled {
             do {
-                let stalled = try await round()
+                try await round()
                 update {
                     $0.failures = 0
                     $0.lastError = nil
@@ -101,7 +101,6 @@ public final class BatchUploader: Service, @unchecked Sendable {
                 }
                 asked.clear()
                 await wakeup.wait(seconds: settings.idleSeconds)
-                _ = stalled
             } catch let failure as HubLink.Failure {
                 if failure.status == 401 || failure.status == 403 {
                     update { $0.refused = failure.description }
@@ -134,14 +133,12 @@ public final class BatchUploader: Service, @unchecked Sendable {
     }
 
     /// One round: clock corrections, the whole outbox, the device log, the downlink.
-    /// Returns true when the hub asked for events this box no longer holds.
-    public func round() async throws -> Bool {
+    public func round() async throws {
         observeClock()
         try await sendCorrections()
-        let stalled = try await drainOutbox()
+        try await drainOutbox()
         try await sendDeviceLog()
         try await applyDownlink()
-        return stalled
     }
 
     func observeClock() {
@@ -199,10 +196,11 @@ public final class BatchUploader: Service, @unchecked Sendable {
         return Prepared(first: first.seq, last: pending.last!.seq, body: body)
     }
 
-    /// Batches until the outbox is empty (or the hub stops acknowledging). The next batch
-    /// is read and encoded while the hub works on the current one.
-    private func drainOutbox() async throws -> Bool {
-        guard var batch = try prepare(after: 0, limit: settings.maxEvents) else { return false }
+    /// Batches until the outbox is empty (or the hub stops acknowledging: then the next
+    /// round, after the idle wait, asks again). The next batch is read and encoded while
+    /// the hub works on the current one.
+    private func drainOutbox() async throws {
+        guard var batch = try prepare(after: 0, limit: settings.maxEvents) else { return }
         while !Task.isCancelled {
             let current = batch
             let upcoming = Task { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
@@ -235,20 +233,19 @@ public final class BatchUploader: Service, @unchecked Sendable {
                 logger.warning(
                     "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
                     metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(current.first)"])
-                return true
+                return
             }
             // The hub asks to resume below what was prepared (a gap it cannot bridge):
             // start again from what it acknowledged.
             if result.ackedThrough < current.last {
                 upcoming.cancel()
-                guard let again = try prepare(after: result.ackedThrough, limit: settings.maxEvents) else { return false }
+                guard let again = try prepare(after: result.ackedThrough, limit: settings.maxEvents) else { return }
                 batch = again
                 continue
             }
-            guard let next = try await upcoming.value else { return false }
+            guard let next = try await upcoming.value else { return }
             batch = next
         }
-        return false
     }
 
     /// A batch as it goes on the wire: one worker's events side by side (then by seq),
