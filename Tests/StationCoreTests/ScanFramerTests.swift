@@ -93,6 +93,19 @@ final class ScanFramerTests: XCTestCase {
         XCTAssertEqual(type("9787111213826", into: &framer, start: 2_000_000).map(\.text), ["9787111213826"])
     }
 
+    func testAfterDroppedEventsAScanThatStartsAfterAPauseIsANewScan() {
+        var framer = ScanFramer(settings: .init(suffix: .enter, idleTimeoutMicros: 60_000))
+        // Nothing held: still reported, the dropped events may have been a whole scan.
+        XCTAssertEqual(framer.abandon(discardRest: true, at: 1_000_000) { .eventsDropped(partialLength: $0) }, [.rejected(.eventsDropped(partialLength: 0))])
+        // 300 ms later no scanner is mid-scan: this is a scan of its own.
+        XCTAssertEqual(type("LIB-000042", into: &framer, start: 1_300_000).map(\.text), ["LIB-000042"])
+        // A tail at scanner speed right after the drop is still thrown away, up to its Enter.
+        _ = type("123", into: &framer, start: 2_000_000, end: nil)
+        _ = framer.abandon(discardRest: true, at: 2_040_000) { .eventsDropped(partialLength: $0) }
+        XCTAssertEqual(type("456", into: &framer, start: 2_045_000), [])
+        XCTAssertEqual(type("LIB-000043", into: &framer, start: 2_500_000).map(\.text), ["LIB-000043"])
+    }
+
     func testUnplugMidScanReportsThePartialLengthOnly() {
         var framer = ScanFramer(settings: .init())
         _ = type("1234", into: &framer, end: nil)

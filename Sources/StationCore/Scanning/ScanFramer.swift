@@ -38,6 +38,10 @@ public struct ScanFramer: Sendable {
     /// Set once a burst can no longer be trusted (too long, events dropped): everything
     /// until its end (the suffix key, or the idle timeout) is discarded.
     private var discarding = false
+    /// Whether the discarding also ends at a pause of the idle time (after dropped events:
+    /// the dropped scan's tail follows at scanner speed, a pause means a new scan). A stuck
+    /// key's discarding ends only at the suffix.
+    private var discardingEndsAtPause = false
     private var lastKeyAt: Int64?
 
     public init(settings: Settings) {
@@ -64,6 +68,10 @@ public struct ScanFramer: Sendable {
             // A scanner without a suffix that starts a new code after the idle time.
             if let last = lastKeyAt, at - last >= settings.idleTimeoutMicros, settings.suffix == .none {
                 outputs += finish()
+            }
+            if discarding, discardingEndsAtPause, let last = lastKeyAt, at - last >= settings.idleTimeoutMicros {
+                discarding = false
+                discardingEndsAtPause = false
             }
             lastKeyAt = at
             if discarding { return outputs }
@@ -97,13 +105,16 @@ public struct ScanFramer: Sendable {
 
     /// Throws away an unfinished scan because its input can no longer be trusted.
     /// With `discardRest`, the rest of the burst is thrown away too (after the kernel
-    /// dropped events, what follows belongs to a scan whose start is lost); the rejection
-    /// is then reported even when nothing was held yet.
+    /// dropped events, what follows at scanner speed belongs to a scan whose start is
+    /// lost; a key after a pause of the idle time starts a new scan); the rejection is
+    /// then reported even when nothing was held yet, since the dropped events may have
+    /// been a whole scan.
     public mutating func abandon(discardRest: Bool = false, at time: Int64 = 0, _ reason: (Int) -> ScanRejection) -> [Output] {
         let held = buffer.count
         reset()
         if discardRest {
             discarding = true
+            discardingEndsAtPause = true
             lastKeyAt = time
             return [.rejected(reason(held))]
         }
@@ -114,6 +125,7 @@ public struct ScanFramer: Sendable {
         buffer.removeAll()
         keyTimes.removeAll()
         discarding = false
+        discardingEndsAtPause = false
         lastKeyAt = nil
     }
 
