@@ -276,16 +276,37 @@ public final class Journal: @unchecked Sendable {
     static let columns = "box_id, seq, epoch, site_id, wall_ms, clock_synced, boot_id, mono_us, body"
 
     static func fetchEvents(_ db: Database, sql: String, arguments: StatementArguments) throws -> [JournalEvent] {
-        try Row.fetchAll(db, sql: "SELECT \(columns) FROM event " + sql, arguments: arguments).map { try event(from: $0) }
+        let decoder = JSONDecoder()
+        return try Row.fetchAll(db, sql: "SELECT \(columns) FROM event " + sql, arguments: arguments).map { try event(from: $0, decoder: decoder) }
     }
 
     /// The one place a row (selected with `columns`) becomes an event.
-    static func event(from row: Row) throws -> JournalEvent {
+    static func event(from row: Row, decoder: JSONDecoder = JSONDecoder()) throws -> JournalEvent {
         let body: String = row["body"]
         return JournalEvent(
             boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
             time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
-            draft: try JSONDecoder().decode(EventDraft.self, from: Data(body.utf8)))
+            draft: try decoder.decode(EventDraft.self, from: Data(body.utf8)))
+    }
+
+    /// The workflow's ledger (open loans and visits) rebuilt from the whole journal, one
+    /// row at a time: memory stays at the ledger's size, not the journal's. Voided events
+    /// are left out, as `LocalLedger(events:)` does.
+    public func ledger() throws -> LocalLedger {
+        try pool.read { db in
+            let voided = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT json_extract(body, '$.refersTo') FROM event WHERE kind = 'void' AND json_extract(body, '$.refersTo') IS NOT NULL"))
+            var ledger = LocalLedger()
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM event ORDER BY seq")
+            while let row = try rows.next() {
+                let seq: Int64 = row["seq"]
+                if voided.contains(seq) { continue }
+                ledger.apply(try Self.event(from: row, decoder: decoder))
+            }
+            return ledger
+        }
     }
 
     /// A durable write that changes nothing anyone reads: the watchdog probe's last stage.

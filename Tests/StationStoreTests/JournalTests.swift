@@ -118,6 +118,33 @@ final class JournalTests: XCTestCase {
         try j.close()
     }
 
+    /// The daemon's start rebuilds its ledger row by row from the journal: the same open
+    /// loans and visits as building it from every event at once, voided events left out.
+    func testTheStreamedLedgerIsTheLedgerOfEveryEvent() throws {
+        let j = try open()
+        let workers = (0..<4).map { WorkerRef(kind: .memberCard, localHash: "v1:w\($0)", masked: "****000\($0)", sealed: nil) }
+        var rng = TestIdentities(seed: 5)
+        for n in 1...400 {
+            let item = ItemRef(key: "label:LIB-\(rng.number(in: 1...30))")
+            let worker = workers[rng.number(in: 0...3)]
+            let d: EventDraft
+            switch rng.number(in: 0...9) {
+            case 0...3: d = EventDraft(kind: .checkout, scannerID: "s", item: item, worker: worker, dueDate: "2026-12-30")
+            case 4...6: d = EventDraft(kind: .return, scannerID: "s", item: item)
+            case 7: d = EventDraft(kind: .visitStart, scannerID: "s", worker: worker, service: "rest")
+            case 8: d = EventDraft(kind: .visitEnd, scannerID: "s", worker: worker, service: "rest")
+            default: d = EventDraft(kind: .void, scannerID: "s", refersTo: Int64(rng.number(in: 1...n)))
+            }
+            _ = try j.append(d, time: time(Int64(n)))
+        }
+        let all = try j.events()
+        XCTAssertGreaterThan(all.filter { $0.draft.kind == .void }.count, 10)
+        let expected = LocalLedger(events: all)
+        XCTAssertFalse(expected.loans.isEmpty)
+        XCTAssertEqual(try j.ledger(), expected)
+        try j.close()
+    }
+
     /// A write that failed but landed (here: put there behind the journal's back) is
     /// found by the next append, which records a void for it instead of reusing its seq.
     func testAFailedWriteThatLandedIsVoided() throws {

@@ -132,6 +132,11 @@ public struct KioskWorkflow: Sendable {
         ledger = LocalLedger(events: events)
     }
 
+    /// After a void: the ledger as rebuilt from the journal.
+    public mutating func rebuild(ledger: LocalLedger) {
+        self.ledger = ledger
+    }
+
     // MARK: - Time
 
     /// Ends an idle session and forgets an idle mode or service choice.

@@ -50,7 +50,7 @@ public final class Runner {
             options: .init(synchronous: config.journalSynchronous), logger: logger)
         keys = try BoxKeys.load(stateDirectory: config.stateDirectory, config: config)
         recognizer = try Self.recognizer(for: config)
-        workflow = KioskWorkflow(settings: config.kiosk, ledger: LocalLedger(events: try journal.events()))
+        workflow = KioskWorkflow(settings: config.kiosk, ledger: try journal.ledger())
         probe = try PipelineProbe()
         mailbox = try Mailbox()
         let journal = self.journal
@@ -476,7 +476,7 @@ public final class Runner {
         do {
             let event = try journal.append(draft, time: time)
             workflow.recorded(event)
-            if event.draft.kind == .void { workflow.rebuild(from: (try? journal.events()) ?? []) }
+            if event.draft.kind == .void, let ledger = try? journal.ledger() { workflow.rebuild(ledger: ledger) }
             uploader?.nudge()
             var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
             if automatic { line.append("automatic", .bool(true)) }
