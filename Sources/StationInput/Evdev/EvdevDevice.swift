@@ -7,6 +7,11 @@ final class EvdevDevice {
     let descriptor: OwnedDescriptor
     private(set) var grabbed = false
     private var buffer: [UInt8]
+    /// Bytes of an event a read cut short, kept at the start of `buffer`. The kernel's
+    /// evdev never splits an event, but a node behind a stream (umockdev's replay, a
+    /// CUSE or socket-backed device) can; without the carry every event after a split
+    /// would be read shifted, as garbage.
+    private var carried = 0
     private var decoded: [station_input_event]
     private static let eventSize = Int(station_input_event_size())
 
@@ -43,24 +48,39 @@ final class EvdevDevice {
         var out: [InputEventRecord] = []
         while true {
             let n: Int?
+            let carry = carried
             do {
                 n = try Syscall.nonBlocking("read", path: devnode) {
-                    buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + carry, $0.count - carry) }
                 }
             } catch where error.errno == ENODEV {
                 return .gone(error)
             }
             guard let n else { return .events(out) }
             if n == 0 { return out.isEmpty ? .gone(nil) : .events(out) }
-            let count = n / Self.eventSize
+            let total = carry + n
+            let count = total / Self.eventSize
             buffer.withUnsafeBytes { raw in
                 decoded.withUnsafeMutableBufferPointer { station_decode_input_events(raw.baseAddress, UInt(count), $0.baseAddress) }
             }
             for e in decoded[0..<count] {
-                out.append(InputEventRecord(kernelMicros: e.sec * 1_000_000 + e.usec, type: e.type, code: e.code, value: e.value))
+                out.append(InputEventRecord(kernelMicros: Self.micros(sec: e.sec, usec: e.usec), type: e.type, code: e.code, value: e.value))
             }
-            if n < buffer.count { return .events(out) }
+            carried = total - count * Self.eventSize
+            if carried > 0 {
+                let from = count * Self.eventSize
+                buffer.withUnsafeMutableBytes { raw in _ = memmove(raw.baseAddress!, raw.baseAddress! + from, carried) }
+            }
+            if n < buffer.count - carry { return .events(out) }
         }
+    }
+
+    /// A kernel timestamp in microseconds; one no clock could have stamped (outside
+    /// ±2^40 s) is 0 rather than a trap, and the channel's clock mapping treats it as late.
+    static func micros(sec: Int64, usec: Int64) -> Int64 {
+        let limit: Int64 = 1 << 40
+        guard sec > -limit, sec < limit, usec > -limit, usec < limit else { return 0 }
+        return sec * 1_000_000 + usec
     }
 }
 
