@@ -3,7 +3,7 @@ SWIFT ?= swift
 STAGE := scripts/stage
 BIN := .build/debug
 
-.PHONY: all bootstrap build test demo hw-rules install deb
+.PHONY: all bootstrap build test demo bench torture hw-rules install deb
 
 all: build
 
@@ -21,6 +21,18 @@ test: build
 # Scanners replayed through umockdev into `stationd listen`; prints what it read.
 demo: build
 	@$(STAGE) demo scripts/demo; rc=$$?; $(STAGE) --summary; exit $$rc
+
+# One table of figures, each beside its reference, from a release build (README, "Proof
+# in numbers"); also written to .build/bench/report.json.
+bench: bootstrap
+	@$(STAGE) release $(SWIFT) build -c release
+	@$(STAGE) bench scripts/bench.py; rc=$$?; $(STAGE) --summary; exit $$rc
+
+# Every fault scenario at its torture size, each counted by an independent checker; exits
+# non-zero on any loss or duplicate (README, "Proof in numbers").
+torture: build
+	@$(STAGE) test-venv scripts/test-venv
+	@scripts/torture
 
 # Debian packages (station, station-hub) in .build/deb, from the one build relinked with
 # the Swift runtime inside; CONFIG=release for packages to ship.

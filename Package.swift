@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `make bench`'s in-process figures (Benchmarks/).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // C bridges: imported by StationInput only.
@@ -104,7 +106,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
-        // In-process benchmark of the scan path (numbers, not assertions).
+        // In-process figures of the scan path under ordo-one/benchmark (numbers, not
+        // assertions): `swift package benchmark`, run by `make bench`.
+        .executableTarget(
+            name: "StationBenchmarks",
+            dependencies: [
+                "StationCore", "StationInput", "StationStore", "StationTesting",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/StationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+
+        // Whole-process benchmark tools: a journal backlog (`fill`) and its drain to a hub
+        // (`drain`).
         .executableTarget(
             name: "station-bench",
             dependencies: [

@@ -69,6 +69,7 @@ enum Drain {
             Figure(name: "wire bytes/event", value: Double(up + down) / Double(count), unit: "B (HTTP, both ways, gzip bodies)"),
             Figure(name: "requests", value: Double(counts["requests"] ?? 0), unit: "HTTP requests"),
             Figure(name: "hub time", value: Double(counts["hub_ms"] ?? 0) / 1000, unit: "s answering (the rest is the box)"),
+            Figure(name: "hub ingest", value: Double(count) * 1000 / Double(max(1, counts["hub_ms"] ?? 0)), unit: "events/s while answering (SQLite)"),
         ]
         printFigures(figures)
         if let jsonPath { try writeFigures(figures, to: jsonPath) }

@@ -11,8 +11,9 @@ Reads journal.sqlite with Python's own sqlite3 (not the daemon's code) and the J
   - no label was printed as recorded twice (the replay resumes after the last outcome).
 
 With --faults (scans told `storage-error` while writes failed), also: every event in the
-journal was either told as recorded or cancelled by a void event, and nothing told
-`storage-error` is in the journal without a void.
+journal was either told as recorded or cancelled by a void event, nothing told
+`storage-error` is in the journal without a void, and every scan sent got one answer
+(recorded or storage-error).
 
 usage: journal_check.py [--faults] JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
 Prints `N scans, N acknowledged, 0 lost, 0 duplicated`; exit 1 on any problem.
@@ -81,6 +82,8 @@ def main():
             if kind != "void" and seq not in told_seqs and seq not in voided:
                 problems.append(f"seq {seq} is in the journal, was never told recorded, and is not voided")
         errors = sum(1 for line in open(outcomes_path) if '"outcome":"storage-error"' in line)
+        if len(told) + errors != sent:
+            problems.append(f"{sent} scans, but {len(told)} told recorded and {errors} told storage-error: some scan got no answer")
         print(f"storage-error outcomes: {errors}; void events: {len(voided)}")
 
     last = None

@@ -44,7 +44,7 @@ final class NetworkFaultTests: XCTestCase {
 
     func testThirtyPercentLossAndLinkFlapsOverHTTPSDeliverEveryEventOnce() throws {
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root)") }
-        let seed = UInt64.random(in: 1..<(1 << 31))
+        let seed = Torture.seed()
         print("network fault test seed \(seed)")
         var rng = TestIdentities(seed: seed)
         let tag = String(format: "%05x", rng.number(in: 0...0xfffff))
@@ -87,7 +87,8 @@ final class NetworkFaultTests: XCTestCase {
         let events = try box.events(named: "netns", scans: (1...5).map { String(format: "LIB-%06d", $0) }, gapMillis: 2000, leadIn: 500)
         let child = try box.run(events: events, wrapper: ["ip", "netns", "exec", boxNS])
         processes.append(child)
-        for flap in 0..<4 {
+        let flaps = Torture.iterations(test: 4, torture: 12)
+        for flap in 0..<flaps {
             Thread.sleep(forTimeInterval: Double(rng.number(in: 500...2500)) / 1000)
             try sh(["ip", "-n", boxNS, "link", "set", boxIf, "down"])
             Thread.sleep(forTimeInterval: Double(rng.number(in: 300...1500)) / 1000)
@@ -104,5 +105,11 @@ final class NetworkFaultTests: XCTestCase {
         print("nftables: \(dropped)")
         for pid in child.children() { kill(pid, SIGTERM) }
         XCTAssertEqual(child.wait(timeout: 30), 0, child.standardError)
+        let drops = dropped.components(separatedBy: "packets ").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }.reduce(0, +)
+        let checker = try ChildProcess(["python3", ProjectPaths.file("Tests/Checkers/hub_check.py"), box.journalPath, hub.database, "box-test-1"])
+        let code = checker.wait(timeout: 120)
+        Torture.report(
+            scenario: "30% packet loss, link flaps", seed: seed, faults: "\(flaps) flaps, \(drops) packets dropped", checker: checker.lines.first ?? "no verdict")
+        XCTAssertEqual(code, 0, "seed \(seed): " + checker.lines.joined(separator: "\n") + checker.standardError)
     }
 }

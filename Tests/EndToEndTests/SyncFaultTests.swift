@@ -2,9 +2,10 @@ import Foundation
 import StationTesting
 import XCTest
 
-/// Exactly once under faults, checked on the hub's database rows: the hub's answer lost
-/// after it committed, and the hub killed (SIGKILL) again and again in the middle of a
-/// backlog drain.
+/// Exactly once under faults, checked on the hub's database rows and by the independent
+/// checker (Tests/Checkers/hub_check.py, journal against hub): the hub's answer lost after
+/// it committed, malformed answers, the hub killed (SIGKILL) again and again in the middle
+/// of a backlog drain, and the box killed the same way.
 final class SyncFaultTests: XCTestCase {
 
     func pending(_ box: TestBox) -> Int {
@@ -34,43 +35,116 @@ final class SyncFaultTests: XCTestCase {
         XCTAssertEqual(try hub.query("SELECT count(*) FROM quarantine"), ["0"], file: file, line: line)
     }
 
-    func testAnswersLostAfterTheHubCommittedDoubleNothing() throws {
-        let seed = UInt64.random(in: 1..<(1 << 31))
-        print("dropped-answer test seed \(seed)")
-        let hub = try HubProcess(label: "drop-hub")
-        try hub.admin(["site", "add", "site-a"])
-        try hub.start()
-        let proxy = try ChildProcess(["python3", ProjectPaths.file("Tests/Faults/hub_proxy.py"), String(hub.port), "--drop-rate", "0.4", "--seed", String(seed)])
+    /// The independent checker over the box's journal and the hub's database, once the
+    /// outbox drained; its verdict goes to `make torture`'s report.
+    func checkHub(_ box: TestBox, _ hub: HubProcess, scenario: String, seed: UInt64, faults: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let checker = try ChildProcess(["python3", ProjectPaths.file("Tests/Checkers/hub_check.py"), "--drained", box.journalPath, hub.database, "box-test-1"])
+        let code = checker.wait(timeout: 120)
+        Torture.report(scenario: scenario, seed: seed, faults: faults, checker: checker.lines.first ?? "no verdict")
+        XCTAssertEqual(code, 0, "seed \(seed): " + checker.lines.joined(separator: "\n") + checker.standardError, file: file, line: line)
+    }
+
+    /// A proxy in front of a hub with `flags`; returns it and its port.
+    func proxy(_ hub: HubProcess, _ flags: [String]) throws -> (ChildProcess, Int) {
+        let proxy = try ChildProcess(["python3", ProjectPaths.file("Tests/Faults/hub_proxy.py"), String(hub.port)] + flags)
         XCTAssertTrue(proxy.readLines(timeout: 20) { $0.hasPrefix("proxy on ") }, proxy.standardError)
-        let proxyPort = try XCTUnwrap(proxy.lines.first.flatMap { Int($0.split(separator: " ").last ?? "") })
-        let backlog = 3000
-        let box = try boxWithBacklog("drop-box", hub: hub, url: "http://127.0.0.1:\(proxyPort)", backlog: backlog, seed: seed, batchEvents: 200)
-        let events = try box.events(named: "drop", scans: ["LIB-000001"], leadIn: 200)
-        let child = try box.run(events: events)
-        XCTAssertTrue(try waitUntil(120) { pending(box) == 0 }, "the outbox did not drain: \(child.standardError.suffix(2000))")
+        return (proxy, try XCTUnwrap(proxy.lines.first.flatMap { Int($0.split(separator: " ").last ?? "") }))
+    }
+
+    /// The proxy's counts after SIGTERM.
+    func counts(_ proxy: ChildProcess) throws -> [String: Int] {
         kill(proxy.pid, SIGTERM)
         _ = proxy.wait(timeout: 20)
-        let counts = try XCTUnwrap((try? JSONSerialization.jsonObject(with: Data((proxy.lines.last ?? "").utf8))) as? [String: Int], proxy.lines.joined())
+        return try XCTUnwrap((try? JSONSerialization.jsonObject(with: Data((proxy.lines.last ?? "").utf8))) as? [String: Int], proxy.lines.joined())
+    }
+
+    /// A backlog drained through a proxy started with `flags`: however it mangles the
+    /// hub's answers, every event reaches the hub once. `mangled` names the proxy's count
+    /// of mangled answers, which must exceed `atLeast` for the run to prove anything.
+    func drainThroughProxy(_ label: String, flags: [String], backlog: Int, mangled: String, atLeast: Int, scenario: String) throws {
+        let seed = Torture.seed()
+        print("\(label) test seed \(seed)")
+        let hub = try HubProcess(label: "\(label)-hub")
+        try hub.admin(["site", "add", "site-a"])
+        try hub.start()
+        let (proxy, proxyPort) = try proxy(hub, flags + ["--seed", String(seed)])
+        let box = try boxWithBacklog("\(label)-box", hub: hub, url: "http://127.0.0.1:\(proxyPort)", backlog: backlog, seed: seed, batchEvents: 200)
+        let events = try box.events(named: label, scans: ["LIB-000001"], leadIn: 200)
+        let child = try box.run(events: events)
+        XCTAssertTrue(try waitUntil(300) { pending(box) == 0 }, "seed \(seed): the outbox did not drain: \(child.standardError.suffix(2000))")
+        let counts = try counts(proxy)
         print("proxy: \(counts)")
-        XCTAssertGreaterThan(counts["dropped"] ?? 0, 0, "no answer was dropped: the test proved nothing")
+        XCTAssertGreaterThan(counts[mangled] ?? 0, atLeast, "seed \(seed): too few answers were \(mangled): the test proved little")
         try assertExactlyOnce(hub, backlog + 1)
         XCTAssertEqual(child.stopChildren(), 0, child.standardError)
+        try checkHub(box, hub, scenario: scenario, seed: seed, faults: "\(counts[mangled] ?? 0) of \(counts["requests"] ?? 0) answers \(mangled)")
+    }
+
+    func testAnswersLostAfterTheHubCommittedDoubleNothing() throws {
+        try drainThroughProxy(
+            "drop", flags: ["--drop-rate", "0.4"], backlog: Torture.iterations(test: 3000, torture: 12000), mangled: "dropped", atLeast: 0,
+            scenario: "hub answers lost after commit")
+    }
+
+    /// Malformed answers from the hub (after it committed): truncated, not JSON, the
+    /// wrong shape, an HTML error page, a short body, cut-off headers, a broken status
+    /// line. The box must treat each as "not acknowledged", retry, and end with every
+    /// event at the hub once.
+    func testMalformedHubAnswersLoseAndDoubleNothing() throws {
+        try drainThroughProxy(
+            "malformed", flags: ["--corrupt-rate", "0.3"], backlog: Torture.iterations(test: 2000, torture: 10000), mangled: "corrupted", atLeast: 3,
+            scenario: "malformed hub responses")
+    }
+
+    /// stationd killed (SIGKILL) again and again while it drains a backlog; each restart
+    /// goes on where the journal says. Nothing lost, nothing doubled at the hub.
+    func testKillingTheBoxDuringADrainLosesAndDoublesNothing() throws {
+        let seed = Torture.seed()
+        print("box-kill test seed \(seed)")
+        var rng = TestIdentities(seed: seed)
+        let hub = try HubProcess(label: "box-kill-hub")
+        try hub.admin(["site", "add", "site-a"])
+        try hub.start()
+        let backlog = Torture.iterations(test: 4000, torture: 12000)
+        let wanted = Torture.iterations(test: 8, torture: 30)
+        let box = try boxWithBacklog("box-kill-box", hub: hub, url: "http://127.0.0.1:\(hub.port)", backlog: backlog, seed: seed, batchEvents: 100)
+        var kills = 0
+        var atHub: [Int] = []
+        for run in 0...wanted {
+            let events = try box.events(named: "kill\(run)", scans: [String(format: "LIB-%06d", run + 1)], leadIn: 200)
+            let child = try box.run(events: events)
+            if run < wanted {
+                Thread.sleep(forTimeInterval: Double(rng.number(in: 200...1000)) / 1000)
+                _ = child.stopChildren(signal: SIGKILL)
+                _ = child.wait(timeout: 20)
+                kills += 1
+                atHub.append(Int(try hub.query("SELECT count(*) FROM event").first ?? "") ?? -1)
+            } else {
+                // This run's own scan told first: the daemon is up before it is stopped.
+                XCTAssertTrue(child.readLines(timeout: 60) { $0.contains("\"recorded\":true") }, child.standardError)
+                XCTAssertTrue(try waitUntil(300) { pending(box) == 0 }, "seed \(seed): the outbox did not drain: \(child.standardError.suffix(2000))")
+                XCTAssertEqual(child.stopChildren(), 0, child.standardError)
+            }
+        }
+        print("box killed \(kills) times; events at the hub after each kill: \(atHub)")
+        XCTAssertLessThan(atHub.first ?? backlog, backlog, "seed \(seed): the first kill came after the drain: the test proved nothing")
+        try checkHub(box, hub, scenario: "kill -9 of stationd while syncing", seed: seed, faults: "\(kills) kills")
     }
 
     func testKillingTheHubDuringADrainLosesAndDoublesNothing() throws {
-        let seed = UInt64.random(in: 1..<(1 << 31))
+        let seed = Torture.seed()
         print("hub-kill test seed \(seed)")
         var rng = TestIdentities(seed: seed)
         let hub = try HubProcess(label: "kill-hub")
         try hub.admin(["site", "add", "site-a"])
         try hub.start()
-        let backlog = 4000
+        let backlog = Torture.iterations(test: 4000, torture: 12000)
         let box = try boxWithBacklog("kill-hub-box", hub: hub, url: "http://127.0.0.1:\(hub.port)", backlog: backlog, seed: seed, batchEvents: 250)
         let events = try box.events(named: "kill", scans: ["LIB-000001"], leadIn: 200)
         let child = try box.run(events: events)
         var kills = 0
         var atHub: [Int] = []
-        for _ in 0..<6 {
+        for _ in 0..<Torture.iterations(test: 6, torture: 25) {
             Thread.sleep(forTimeInterval: Double(rng.number(in: 50...600)) / 1000)
             hub.kill9()
             kills += 1
@@ -78,9 +152,10 @@ final class SyncFaultTests: XCTestCase {
             try hub.restart()
         }
         print("hub killed \(kills) times; events at the hub after each kill: \(atHub)")
-        XCTAssertTrue(try waitUntil(120) { pending(box) == 0 }, "the outbox did not drain: \(child.standardError.suffix(2000))")
+        XCTAssertTrue(try waitUntil(300) { pending(box) == 0 }, "the outbox did not drain: \(child.standardError.suffix(2000))")
         try assertExactlyOnce(hub, backlog + 1)
         XCTAssertEqual(try hub.query("PRAGMA integrity_check"), ["ok"])
         XCTAssertEqual(child.stopChildren(), 0, child.standardError)
+        try checkHub(box, hub, scenario: "kill -9 of the hub while syncing", seed: seed, faults: "\(kills) kills")
     }
 }

@@ -8,7 +8,8 @@ labelled scans replays, this script, through libfiu's control FIFO:
   2. lifts it: scans are recorded again (the daemon recovers by itself);
   3. makes fdatasync() fail with EIO: `storage-error` again, the journal is reopened and
      reconciled;
-  4. lifts it: recorded again.
+  4. lifts it: recorded again;
+steps 1-4 CYCLES times (default 1); then every scan left is answered.
 Then the daemon is stopped and the independent checker verifies the journal: no recorded
 outcome without a durable event, and every event in the journal was either told as
 recorded or voided.
@@ -17,7 +18,7 @@ umockdev's preload holds a lock while it calls open(); libfiu's control thread o
 two FIFOs blocking, which would hold that lock until someone opens the other ends. So
 this script opens both other ends as soon as they exist and keeps them open.
 
-usage: fault_test.py STATIOND CONFIG DEVICE EVENTS OUTCOMES_OUT CHECKER JOURNAL SCANS
+usage: fault_test.py STATIOND CONFIG DEVICE EVENTS OUTCOMES_OUT CHECKER JOURNAL SCANS [CYCLES]
 """
 import json
 import os
@@ -32,6 +33,7 @@ FIU = "/usr/lib/fiu"
 
 def main():
     stationd, config, device, events, outcomes_path, checker, journal, scans = sys.argv[1:9]
+    cycles = int(sys.argv[9]) if len(sys.argv) > 9 else 1
     work = os.path.dirname(outcomes_path)
     prefix = os.path.join(work, "fiu")
     env = dict(os.environ, FIU_CTRL_FIFO=prefix, FIU_ENABLE="",
@@ -78,21 +80,25 @@ def main():
                     raise SystemExit("stationd exited")
                 lines.append(line)
                 o = json.loads(line)
-                if o.get("outcome") == outcome or (outcome == "recorded" and o.get("recorded")):
+                if o.get("outcome") == outcome or (outcome == "recorded" and o.get("recorded")) or (outcome == "any" and o.get("type") == "outcome"):
                     seen += 1
                     if seen >= count:
                         return
             raise SystemExit(f"timed out waiting for {count} x {outcome}")
 
         wait_for("recorded", 3)
-        command("enable name=posix/io/rw/pwrite,failinfo=28")
-        wait_for("storage-error", 2)
-        command("disable name=posix/io/rw/pwrite")
-        wait_for("recorded", 2)
-        command("enable name=posix/io/sync/fdatasync,failinfo=5")
-        wait_for("storage-error", 2)
-        command("disable name=posix/io/sync/fdatasync")
-        wait_for("recorded", 3)
+        for _ in range(cycles):
+            command("enable name=posix/io/rw/pwrite,failinfo=28")
+            wait_for("storage-error", 2)
+            command("disable name=posix/io/rw/pwrite")
+            wait_for("recorded", 2)
+            command("enable name=posix/io/sync/fdatasync,failinfo=5")
+            wait_for("storage-error", 2)
+            command("disable name=posix/io/sync/fdatasync")
+            wait_for("recorded", 3)
+        # Every scan answered, one way or the other, before the daemon is stopped.
+        answered = sum(1 for l in lines if '"type":"outcome"' in l)
+        wait_for("any", int(scans) - answered, timeout=120)
         os.kill(daemon, signal.SIGTERM)
         for line in proc.stdout:
             lines.append(line)

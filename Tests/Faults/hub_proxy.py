@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """An HTTP/1.1 proxy between a box and its hub that counts the bytes on the wire and can
 drop the hub's answer after the hub has committed (the connection is closed instead of
-answering). For the sync fault tests and the drain benchmark.
+answering), or hand the box a malformed answer instead (after the hub committed too):
+a truncated body, bytes that are no JSON, JSON of the wrong shape, an HTML error page,
+a body shorter than its Content-Length, headers cut off, or an invalid status line. For
+the sync fault tests, `make torture` and the drain benchmark.
 
-usage: hub_proxy.py UPSTREAM_PORT [--drop-rate P] [--seed S] [--path /v1/batches]
+usage: hub_proxy.py UPSTREAM_PORT [--drop-rate P] [--corrupt-rate P] [--seed S] [--path /v1/batches]
+(--corrupt-rate applies to every /v1/ answer but enrollment's; --drop-rate to --path only)
 Prints `proxy on PORT` when listening; on SIGTERM prints one JSON line of counts.
 """
 import argparse
@@ -18,12 +22,36 @@ import time
 parser = argparse.ArgumentParser()
 parser.add_argument("upstream", type=int)
 parser.add_argument("--drop-rate", type=float, default=0.0)
+parser.add_argument("--corrupt-rate", type=float, default=0.0)
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--path", default="/v1/batches")
 args = parser.parse_args()
 rng = random.Random(args.seed)
 lock = threading.Lock()
-counts = {"requests": 0, "dropped": 0, "bytes_up": 0, "bytes_down": 0, "hub_ms": 0}
+counts = {"requests": 0, "dropped": 0, "corrupted": 0, "bytes_up": 0, "bytes_down": 0, "hub_ms": 0}
+
+
+def corrupt(response, how):
+    """A malformed version of the hub's answer; (bytes, close_after)."""
+    head, _, body = response.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0]
+    def answer(status_line, content_type, payload):
+        return (status_line + b"\r\nContent-Type: " + content_type + b"\r\nContent-Length: " + str(len(payload)).encode()
+                + b"\r\n\r\n" + payload)
+    if how == 0:  # the JSON cut in half, with a Content-Length that matches the cut
+        cut = body[: max(1, len(body) // 2)]
+        return answer(status, b"application/json", cut), False
+    if how == 1:  # bytes that are no JSON at all
+        return answer(status, b"application/json", bytes(rng.randrange(256) for _ in range(64))), False
+    if how == 2:  # JSON, but not what the document promises
+        return answer(status, b"application/json", b'{"unexpected":[1,2,3],"accepted":"many"}'), False
+    if how == 3:  # a proxy's HTML error page
+        return answer(b"HTTP/1.1 502 Bad Gateway", b"text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"), True
+    if how == 4:  # fewer bytes than Content-Length promises, then the connection closes
+        return head + b"\r\n\r\n" + body[: len(body) // 3], True
+    if how == 5:  # the headers cut off
+        return head[: len(head) // 2], True
+    return b"HTTP/1.1 999 \x00\xff\r\nContent-Length: 0\r\n\r\n", True  # an invalid status line
 
 
 def read_message(sock, buffered):
@@ -70,13 +98,18 @@ def serve(client):
                 counts["bytes_up"] += len(request)
                 counts["hub_ms"] += hub_ms
                 drop = args.path in line and rng.random() < args.drop_rate
+                close_after = False
                 if drop:
                     counts["dropped"] += 1
-                else:
-                    counts["bytes_down"] += len(response)
+                elif " /v1/" in line and " /v1/enroll" not in line and rng.random() < args.corrupt_rate:
+                    counts["corrupted"] += 1
+                    response, close_after = corrupt(response, rng.randrange(7))
+                counts["bytes_down"] += 0 if drop else len(response)
             if drop:
                 return  # the hub committed; the box never hears it
             client.sendall(response)
+            if close_after:
+                return
     except OSError:
         return
     finally:

@@ -21,9 +21,39 @@ final class PowerCutTests: XCTestCase {
         var acknowledged = 0
         var lost = 0
         var syncs = 0
+        /// The independent checker's verdicts, one per round (with `check`).
+        var checked = 0
+        var checkerScans = 0
+        var checkerAcknowledged = 0
+        var checkerLost = 0
+        var checkerDuplicated = 0
+        var checkerProblems: [String] = []
     }
 
-    func cutRounds(synchronous: String, rounds: Int, seed: UInt64) throws -> Result {
+    /// Runs Tests/Checkers/journal_check.py over the journal that survived the cut, with
+    /// what `append` returned written as the outcome lines `stationd run --print` prints.
+    func check(journal: String, told: [JournalEvent], directory: URL, into result: inout Result) throws {
+        let outcomes = directory.appendingPathComponent("told.jsonl")
+        let lines = told.map { e -> String in
+            let o: [String: Any] = ["type": "outcome", "recorded": true, "event": ["seq": e.seq, "kind": e.draft.kind.rawValue, "item": e.draft.item?.key ?? ""]]
+            return String(decoding: try! JSONSerialization.data(withJSONObject: o), as: UTF8.self)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: outcomes, atomically: true, encoding: .utf8)
+        let checker = try ChildProcess(["python3", ProjectPaths.file("Tests/Checkers/journal_check.py"), journal, outcomes.path, String(told.count)])
+        let code = checker.wait(timeout: 60)
+        let verdict = checker.lines.first ?? ""
+        let numbers = verdict.split(separator: " ").compactMap { Int($0) }
+        result.checked += 1
+        if numbers.count >= 4 {
+            result.checkerScans += numbers[0]
+            result.checkerAcknowledged += numbers[1]
+            result.checkerLost += numbers[2]
+            result.checkerDuplicated += numbers[3]
+        }
+        if code != 0 { result.checkerProblems.append(checker.lines.joined(separator: "\n") + checker.standardError) }
+    }
+
+    func cutRounds(synchronous: String, rounds: Int, seed: UInt64, independentCheck: Bool = false) throws -> Result {
         var rng = TestIdentities(seed: seed)
         var result = Result()
         for round in 0..<rounds {
@@ -57,16 +87,23 @@ final class PowerCutTests: XCTestCase {
             try reopened.close()
             result.acknowledged += told.count
             result.lost += told.filter { !survived.contains("\($0.seq) \($0.draft.item?.key ?? "")") }.count
+            if independentCheck { try check(journal: reopened.path, told: told, directory: after, into: &result) }
         }
         return result
     }
 
     func testPowerCutsLoseNoAcknowledgedEvent() throws {
-        let seed = UInt64.random(in: 0..<(1 << 32))
-        let r = try cutRounds(synchronous: "FULL", rounds: 25, seed: seed)
+        let seed = Torture.seed()
+        let rounds = Torture.iterations(test: 25, torture: 300)
+        let r = try cutRounds(synchronous: "FULL", rounds: rounds, seed: seed, independentCheck: true)
         print("power cuts (synchronous=FULL, seed \(seed)): \(r.acknowledged) acknowledged, \(r.lost) lost, \(r.syncs) syncs")
+        Torture.report(
+            scenario: "power cuts", seed: seed, faults: "\(rounds) cuts",
+            checker: "\(r.checkerScans) scans, \(r.checkerAcknowledged) acknowledged, \(r.checkerLost) lost, \(r.checkerDuplicated) duplicated")
         XCTAssertGreaterThan(r.acknowledged, 0)
         XCTAssertEqual(r.lost, 0, "seed \(seed)")
+        XCTAssertEqual(r.checked, rounds)
+        XCTAssertEqual(r.checkerProblems, [], "seed \(seed)")
     }
 
     /// The same check with synchronous=OFF must find losses: a check that passed with OFF

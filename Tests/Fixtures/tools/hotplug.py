@@ -24,8 +24,9 @@ gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
 
-def relay_until(proc, predicate, timeout):
-    """Relays stationd's lines until one satisfies predicate; False on timeout or exit."""
+def relay_until(proc, predicate, timeout, emit=None):
+    """Relays stationd's lines (to stdout, or to `emit`) until one satisfies predicate;
+    False on timeout or exit."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
@@ -34,10 +35,27 @@ def relay_until(proc, predicate, timeout):
         line = proc.stdout.readline()
         if not line:
             return False
-        print(line.rstrip("\n"), flush=True)
+        if emit:
+            emit(line.rstrip("\n"))
+        else:
+            print(line.rstrip("\n"), flush=True)
         if predicate(line):
             return True
     return False
+
+
+def unplug(testbed, text):
+    """Pulls the device described by `text` out of the testbed, as udev would see it."""
+    syspath = "/sys" + re.search(r"^P: (\S+)", text, re.M).group(1)
+    testbed.uevent(syspath, "remove")
+    for path in re.findall(r"^P: (\S+)", text, re.M):
+        testbed.remove_device("/sys" + path)
+    # remove_device leaves the /dev symlinks behind; udev would remove them.
+    for link in re.findall(r"^S: (\S+)", text, re.M):
+        try:
+            os.unlink(os.path.join(testbed.get_root_dir(), "dev", link))
+        except FileNotFoundError:
+            pass
 
 
 def renumber(text, devnode, k):
@@ -75,7 +93,6 @@ def main():
             # A replugged device comes back under new inputN/eventN numbers, as it
             # does on real hardware: the daemon must recognise it by identity.
             text, node = renumber(original, devnode, n - 1)
-            syspath = "/sys" + re.search(r"^P: (\S+)", text, re.M).group(1)
             print(f"# plug {n} {node}", flush=True)
             # add_from_string sends the "add" uevents itself.
             if not testbed.add_from_string(text):
@@ -84,15 +101,7 @@ def main():
             ok &= relay_until(proc, lambda l: '"type":"attached"' in l, 10)
             ok &= relay_until(proc, lambda l: '"aim":"]E0"' in l, 15)
             print(f"# unplug {n}", flush=True)
-            testbed.uevent(syspath, "remove")
-            for path in re.findall(r"^P: (\S+)", text, re.M):
-                testbed.remove_device("/sys" + path)
-            # remove_device leaves the /dev symlinks behind; udev would remove them.
-            for link in re.findall(r"^S: (\S+)", text, re.M):
-                try:
-                    os.unlink(os.path.join(testbed.get_root_dir(), "dev", link))
-                except FileNotFoundError:
-                    pass
+            unplug(testbed, text)
             ok &= relay_until(proc, lambda l: '"type":"detached"' in l, 10)
     finally:
         proc.send_signal(signal.SIGTERM)
