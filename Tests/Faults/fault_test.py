@@ -105,6 +105,11 @@ def main():
         rc = proc.wait(timeout=20)
     finally:
         if proc.poll() is None:
+            if daemon is not None:
+                try:
+                    os.kill(daemon, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             proc.kill()
         if ctl is not None:
             os.close(ctl)
