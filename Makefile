@@ -32,7 +32,7 @@ bench: bootstrap
 # non-zero on any loss or duplicate (README, "Proof in numbers").
 torture: build
 	@$(STAGE) test-venv scripts/test-venv
-	@scripts/torture
+	@scripts/torture; rc=$$?; $(STAGE) --summary; exit $$rc
 
 # Debian packages (station, station-hub) in .build/deb, from the one build relinked with
 # the Swift runtime inside; CONFIG=release for packages to ship.

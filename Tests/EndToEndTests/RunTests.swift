@@ -56,7 +56,7 @@ final class RunTests: XCTestCase {
         var rng = TestIdentities(seed: seed)
         print("kill test seed \(seed)")
         let box = try TestBox(label: "kill")
-        let total = Torture.iterations(test: 150, torture: 600)
+        let total = Torture.iterations(test: 200, torture: 1000)
         let wantedKills = Torture.iterations(test: 20, torture: 100)
         let labels = (1...total).map { String(format: "LIB-%06d", $0) }
         let outcomes = box.directory.appendingPathComponent("outcomes.jsonl")
@@ -67,7 +67,10 @@ final class RunTests: XCTestCase {
         var runs = 0
         while next < total {
             runs += 1
-            let events = try box.events(named: "run\(runs)", scans: Array(labels[next...]), gapMillis: 25, leadIn: 300)
+            // At most 60 scans per run: umockdev's replay of one file garbles the stream
+            // after about 7,000 events.
+            let chunk = Array(labels[next..<min(total, next + 60)])
+            let events = try box.events(named: "run\(runs)", scans: chunk, gapMillis: 25, leadIn: 300)
             let child = try box.run(events: events)
             let killing = kills < wantedKills
             if killing {
@@ -76,8 +79,7 @@ final class RunTests: XCTestCase {
                 _ = stop(child, signal: SIGKILL)
                 kills += 1
             } else {
-                let remaining = total - next
-                XCTAssertTrue(child.readLines(timeout: 60, count: remaining) { $0.contains("\"recorded\":true") }, "seed \(seed): the last run did not finish")
+                XCTAssertTrue(child.readLines(timeout: 60, count: chunk.count) { $0.contains("\"recorded\":true") }, "seed \(seed): a run did not finish")
                 XCTAssertEqual(stop(child), 0, child.standardError)
             }
             for line in child.lines { log.write(Data((line + "\n").utf8)) }
