@@ -290,22 +290,15 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// The workflow's ledger (open loans and visits) rebuilt from the whole journal, one
-    /// row at a time: memory stays at the ledger's size, not the journal's. Voided events
-    /// are left out, as `LocalLedger(events:)` does.
+    /// row at a time: memory stays at the ledger's size, not the journal's.
     public func ledger() throws -> LocalLedger {
         try pool.read { db in
             let voided = Set(
                 try Int64.fetchAll(
                     db, sql: "SELECT json_extract(body, '$.refersTo') FROM event WHERE kind = 'void' AND json_extract(body, '$.refersTo') IS NOT NULL"))
-            var ledger = LocalLedger()
             let decoder = JSONDecoder()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM event ORDER BY seq")
-            while let row = try rows.next() {
-                let seq: Int64 = row["seq"]
-                if voided.contains(seq) { continue }
-                ledger.apply(try Self.event(from: row, decoder: decoder))
-            }
-            return ledger
+            return try LocalLedger(voided: voided) { try rows.next().map { try Self.event(from: $0, decoder: decoder) } }
         }
     }
 

@@ -33,12 +33,11 @@ def main():
     events = {seq: (epoch, kind, wall) for seq, epoch, kind, wall in
               journal.execute("SELECT seq, epoch, kind, wall_ms FROM event WHERE box_id = ?", (box,))}
     unacked = {seq for (seq,) in journal.execute("SELECT seq FROM outbox")}
-    at_hub = {}
+    # (box_id, seq) is the hub's primary key: a doubled event shows as a seq the journal
+    # does not have (the same scan sent under another seq), counted below.
+    at_hub = {seq: (epoch, kind, wall) for seq, epoch, kind, wall in
+              hub.execute("SELECT seq, epoch, kind, wall_ms FROM event WHERE box_id = ?", (box,))}
     doubled = 0
-    for seq, epoch, kind, wall in hub.execute("SELECT seq, epoch, kind, wall_ms FROM event WHERE box_id = ?", (box,)):
-        if seq in at_hub:
-            doubled += 1
-        at_hub[seq] = (epoch, kind, wall)
     lost = 0
     for seq, row in events.items():
         if seq not in at_hub:

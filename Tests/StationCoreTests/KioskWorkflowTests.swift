@@ -226,7 +226,7 @@ final class KioskWorkflowTests: XCTestCase {
         _ = k.scan(.worker(alice), today: today)
         _ = k.scan(.book(label1), today: today)
         k.commit(EventDraft(kind: .void, refersTo: 1))
-        k.workflow.rebuild(from: k.journal)
+        k.workflow.rebuild(ledger: LocalLedger(events: k.journal))
         XCTAssertEqual(k.workflow.ledger.openLoans(of: alice.localHash), 0)
     }
 

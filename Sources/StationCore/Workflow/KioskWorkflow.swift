@@ -128,11 +128,6 @@ public struct KioskWorkflow: Sendable {
     }
 
     /// Replaces the ledger (after a void, or a journal reopened after an I/O error).
-    public mutating func rebuild(from events: [JournalEvent]) {
-        ledger = LocalLedger(events: events)
-    }
-
-    /// After a void: the ledger as rebuilt from the journal.
     public mutating func rebuild(ledger: LocalLedger) {
         self.ledger = ledger
     }

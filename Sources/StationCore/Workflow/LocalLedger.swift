@@ -32,8 +32,16 @@ public struct LocalLedger: Sendable, Equatable {
 
     /// Rebuilds from a journal, leaving out voided events.
     public init(events: [JournalEvent]) {
-        let voided = Set(events.filter { $0.draft.kind == .void }.compactMap(\.draft.refersTo))
-        for e in events where !voided.contains(e.seq) { apply(e) }
+        var rest = events.makeIterator()
+        self.init(voided: Set(events.filter { $0.draft.kind == .void }.compactMap(\.draft.refersTo)), replaying: { rest.next() })
+    }
+
+    /// Rebuilds from a journal read one event at a time (`next` returns nil at the end),
+    /// leaving out the events `voided` names: the one place that rule is applied.
+    public init(voided: Set<Int64>, replaying next: () throws -> JournalEvent?) rethrows {
+        while let e = try next() {
+            if !voided.contains(e.seq) { apply(e) }
+        }
     }
 
     /// The events this ledger still stands on: the checkouts of open loans (and the

@@ -356,6 +356,16 @@ public final class Runner {
         }
     }
 
+    /// After a void: the ledger again from the journal (rare: a failed write that landed).
+    /// When the journal cannot be read, the ledger in force stays and says so.
+    func rebuildLedger() {
+        do {
+            workflow.rebuild(ledger: try journal.ledger())
+        } catch {
+            logger.error("cannot rebuild the ledger after a void: the ledger in force stays", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Starts the sync service now, when the box is enrolled and it is not running yet.
     /// True when sync runs.
     @discardableResult
@@ -476,7 +486,7 @@ public final class Runner {
         do {
             let event = try journal.append(draft, time: time)
             workflow.recorded(event)
-            if event.draft.kind == .void, let ledger = try? journal.ledger() { workflow.rebuild(ledger: ledger) }
+            if event.draft.kind == .void { rebuildLedger() }
             uploader?.nudge()
             var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
             if automatic { line.append("automatic", .bool(true)) }
