@@ -18,18 +18,14 @@ public enum EnrollmentCardPrint {
             <g font-family="sans-serif" fill="#000">
             <text x="500" y="110" font-size="40" font-weight="bold">设备登记卡</text>
             <text x="500" y="155" font-size="28">Box enrollment card</text>
-            <text x="500" y="230" font-size="28">\(escape(boxID))</text>
-            <text x="500" y="270" font-size="24">\(escape(siteID))</text>
-            <text x="500" y="330" font-size="18">\(escape(card.hubURL))</text>
+            <text x="500" y="230" font-size="28">\(Markup.escape(boxID))</text>
+            <text x="500" y="270" font-size="24">\(Markup.escape(siteID))</text>
+            <text x="500" y="330" font-size="18">\(Markup.escape(card.hubURL))</text>
             <text x="500" y="420" font-size="20">扫描一次即失效，请妥善保管</text>
             <text x="500" y="450" font-size="18">Works once. Keep it safe.</text>
             </g>
             </svg>
 
             """
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

@@ -106,6 +106,18 @@ extension Journal {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT title FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
     }
 
+    /// The catalog's entries whose home is `site`, by item key: what the site's item
+    /// labels are printed from.
+    public func catalog(homeSite site: String) throws -> [(itemKey: String, title: String?)] {
+        try pool.read { db in try Self.fetchCatalog(db, homeSite: site) }
+    }
+
+    static func fetchCatalog(_ db: Database, homeSite site: String) throws -> [(itemKey: String, title: String?)] {
+        try Row.fetchAll(db, sql: "SELECT item_key, title FROM catalog_title WHERE home_site = ? ORDER BY item_key", arguments: [site]).map {
+            (itemKey: $0["item_key"], title: $0["title"])
+        }
+    }
+
     /// The newest public key the hub published for `purpose`.
     public func newestHubKey(purpose: String) throws -> (version: Int, material: String)? {
         try pool.read { db in

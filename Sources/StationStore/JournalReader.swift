@@ -36,6 +36,11 @@ public final class JournalReader {
         return try queue.write { db in try Journal.deleteAcknowledged(db, through: seq) }
     }
 
+    /// The catalog's entries whose home is `site` (the hub's downlink), by item key.
+    public func catalog(homeSite site: String) throws -> [(itemKey: String, title: String?)] {
+        try queue.read { db in try Journal.fetchCatalog(db, homeSite: site) }
+    }
+
     public func pendingCount() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }

@@ -67,3 +67,57 @@ public struct ControlCardTable: Sendable, Equatable {
         "STN-SVC-LEGAL-AID": .service("legal-aid"),
     ])
 }
+
+extension ControlCardTable {
+    /// The cards a site's workflow acts on, in the order a printed sheet shows them: the
+    /// modes at a bookshelf; at huts and stations the services offered (every service
+    /// card when the site names none, as the workflow then takes any); then done and
+    /// cancel everywhere. A card the workflow would refuse here is not worth printing.
+    public func cards(for settings: KioskSettings) -> [(code: String, action: ControlAction)] {
+        let wanted: [ControlAction]
+        switch settings.siteKind {
+        case .bookshelf:
+            wanted = KioskMode.allCases.map { .mode($0) } + [.done, .cancel]
+        case .hut, .station:
+            let offered = settings.services.isEmpty ? Self.serviceOrder(actions.values) : settings.services
+            wanted = offered.map { .service($0) } + [.done, .cancel]
+        }
+        return wanted.flatMap { action in actions.filter { $0.value == action }.keys.sorted().map { (code: $0, action: action) } }
+    }
+
+    /// Services offered in the config that no card here chooses.
+    public func servicesWithoutCard(for settings: KioskSettings) -> [String] {
+        guard settings.siteKind != .bookshelf else { return [] }
+        return settings.services.filter { !actions.values.contains(.service($0)) }
+    }
+
+    /// The table's services, the standard ones in their usual order, others after them.
+    static func serviceOrder(_ actions: Dictionary<String, ControlAction>.Values) -> [String] {
+        let usual = ["rest", "water", "charging", "lactation", "childcare", "legal-aid"]
+        let names = Set(actions.compactMap { if case .service(let s) = $0 { s } else { nil } })
+        return usual.filter(names.contains) + names.subtracting(usual).sorted()
+    }
+}
+
+extension ControlAction {
+    /// The words printed with the card: Chinese for the workers, then English.
+    public var caption: String {
+        switch self {
+        case .mode(.checkout): "借书 Check out"
+        case .mode(.return): "还书 Return"
+        case .mode(.renew): "续借 Renew"
+        case .done: "完成 Done"
+        case .cancel: "取消 Cancel"
+        case .service(let s):
+            switch s {
+            case "rest": "休息 Rest"
+            case "water": "饮水 Drinking water"
+            case "charging": "充电 Charging"
+            case "lactation": "哺乳 Lactation"
+            case "childcare": "育婴 Childcare"
+            case "legal-aid": "法律援助 Legal aid"
+            default: "服务 Service: \(s)"
+            }
+        }
+    }
+}
