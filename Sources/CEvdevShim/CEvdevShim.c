@@ -24,6 +24,24 @@ void station_decode_input_events(const void *buf, unsigned long count, struct st
     }
 }
 
+long station_write_input_event(int fd, unsigned short type, unsigned short code, int value) {
+    struct input_event ev[2];
+    memset(ev, 0, sizeof ev);
+    ev[0].type = type;
+    ev[0].code = code;
+    ev[0].value = value;
+    ev[1].type = EV_SYN;
+    ev[1].code = SYN_REPORT;
+    return (long)write(fd, ev, sizeof ev);
+}
+unsigned short station_ev_snd(void) { return EV_SND; }
+unsigned short station_snd_tone(void) { return SND_TONE; }
+unsigned short station_ev_led(void) { return EV_LED; }
+unsigned short station_led_code(int index) {
+    static const unsigned short codes[] = {LED_NUML, LED_CAPSL, LED_SCROLLL};
+    return codes[index % 3];
+}
+
 int station_ioctl_int(int fd, unsigned long request, int arg) { return ioctl(fd, request, arg); }
 int station_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
 

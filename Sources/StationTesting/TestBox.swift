@@ -37,6 +37,7 @@ public struct TestBox {
             key_version = 1
 
             \(extra)
+            \(extra.contains("[pages]") ? "" : "[pages]\nkiosk_port = 0")
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -11,7 +11,7 @@ struct Stationd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",
         abstract: "The Station box daemon: scanners in, durable records out.",
-        subcommands: [RunCommand.self, CheckConfig.self, Listen.self, HWRules.self])
+        subcommands: [RunCommand.self, CheckConfig.self, Listen.self, HWRules.self, Prompts.self])
 }
 
 struct DeviceTableOptions: ParsableArguments {
@@ -103,6 +103,22 @@ struct CheckConfig: ParsableCommand {
         let report = ConfigCheck.run(path: config)
         for line in report.lines { StandardOutput.writeLine(line) }
         if !report.ok { throw ExitCode(1) }
+    }
+}
+
+struct Prompts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prompts",
+        abstract: "Print the voice prompts, one per line: FILE<TAB>ESPEAK-VOICE<TAB>TEXT (scripts/voices renders them).")
+
+    func run() throws {
+        for language in FeedbackLanguage.allCases {
+            for prompt in Prompt.all {
+                // Pinyin with tone numbers: espeak-ng's cmn-latn-pinyin voice reads the tones.
+                let (voice, text) = language == .zh ? ("cmn-latn-pinyin", prompt.pinyin) : ("en", prompt.english)
+                print("\(prompt.fileName(language))\t\(voice)\t\(text)")
+            }
+        }
     }
 }
 

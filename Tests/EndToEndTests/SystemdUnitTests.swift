@@ -44,10 +44,16 @@ final class SystemdUnitTests: XCTestCase {
         XCTAssertLessThanOrEqual(try exposure("stationhub.service"), 1.5)
     }
 
+    /// cage and chromium must be installed for verify to find them (scripts/bootstrap).
+    func testKioskScreenUnitVerifiesCleanly() throws {
+        try assertVerifies("station-kiosk.service")
+    }
+
     func testSysusersEntriesAreValid() throws {
         let root = try ProjectPaths.temporaryDirectory("sysusers")
         let run = try ChildProcess(["systemd-sysusers", "--root=\(root.path)", "--dry-run", ProjectPaths.file("systemd/station.sysusers")])
         XCTAssertEqual(run.wait(timeout: 30), 0, run.standardError)
         XCTAssertTrue((run.lines + run.standardError.split(separator: "\n").map(String.init)).contains { $0.contains("Creating user 'station'") })
+        XCTAssertTrue((run.lines + run.standardError.split(separator: "\n").map(String.init)).contains { $0.contains("Creating user 'station-kiosk'") })
     }
 }

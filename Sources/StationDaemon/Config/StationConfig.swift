@@ -32,6 +32,10 @@ public struct StationConfig: Sendable {
     public var journalSynchronous: String
     public var retentionDays: Int
     public var sensitiveVisitRetentionDays: Int
+    /// Tones, LED blinks and voice prompts per outcome (`[feedback]`).
+    public var feedback = FeedbackSettings()
+    /// The kiosk and manager pages (`[pages]`).
+    public var pages = PagesSettings()
 
     public static let defaultPath = "/etc/station/station.toml"
 
@@ -55,6 +59,11 @@ public struct StationConfig: Sendable {
         "codes": ["item_label_patterns": "strings", "member_card_patterns": "strings", "member_card_luhn": "bool"],
         "hub": ["public_key": "string", "key_version": "int", "ecard_keys": "table", "insecure": "bool", "ca_file": "string", "batch_events": "int", "retry_max_seconds": "int"],
         "journal": ["synchronous": "string", "retention_days": "int", "sensitive_visit_retention_days": "int"],
+        "feedback": [
+            "language": "string", "beeper": "string", "leds": "bool", "voice": "string", "voice_dir": "string", "player": "strings",
+            "signals": "table",
+        ],
+        "pages": ["kiosk_port": "int", "manager_listen": "string", "manager_password": "string"],
     ]
 
     /// Reads and checks a config file; every problem found is returned, not only the first.
@@ -163,8 +172,10 @@ public struct StationConfig: Sendable {
         let batchEvents = positive("hub", "batch_events", 2000, 1...2000)
         let retentionDays = positive("journal", "retention_days", 180, 1...3650)
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
+        let feedback = parseFeedback(table["feedback"]?.table, fail: fail)
+        let pages = parsePages(table["pages"]?.table, fail: fail)
         guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
-        return .success(
+        var config =
             StationConfig(
                 boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
                 adminSocket: string("box", "admin_socket") ?? "/run/station/admin.sock", timeZone: timeZone,
@@ -174,7 +185,87 @@ public struct StationConfig: Sendable {
                 hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
                 hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents,
                 hubRetryMaxSeconds: positive("hub", "retry_max_seconds", 300, 1...3600), eCardKeys: eCardKeys, journalSynchronous: synchronous,
-                retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays))
+                retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays)
+        config.feedback = feedback
+        config.pages = pages
+        return .success(config)
+    }
+
+    static func parseFeedback(_ t: TOMLTable?, fail: (String?, String) -> Void) -> FeedbackSettings {
+        var f = FeedbackSettings()
+        guard let t else { return f }
+        if let l = t["language"]?.string {
+            if let parsed = FeedbackLanguage(rawValue: l) { f.language = parsed } else { fail("feedback.language", "must be zh or en") }
+        }
+        if let b = t["beeper"]?.string {
+            switch b {
+            case "auto": f.beeper = .auto
+            case "off": f.beeper = .off
+            case _ where b.hasPrefix("/"): f.beeper = .devnode(b)
+            default: fail("feedback.beeper", "must be auto, off or the path of an evdev node (e.g. /dev/input/by-path/platform-pcspkr-event-spkr)")
+            }
+        }
+        if let b = t["leds"]?.bool { f.leds = b }
+        if let v = t["voice"]?.string {
+            if let parsed = FeedbackSettings.Voice(rawValue: v) { f.voice = parsed } else { fail("feedback.voice", "must be auto, on or off") }
+        }
+        if let d = t["voice_dir"]?.string { f.voiceDirectory = d }
+        if let p = t["player"]?.array {
+            let player = p.compactMap(\.string)
+            if player.isEmpty { fail("feedback.player", "must name a program, e.g. [\"aplay\", \"-q\"]") } else { f.player = player }
+        }
+        var overrides: [Outcome: Signal] = [:]
+        if let signals = t["signals"]?.table {
+            for name in signals.keys {
+                let key = "feedback.signals.\(name)"
+                guard let outcome = Outcome(rawValue: name) else {
+                    fail("feedback.signals", "\(name) is not an outcome (\(Outcome.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+                guard let entry = signals[name]?.table else {
+                    fail(key, "must be a table: { tones = \"880/90 1319/120\", leds = 1, voice = true }")
+                    continue
+                }
+                var signal = FeedbackPlan.standard[outcome]!
+                for field in entry.keys where !["tones", "leds", "voice"].contains(field) { fail(key, "unknown key \(field) (tones, leds, voice)") }
+                if let tones = entry["tones"] {
+                    if let text = tones.string {
+                        do { signal.tones = try FeedbackPlan.tones(text) } catch { fail(key, "tones: \(error)") }
+                    } else {
+                        fail(key, "tones must be a string such as \"880/90 1319/120\"")
+                    }
+                }
+                if let leds = entry["leds"] {
+                    if let n = leds.int, (0...8).contains(n) { signal.ledBlinks = n } else { fail(key, "leds must be 0 to 8 blinks") }
+                }
+                if let voice = entry["voice"] {
+                    if let b = voice.bool { signal.voice = b } else { fail(key, "voice must be true or false") }
+                }
+                overrides[outcome] = signal
+            }
+        }
+        f.plan = FeedbackPlan(overrides: overrides)
+        return f
+    }
+
+    static func parsePages(_ t: TOMLTable?, fail: (String?, String) -> Void) -> PagesSettings {
+        var p = PagesSettings()
+        guard let t else { return p }
+        if let port = t["kiosk_port"]?.int {
+            if port == -1 { p.kioskPort = nil } else if (0...65535).contains(port) { p.kioskPort = port } else { fail("pages.kiosk_port", "must be a port (0 picks one, -1 turns the page off)") }
+        }
+        if let listen = t["manager_listen"]?.string {
+            if let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) {
+                p.managerHost = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                p.managerPort = port
+            } else {
+                fail("pages.manager_listen", "must be HOST:PORT, e.g. 127.0.0.1:8481 (0.0.0.0:8481 opens it to the network)")
+            }
+        }
+        if let password = t["manager_password"]?.string {
+            if password.count < 8 { fail("pages.manager_password", "must be at least 8 characters") } else { p.managerPassword = password }
+        }
+        return p
     }
 }
 

@@ -100,7 +100,9 @@ public struct DeviceLogHandler: LogHandler {
 public enum StationLogging {
     /// The log handlers of a Station executable: the journal's format under systemd,
     /// a readable one otherwise; warnings and worse also to the device log.
+    /// `STATION_LOG_LEVEL` (trace, debug, info, ...) overrides the level.
     public static func bootstrap(level: Logger.Level = .info, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let level = environment["STATION_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
         let journald = environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in
             var primary: any LogHandler

@@ -17,8 +17,17 @@ public final class Runner {
     var recognizer: CodeRecognizer
     var keys: CredentialKeys
     var workflow: KioskWorkflow
-    /// Where outcomes go (`--print` writes JSON lines; feedback sinks come later).
+    /// Where outcomes go as JSON lines (`--print`); `tellOutcome` also feeds the sinks.
     let tell: (JSONLine) -> Void
+    /// Tones, LED blinks and voice prompts, on their own thread.
+    let feedback: FeedbackService
+    /// The kiosk page's current screen and its live subscribers.
+    let board: KioskBoard
+    var pages: PagesService?
+    /// Evdev nodes of attached scanners, by scanner id (their LEDs blink the outcome).
+    var scannerNodes: [String: String] = [:]
+    /// The scan loop's input service while it runs (read on the loop thread only).
+    var inputService: InputService?
     let notifier = SystemdNotifier()
     let probe: PipelineProbe
     var scanners = 0
@@ -45,6 +54,8 @@ public final class Runner {
         self.configPath = configPath
         self.logger = logger
         self.tell = tell
+        feedback = FeedbackService(settings: config.feedback, logger: logger)
+        board = KioskBoard(siteKind: config.kiosk.siteKind)
         journal = try Journal(
             directory: config.stateDirectory, boxID: config.boxID, siteID: config.siteID,
             options: .init(synchronous: config.journalSynchronous), logger: logger)
@@ -120,6 +131,7 @@ public final class Runner {
                 ("site_kind", .string(config.kiosk.siteKind.rawValue)), ("scanners", .int(service.attached.count)),
                 ("pending", .int(pending)), ("next_seq", .int(Int(journal.upcomingSeq))), ("epoch", .int(journal.epoch)),
                 ("last_sync", .string(lastSyncText)), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
+                ("kiosk_url", pages?.kioskURL.map { .string($0) } ?? .null),
             ])
         case "start-sync":
             // `stationctl enroll` wrote hub.json: sync starts without a restart.
@@ -231,8 +243,15 @@ public final class Runner {
             // A hub that refuses the box ends sync only; recording goes on.
             services.append(.init(service: uploader, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
+        if config.pages.kioskPort != nil || config.pages.managerPassword != nil {
+            let pages = makePages()
+            self.pages = pages
+            services.append(.init(service: pages, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
         self.group = group
+        feedback.start()
+        defer { feedback.stop() }
         try await group.run()
         logger.info("stopped")
     }
@@ -283,6 +302,8 @@ public final class Runner {
         } catch {
             logger.warning("cannot follow the network (rtnetlink): sync runs on its timer", metadata: ["error": "\(error)"])
         }
+        inputService = service
+        defer { inputService = nil }
         let loop = Unchecked(service)
         loopStop = { [mailbox] in mailbox.post { loop.value.stop() } }
         do {
@@ -308,7 +329,7 @@ public final class Runner {
     /// loop: the network may be slow) and starts syncing; an enrolled one refuses.
     func enroll(_ card: EnrollmentCard, scannerID: String) {
         if let link = HubLink.load(stateDirectory: config.stateDirectory) {
-            tell(outcomeLine(.refused, message: "this box is enrolled already (hub \(link.url)); to move it, use stationctl enroll", scannerID: scannerID, event: nil))
+            tellOutcome(.refused, message: "this box is enrolled already (hub \(link.url)); to move it, use stationctl enroll", scannerID: scannerID, event: nil)
             return
         }
         guard !enrolling else { return }
@@ -348,10 +369,10 @@ public final class Runner {
         switch result {
         case .failure(let failure):
             logger.error("enrollment failed", metadata: ["error": "\(failure.description)"])
-            tell(outcomeLine(.refused, message: "enrollment failed: \(failure.description)", scannerID: scannerID, event: nil))
+            tellOutcome(.refused, message: "enrollment failed: \(failure.description)", scannerID: scannerID, event: nil)
         case .success(let link):
             logger.notice("enrolled: syncing starts", metadata: ["hub.url": "\(link.url)", "site.id": "\(link.siteID)"])
-            tell(outcomeLine(.modeChanged, message: "enrolled at \(link.url) as box \(link.boxID) of site \(link.siteID)", scannerID: scannerID, event: nil))
+            tellOutcome(.modeChanged, message: "enrolled at \(link.url) as box \(link.boxID) of site \(link.siteID)", scannerID: scannerID, event: nil)
             startSyncService()
         }
     }
@@ -415,10 +436,12 @@ public final class Runner {
 
     func handle(_ report: InputReport) {
         switch report {
-        case .attached:
+        case .attached(let scanner):
+            if scanner.interface == .evdev { scannerNodes[scanner.scannerID] = scanner.devnode }
             scanners += 1
             notifier.status(statusLine())
-        case .detached:
+        case .detached(let scannerID, _, _):
+            scannerNodes[scannerID] = nil
             scanners -= 1
             notifier.status(statusLine())
         case .ignored(let devnode, let vendor, let product, let reason):
@@ -431,7 +454,7 @@ public final class Runner {
         // Attach, detach, problems and hints are logged by the input service; a rejected
         // burst (typing, a stuck key, dropped events) is a misread for the worker.
         if case .rejected(let scannerID, let why) = report {
-            tell(outcomeLine(.misread, message: why.detail, scannerID: scannerID, event: nil))
+            tellOutcome(.misread, message: why.detail, scannerID: scannerID, event: nil)
             return
         }
         guard case .scan(let scannerID, let role, let scan) = report else { return }
@@ -456,7 +479,7 @@ public final class Runner {
                 scanned = .worker(worker)
             } catch {
                 logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
-                tell(outcomeLine(.storageError, message: "cannot protect the credential", scannerID: scannerID, event: nil))
+                tellOutcome(.storageError, message: "cannot protect the credential", scannerID: scannerID, event: nil)
                 return
             }
         case .unusable(let kind, _, let reason):
@@ -471,7 +494,7 @@ public final class Runner {
         let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, clock: Self.clockNow(), today: today, bookHomeSite: home)
         guard let decision = workflow.handle(input) else { return }  // a double read
         guard let draft = decision.record else {
-            tell(outcomeLine(decision.outcome, message: decision.message, scannerID: scannerID, event: nil))
+            tellOutcome(decision.outcome, message: decision.message, scannerID: scannerID, event: nil)
             return
         }
         record(draft, outcome: decision.outcome, message: decision.message, scannerID: scannerID)
@@ -488,14 +511,12 @@ public final class Runner {
             workflow.recorded(event)
             if event.draft.kind == .void { rebuildLedger() }
             uploader?.nudge()
-            var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
-            if automatic { line.append("automatic", .bool(true)) }
-            tell(line)
+            tellOutcome(outcome, message: message, scannerID: scannerID, event: event, automatic: automatic)
             return true
         } catch {
             workflow.recordFailed()
             logger.error("cannot record an event: told storage-error", metadata: ["scanner.id": "\(scannerID ?? "-")", "error": "\(error)"])
-            tell(outcomeLine(.storageError, message: "the box cannot save right now; please try again", scannerID: scannerID, event: nil))
+            tellOutcome(.storageError, message: "the box cannot save right now; please try again", scannerID: scannerID, event: nil)
             return false
         }
     }
@@ -532,6 +553,23 @@ public final class Runner {
                 autoCloseRetryMillis = clock.monotonicMillis + 10_000
                 return
             }
+        }
+    }
+
+    /// Tells an outcome: the JSON line (`--print`), then the feedback sinks and the kiosk
+    /// page, neither of which can block (see `FeedbackService`, `KioskBoard`).
+    func tellOutcome(_ outcome: Outcome, message: String, scannerID: String?, event: JournalEvent?, automatic: Bool = false) {
+        var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
+        if automatic { line.append("automatic", .bool(true)) }
+        tell(line)
+        feedback.post(outcome, scannerNode: scannerID.flatMap { scannerNodes[$0] })
+        var title: String?
+        if let item = event?.draft.item { title = (try? journal.title(itemKey: item.key)) ?? nil }
+        let worker = outcome == .sessionOpened ? workflow.session?.worker.masked : nil
+        let kind = config.kiosk.siteKind
+        let at = SystemClock.wallMillis()
+        board.publish { serial in
+            KioskScreen.after(outcome, message: message, draft: event?.draft, title: title, worker: worker, serial: serial, atMillis: at, siteKind: kind)
         }
     }
 

@@ -1,0 +1,263 @@
+import Foundation
+import Glibc
+import Logging
+import StationCore
+import StationInput
+
+/// The sinks of `[feedback]`: which devices and players a box uses.
+public struct FeedbackSettings: Sendable, Equatable {
+    public enum Beeper: Sendable, Equatable {
+        /// Every input device udev reports with SND_TONE (a PC speaker, a beeper).
+        case auto
+        case off
+        case devnode(String)
+    }
+
+    public enum Voice: String, Sendable, Equatable {
+        /// Only where the box has a playback device (`/dev/snd/pcmC*D*p`).
+        case auto
+        case on
+        case off
+    }
+
+    public var language: FeedbackLanguage = .zh
+    public var beeper: Beeper = .auto
+    public var leds = true
+    public var voice: Voice = .auto
+    public var voiceDirectory = "/usr/share/station/voices"
+    public var player = ["aplay", "-q"]
+    public var plan = FeedbackPlan()
+
+    public init() {}
+}
+
+/// Turns outcomes into tones, LED blinks and voice prompts on a thread of its own.
+///
+/// `post` only appends to a short queue under a lock and returns: a slow or absent sink
+/// can never delay a scan, whose event is committed before its outcome is posted. When
+/// the queue is full the oldest cue is dropped; the worker is waiting for the newest.
+public final class FeedbackService: @unchecked Sendable {
+    struct Cue {
+        var outcome: Outcome
+        /// The evdev node of the scanner that read the code (LED blinks), if any.
+        var scannerNode: String?
+    }
+
+    public let settings: FeedbackSettings
+    let logger: Logger
+    private let condition = NSCondition()
+    private var queue: [Cue] = []
+    private var stopping = false
+    private var thread: Thread?
+    private(set) var dropped = 0
+    static let capacity = 4
+
+    /// Opened at start, on the feedback thread only from then on.
+    private var beepers: [SignalDevice] = []
+    private var voice: VoicePlayer?
+
+    public init(settings: FeedbackSettings, logger: Logger) {
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Finds the sinks and starts the feedback thread.
+    public func start() {
+        openBeepers()
+        voice = VoicePlayer.make(settings: settings, logger: logger)
+        let thread = Thread { [self] in run() }
+        thread.name = "feedback"
+        self.thread = thread
+        thread.start()
+    }
+
+    func openBeepers() {
+        var nodes: [String] = []
+        switch settings.beeper {
+        case .off: break
+        case .devnode(let node): nodes = [node]
+        case .auto:
+            do { nodes = try SignalDevice.toneDevices() } catch { logger.warning("cannot look for beepers", metadata: ["error": "\(error)"]) }
+        }
+        for node in nodes {
+            do {
+                beepers.append(try SignalDevice(devnode: node))
+                logger.notice("beeper found", metadata: ["beeper.devnode": "\(node)"])
+            } catch {
+                logger.warning("beeper cannot be opened: no tones from it", metadata: ["beeper.devnode": "\(node)", "error": "\(error)"])
+            }
+        }
+        if beepers.isEmpty && settings.beeper != .off { logger.info("no beeper: tones are off (voice and the kiosk page still tell outcomes)") }
+    }
+
+    /// Never blocks beyond a short lock; drops the oldest cue when the queue is full.
+    public func post(_ outcome: Outcome, scannerNode: String?) {
+        condition.lock()
+        if queue.count >= Self.capacity {
+            queue.removeFirst()
+            dropped += 1
+        }
+        queue.append(Cue(outcome: outcome, scannerNode: scannerNode))
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func next() -> Cue? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !stopping { condition.wait() }
+        if stopping { return nil }
+        return queue.removeFirst()
+    }
+
+    private func run() {
+        while let cue = next() { play(cue) }
+        for beeper in beepers {
+            try? beeper.tone(hz: 0)
+            beeper.close()
+        }
+        voice?.stop()
+    }
+
+    /// One cue: the voice prompt starts first (a separate process), then tones and LED
+    /// blinks run on one timeline.
+    func play(_ cue: Cue) {
+        let signal = settings.plan.signal(for: cue.outcome)
+        if signal.voice { voice?.play(Prompt.of(cue.outcome), language: settings.language) }
+        var leds: SignalDevice?
+        if settings.leds, signal.ledBlinks > 0, let node = cue.scannerNode {
+            do { leds = try SignalDevice(devnode: node) } catch { logger.debug("scanner LEDs cannot be written", metadata: ["scanner.devnode": "\(node)", "error": "\(error)"]) }
+        }
+        defer { leds?.close() }
+        for step in Self.timeline(signal, beepers: !beepers.isEmpty, leds: leds != nil) {
+            let wait = step.atMillis - elapsedMillis(since: step.origin)
+            if wait > 0 { usleep(UInt32(wait) * 1000) }
+            switch step.action {
+            case .tone(let hz):
+                for beeper in beepers {
+                    do { try beeper.tone(hz: hz) } catch { logger.debug("beeper write failed", metadata: ["beeper.devnode": "\(beeper.devnode)", "error": "\(error)"]) }
+                }
+            case .leds(let on):
+                do { try leds?.leds(on: on) } catch { logger.debug("scanner LED write failed", metadata: ["error": "\(error)"]) }
+            }
+        }
+        logger.debug("feedback given", metadata: ["outcome": "\(cue.outcome.rawValue)", "beepers": "\(beepers.count)", "leds": "\(leds != nil)"])
+    }
+
+    private func elapsedMillis(since origin: Int64) -> Int { Int((SystemClock.monotonicMicros() - origin) / 1000) }
+
+    struct Step: Equatable {
+        enum Action: Equatable {
+            case tone(Int)
+            case leds(Bool)
+        }
+        var atMillis: Int
+        var action: Action
+        var origin: Int64
+    }
+
+    /// Tones and LED blinks of one signal, in time order, from now.
+    static func timeline(_ signal: Signal, beepers: Bool, leds: Bool) -> [Step] {
+        let origin = SystemClock.monotonicMicros()
+        var steps: [Step] = []
+        if beepers {
+            var t = 0
+            for tone in signal.tones {
+                steps.append(Step(atMillis: t, action: .tone(tone.hz), origin: origin))
+                t += tone.ms
+            }
+            steps.append(Step(atMillis: t, action: .tone(0), origin: origin))
+        }
+        if leds {
+            for i in 0..<signal.ledBlinks {
+                let start = i * (Signal.ledOnMillis + Signal.ledOffMillis)
+                steps.append(Step(atMillis: start, action: .leds(true), origin: origin))
+                steps.append(Step(atMillis: start + Signal.ledOnMillis, action: .leds(false), origin: origin))
+            }
+        }
+        // Stable: at equal times tones stay before LEDs.
+        return steps.enumerated().sorted { ($0.element.atMillis, $0.offset) < ($1.element.atMillis, $1.offset) }.map(\.element)
+    }
+}
+
+/// Voice prompts: a player process (`aplay` by default) per prompt. A newer prompt cuts
+/// the one still speaking; players are reaped without waiting.
+final class VoicePlayer {
+    let command: [String]
+    let directory: String
+    let logger: Logger
+    private var running: pid_t?
+    private var missingLogged = Set<String>()
+
+    init(command: [String], directory: String, logger: Logger) {
+        self.command = command
+        self.directory = directory
+        self.logger = logger
+    }
+
+    static func make(settings: FeedbackSettings, logger: Logger) -> VoicePlayer? {
+        switch settings.voice {
+        case .off: return nil
+        case .on: break
+        case .auto:
+            let pcm = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/snd")) ?? []
+            guard pcm.contains(where: { $0.hasPrefix("pcmC") && $0.hasSuffix("p") }) else {
+                logger.info("no sound card: voice prompts are off")
+                return nil
+            }
+        }
+        guard !settings.player.isEmpty else { return nil }
+        logger.notice("voice prompts on", metadata: ["voice.directory": "\(settings.voiceDirectory)", "voice.language": "\(settings.language.rawValue)"])
+        return VoicePlayer(command: settings.player, directory: settings.voiceDirectory, logger: logger)
+    }
+
+    func play(_ prompt: Prompt, language: FeedbackLanguage) {
+        let file = directory + "/" + prompt.fileName(language)
+        guard FileManager.default.fileExists(atPath: file) else {
+            if missingLogged.insert(file).inserted { logger.warning("voice prompt missing: that outcome is not spoken", metadata: ["voice.file": "\(file)"]) }
+            return
+        }
+        reap()
+        if let pid = running { kill(pid, SIGTERM) }
+        reap()
+        let argv = command + [file]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        if rc != 0 {
+            logger.warning("voice player cannot start", metadata: ["voice.player": "\(argv[0])", "error": "\(String(cString: strerror(rc)))"])
+            return
+        }
+        running = pid
+    }
+
+    /// Collects a finished player without waiting.
+    private func reap() {
+        guard let pid = running else { return }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid || r == -1 { running = nil }
+    }
+
+    func stop() {
+        guard let pid = running else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        running = nil
+    }
+}

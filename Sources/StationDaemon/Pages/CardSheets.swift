@@ -1,0 +1,29 @@
+import StationCore
+import StationStore
+
+/// The printable sheets the manager page offers (`/cards/control`, `/cards/items`,
+/// `?page=N` for later pages): the same sheets as `stationctl cards`.
+enum CardSheets {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        var notFound: Bool
+    }
+
+    static func sheet(kind: String, page: Int, config: StationConfig) throws -> String {
+        let sheet: PrintableCards.Sheet
+        switch kind {
+        case "control":
+            sheet = try PrintableCards.controlSheet(config: config)
+        case "items":
+            // A read-only connection of its own: the scan loop's journal stays on its thread.
+            let catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
+            sheet = try PrintableCards.itemLabelSheet(config: config, catalog: catalog)
+        default:
+            throw Failure(description: "no such sheet: \(kind) (control or items)", notFound: true)
+        }
+        guard sheet.pages.indices.contains(page - 1) else {
+            throw Failure(description: "the \(kind) sheet has \(sheet.pages.count) page(s), not \(page)", notFound: true)
+        }
+        return sheet.pages[page - 1]
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import StationCore
+
+/// The site manager's page: scanners, pending sync, last hub contact, the recent device
+/// log, and the printable cards. Rendered on the server: it works without scripts.
+enum ManagerPage {
+    static func html(_ s: ManagerSnapshot) -> String {
+        func field(_ line: JSONLine, _ key: String) -> String {
+            guard let value = line.fields.first(where: { $0.0 == key })?.1 else { return "–" }
+            switch value {
+            case .string(let t): return t
+            case .int(let n): return String(n)
+            case .bool(let b): return b ? "yes" : "no"
+            default: return "–"
+            }
+        }
+        var rows = ""
+        if case .array(let attached)? = s.devices.fields.first(where: { $0.0 == "attached" })?.1 {
+            for case .object(let d) in attached {
+                rows += "<tr><td>\(Markup.escape(field(d, "scanner")))</td><td>\(Markup.escape(field(d, "model")))</td><td>\(Markup.escape(field(d, "devnode")))</td>"
+                rows += "<td>\(Markup.escape(field(d, "interface")))</td><td>\(field(d, "grabbed") == "yes" ? "是 yes" : "否 no")</td></tr>\n"
+            }
+        }
+        if rows.isEmpty { rows = "<tr><td colspan=\"5\">没有扫描器 · no scanner attached</td></tr>\n" }
+        var ignored = ""
+        if case .array(let others)? = s.devices.fields.first(where: { $0.0 == "ignored" })?.1 {
+            for case .object(let d) in others {
+                ignored += "<li>\(Markup.escape(field(d, "devnode"))): \(Markup.escape(field(d, "reason")))</li>\n"
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        var log = ""
+        for line in s.log {
+            let at = formatter.string(from: Date(timeIntervalSince1970: Double(line.at) / 1000))
+            log += "<tr class=\"\(Markup.escape(line.level))\"><td>\(Markup.escape(at))</td><td>\(Markup.escape(line.level))</td><td>\(Markup.escape(line.scanner ?? "–"))</td><td>\(Markup.escape(line.message))</td></tr>\n"
+        }
+        if log.isEmpty { log = "<tr><td colspan=\"4\">–</td></tr>\n" }
+        return """
+            <!DOCTYPE html>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>Station · \(Markup.escape(field(s.status, "box_id")))</title>
+            <style>
+            body { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; margin: 24px; color: #111; }
+            table { border-collapse: collapse; margin-bottom: 20px; } td, th { border: 1px solid #bbb; padding: 4px 10px; text-align: left; }
+            tr.warning td, tr.error td { background: #fff0d0; } dt { font-weight: bold; } dd { margin: 0 0 8px 0; }
+            </style></head><body>
+            <h1>站点管理 · Site manager</h1>
+            <dl>
+            <dt>设备 · Box</dt><dd>\(Markup.escape(field(s.status, "box_id"))) (\(Markup.escape(field(s.status, "site_id"))), \(Markup.escape(field(s.status, "site_kind"))))</dd>
+            <dt>待同步 · Pending sync</dt><dd id="pending">\(Markup.escape(field(s.status, "pending")))</dd>
+            <dt>最近联系总部 · Last hub contact</dt><dd id="last-sync">\(Markup.escape(field(s.status, "last_sync")))</dd>
+            <dt>运行时间 · Uptime</dt><dd>\(Markup.escape(field(s.status, "uptime_s"))) s</dd>
+            </dl>
+            <h2>扫描器 · Scanners</h2>
+            <table id="scanners"><tr><th>id</th><th>model</th><th>node</th><th>interface</th><th>grabbed</th></tr>
+            \(rows)</table>
+            \(ignored.isEmpty ? "" : "<h3>未使用的设备 · Devices not read</h3><ul>\(ignored)</ul>")
+            <h2>设备日志 · Device log</h2>
+            <table id="log"><tr><th>time</th><th>level</th><th>scanner</th><th>message</th></tr>
+            \(log)</table>
+            <h2>打印 · Printables</h2>
+            <ul><li><a href="cards/control">控制卡 · Control cards (SVG)</a></li>
+            <li><a href="cards/items">图书标签 · Item labels (SVG)</a></li></ul>
+            </body></html>
+            """
+    }
+}

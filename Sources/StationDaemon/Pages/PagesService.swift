@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import StationCore
+
+/// `[pages]`: where the kiosk and manager pages listen.
+public struct PagesSettings: Sendable, Equatable {
+    /// The kiosk page, for the box's own screen: loopback only (nil: off).
+    public var kioskPort: Int? = 8480
+    /// The manager page: loopback unless the config names another address (nil: off).
+    public var managerHost = "127.0.0.1"
+    public var managerPort = 8481
+    /// Without a password the manager page is off.
+    public var managerPassword: String?
+
+    public init() {}
+}
+
+/// What the manager page shows, gathered when it is asked for.
+public struct ManagerSnapshot: Sendable {
+    public var status: JSONLine
+    public var devices: JSONLine
+    public var log: [(at: Int64, level: String, scanner: String?, message: String)]
+}
+
+/// The kiosk page (with its event stream) and the manager page, as one service of the
+/// daemon's group. A page that cannot listen is logged and left out: pages are feedback,
+/// recording goes on without them.
+public final class PagesService: Service, @unchecked Sendable {
+    let settings: PagesSettings
+    let board: KioskBoard
+    let logger: Logger
+    let snapshot: @Sendable () async -> ManagerSnapshot
+    let card: @Sendable (String, Int) async -> Result<String, CardError>
+    /// Set when the kiosk page listens (port 0 picks one).
+    private let lock = NSLock()
+    private var kioskURLValue: String?
+
+    public struct CardError: Error, Sendable {
+        public var status: HTTPResponse.Status
+        public var message: String
+        public init(status: HTTPResponse.Status, message: String) {
+            self.status = status
+            self.message = message
+        }
+    }
+
+    public init(
+        settings: PagesSettings, board: KioskBoard, logger: Logger, snapshot: @escaping @Sendable () async -> ManagerSnapshot,
+        card: @escaping @Sendable (String, Int) async -> Result<String, CardError>
+    ) {
+        self.settings = settings
+        self.board = board
+        self.logger = logger
+        self.snapshot = snapshot
+        self.card = card
+    }
+
+    public var kioskURL: String? { lock.withLock { kioskURLValue } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                if let port = settings.kioskPort {
+                    group.addTask { await self.serve(name: "kiosk page", router: self.kioskRouter(), host: "127.0.0.1", port: port) }
+                }
+                if let password = settings.managerPassword {
+                    group.addTask {
+                        await self.serve(name: "manager page", router: self.managerRouter(password: password), host: self.settings.managerHost, port: self.settings.managerPort)
+                    }
+                } else {
+                    logger.info("manager page off: no [pages] manager_password in the config")
+                }
+            }
+        } onGracefulShutdown: { [board] in
+            // Open event streams would otherwise hold the server's graceful shutdown.
+            board.finish()
+        }
+    }
+
+    private func serve(name: String, router: Router<BasicRequestContext>, host: String, port: Int) async {
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "stationd"),
+            onServerRunning: { [self] channel in
+                let bound = channel.localAddress?.port ?? port
+                let url = "http://\(host):\(bound)/"
+                if name == "kiosk page" { lock.withLock { kioskURLValue = url } }
+                logger.notice("\(name) listening", metadata: ["page.url": "\(url)"])
+            }, logger: logger)
+        do {
+            try await app.run()
+        } catch {
+            logger.error("\(name) cannot be served: the box records without it", metadata: ["page.address": "\(host):\(port)", "error": "\(error)"])
+        }
+    }
+
+    func kioskRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let board = self.board
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: KioskPage.html)))
+        }
+        router.get("/screen") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.json(board.current))))
+        }
+        router.get("/events") { _, _ in
+            let stream = board.subscribe()
+            return Response(
+                status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "retry: 2000\nevent: idle\ndata: \(Self.json(board.idle))\n\n"))
+                    for await screen in stream {
+                        try await writer.write(ByteBuffer(string: "event: screen\ndata: \(Self.json(screen))\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+        return router
+    }
+
+    func managerRouter(password: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        let expected = Data(SHA256.hash(data: Data(password.utf8)))
+        let logger = self.logger
+        let snapshot = self.snapshot
+        let card = self.card
+        @Sendable func authorized(_ request: Request) async -> Bool {
+            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
+                let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+            else { return false }
+            // Compared as hashes in constant time: no timing tells how much was right.
+            let given = Data(SHA256.hash(data: Data(text[text.index(after: colon)...].utf8)))
+            if zip(given, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { return true }
+            logger.warning("manager page: wrong password", metadata: ["page.path": "\(request.uri.path)"])
+            // Slows guessing; the page's own task waits, never the scan loop.
+            try? await Task.sleep(for: .seconds(1))
+            return false
+        }
+        let refused = Response(
+            status: .unauthorized,
+            headers: [.wwwAuthenticate: "Basic realm=\"Station manager\", charset=\"UTF-8\"", .contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: "Password required\n")))
+        router.get("/") { request, _ in
+            guard await authorized(request) else { return refused }
+            let page = ManagerPage.html(await snapshot())
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+        router.get("/cards/:kind") { request, context in
+            guard await authorized(request) else { return refused }
+            let kind = context.parameters.get("kind") ?? ""
+            let page = request.uri.queryParameters.get("page").flatMap { Int($0) } ?? 1
+            switch await card(kind, page) {
+            case .success(let svg):
+                return Response(status: .ok, headers: [.contentType: "image/svg+xml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: svg)))
+            case .failure(let error):
+                return Response(status: error.status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: error.message + "\n")))
+            }
+        }
+        return router
+    }
+
+    static func json(_ screen: KioskScreen) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(screen)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}

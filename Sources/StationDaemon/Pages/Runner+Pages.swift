@@ -1,0 +1,44 @@
+import Foundation
+import StationCore
+import StationInput
+import StationStore
+
+extension Runner {
+    /// The pages service: the kiosk page reads the board; the manager page asks the scan
+    /// loop (through its mailbox, so the answer sees the loop's own state) and reads the
+    /// device log and the catalog cache on connections of its own.
+    func makePages() -> PagesService {
+        let me = Unchecked(self)
+        let mailbox = self.mailbox
+        let directory = config.stateDirectory
+        let config = self.config
+        return PagesService(
+            settings: config.pages, board: board, logger: logger,
+            snapshot: {
+                let (status, devices) = await withCheckedContinuation { (c: CheckedContinuation<(JSONLine, JSONLine), Never>) in
+                    mailbox.post {
+                        let runner = me.value
+                        guard let service = runner.inputService else {
+                            c.resume(returning: (JSONLine([("daemon", .string("starting"))]), JSONLine([])))
+                            return
+                        }
+                        c.resume(returning: (runner.answer("status", service: service), runner.answer("devices", service: service)))
+                    }
+                }
+                let log = ((try? JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50)) ?? []).reversed()
+                return ManagerSnapshot(status: status, devices: devices, log: log.map { ($0.atMillis, $0.level, $0.scannerID, $0.message) })
+            },
+            card: { kind, page in
+                do {
+                    return .success(try CardSheets.sheet(kind: kind, page: page, config: config))
+                } catch let error as CardSheets.Failure {
+                    return .failure(.init(status: error.notFound ? .notFound : .conflict, message: error.description))
+                } catch let error as PrintableCards.Failure {
+                    // Nothing to print yet (no catalog before the first sync, say).
+                    return .failure(.init(status: .conflict, message: error.description))
+                } catch {
+                    return .failure(.init(status: .internalServerError, message: "\(error)"))
+                }
+            })
+    }
+}
