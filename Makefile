@@ -44,7 +44,8 @@ hw-rules: build
 	$(BIN)/stationd hw-rules hw/devices.conf > hw/60-station.rules
 
 # Installs the binaries of the one build (BIN), the unit, sysusers/tmpfiles entries, the
-# udev rules, the device table and the example config under DESTDIR.
+# udev rules, the device table, the voice prompts (rendered by scripts/voices) and the
+# example config under DESTDIR.
 DESTDIR ?=
 PREFIX ?= /usr/local
 UNITDIR ?= /lib/systemd/system
@@ -56,9 +57,11 @@ install: build
 		systemd/stationd.service > $(DESTDIR)$(UNITDIR)/stationd.service
 	sed -e 's|/usr/bin/stationhub|$(PREFIX)/bin/stationhub|' -e 's|/usr/share/doc/station|$(PREFIX)/share/doc/station|' \
 		systemd/stationhub.service > $(DESTDIR)$(UNITDIR)/stationhub.service
+	install -m 0644 systemd/station-kiosk.service $(DESTDIR)$(UNITDIR)/station-kiosk.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/stationd.service $(DESTDIR)$(UNITDIR)/stationhub.service
 	install -m 0644 systemd/station.sysusers $(DESTDIR)/usr/lib/sysusers.d/station.conf
 	install -m 0644 systemd/station.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/station.conf
 	install -m 0644 hw/60-station.rules $(DESTDIR)/usr/lib/udev/rules.d/60-station.rules
 	install -m 0644 hw/devices.conf $(DESTDIR)$(PREFIX)/share/station/devices.conf
+	scripts/voices $(DESTDIR)$(PREFIX)/share/station/voices $(BIN)/stationd >/dev/null
 	install -m 0644 docs/station.example.toml README.md $(DESTDIR)$(PREFIX)/share/doc/station/
