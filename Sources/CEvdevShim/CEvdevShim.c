@@ -37,10 +37,7 @@ long station_write_input_event(int fd, unsigned short type, unsigned short code,
 unsigned short station_ev_snd(void) { return EV_SND; }
 unsigned short station_snd_tone(void) { return SND_TONE; }
 unsigned short station_ev_led(void) { return EV_LED; }
-unsigned short station_led_code(int index) {
-    static const unsigned short codes[] = {LED_NUML, LED_CAPSL, LED_SCROLLL};
-    return codes[index % 3];
-}
+unsigned short station_led_scroll(void) { return LED_SCROLLL; }
 
 int station_ioctl_int(int fd, unsigned long request, int arg) { return ioctl(fd, request, arg); }
 int station_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }

@@ -14,7 +14,7 @@ struct Cards: ParsableCommand {
             FILE.svg and further pages to FILE-2.svg, FILE-3.svg, …; without it a one-page \
             sheet is written to standard output.
             """,
-        subcommands: [Control.self, Items.self])
+        subcommands: [Control.self, Items.self, Enrollment.self])
 
     struct Options: ParsableArguments {
         @Option(help: "The config file.")
@@ -23,6 +23,9 @@ struct Cards: ParsableCommand {
         @Option(help: "Write the sheet to this SVG file (further pages beside it).")
         var out: String?
 
+        @Flag(help: "One JSON object: the pages (or with --out the files written) and the warnings.")
+        var json = false
+
         func load() throws -> StationConfig {
             switch StationConfig.load(path: config) {
             case .success(let c): return c
@@ -30,10 +33,16 @@ struct Cards: ParsableCommand {
             }
         }
 
-        /// Writes the pages, then the warnings on standard error.
+        /// Writes the pages, then the warnings on standard error (or all of it as JSON).
         func write(_ sheet: PrintableCards.Sheet) throws {
-            for warning in sheet.warnings { Self.note(Words.say("warning: ", "警告：") + warning) }
+            if !json { for warning in sheet.warnings { Self.note(Words.say("warning: ", "警告：") + warning) } }
+            let warnings = JSONLine.Value.array(sheet.warnings.map { .string($0) })
             guard let out else {
+                if json {
+                    let line = JSONLine([("pages", .array(sheet.pages.map { .string($0) })), ("warnings", warnings)])
+                    guard StandardOutput.writeLine(line.rendered) else { throw ExitCode(1) }
+                    return
+                }
                 guard sheet.pages.count == 1 else {
                     throw RuntimeFailure(description: "the sheet has \(sheet.pages.count) pages: give --out FILE.svg (one file per page)")
                 }
@@ -45,6 +54,10 @@ struct Cards: ParsableCommand {
                 do { try Data(page.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
                     throw RuntimeFailure(description: "cannot write \(file): \(error.localizedDescription)")
                 }
+            }
+            if json {
+                guard StandardOutput.writeLine(JSONLine([("files", .array(files.map { .string($0) })), ("warnings", warnings)]).rendered) else { throw ExitCode(1) }
+                return
             }
             Self.note(Words.say("\(files.count) page(s): ", "共 \(files.count) 页：") + files.joined(separator: ", "))
         }
@@ -95,6 +108,45 @@ struct Cards: ParsableCommand {
             do { try options.write(try PrintableCards.itemLabelSheet(config: config, catalog: catalog)) } catch let failure as PrintableCards.Failure {
                 throw RuntimeFailure(description: failure.description)
             }
+        }
+    }
+
+    /// The card is made where the token is known: the hub operator's `stationhub box add
+    /// --card`, or here by the site manager the operator gave the URL and token to.
+    struct Enrollment: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The enrollment card of this box (a QR code it scans to enroll), from the hub's URL and a one-time token.")
+
+        @OptionGroup var options: Options
+
+        @Option(help: "The hub's address as the box reaches it (https://...).")
+        var url: String
+
+        @Option(help: "A file holding the token stationhub box add printed, or - for standard input (keeps it out of shell history).")
+        var tokenFile: String
+
+        func run() throws {
+            let config = try options.load()
+            let raw: String?
+            if tokenFile == "-" {
+                raw = readLine(strippingNewline: true)
+            } else {
+                raw = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
+            }
+            guard let token = raw?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+                throw RuntimeFailure(description: "no token in \(tokenFile == "-" ? "standard input" : tokenFile)")
+            }
+            let card = EnrollmentCard(hubURL: url, token: token)
+            switch EnrollmentCard.parse(card.payload) {
+            case .success?: break
+            case .failure(let problem)?: throw RuntimeFailure(description: "this card would not enroll: \(problem.reason)")
+            case nil: throw RuntimeFailure(description: "\(url) is not an http(s) URL a box can reach")
+            }
+            let svg: String
+            do { svg = try EnrollmentCardPrint.svg(card, boxID: config.boxID, siteID: config.siteID) } catch {
+                throw RuntimeFailure(description: "cannot draw the card: \(error)")
+            }
+            try options.write(PrintableCards.Sheet(pages: [svg], warnings: []))
         }
     }
 }

@@ -125,4 +125,27 @@ final class CardsTests: XCTestCase {
         try pages[0].write(toFile: file, atomically: true, encoding: .utf8)
         XCTAssertEqual(try decode(file).sorted(), codes.sorted())
     }
+
+    /// The site manager prints the box's enrollment card from the URL and token the hub
+    /// operator gave; the QR code on it reads back as the payload the box enrolls with.
+    func testTheEnrollmentCardCarriesTheHubAndTheToken() throws {
+        let box = try TestBox(label: "cards-enrollment")
+        let token = (0..<64).map { _ in "0123456789abcdef".randomElement()! }.map(String.init).joined()
+        let tokenFile = box.directory.appendingPathComponent("token").path
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let card = box.directory.appendingPathComponent("enroll.svg").path
+        let made = try stationctl(["cards", "enrollment", "--config", box.configPath, "--url", "https://hub.example.org", "--token-file", tokenFile, "--out", card])
+        XCTAssertEqual(made.status, 0, made.run.standardError)
+        XCTAssertFalse(made.run.standardError.contains(token), "the token reached the output")
+        let png = card + ".png"
+        let render = try ChildProcess(["rsvg-convert", "--dpi-x", "300", "--dpi-y", "300", "-b", "white", "-o", png, card])
+        XCTAssertEqual(render.wait(timeout: 60), 0, render.standardError)
+        let zbar = try ChildProcess(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", png])
+        XCTAssertEqual(zbar.wait(timeout: 60), 0, zbar.standardError)
+        XCTAssertEqual(zbar.lines, ["station-enroll:https://hub.example.org#\(token)"])
+        // A URL a box could not use makes no card.
+        let bad = try stationctl(["cards", "enrollment", "--config", box.configPath, "--url", "ftp://hub", "--token-file", tokenFile])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.run.standardError.contains("would not enroll") || bad.run.standardError.contains("not an http(s) URL"), bad.run.standardError)
+    }
 }

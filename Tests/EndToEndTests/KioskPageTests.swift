@@ -57,8 +57,9 @@ final class KioskPageTests: XCTestCase {
         let box = try TestBox(label: "kiosk-shelf", site: "kind = \"bookshelf\"\nmax_loans = 1\nover_limit = \"refuse\"")
         var ids = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
         let id = ids.valid()
-        // Chromium needs a few seconds to start and open the page before the first scan.
-        let events = try box.events(named: "kiosk", scans: [id, "LIB-000001", "LIB-000002"], gapMillis: 3500, leadIn: 9000)
+        // Chromium needs a few seconds to start and open the page before the first scan;
+        // the page is "connecting" until its event stream delivers the idle screen.
+        let events = try box.events(named: "kiosk", scans: [id, "LIB-000001", "LIB-000002"], gapMillis: 3500, leadIn: 14000)
         let child = try box.run(events: events)
         defer { _ = child.stopChildren(timeout: 20) }
         let url = try url(of: "kiosk page", in: child)
@@ -93,7 +94,7 @@ final class KioskPageTests: XCTestCase {
     func testAHutKioskShowsTheVisitTimer() throws {
         let box = try TestBox(label: "kiosk-hut", site: "kind = \"hut\"")
         var ids = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
-        let events = try box.events(named: "hut", scans: [ids.valid()], leadIn: 9000)
+        let events = try box.events(named: "hut", scans: [ids.valid()], leadIn: 14000)
         let child = try box.run(events: events)
         defer { _ = child.stopChildren(timeout: 20) }
         let url = try url(of: "kiosk page", in: child)

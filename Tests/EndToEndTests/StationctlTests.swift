@@ -78,10 +78,26 @@ extension StationctlTests {
             return line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init)
         }
         XCTAssertGreaterThanOrEqual(commands.count, 10, help.lines.joined(separator: "\n"))
+        /// The subcommands a help text lists.
+        func subcommands(_ lines: [String]) -> [String] {
+            lines.drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst().compactMap { line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), !line.contains("'stationctl help") else { return nil }
+                return line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init)
+            }
+        }
         for command in commands {
             let c = try ChildProcess([ProjectPaths.executable("stationctl"), command, "--help"])
             XCTAssertEqual(c.wait(timeout: 20), 0)
-            XCTAssertTrue(c.lines.contains { $0.contains("--json") }, "stationctl \(command) has no --json")
+            // A command made of subcommands (cards control|items|enrollment): each of them.
+            let nested = subcommands(c.lines)
+            if nested.isEmpty {
+                XCTAssertTrue(c.lines.contains { $0.contains("--json") }, "stationctl \(command) has no --json")
+            }
+            for sub in nested {
+                let s = try ChildProcess([ProjectPaths.executable("stationctl"), command, sub, "--help"])
+                XCTAssertEqual(s.wait(timeout: 20), 0)
+                XCTAssertTrue(s.lines.contains { $0.contains("--json") }, "stationctl \(command) \(sub) has no --json")
+            }
         }
         let config = try ChildProcess([ProjectPaths.executable("stationctl"), "check-config", "--config", "/nonexistent/station.toml", "--json"])
         XCTAssertEqual(config.wait(timeout: 20), 1)

@@ -31,8 +31,8 @@ long station_write_input_event(int fd, unsigned short type, unsigned short code,
 unsigned short station_ev_snd(void);
 unsigned short station_snd_tone(void);
 unsigned short station_ev_led(void);
-/* The keyboard LEDs a cue blinks: num, caps and scroll lock. */
-unsigned short station_led_code(int index);
+/* The keyboard LED a cue blinks: Scroll Lock (scanners may read Caps and Num Lock). */
+unsigned short station_led_scroll(void);
 
 int station_ioctl_int(int fd, unsigned long request, int arg);
 int station_ioctl_ptr(int fd, unsigned long request, void *arg);

@@ -20,7 +20,7 @@ public struct Tone: Sendable, Hashable, CustomStringConvertible {
 /// Everything one outcome gives: tones, LED blinks, and whether its voice prompt plays.
 public struct Signal: Sendable, Equatable {
     public var tones: [Tone]
-    /// Blinks of the scanner's keyboard LEDs (0: none); each is 120 ms on, 120 ms off.
+    /// Blinks of the scanner's Scroll Lock LED (0: none); each is 120 ms on, 120 ms off.
     public var ledBlinks: Int
     /// Play the outcome's voice prompt where there is a sound card.
     public var voice: Bool

@@ -11,6 +11,11 @@ public enum PrintableCards {
         /// Cards or labels that will not work as printed (a service with no card, a label
         /// the box will not take for a book).
         public var warnings: [String]
+
+        public init(pages: [String], warnings: [String]) {
+            self.pages = pages
+            self.warnings = warnings
+        }
     }
 
     /// Why a sheet cannot be made.

@@ -255,7 +255,7 @@ public struct StationConfig: Sendable {
             if port == -1 { p.kioskPort = nil } else if (0...65535).contains(port) { p.kioskPort = port } else { fail("pages.kiosk_port", "must be a port (0 picks one, -1 turns the page off)") }
         }
         if let listen = t["manager_listen"]?.string {
-            if let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) {
+            if let colon = listen.lastIndex(of: ":"), colon != listen.startIndex, let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) {
                 p.managerHost = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
                 p.managerPort = port
             } else {
@@ -264,6 +264,9 @@ public struct StationConfig: Sendable {
         }
         if let password = t["manager_password"]?.string {
             if password.count < 8 { fail("pages.manager_password", "must be at least 8 characters") } else { p.managerPassword = password }
+        }
+        if p.managerPassword != nil, let kiosk = p.kioskPort, kiosk != 0, kiosk == p.managerPort {
+            fail("pages.manager_listen", "port \(kiosk) is the kiosk page's too (pages.kiosk_port)")
         }
         return p
     }

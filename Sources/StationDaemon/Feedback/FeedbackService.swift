@@ -41,6 +41,7 @@ public final class FeedbackService: @unchecked Sendable {
         var outcome: Outcome
         /// The evdev node of the scanner that read the code (LED blinks), if any.
         var scannerNode: String?
+        var postedMicros: Int64
     }
 
     public let settings: FeedbackSettings
@@ -50,7 +51,11 @@ public final class FeedbackService: @unchecked Sendable {
     private var stopping = false
     private var thread: Thread?
     private(set) var dropped = 0
+    private let finished = DispatchSemaphore(value: 0)
     static let capacity = 4
+    /// A cue older than this is dropped unplayed: feedback for a scan the worker has
+    /// already walked away from would only be confused with the next one's.
+    static let staleMicros: Int64 = 1_500_000
 
     /// Opened at start, on the feedback thread only from then on.
     private var beepers: [SignalDevice] = []
@@ -81,7 +86,10 @@ public final class FeedbackService: @unchecked Sendable {
         }
         for node in nodes {
             do {
-                beepers.append(try SignalDevice(devnode: node))
+                let beeper = try SignalDevice(devnode: node)
+                // A tone left on by a daemon that was killed mid-cue ends here.
+                try? beeper.tone(hz: 0)
+                beepers.append(beeper)
                 logger.notice("beeper found", metadata: ["beeper.devnode": "\(node)"])
             } catch {
                 logger.warning("beeper cannot be opened: no tones from it", metadata: ["beeper.devnode": "\(node)", "error": "\(error)"])
@@ -97,33 +105,44 @@ public final class FeedbackService: @unchecked Sendable {
             queue.removeFirst()
             dropped += 1
         }
-        queue.append(Cue(outcome: outcome, scannerNode: scannerNode))
+        queue.append(Cue(outcome: outcome, scannerNode: scannerNode, postedMicros: SystemClock.monotonicMicros()))
         condition.signal()
         condition.unlock()
     }
 
+    /// Ends the cue in hand at its next step, silences the beepers and ends the players;
+    /// waits at most 1.5 s for the feedback thread.
     public func stop() {
         condition.lock()
         stopping = true
         condition.signal()
         condition.unlock()
+        guard thread != nil else { return }
+        _ = finished.wait(timeout: .now() + 1.5)
+        // Silence even if the thread is still in a write: a tone must not outlive us.
+        for beeper in beepers { try? beeper.tone(hz: 0) }
     }
+
+    private var isStopping: Bool { condition.withLock { stopping } }
 
     private func next() -> Cue? {
         condition.lock()
         defer { condition.unlock() }
-        while queue.isEmpty && !stopping { condition.wait() }
-        if stopping { return nil }
-        return queue.removeFirst()
+        while true {
+            while queue.isEmpty && !stopping { condition.wait() }
+            if stopping { return nil }
+            let cue = queue.removeFirst()
+            if SystemClock.monotonicMicros() - cue.postedMicros <= Self.staleMicros { return cue }
+            dropped += 1
+        }
     }
 
     private func run() {
         while let cue = next() { play(cue) }
-        for beeper in beepers {
-            try? beeper.tone(hz: 0)
-            beeper.close()
-        }
+        // The descriptors stay open until the process ends: `stop` may still write to them.
+        for beeper in beepers { try? beeper.tone(hz: 0) }
         voice?.stop()
+        finished.signal()
     }
 
     /// One cue: the voice prompt starts first (a separate process), then tones and LED
@@ -137,15 +156,22 @@ public final class FeedbackService: @unchecked Sendable {
         }
         defer { leds?.close() }
         for step in Self.timeline(signal, beepers: !beepers.isEmpty, leds: leds != nil) {
-            let wait = step.atMillis - elapsedMillis(since: step.origin)
-            if wait > 0 { usleep(UInt32(wait) * 1000) }
+            // Short sleeps, so that a stop ends the cue at its next step.
+            while case let wait = step.atMillis - elapsedMillis(since: step.origin), wait > 0 {
+                if isStopping { break }
+                usleep(UInt32(min(wait, 50)) * 1000)
+            }
+            if isStopping {
+                for beeper in beepers { try? beeper.tone(hz: 0) }
+                return
+            }
             switch step.action {
             case .tone(let hz):
                 for beeper in beepers {
                     do { try beeper.tone(hz: hz) } catch { logger.debug("beeper write failed", metadata: ["beeper.devnode": "\(beeper.devnode)", "error": "\(error)"]) }
                 }
             case .leds(let on):
-                do { try leds?.leds(on: on) } catch { logger.debug("scanner LED write failed", metadata: ["error": "\(error)"]) }
+                do { try leds?.scrollLock(on: on) } catch { logger.debug("scanner LED write failed", metadata: ["error": "\(error)"]) }
             }
         }
         logger.debug("feedback given", metadata: ["outcome": "\(cue.outcome.rawValue)", "beepers": "\(beepers.count)", "leds": "\(leds != nil)"])
@@ -188,13 +214,16 @@ public final class FeedbackService: @unchecked Sendable {
 }
 
 /// Voice prompts: a player process (`aplay` by default) per prompt. A newer prompt cuts
-/// the one still speaking; players are reaped without waiting.
+/// the one still speaking; every player is reaped (none is left a zombie), without
+/// waiting on the feedback thread's path.
 final class VoicePlayer {
     let command: [String]
     let directory: String
     let logger: Logger
-    private var running: pid_t?
+    /// Players started and not yet reaped; the last one may still be speaking.
+    private var children: [pid_t] = []
     private var missingLogged = Set<String>()
+    private var spawnFailureLogged = false
 
     init(command: [String], directory: String, logger: Logger) {
         self.command = command
@@ -224,8 +253,8 @@ final class VoicePlayer {
             if missingLogged.insert(file).inserted { logger.warning("voice prompt missing: that outcome is not spoken", metadata: ["voice.file": "\(file)"]) }
             return
         }
-        reap()
-        if let pid = running { kill(pid, SIGTERM) }
+        // The newest outcome is the one the worker waits for: cut whatever still speaks.
+        for pid in children { kill(pid, SIGTERM) }
         reap()
         let argv = command + [file]
         var actions = posix_spawn_file_actions_t()
@@ -234,30 +263,50 @@ final class VoicePlayer {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Threads of the daemon block signals; the player must start with none blocked and
+        // SIGTERM/SIGPIPE at their defaults, or cutting it short would not work.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGPIPE, SIGINT, SIGHUP] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        let rc = posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, environ)
         if rc != 0 {
-            logger.warning("voice player cannot start", metadata: ["voice.player": "\(argv[0])", "error": "\(String(cString: strerror(rc)))"])
+            // Once: a missing player would otherwise log at every scan.
+            if !spawnFailureLogged {
+                spawnFailureLogged = true
+                logger.warning("voice player cannot start: prompts are silent", metadata: ["voice.player": "\(argv[0])", "error": "\(String(cString: strerror(rc)))"])
+            }
             return
         }
-        running = pid
+        children.append(pid)
     }
 
-    /// Collects a finished player without waiting.
-    private func reap() {
-        guard let pid = running else { return }
-        var status: Int32 = 0
-        let r = waitpid(pid, &status, WNOHANG)
-        if r == pid || r == -1 { running = nil }
+    /// Collects every player that has ended, without waiting.
+    func reap() {
+        children.removeAll { pid in
+            var status: Int32 = 0
+            let r = waitpid(pid, &status, WNOHANG)
+            return r == pid || (r == -1 && errno == ECHILD)
+        }
     }
 
+    /// Ends every player and waits for them (the daemon is stopping).
     func stop() {
-        guard let pid = running else { return }
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        running = nil
+        for pid in children {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        }
+        children = []
     }
 }

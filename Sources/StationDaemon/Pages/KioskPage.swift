@@ -31,7 +31,7 @@ enum KioskPage {
       .hidden { display: none; }
     </style>
     </head>
-    <body class="idle" data-state="idle">
+    <body class="idle" data-state="connecting">
     <header><span id="site">工会服务点</span><button id="lang" type="button">English</button></header>
     <main>
       <div id="headline">欢迎</div>

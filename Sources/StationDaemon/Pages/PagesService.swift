@@ -126,6 +126,7 @@ public final class PagesService: Service, @unchecked Sendable {
         let logger = self.logger
         let snapshot = self.snapshot
         let card = self.card
+        let gate = FailureGate()
         @Sendable func authorized(_ request: Request) async -> Bool {
             guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
                 let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
@@ -134,9 +135,16 @@ public final class PagesService: Service, @unchecked Sendable {
             // Compared as hashes in constant time: no timing tells how much was right.
             let given = Data(SHA256.hash(data: Data(text[text.index(after: colon)...].utf8)))
             if zip(given, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { return true }
-            logger.warning("manager page: wrong password", metadata: ["page.path": "\(request.uri.path)"])
-            // Slows guessing; the page's own task waits, never the scan loop.
-            try? await Task.sleep(for: .seconds(1))
+            // One warning a minute at most: the device log shares the journal's writer,
+            // and guesses must not turn into fsyncs in front of scans.
+            if let count = gate.failed(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
+                logger.warning("manager page: wrong password", metadata: ["page.failures": "\(count)"])
+            }
+            // Guesses are answered one a second across all connections.
+            if let wait = gate.slot(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
+                try? await Task.sleep(for: .milliseconds(wait))
+                gate.release()
+            }
             return false
         }
         let refused = Response(
@@ -167,4 +175,38 @@ public final class PagesService: Service, @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(screen)) ?? Data("{}".utf8), as: UTF8.self)
     }
+}
+
+/// Wrong manager passwords: paced to one answer a second over all connections (more than
+/// 16 waiting are answered at once, without a wait that would hold connections), and
+/// counted for a warning at most once a minute.
+final class FailureGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextAnswerMillis: Int64 = 0
+    private var waiting = 0
+    private var sinceWarning = 0
+    private var lastWarningMillis: Int64?
+
+    /// The failures since the last warning, when a warning is due now.
+    func failed(nowMillis: Int64) -> Int? {
+        lock.withLock {
+            sinceWarning += 1
+            if let last = lastWarningMillis, nowMillis - last < 60_000 { return nil }
+            lastWarningMillis = nowMillis
+            defer { sinceWarning = 0 }
+            return sinceWarning
+        }
+    }
+
+    /// How long this failure waits before its answer (nil: answer now; no `release`).
+    func slot(nowMillis: Int64) -> Int64? {
+        lock.withLock {
+            guard waiting < 16 else { return nil }
+            waiting += 1
+            nextAnswerMillis = max(nowMillis, nextAnswerMillis) + 1000
+            return nextAnswerMillis - nowMillis
+        }
+    }
+
+    func release() { lock.withLock { waiting -= 1 } }
 }

@@ -15,14 +15,20 @@ extension Runner {
         return PagesService(
             settings: config.pages, board: board, logger: logger,
             snapshot: {
+                // The scan loop answers through its mailbox; a loop that is not running (yet,
+                // or any more) is waited for 3 s at most.
+                let busy = (JSONLine([("daemon", .string("not answering"))]), JSONLine([]))
+                let answer = OnceAnswer<(JSONLine, JSONLine)>()
                 let (status, devices) = await withCheckedContinuation { (c: CheckedContinuation<(JSONLine, JSONLine), Never>) in
+                    answer.attach(c)
                     mailbox.post {
                         let runner = me.value
-                        guard let service = runner.inputService else {
-                            c.resume(returning: (JSONLine([("daemon", .string("starting"))]), JSONLine([])))
-                            return
-                        }
-                        c.resume(returning: (runner.answer("status", service: service), runner.answer("devices", service: service)))
+                        guard let service = runner.inputService else { return answer.resume(busy) }
+                        answer.resume((runner.answer("status", service: service), runner.answer("devices", service: service)))
+                    }
+                    Task {
+                        try? await Task.sleep(for: .seconds(3))
+                        answer.resume(busy)
                     }
                 }
                 let log = ((try? JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50)) ?? []).reversed()
@@ -40,5 +46,21 @@ extension Runner {
                     return .failure(.init(status: .internalServerError, message: "\(error)"))
                 }
             })
+    }
+}
+
+/// A continuation resumed by whichever answer comes first; later ones are ignored.
+final class OnceAnswer<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Never>?
+
+    func attach(_ c: CheckedContinuation<T, Never>) { lock.withLock { continuation = c } }
+
+    func resume(_ value: T) {
+        let c = lock.withLock {
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume(returning: value)
     }
 }

@@ -112,6 +112,9 @@ public final class Runner {
             try service.replaceTable(table)
             recognizer = newRecognizer
             keys = newKeys
+            if next.feedback != config.feedback || next.pages != config.pages {
+                logger.notice("[feedback] and [pages] changes take effect at the next start (systemctl restart stationd)")
+            }
             config = next
             // Sessions are short; the ledger (what is on loan, who is in a visit) stays.
             refreshFromCaches()

@@ -21,9 +21,11 @@ public final class SignalDevice {
         try write(type: station_ev_snd(), code: station_snd_tone(), value: Int32(clamping: hz))
     }
 
-    /// Sets the num, caps and scroll lock LEDs on or off together.
-    public func leds(on: Bool) throws(SystemError) {
-        for i in 0..<3 { try write(type: station_ev_led(), code: station_led_code(Int32(i)), value: on ? 1 : 0) }
+    /// Sets the Scroll Lock LED. Only that one: many keyboard-wedge scanners follow the
+    /// host's Caps and Num Lock to choose letter case and keypad codes, and a blink of
+    /// those during the next scan would change what it types.
+    public func scrollLock(on: Bool) throws(SystemError) {
+        try write(type: station_ev_led(), code: station_led_scroll(), value: on ? 1 : 0)
     }
 
     private func write(type: UInt16, code: UInt16, value: Int32) throws(SystemError) {
@@ -65,7 +67,7 @@ public final class SignalDevice {
     /// `capabilities/snd` is a hex bitmap (words separated by spaces, most significant
     /// first); SND_TONE is bit 2.
     static func hasTone(capabilities: String) -> Bool {
-        guard let last = capabilities.split(separator: " ").last, let bits = UInt64(last, radix: 16) else { return false }
+        guard let last = capabilities.split(whereSeparator: { $0 == " " || $0 == "\n" }).last, let bits = UInt64(last, radix: 16) else { return false }
         return bits & (1 << UInt64(station_snd_tone())) != 0
     }
 }

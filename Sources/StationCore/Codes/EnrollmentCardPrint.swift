@@ -1,5 +1,3 @@
-import StationCore
-
 /// The printable enrollment card (SVG, 85.6 × 54 mm like a bank card): the QR code a
 /// screenless box scans to enroll, and what a person needs to know about it.
 public enum EnrollmentCardPrint {
