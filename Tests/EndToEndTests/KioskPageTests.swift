@@ -79,8 +79,8 @@ final class KioskPageTests: XCTestCase {
         XCTAssertTrue(shots[1].text.contains(String(id.prefix(4)) + "*"), shots[1].text)
         XCTAssertTrue(shots[2].text.contains("借书成功") && shots[2].text.contains("LIB-000001"), shots[2].text)
         XCTAssertTrue(shots[2].text.contains(try XCTUnwrap(due)), shots[2].text)
-        XCTAssertTrue(shots[3].text.contains("无法办理") && shots[3].text.contains("未记录"), shots[3].text)
-        XCTAssertTrue(shots[4].text.contains("Not allowed") && shots[4].text.contains("中文"), shots[4].text)
+        XCTAssertTrue(shots[3].text.contains("无法办理") && shots[3].text.contains("未记录：已达借阅上限 1 本"), shots[3].text)
+        XCTAssertTrue(shots[4].text.contains("Not allowed") && shots[4].text.contains("limit of 1 books reached") && shots[4].text.contains("中文"), shots[4].text)
         for shot in shots {
             XCTAssertTrue(shot.sameDocument, "\(shot.state) came by reloading, not over the event stream")
             XCTAssertTrue(shot.fits, "\(shot.state) does not fit 800x480")

@@ -77,10 +77,13 @@ final class FeedbackPlanTests: XCTestCase {
         XCTAssertEqual(visit.visitStartedAtMillis, 5000)
         XCTAssertEqual(visit.service, "lactation")
 
-        let refused = KioskScreen.after(.refused, message: "limit of 1 reached", draft: nil, title: nil, worker: nil, serial: 5, atMillis: 0, siteKind: .bookshelf)
+        let refused = KioskScreen.after(
+            .refused, message: "limit of 1 reached", chinese: "已达借阅上限 1 本", draft: nil, title: nil, worker: nil, serial: 5, atMillis: 0,
+            siteKind: .bookshelf)
         XCTAssertFalse(refused.recorded)
-        XCTAssertEqual(refused.detail.en, "limit of 1 reached")
-        XCTAssertTrue(refused.detail.zh.contains("未记录"))
+        XCTAssertEqual(refused.detail, KioskScreen.Words(zh: "未记录：已达借阅上限 1 本", en: "limit of 1 reached"))
+        let misread = KioskScreen.after(.misread, message: "not a code this station knows", draft: nil, title: nil, worker: nil, serial: 6, atMillis: 0, siteKind: .bookshelf)
+        XCTAssertEqual(misread.detail.zh, "无法识别此条码，请重新扫描")
         XCTAssertEqual(KioskScreen.idle(siteKind: .hut).state, "idle")
     }
 }

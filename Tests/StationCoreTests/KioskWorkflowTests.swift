@@ -96,6 +96,7 @@ final class KioskWorkflowTests: XCTestCase {
         XCTAssertEqual(drift?.outcome, .returned, "a drift is not an error")
         XCTAssertEqual(drift?.record?.flags, ["returned-without-loan", "drift"])
         XCTAssertTrue(drift?.message.contains("site-b") ?? false)
+        XCTAssertEqual(drift?.chinese, "谢谢；这本书来自 site-b，今后放在本站")
         XCTAssertEqual(k.scan(.book(ItemRef(key: "label:LIB-9")), home: "site-a", today: today)?.record?.flags, ["returned-without-loan"])
     }
 
@@ -119,6 +120,8 @@ final class KioskWorkflowTests: XCTestCase {
         let over = warn.scan(.book(label2), today: today)
         XCTAssertEqual(over?.outcome, .warning)
         XCTAssertEqual(over?.record?.flags, ["over-limit"])
+        XCTAssertTrue(over?.chinese?.hasPrefix("已借出，请于 ") ?? false, over?.chinese ?? "")
+        XCTAssertTrue(over?.chinese?.hasSuffix("已超过借阅上限 1 本") ?? false, over?.chinese ?? "")
         XCTAssertEqual(warn.journal.count, 2, "a warning is recorded")
 
         var refuse = shelf { $0.maxLoans = 1; $0.overLimit = .refuse }
@@ -126,6 +129,7 @@ final class KioskWorkflowTests: XCTestCase {
         _ = refuse.scan(.book(label1), today: today)
         let no = refuse.scan(.book(label2), today: today)
         XCTAssertEqual(no?.outcome, .refused)
+        XCTAssertEqual(no?.chinese, "已达借阅上限 1 本，请先归还一本", "the worker is told why in Chinese")
         XCTAssertNil(no?.record)
         XCTAssertEqual(refuse.journal.count, 1)
     }

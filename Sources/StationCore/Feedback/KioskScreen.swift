@@ -46,15 +46,16 @@ public struct KioskScreen: Sendable, Equatable, Codable {
             worker: nil, service: nil, visitStartedAtMillis: nil, atMillis: atMillis, siteKind: siteKind.rawValue)
     }
 
-    /// The screen after an outcome. `message` is the workflow's English explanation; the
-    /// Chinese detail is chosen by outcome, with the specifics (due date, title) shown in
-    /// their own fields rather than translated.
+    /// The screen after an outcome. `message` is the workflow's English explanation and
+    /// `chinese` its Chinese one where the workflow gives it (a refusal's reason, say);
+    /// otherwise the Chinese detail is chosen by outcome. Due date and title are shown in
+    /// their own fields too.
     public static func after(
-        _ outcome: Outcome, message: String, draft: EventDraft?, title: String?, worker: String?, serial: Int, atMillis: Int64,
-        siteKind: KioskSettings.SiteKind
+        _ outcome: Outcome, message: String, chinese: String? = nil, draft: EventDraft?, title: String?, worker: String?, serial: Int,
+        atMillis: Int64, siteKind: KioskSettings.SiteKind
     ) -> KioskScreen {
         let prompt = Prompt.of(outcome)
-        let zh: String =
+        let standard: String =
             switch outcome {
             case .sessionOpened: "已识别会员，请扫描要借或还的图书"
             case .checkedOut: "请按时归还"
@@ -70,7 +71,7 @@ public struct KioskScreen: Sendable, Equatable, Codable {
             }
         return KioskScreen(
             serial: serial, state: outcome.rawValue, recorded: outcome.records && draft != nil,
-            headline: Words(zh: prompt.hanzi, en: prompt.english), detail: Words(zh: zh, en: message),
+            headline: Words(zh: prompt.hanzi, en: prompt.english), detail: Words(zh: chinese.map { outcome == .refused ? "未记录：" + $0 : $0 } ?? standard, en: message),
             title: title, item: draft?.item.map { String($0.key.drop { $0 != ":" }.dropFirst()) }, dueDate: draft?.dueDate, worker: draft?.worker?.masked ?? worker,
             service: draft?.service, visitStartedAtMillis: outcome == .visitStarted && draft != nil ? atMillis : nil, atMillis: atMillis,
             siteKind: siteKind.rawValue)

@@ -53,8 +53,12 @@ public struct Decision: Sendable, Equatable {
     public var record: EventDraft?
     /// Plain words for the worker or the site manager.
     public var message: String
+    /// The same in Chinese where it says something the outcome alone does not (why a
+    /// scan was refused, what to look out for): the kiosk page shows it first.
+    public var chinese: String?
 
-    public init(outcome: Outcome, record: EventDraft? = nil, message: String) {
+    public init(outcome: Outcome, record: EventDraft? = nil, message: String, chinese: String? = nil) {
+        self.chinese = chinese
         self.outcome = outcome
         self.record = record
         self.message = message
@@ -110,7 +114,7 @@ public struct KioskWorkflow: Sendable {
             return settings.siteKind == .bookshelf ? openSession(worker, at: input.wallMillis) : visit(worker, input)
         case .book(let item):
             guard settings.siteKind == .bookshelf else {
-                return Decision(outcome: .refused, message: "this site does not lend books")
+                return Decision(outcome: .refused, message: "this site does not lend books", chinese: "本站不办理借书")
             }
             return book(item, input)
         }
@@ -171,7 +175,7 @@ public struct KioskWorkflow: Sendable {
     private mutating func control(_ action: ControlAction) -> Decision {
         switch action {
         case .mode(let m):
-            guard settings.siteKind == .bookshelf else { return Decision(outcome: .refused, message: "this site does not lend books") }
+            guard settings.siteKind == .bookshelf else { return Decision(outcome: .refused, message: "this site does not lend books", chinese: "本站不办理借书") }
             mode = m
             return Decision(outcome: .modeChanged, message: "mode: \(m.rawValue)")
         case .done, .cancel:
@@ -180,9 +184,9 @@ public struct KioskWorkflow: Sendable {
             chosenService = nil
             return Decision(outcome: .modeChanged, message: action == .done ? "session ended" : "session cancelled")
         case .service(let s):
-            guard settings.siteKind != .bookshelf else { return Decision(outcome: .refused, message: "this site offers no services to choose") }
+            guard settings.siteKind != .bookshelf else { return Decision(outcome: .refused, message: "this site offers no services to choose", chinese: "本站没有可选择的服务") }
             guard settings.services.isEmpty || settings.services.contains(s) else {
-                return Decision(outcome: .refused, message: "service \(s) is not offered here")
+                return Decision(outcome: .refused, message: "service \(s) is not offered here", chinese: "本站不提供此项服务")
             }
             chosenService = s
             return Decision(outcome: .modeChanged, message: "service: \(s)")
@@ -214,7 +218,7 @@ public struct KioskWorkflow: Sendable {
 
     private mutating func book(_ item: ItemRef, _ input: ScanInput) -> Decision {
         if mode == .renew && session == nil {
-            return Decision(outcome: .refused, message: "scan your card first, then the books to renew")
+            return Decision(outcome: .refused, message: "scan your card first, then the books to renew", chinese: "请先扫描会员卡，再扫描要续借的图书")
         }
         guard let session, mode != .return else { return giveBack(item, input) }
         let worker = session.worker
@@ -225,35 +229,41 @@ public struct KioskWorkflow: Sendable {
             return Decision(
                 outcome: .renewed,
                 record: EventDraft(kind: .renewal, scannerID: input.scannerID, item: item, worker: worker, dueDate: due),
-                message: "renewed until \(due)")
+                message: "renewed until \(due)", chinese: "已续借至 \(due)")
         }
         if mode == .renew {
-            return Decision(outcome: .refused, message: "this book is not on loan to you, so it cannot be renewed")
+            return Decision(outcome: .refused, message: "this book is not on loan to you, so it cannot be renewed", chinese: "这本书不在您的借阅记录中，无法续借")
         }
         var flags: [String] = []
         var warnings: [String] = []
+        var warningsZh: [String] = []
         if ledger.openLoans(of: worker.localHash) >= settings.maxLoans {
             if settings.overLimit == .refuse {
-                return Decision(outcome: .refused, message: "limit of \(settings.maxLoans) books reached; return one first")
+                return Decision(outcome: .refused, message: "limit of \(settings.maxLoans) books reached; return one first", chinese: "已达借阅上限 \(settings.maxLoans) 本，请先归还一本")
             }
             flags.append("over-limit")
             warnings.append("limit of \(settings.maxLoans) books reached")
+            warningsZh.append("已超过借阅上限 \(settings.maxLoans) 本")
         }
         if !item.isTitleOnly, ledger.oldestLoan(of: item.key) != nil {
             flags.append("on-loan-to-another-worker")
             warnings.append("this book is listed as on loan to someone else")
+            warningsZh.append("这本书登记为他人借阅中，请告知管理员")
         }
         let record = EventDraft(kind: .checkout, scannerID: input.scannerID, item: item, worker: worker, dueDate: due, flags: flags)
         if warnings.isEmpty {
-            return Decision(outcome: .checkedOut, record: record, message: "due \(due)")
+            return Decision(outcome: .checkedOut, record: record, message: "due \(due)", chinese: "请于 \(due) 前归还")
         }
-        return Decision(outcome: .warning, record: record, message: "checked out, due \(due); " + warnings.joined(separator: "; "))
+        return Decision(
+            outcome: .warning, record: record, message: "checked out, due \(due); " + warnings.joined(separator: "; "),
+            chinese: "已借出，请于 \(due) 前归还；" + warningsZh.joined(separator: "；"))
     }
 
     private func giveBack(_ item: ItemRef, _ input: ScanInput) -> Decision {
         var flags: [String] = []
         var refersTo: Int64?
         var notes: [String] = []
+        var notesZh: [String] = []
         if let loan = ledger.oldestLoan(of: item.key) {
             refersTo = loan.seq
             // Copies of a title are interchangeable: the oldest open loan is closed.
@@ -264,10 +274,11 @@ public struct KioskWorkflow: Sendable {
         if let home = input.bookHomeSite, home != settings.siteID {
             flags.append("drift")
             notes.append("this book now lives here (it came from \(home))")
+            notesZh.append("这本书来自 \(home)，今后放在本站")
         }
         return Decision(
             outcome: .returned,
             record: EventDraft(kind: .return, scannerID: input.scannerID, item: item, flags: flags, refersTo: refersTo),
-            message: (["returned"] + notes).joined(separator: "; "))
+            message: (["returned"] + notes).joined(separator: "; "), chinese: notesZh.isEmpty ? nil : "谢谢；" + notesZh.joined(separator: "；"))
     }
 }

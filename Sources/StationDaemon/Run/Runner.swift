@@ -497,15 +497,15 @@ public final class Runner {
         let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, clock: Self.clockNow(), today: today, bookHomeSite: home)
         guard let decision = workflow.handle(input) else { return }  // a double read
         guard let draft = decision.record else {
-            tellOutcome(decision.outcome, message: decision.message, scannerID: scannerID, event: nil)
+            tellOutcome(decision.outcome, message: decision.message, chinese: decision.chinese, scannerID: scannerID, event: nil)
             return
         }
-        record(draft, outcome: decision.outcome, message: decision.message, scannerID: scannerID)
+        record(draft, outcome: decision.outcome, message: decision.message, chinese: decision.chinese, scannerID: scannerID)
     }
 
     /// Records first, tells second. False when the record could not be written.
     @discardableResult
-    func record(_ draft: EventDraft, outcome: Outcome, message: String, scannerID: String?, automatic: Bool = false) -> Bool {
+    func record(_ draft: EventDraft, outcome: Outcome, message: String, chinese: String? = nil, scannerID: String?, automatic: Bool = false) -> Bool {
         let time = EventTime(
             wallMillis: SystemClock.wallMillis(), synchronized: SystemClock.isSynchronized(), bootID: SystemClock.bootID,
             monotonicMicros: SystemClock.monotonicMicros())
@@ -514,7 +514,7 @@ public final class Runner {
             workflow.recorded(event)
             if event.draft.kind == .void { rebuildLedger() }
             uploader?.nudge()
-            tellOutcome(outcome, message: message, scannerID: scannerID, event: event, automatic: automatic)
+            tellOutcome(outcome, message: message, chinese: chinese, scannerID: scannerID, event: event, automatic: automatic)
             return true
         } catch {
             workflow.recordFailed()
@@ -561,7 +561,7 @@ public final class Runner {
 
     /// Tells an outcome: the JSON line (`--print`), then the feedback sinks and the kiosk
     /// page, neither of which can block (see `FeedbackService`, `KioskBoard`).
-    func tellOutcome(_ outcome: Outcome, message: String, scannerID: String?, event: JournalEvent?, automatic: Bool = false) {
+    func tellOutcome(_ outcome: Outcome, message: String, chinese: String? = nil, scannerID: String?, event: JournalEvent?, automatic: Bool = false) {
         var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
         if automatic { line.append("automatic", .bool(true)) }
         tell(line)
@@ -572,7 +572,9 @@ public final class Runner {
         let kind = config.kiosk.siteKind
         let at = SystemClock.wallMillis()
         board.publish { serial in
-            KioskScreen.after(outcome, message: message, draft: event?.draft, title: title, worker: worker, serial: serial, atMillis: at, siteKind: kind)
+            KioskScreen.after(
+                outcome, message: message, chinese: chinese, draft: event?.draft, title: title, worker: worker, serial: serial, atMillis: at,
+                siteKind: kind)
         }
     }
 
