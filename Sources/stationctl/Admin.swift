@@ -54,6 +54,11 @@ struct Status: ParsableCommand {
                 "stationd：运行中（设备 \(box)，站点 \(site)，\(Words.siteKind(s["site_kind"] as? String ?? ""))）"))
             StandardOutput.writeLine(Words.say("scanners: \(s["scanners"] ?? 0)", "扫描器：\(s["scanners"] ?? 0) 台"))
             StandardOutput.writeLine(Words.say("waiting for the hub: \(s["pending"] ?? 0) events", "待同步：\(s["pending"] ?? 0) 条记录"))
+            let beepers = (s["beepers"] as? [String]) ?? []
+            let voice = s["voice"] as? Bool ?? false
+            StandardOutput.writeLine(Words.say(
+                "feedback: \(beepers.isEmpty ? "no beeper" : "beeper " + beepers.joined(separator: ", ")), voice \(voice ? "on" : "off")",
+                "提示：\(beepers.isEmpty ? "无蜂鸣器" : "蜂鸣器 " + beepers.joined(separator: "、"))，语音\(voice ? "开" : "关")"))
             let last = s["last_sync"] as? String ?? "never"
             StandardOutput.writeLine(Words.say("last sync: \(last)", "上次同步：\(last.hasPrefix("never") ? "从未" + last.dropFirst(5) : last)"))
             return

@@ -57,6 +57,12 @@ final class FeedbackTests: XCTestCase {
         XCTAssertTrue(
             try waitUntil(20) { child.standardError.components(separatedBy: "feedback given").count - 1 >= 4 }, child.standardError)
         XCTAssertTrue(child.standardError.contains("beeper found"), child.standardError)
+        // stationctl status tells the site manager which beeper is in use.
+        let status = try ChildProcess([ProjectPaths.executable("stationctl"), "status", "--socket", box.adminSocket, "--json"])
+        XCTAssertEqual(status.wait(timeout: 20), 0, status.standardError)
+        let reported = (try? JSONSerialization.jsonObject(with: Data((status.lines.first ?? "").utf8))) as? [String: Any]
+        XCTAssertEqual(reported?["beepers"] as? [String], ["/dev/input/event5"], status.lines.joined())
+        XCTAssertEqual(reported?["voice"] as? Bool, false)
         let given = child.standardError.split(separator: "\n").filter { $0.contains("feedback given") }
         XCTAssertTrue(given.allSatisfy { $0.contains("beepers=1") && $0.contains("leds=true") }, given.joined(separator: "\n"))
         XCTAssertEqual(child.stopChildren(timeout: 20), 0, child.standardError)

@@ -137,6 +137,7 @@ final class KioskPageTests: XCTestCase {
         XCTAssertTrue(page.body.contains("<dd id=\"pending\">2</dd>"), page.body)
         XCTAssertTrue(page.body.contains("never (not enrolled)"), page.body)
         XCTAssertTrue(page.body.contains("/dev/input/event10"), page.body)
+        XCTAssertTrue(page.body.contains("<dd id=\"beepers\">无 none</dd>"), page.body)
         // The printable sheets: the same SVG as `stationctl cards`; no item labels before
         // the catalog came down from the hub.
         XCTAssertEqual(try get("manager:wrong-password", "cards/control").status, "401")

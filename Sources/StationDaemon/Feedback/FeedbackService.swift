@@ -60,6 +60,9 @@ public final class FeedbackService: @unchecked Sendable {
     /// Opened at start, on the feedback thread only from then on.
     private var beepers: [SignalDevice] = []
     private var voice: VoicePlayer?
+    /// For `summary`, under the condition's lock.
+    private var beeperNodes: [String] = []
+    private var voiceOn = false
 
     public init(settings: FeedbackSettings, logger: Logger) {
         self.settings = settings
@@ -70,6 +73,10 @@ public final class FeedbackService: @unchecked Sendable {
     public func start() {
         openBeepers()
         voice = VoicePlayer.make(settings: settings, logger: logger)
+        condition.withLock {
+            beeperNodes = beepers.map(\.devnode)
+            voiceOn = voice != nil
+        }
         let thread = Thread { [self] in run() }
         thread.name = "feedback"
         self.thread = thread
@@ -96,6 +103,14 @@ public final class FeedbackService: @unchecked Sendable {
             }
         }
         if beepers.isEmpty && settings.beeper != .off { logger.info("no beeper: tones are off (voice and the kiosk page still tell outcomes)") }
+    }
+
+    /// What the site manager sees (status, the manager page): the sinks in use and the
+    /// cues dropped because the feedback could not keep up.
+    public var summary: (beepers: [String], voice: Bool, dropped: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (beeperNodes, voiceOn, dropped)
     }
 
     /// Never blocks beyond a short lock; drops the oldest cue when the queue is full.

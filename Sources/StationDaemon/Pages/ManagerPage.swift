@@ -28,6 +28,10 @@ enum ManagerPage {
                 ignored += "<li>\(Markup.escape(field(d, "devnode"))): \(Markup.escape(field(d, "reason")))</li>\n"
             }
         }
+        var beepers = ""
+        if case .array(let nodes)? = s.status.fields.first(where: { $0.0 == "beepers" })?.1 {
+            beepers = nodes.compactMap { if case .string(let n) = $0 { n } else { nil } }.joined(separator: ", ")
+        }
         let formatter = ISO8601DateFormatter()
         var log = ""
         for line in s.log {
@@ -48,6 +52,9 @@ enum ManagerPage {
             <dt>设备 · Box</dt><dd>\(Markup.escape(field(s.status, "box_id"))) (\(Markup.escape(field(s.status, "site_id"))), \(Markup.escape(field(s.status, "site_kind"))))</dd>
             <dt>待同步 · Pending sync</dt><dd id="pending">\(Markup.escape(field(s.status, "pending")))</dd>
             <dt>最近联系总部 · Last hub contact</dt><dd id="last-sync">\(Markup.escape(field(s.status, "last_sync")))</dd>
+            <dt>提示音 · Beepers</dt><dd id="beepers">\(beepers.isEmpty ? "无 none" : Markup.escape(beepers))</dd>
+            <dt>语音 · Voice prompts</dt><dd id="voice">\(field(s.status, "voice") == "yes" ? "开 on" : "关 off")</dd>
+            <dt>来不及播放的提示 · Cues dropped</dt><dd id="cues-dropped">\(Markup.escape(field(s.status, "cues_dropped")))</dd>
             <dt>运行时间 · Uptime</dt><dd>\(Markup.escape(field(s.status, "uptime_s"))) s</dd>
             </dl>
             <h2>扫描器 · Scanners</h2>

@@ -135,6 +135,8 @@ public final class Runner {
                 ("pending", .int(pending)), ("next_seq", .int(Int(journal.upcomingSeq))), ("epoch", .int(journal.epoch)),
                 ("last_sync", .string(lastSyncText)), ("uptime_s", .int(Int(Date().timeIntervalSince(startedAt)))),
                 ("kiosk_url", pages?.kioskURL.map { .string($0) } ?? .null),
+                ("beepers", .array(feedback.summary.beepers.map { .string($0) })), ("voice", .bool(feedback.summary.voice)),
+                ("cues_dropped", .int(feedback.summary.dropped)),
             ])
         case "start-sync":
             // `stationctl enroll` wrote hub.json: sync starts without a restart.
