@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOPosix
 import Logging
 import ServiceLifecycle
 import StationCore
@@ -80,17 +82,36 @@ public final class PagesService: Service, @unchecked Sendable {
         }
     }
 
+    /// One page's HTTP server: Hummingbird's router on HummingbirdCore's HTTP/1 server,
+    /// without `Application`, whose once-a-second `Date` header timer would wake an idle
+    /// box every second (responses carry no `Date`; nothing here needs it). At most 32
+    /// connections at once.
     private func serve(name: String, router: Router<BasicRequestContext>, host: String, port: Int) async {
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "stationd"),
-            onServerRunning: { [self] channel in
-                let bound = channel.localAddress?.port ?? port
-                let url = "http://\(host):\(bound)/"
-                if name == "kiosk page" { lock.withLock { kioskURLValue = url } }
-                logger.notice("\(name) listening", metadata: ["page.url": "\(url)"])
-            }, logger: logger)
+        let responder = router.buildResponder()
+        let logger = self.logger
         do {
-            try await app.run()
+            let server = try HTTPServerBuilder.http1().buildServer(
+                configuration: .init(address: .hostname(host, port: port), availableConnectionsDelegate: MaximumAvailableConnections(32)),
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+                responder: { request, writer, channel in
+                    let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                    var response: Response
+                    do {
+                        response = try await responder.respond(to: request, context: context)
+                    } catch {
+                        logger.debug("page request failed", metadata: ["error": "\(error)"])
+                        response = Response(status: .internalServerError)
+                    }
+                    response.headers[.server] = "stationd"
+                    try await writer.write(response: response.head, body: response.body)
+                },
+                onServerRunning: { [self] channel in
+                    let bound = channel.localAddress?.port ?? port
+                    let url = "http://\(host):\(bound)/"
+                    if name == "kiosk page" { lock.withLock { kioskURLValue = url } }
+                    logger.notice("\(name) listening", metadata: ["page.url": "\(url)"])
+                })
+            try await server.run()
         } catch {
             logger.error("\(name) cannot be served: the box records without it", metadata: ["page.address": "\(host):\(port)", "error": "\(error)"])
         }
