@@ -101,17 +101,18 @@ extension Journal {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT pseudonym FROM member WHERE card_uid = ?", arguments: [cardUID]) }
     }
 
-    /// A title's name, from the catalog the hub sends down.
-    public func title(itemKey: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT title FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
+    /// A book's home site and title, from the catalog the hub sends down: one read per
+    /// book scan (nil when the catalog does not know the book).
+    public func catalogEntry(itemKey: String) throws -> (homeSite: String?, title: String?)? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT home_site, title FROM catalog_title WHERE item_key = ?", arguments: [itemKey]).map {
+                (homeSite: $0["home_site"], title: $0["title"])
+            }
+        }
     }
 
     /// The catalog's entries whose home is `site`, by item key: what the site's item
-    /// labels are printed from.
-    public func catalog(homeSite site: String) throws -> [(itemKey: String, title: String?)] {
-        try pool.read { db in try Self.fetchCatalog(db, homeSite: site) }
-    }
-
+    /// labels are printed from (`JournalReader.catalog(homeSite:)`).
     static func fetchCatalog(_ db: Database, homeSite site: String) throws -> [(itemKey: String, title: String?)] {
         try Row.fetchAll(db, sql: "SELECT item_key, title FROM catalog_title WHERE home_site = ? ORDER BY item_key", arguments: [site]).map {
             (itemKey: $0["item_key"], title: $0["title"])

@@ -391,10 +391,6 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    /// The home site of a book, from the catalog the hub sends down.
-    public func homeSite(itemKey: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT home_site FROM catalog_title WHERE item_key = ?", arguments: [itemKey]) }
-    }
 
     /// The writer connection's `PRAGMA synchronous` (2 is FULL), as a check.
     public func writerSynchronous() throws -> Int {

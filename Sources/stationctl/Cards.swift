@@ -99,13 +99,7 @@ struct Cards: ParsableCommand {
 
         func run() throws {
             let config = try options.load()
-            let catalog: [(itemKey: String, title: String?)]
-            do {
-                catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
-            } catch {
-                throw RuntimeFailure(description: "cannot read the journal in \(config.stateDirectory) (\(error)): start stationd and let it sync once")
-            }
-            do { try options.write(try PrintableCards.itemLabelSheet(config: config, catalog: catalog)) } catch let failure as PrintableCards.Failure {
+            do { try options.write(try PrintableCards.itemLabelSheet(config: config)) } catch let failure as PrintableCards.Failure {
                 throw RuntimeFailure(description: failure.description)
             }
         }

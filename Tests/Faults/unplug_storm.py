@@ -16,14 +16,13 @@ Prints `unplugs N (N mid-scan), rounds N, told N`; exit 0 when the daemon stoppe
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "Fixtures", "tools"))
-from hotplug import relay_until, renumber, unplug  # noqa: E402
+from hotplug import relay_until, renumber, stop, unplug  # noqa: E402
 
 import gi  # noqa: E402
 
@@ -101,12 +100,7 @@ def main():
                 relay(60, until=lambda: labels[-1] in told)
     finally:
         stopping = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = "killed"
+        rc = stop(proc, 30)
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
         with open(outcomes_path, "w") as f:

@@ -35,7 +35,7 @@ public enum PrintableCards {
     }
 
     /// Item labels for the books of `catalog` (the journal's catalog cache: see
-    /// ``itemLabelSheet(config:journal:layout:)``) whose home is the config's site.
+    /// ``itemLabelSheet(config:)``) whose home is the config's site.
     /// Fails when there is nothing to print, saying why.
     public static func itemLabelSheet(
         config: StationConfig, catalog: [(itemKey: String, title: String?)], layout: LabelSheet.Layout = LabelSheet.Layout()
@@ -54,8 +54,16 @@ public enum PrintableCards {
     }
 
     /// The same, read from the daemon's journal.
-    public static func itemLabelSheet(config: StationConfig, journal: Journal, layout: LabelSheet.Layout = LabelSheet.Layout()) throws -> Sheet {
-        try itemLabelSheet(config: config, catalog: try journal.catalog(homeSite: config.siteID), layout: layout)
+    /// The item-label sheet from the box's own catalog cache, read on a read-only
+    /// connection (the daemon may be running): `stationctl cards items` and the manager page.
+    public static func itemLabelSheet(config: StationConfig) throws(Failure) -> Sheet {
+        let catalog: [(itemKey: String, title: String?)]
+        do {
+            catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
+        } catch {
+            throw Failure(description: "cannot read the journal in \(config.stateDirectory) (\(error)): start stationd and let it sync once")
+        }
+        return try itemLabelSheet(config: config, catalog: catalog)
     }
 
     static func pages(heading: String, labels: [PrintedLabel], layout: LabelSheet.Layout) throws(Failure) -> [String] {

@@ -170,9 +170,10 @@ public final class FeedbackService: @unchecked Sendable {
             do { leds = try SignalDevice(devnode: node) } catch { logger.debug("scanner LEDs cannot be written", metadata: ["scanner.devnode": "\(node)", "error": "\(error)"]) }
         }
         defer { leds?.close() }
+        let origin = SystemClock.monotonicMicros()
         for step in Self.timeline(signal, beepers: !beepers.isEmpty, leds: leds != nil) {
             // Short sleeps, so that a stop ends the cue at its next step.
-            while case let wait = step.atMillis - elapsedMillis(since: step.origin), wait > 0 {
+            while case let wait = step.atMillis - elapsedMillis(since: origin), wait > 0 {
                 if isStopping { break }
                 usleep(UInt32(min(wait, 50)) * 1000)
             }
@@ -201,26 +202,24 @@ public final class FeedbackService: @unchecked Sendable {
         }
         var atMillis: Int
         var action: Action
-        var origin: Int64
     }
 
-    /// Tones and LED blinks of one signal, in time order, from now.
+    /// Tones and LED blinks of one signal, in time order, in milliseconds from its start.
     static func timeline(_ signal: Signal, beepers: Bool, leds: Bool) -> [Step] {
-        let origin = SystemClock.monotonicMicros()
         var steps: [Step] = []
         if beepers {
             var t = 0
             for tone in signal.tones {
-                steps.append(Step(atMillis: t, action: .tone(tone.hz), origin: origin))
+                steps.append(Step(atMillis: t, action: .tone(tone.hz)))
                 t += tone.ms
             }
-            steps.append(Step(atMillis: t, action: .tone(0), origin: origin))
+            steps.append(Step(atMillis: t, action: .tone(0)))
         }
         if leds {
             for i in 0..<signal.ledBlinks {
                 let start = i * (Signal.ledOnMillis + Signal.ledOffMillis)
-                steps.append(Step(atMillis: start, action: .leds(true), origin: origin))
-                steps.append(Step(atMillis: start + Signal.ledOnMillis, action: .leds(false), origin: origin))
+                steps.append(Step(atMillis: start, action: .leds(true)))
+                steps.append(Step(atMillis: start + Signal.ledOnMillis, action: .leds(false)))
             }
         }
         // Stable: at equal times tones stay before LEDs.

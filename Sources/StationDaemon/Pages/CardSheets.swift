@@ -1,5 +1,4 @@
 import StationCore
-import StationStore
 
 /// The printable sheets the manager page offers (`/cards/control`, `/cards/items`,
 /// `?page=N` for later pages): the same sheets as `stationctl cards`.
@@ -15,9 +14,7 @@ enum CardSheets {
         case "control":
             sheet = try PrintableCards.controlSheet(config: config)
         case "items":
-            // A read-only connection of its own: the scan loop's journal stays on its thread.
-            let catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
-            sheet = try PrintableCards.itemLabelSheet(config: config, catalog: catalog)
+            sheet = try PrintableCards.itemLabelSheet(config: config)
         default:
             throw Failure(description: "no such sheet: \(kind) (control or items)", notFound: true)
         }

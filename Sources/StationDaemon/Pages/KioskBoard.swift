@@ -19,7 +19,6 @@ public final class KioskBoard: @unchecked Sendable {
         screen = idleScreen
     }
 
-    public var current: KioskScreen { lock.withLock { screen } }
     public var idle: KioskScreen { idleScreen }
 
     /// `make` gets the next serial number.
@@ -50,8 +49,6 @@ public final class KioskBoard: @unchecked Sendable {
     private func unsubscribe(_ id: Int) {
         _ = lock.withLock { subscribers.removeValue(forKey: id) }
     }
-
-    public var subscriberCount: Int { lock.withLock { subscribers.count } }
 
     /// Ends every stream (the daemon is stopping: open pages must not hold up shutdown).
     public func finish() {

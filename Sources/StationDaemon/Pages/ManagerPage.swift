@@ -34,11 +34,16 @@ enum ManagerPage {
         }
         let formatter = ISO8601DateFormatter()
         var log = ""
-        for line in s.log {
-            let at = formatter.string(from: Date(timeIntervalSince1970: Double(line.at) / 1000))
-            log += "<tr class=\"\(Markup.escape(line.level))\"><td>\(Markup.escape(at))</td><td>\(Markup.escape(line.level))</td><td>\(Markup.escape(line.scanner ?? "–"))</td><td>\(Markup.escape(line.message))</td></tr>\n"
+        switch s.log {
+        case .success(let lines):
+            for line in lines {
+                let at = formatter.string(from: Date(timeIntervalSince1970: Double(line.at) / 1000))
+                log += "<tr class=\"\(Markup.escape(line.level))\"><td>\(Markup.escape(at))</td><td>\(Markup.escape(line.level))</td><td>\(Markup.escape(line.scanner ?? "–"))</td><td>\(Markup.escape(line.message))</td></tr>\n"
+            }
+            if log.isEmpty { log = "<tr><td colspan=\"4\">–</td></tr>\n" }
+        case .failure(let problem):
+            log = "<tr class=\"error\"><td colspan=\"4\">设备日志无法读取 · the device log cannot be read: \(Markup.escape(problem.description))</td></tr>\n"
         }
-        if log.isEmpty { log = "<tr><td colspan=\"4\">–</td></tr>\n" }
         return """
             <!DOCTYPE html>
             <html lang="zh-CN"><head><meta charset="utf-8"><title>Station · \(Markup.escape(field(s.status, "box_id")))</title>

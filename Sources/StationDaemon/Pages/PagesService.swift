@@ -24,7 +24,13 @@ public struct PagesSettings: Sendable, Equatable {
 public struct ManagerSnapshot: Sendable {
     public var status: JSONLine
     public var devices: JSONLine
-    public var log: [(at: Int64, level: String, scanner: String?, message: String)]
+    /// The newest device-log lines first, or why the journal could not be read.
+    public var log: Result<[(at: Int64, level: String, scanner: String?, message: String)], LogUnreadable>
+
+    public struct LogUnreadable: Error, Sendable, ExpressibleByStringInterpolation {
+        public var description: String
+        public init(stringLiteral value: String) { description = value }
+    }
 }
 
 /// The kiosk page (with its event stream) and the manager page, as one service of the
@@ -122,9 +128,6 @@ public final class PagesService: Service, @unchecked Sendable {
         let board = self.board
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: KioskPage.html)))
-        }
-        router.get("/screen") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Self.json(board.current))))
         }
         router.get("/events") { _, _ in
             let stream = board.subscribe()

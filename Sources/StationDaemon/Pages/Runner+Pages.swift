@@ -31,8 +31,11 @@ extension Runner {
                         answer.resume(busy)
                     }
                 }
-                let log = ((try? JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50)) ?? []).reversed()
-                return ManagerSnapshot(status: status, devices: devices, log: log.map { ($0.atMillis, $0.level, $0.scannerID, $0.message) })
+                // A journal that cannot be read is said on the page, not shown as an empty log.
+                let log: Result<[JournalReader.LogLine], any Error> = Result { try JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50) }
+                return ManagerSnapshot(
+                    status: status, devices: devices,
+                    log: log.map { $0.reversed().map { ($0.atMillis, $0.level, $0.scannerID, $0.message) } }.mapError { "\($0)" })
             },
             card: { kind, page in
                 do {

@@ -493,21 +493,25 @@ public final class Runner {
             scanned = .rejected(.misread, reason: reason)
         }
         let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
-        var home: String?
-        // The catalog cache only adds the drift flag; without it the hub still reconciles.
-        if case .book(let item) = scanned { home = try? journal.homeSite(itemKey: item.key) }
-        let input = ScanInput(scanned: scanned, code: scan.text, scannerID: scannerID, clock: Self.clockNow(), today: today, bookHomeSite: home)
+        var entry: (homeSite: String?, title: String?)?
+        // The catalog cache only adds the drift flag (and the title on the kiosk page);
+        // without it the hub still reconciles.
+        if case .book(let item) = scanned { entry = (try? journal.catalogEntry(itemKey: item.key)) ?? nil }
+        let input = ScanInput(
+            scanned: scanned, code: scan.text, scannerID: scannerID, clock: Self.clockNow(), today: today, bookHomeSite: entry?.homeSite)
         guard let decision = workflow.handle(input) else { return }  // a double read
         guard let draft = decision.record else {
-            tellOutcome(decision.outcome, message: decision.message, chinese: decision.chinese, scannerID: scannerID, event: nil)
+            tellOutcome(decision.outcome, message: decision.message, chinese: decision.chinese, title: entry?.title, scannerID: scannerID, event: nil)
             return
         }
-        record(draft, outcome: decision.outcome, message: decision.message, chinese: decision.chinese, scannerID: scannerID)
+        record(draft, outcome: decision.outcome, message: decision.message, chinese: decision.chinese, title: entry?.title, scannerID: scannerID)
     }
 
     /// Records first, tells second. False when the record could not be written.
     @discardableResult
-    func record(_ draft: EventDraft, outcome: Outcome, message: String, chinese: String? = nil, scannerID: String?, automatic: Bool = false) -> Bool {
+    func record(
+        _ draft: EventDraft, outcome: Outcome, message: String, chinese: String? = nil, title: String? = nil, scannerID: String?, automatic: Bool = false
+    ) -> Bool {
         let time = EventTime(
             wallMillis: SystemClock.wallMillis(), synchronized: SystemClock.isSynchronized(), bootID: SystemClock.bootID,
             monotonicMicros: SystemClock.monotonicMicros())
@@ -516,7 +520,7 @@ public final class Runner {
             workflow.recorded(event)
             if event.draft.kind == .void { rebuildLedger() }
             uploader?.nudge()
-            tellOutcome(outcome, message: message, chinese: chinese, scannerID: scannerID, event: event, automatic: automatic)
+            tellOutcome(outcome, message: message, chinese: chinese, title: title, scannerID: scannerID, event: event, automatic: automatic)
             return true
         } catch {
             workflow.recordFailed()
@@ -563,13 +567,15 @@ public final class Runner {
 
     /// Tells an outcome: the JSON line (`--print`), then the feedback sinks and the kiosk
     /// page, neither of which can block (see `FeedbackService`, `KioskBoard`).
-    func tellOutcome(_ outcome: Outcome, message: String, chinese: String? = nil, scannerID: String?, event: JournalEvent?, automatic: Bool = false) {
+    /// `title` is the book's, from the catalog lookup the scan already made.
+    func tellOutcome(
+        _ outcome: Outcome, message: String, chinese: String? = nil, title: String? = nil, scannerID: String?, event: JournalEvent?,
+        automatic: Bool = false
+    ) {
         var line = outcomeLine(outcome, message: message, scannerID: scannerID, event: event)
         if automatic { line.append("automatic", .bool(true)) }
         tell(line)
         feedback.post(outcome, scannerNode: scannerID.flatMap { scannerNodes[$0] })
-        var title: String?
-        if let item = event?.draft.item { title = (try? journal.title(itemKey: item.key)) ?? nil }
         let worker = outcome == .sessionOpened ? workflow.session?.worker.masked : nil
         let kind = config.kiosk.siteKind
         let at = SystemClock.wallMillis()

@@ -1,5 +1,4 @@
 import CEvdevShim
-import CUdev
 import Glibc
 
 /// An evdev node feedback is written to: a PC speaker or beeper (EV_SND/SND_TONE) or a
@@ -36,36 +35,23 @@ public final class SignalDevice {
 
     public func close() { descriptor.close() }
 
-    /// Event nodes of input devices that can play tones (`capabilities/snd` has SND_TONE):
-    /// the PC speaker (`pcspkr`), USB and platform beepers. Found through udev, as
-    /// scanners are; their node names are not fixed.
+    /// Event nodes of input devices that can play tones: the PC speaker (`pcspkr`), USB
+    /// and platform beepers. Found through udev, as scanners are (their node names are not
+    /// fixed): the input device (`inputN`) carries the kernel's `SND` bitmap, its event
+    /// node is a child of it.
     public static func toneDevices() throws(SystemError) -> [String] {
-        guard let udev = udev_new() else { throw SystemError(call: "udev_new", errno: Glibc.errno) }
-        defer { udev_unref(udev) }
-        guard let enumerate = udev_enumerate_new(udev) else { throw SystemError(call: "udev_enumerate_new", errno: Glibc.errno) }
-        defer { udev_enumerate_unref(enumerate) }
-        _ = udev_enumerate_add_match_subsystem(enumerate, "input")
-        let rc = udev_enumerate_scan_devices(enumerate)
-        if rc < 0 { throw SystemError(call: "udev_enumerate_scan_devices", errno: -rc) }
-        var nodes: [String] = []
-        var entry = udev_enumerate_get_list_entry(enumerate)
-        while let current = entry {
-            defer { entry = udev_list_entry_get_next(current) }
-            guard let path = udev_list_entry_get_name(current), let device = udev_device_new_from_syspath(udev, path) else { continue }
-            defer { udev_device_unref(device) }
-            guard let sysname = udev_device_get_sysname(device).map({ String(cString: $0) }), sysname.hasPrefix("event"),
-                let node = udev_device_get_devnode(device).map({ String(cString: $0) }),
-                // The parent is owned by the child: not unreferenced here.
-                let parent = udev_device_get_parent_with_subsystem_devtype(device, "input", nil),
-                let snd = udev_device_get_sysattr_value(parent, "capabilities/snd").map({ String(cString: $0) })
-            else { continue }
-            if Self.hasTone(capabilities: snd) { nodes.append(node) }
-        }
-        return nodes.sorted()
+        let devices = try Udev().enumerate(subsystems: ["input"])
+        let beepers = devices.filter { $0.devnode == nil && hasTone(capabilities: $0.properties["SND"] ?? "") }.map { $0.syspath + "/" }
+        return devices.compactMap { device -> String? in
+            guard let node = device.devnode, device.syspath.split(separator: "/").last?.hasPrefix("event") == true,
+                beepers.contains(where: { device.syspath.hasPrefix($0) })
+            else { return nil }
+            return node
+        }.sorted()
     }
 
-    /// `capabilities/snd` is a hex bitmap (words separated by spaces, most significant
-    /// first); SND_TONE is bit 2.
+    /// The kernel's `SND` bitmap (as in `capabilities/snd`): hex words separated by
+    /// spaces, most significant first; SND_TONE is bit 2.
     static func hasTone(capabilities: String) -> Bool {
         guard let last = capabilities.split(whereSeparator: { $0 == " " || $0 == "\n" }).last, let bits = UInt64(last, radix: 16) else { return false }
         return bits & (1 << UInt64(station_snd_tone())) != 0

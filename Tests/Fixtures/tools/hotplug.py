@@ -44,6 +44,16 @@ def relay_until(proc, predicate, timeout, emit=None):
     return False
 
 
+def stop(proc, timeout):
+    """SIGTERM, then SIGKILL after `timeout` seconds: the exit status, or "killed"."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return "killed"
+
+
 def unplug(testbed, text):
     """Pulls the device described by `text` out of the testbed, as udev would see it."""
     syspath = "/sys" + re.search(r"^P: (\S+)", text, re.M).group(1)
@@ -104,12 +114,7 @@ def main():
             unplug(testbed, text)
             ok &= relay_until(proc, lambda l: '"type":"detached"' in l, 10)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = "killed"
+        rc = stop(proc, 10)
         for line in proc.stdout:
             print(line.rstrip("\n"), flush=True)
         print(f"# exit {rc}", flush=True)
