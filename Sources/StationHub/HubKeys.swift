@@ -44,20 +44,19 @@ public struct HubKeys: Sendable {
         return (v, pseudonymKeys[v]!)
     }
 
-    /// Opens a sealed credential, derives the pseudonym, and returns the worker without
-    /// the sealed number. The number itself exists only inside this call.
-    /// A card UID the hub's member list knows is that member (`memberOf`); any other
-    /// credential gets its own pseudonym.
-    func pseudonymize(_ worker: WorkerRef, memberOf: (String) throws -> String? = { _ in nil }) throws -> WorkerRef {
-        guard let sealed = worker.sealed else { return worker }
-        let raw = try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
+    /// Opens a sealed credential. The number itself exists only in the value returned,
+    /// which ``pseudonymized(_:raw:member:)`` turns into a pseudonym at once.
+    func open(_ worker: WorkerRef) throws -> RawCredential {
+        guard let sealed = worker.sealed else { throw Failure(description: "nothing sealed") }
+        return try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
+    }
+
+    /// The worker without the sealed number, with the pseudonym: a card UID the hub's
+    /// member list knows (`member`) is that member; any other credential gets its own.
+    func pseudonymized(_ worker: WorkerRef, raw: RawCredential, member: String?) -> WorkerRef {
         var out = worker
         out.sealed = nil
-        if raw.kind == .cardUID, let member = try memberOf(raw.secret) {
-            out.pseudonym = member
-        } else {
-            out.pseudonym = pseudonym(raw)
-        }
+        out.pseudonym = raw.kind == .cardUID ? (member ?? pseudonym(raw)) : pseudonym(raw)
         return out
     }
 

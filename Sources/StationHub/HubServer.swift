@@ -25,7 +25,7 @@ public enum HubServer {
         var reason: String
     }
 
-    public static func router(store: HubStore, keys: HubKeys?) -> Router<BasicRequestContext> {
+    public static func router(store: any HubStore, keys: HubKeys?) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("v1/health") { _, _ -> Response in
             json(.ok, ["status": "ok"])
@@ -74,7 +74,7 @@ public enum HubServer {
     /// A box's upload of records it keeps once each (clock corrections, device-log lines):
     /// authenticated, decoded, bounded, stored by `store(box, upload)`; answers how many.
     static func accept<Upload: Decodable>(
-        _ request: Request, _ hub: HubStore, _ type: Upload.Type, expected: String, what: String, count: (Upload) -> Int,
+        _ request: Request, _ hub: any HubStore, _ type: Upload.Type, expected: String, what: String, count: (Upload) -> Int,
         store: (String, Upload) async throws -> Int
     ) async throws -> Response {
         try await answer {
@@ -93,12 +93,12 @@ public enum HubServer {
             return try await handler()
         } catch let refusal as Refusal {
             return json(refusal.status, ErrorBody(error: refusal.reason))
-        } catch let failure as HubStore.Failure {
+        } catch let failure as HubFailure {
             return error(failure)
         }
     }
 
-    static func authenticate(_ request: Request, _ store: HubStore) async throws -> (box: String, site: String) {
+    static func authenticate(_ request: Request, _ store: any HubStore) async throws -> (box: String, site: String) {
         guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") else {
             throw Refusal(status: .unauthorized, reason: "a box credential is required (Authorization: Bearer ...)")
         }
@@ -140,12 +140,12 @@ public enum HubServer {
     /// A batch's events. The whole batch decodes in one pass when every event is well
     /// formed (the usual case); otherwise each event is decoded on its own, so that a
     /// malformed one is quarantined and the rest still apply.
-    static func decodeBatch(_ data: Data, box: String) throws -> [HubStore.Incoming] {
+    static func decodeBatch(_ data: Data, box: String) throws -> [HubIncoming] {
         let expected = Refusal(status: .badRequest, reason: "expected {\"box_id\": \"<this box>\", \"events\": [...]}")
         if let batch = try? JSONDecoder().decode(BatchUpload.self, from: data) {
             guard batch.boxID == box else { throw expected }
             guard batch.events.count <= maxBatchEvents else { throw Refusal(status: .contentTooLarge, reason: "at most \(maxBatchEvents) events per batch") }
-            let encoder = HubStore.encoder
+            let encoder = HubIngest.encoder
             return try batch.events.map { .event($0, canonical: String(decoding: try encoder.encode($0), as: UTF8.self)) }
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
@@ -157,13 +157,13 @@ public enum HubServer {
 
     /// One event of a batch, decoded on its own: a malformed one is quarantined, the rest
     /// still apply.
-    static func decode(_ raw: Any) -> HubStore.Incoming {
+    static func decode(_ raw: Any) -> HubIncoming {
         let data = (try? JSONSerialization.data(withJSONObject: raw)) ?? Data()
         let seq = (raw as? [String: Any])?["seq"] as? Int64
         let text = String(decoding: data, as: UTF8.self)
         do {
             let event = try JSONDecoder().decode(JournalEvent.self, from: data)
-            let canonical = String(decoding: try HubStore.encoder.encode(event), as: UTF8.self)
+            let canonical = String(decoding: try HubIngest.encoder.encode(event), as: UTF8.self)
             return .event(event, canonical: canonical)
         } catch {
             return .unreadable(seq: seq, body: text, reason: "not an event this hub understands: \(error)")
@@ -171,7 +171,7 @@ public enum HubServer {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, gzip: Bool = false) -> Response {
-        var buffer = ByteBuffer(bytes: (try? HubStore.encoder.encode(value)) ?? Data("{}".utf8))
+        var buffer = ByteBuffer(bytes: (try? HubIngest.encoder.encode(value)) ?? Data("{}".utf8))
         var headers: HTTPFields = [.contentType: "application/json"]
         if gzip, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
             buffer = compressed
@@ -180,7 +180,7 @@ public enum HubServer {
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    static func error(_ failure: HubStore.Failure) -> Response {
+    static func error(_ failure: HubFailure) -> Response {
         let status: HTTPResponse.Status =
             switch failure.kind {
             case .unauthorized: .unauthorized
@@ -188,6 +188,7 @@ public enum HubServer {
             case .notFound: .notFound
             case .conflict: .conflict
             case .invalid: .badRequest
+            case .unavailable: .serviceUnavailable
             }
         return json(status, ErrorBody(error: failure.description))
     }
@@ -201,10 +202,10 @@ public enum HubServer {
     /// Serves until cancelled; `onListening` gets the bound port (port 0 picks one). With
     /// `tls`, HTTPS only.
     public static func serve(
-        store: HubStore, keys: HubKeys?, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+        store: any HubStore, keys: HubKeys?, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void
     ) async throws {
-        if let keys { try store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
+        if let keys { try await store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
         let app = Application(
             router: router(store: store, keys: keys),
             server: try tls.map { try .tls(tlsConfiguration: $0) } ?? .http1(),

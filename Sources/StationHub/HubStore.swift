@@ -1,491 +1,110 @@
 import Crypto
 import Foundation
-import GRDB
 import StationCore
 import StationProtocol
 
-/// The hub's database (SQLite through GRDB): sites, boxes and their credentials (hashed),
-/// one-time enrollment tokens, every event ever received, and quarantine.
-public final class HubStore: Sendable {
-    let pool: DatabasePool
-    /// Sealed credentials already opened, by their sealed form (a box seals a worker once,
-    /// so the same blob comes back in batch after batch): the worker with the pseudonym.
-    /// In memory only, bounded.
-    /// Card UIDs are not kept: what they map to follows the member list.
-    let opened = BoundedCache<String, WorkerRef>(capacity: 50_000)
-
-    public init(path: String) throws {
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        // Ingest looks up and updates index pages all over a growing file: a 64 MiB page
-        // cache per connection keeps the hot part of the indexes in memory.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
-        pool = try DatabasePool(path: path, configuration: config)
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try Self.migrator.migrate(pool)
-    }
-
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
-        m.registerMigration("v1-hub") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE site (id TEXT PRIMARY KEY NOT NULL) STRICT;
-                    CREATE TABLE box (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        site_id TEXT NOT NULL REFERENCES site(id),
-                        credential_hash TEXT UNIQUE,
-                        revoked_reason TEXT,
-                        acked_through INTEGER NOT NULL DEFAULT 0,
-                        epoch INTEGER NOT NULL DEFAULT 0
-                    ) STRICT;
-                    CREATE TABLE enrollment_token (
-                        token_hash TEXT PRIMARY KEY NOT NULL,
-                        box_id TEXT NOT NULL REFERENCES box(id),
-                        used INTEGER NOT NULL DEFAULT 0
-                    ) STRICT;
-                    CREATE TABLE event (
-                        box_id TEXT NOT NULL REFERENCES box(id),
-                        seq INTEGER NOT NULL,
-                        epoch INTEGER NOT NULL,
-                        site_id TEXT NOT NULL,
-                        kind TEXT NOT NULL,
-                        wall_ms INTEGER NOT NULL,
-                        body TEXT NOT NULL,
-                        content_hash TEXT NOT NULL,
-                        received_ms INTEGER NOT NULL,
-                        PRIMARY KEY (box_id, seq)
-                    ) STRICT, WITHOUT ROWID;
-                    CREATE TABLE quarantine (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        box_id TEXT NOT NULL,
-                        seq INTEGER NOT NULL,
-                        reason TEXT NOT NULL,
-                        body TEXT NOT NULL,
-                        received_ms INTEGER NOT NULL
-                    ) STRICT;
-                    """)
-        }
-        m.registerMigration("v2-pseudonym") { db in
-            try db.execute(sql: "ALTER TABLE event ADD COLUMN worker_pseudonym TEXT")
-            try db.execute(sql: "CREATE INDEX event_worker ON event(worker_pseudonym) WHERE worker_pseudonym IS NOT NULL")
-        }
-        m.registerMigration("v3-ledger") { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE event ADD COLUMN item_key TEXT;
-                    UPDATE event SET item_key = json_extract(body, '$.draft.item.key');
-                    CREATE INDEX event_item ON event(item_key) WHERE item_key IS NOT NULL;
-                    CREATE INDEX event_site_kind ON event(site_id, kind);
-                    CREATE TABLE ledger_book (
-                        item_key TEXT PRIMARY KEY NOT NULL,
-                        holder TEXT,
-                        loaned_at_ms INTEGER,
-                        due_date TEXT,
-                        site_id TEXT,
-                        flags TEXT NOT NULL
-                    ) STRICT;
-                    CREATE TABLE ledger_visit (
-                        site_id TEXT NOT NULL,
-                        box_id TEXT NOT NULL,
-                        start_seq INTEGER,
-                        end_seq INTEGER,
-                        worker TEXT NOT NULL,
-                        service TEXT,
-                        start_ms INTEGER,
-                        end_ms INTEGER,
-                        flags TEXT NOT NULL
-                    ) STRICT;
-                    CREATE INDEX ledger_visit_site ON ledger_visit(site_id);
-                    """)
-        }
-        m.registerMigration("v4-downlink-clock-devicelog") { db in
-            try db.execute(
-                sql: """
-                    -- Corrected time: wall time plus the box's clock correction for that boot
-                    -- when the event was recorded unsynchronised; the ledger orders by it.
-                    ALTER TABLE event ADD COLUMN boot_id TEXT;
-                    ALTER TABLE event ADD COLUMN clock_synced INTEGER;
-                    ALTER TABLE event ADD COLUMN corrected_ms INTEGER;
-                    UPDATE event SET boot_id = json_extract(body, '$.time.bootID'),
-                        clock_synced = json_extract(body, '$.time.synchronized'), corrected_ms = wall_ms;
-                    CREATE INDEX event_boot ON event(box_id, boot_id);
-                    CREATE TABLE clock_correction (
-                        box_id TEXT NOT NULL REFERENCES box(id),
-                        boot_id TEXT NOT NULL,
-                        source TEXT NOT NULL CHECK (source IN ('ntp', 'hub-date', 'manual')),
-                        mono_us INTEGER NOT NULL,
-                        offset_ms INTEGER NOT NULL,
-                        recorded_wall_ms INTEGER NOT NULL,
-                        received_ms INTEGER NOT NULL,
-                        PRIMARY KEY (box_id, boot_id, source, mono_us)
-                    ) STRICT;
-                    CREATE TABLE device_log (
-                        box_id TEXT NOT NULL REFERENCES box(id),
-                        id INTEGER NOT NULL,
-                        at_ms INTEGER NOT NULL,
-                        level TEXT NOT NULL,
-                        scanner_id TEXT,
-                        message TEXT NOT NULL,
-                        received_ms INTEGER NOT NULL,
-                        PRIMARY KEY (box_id, id)
-                    ) STRICT;
-                    -- What goes down to boxes; every changed row takes the next revision.
-                    CREATE TABLE revision (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-                    INSERT INTO revision VALUES (1, 0);
-                    CREATE TABLE catalog_title (
-                        item_key TEXT PRIMARY KEY NOT NULL,
-                        title TEXT,
-                        home_site TEXT,
-                        revision INTEGER NOT NULL
-                    ) STRICT;
-                    CREATE INDEX catalog_revision ON catalog_title(revision);
-                    CREATE TABLE member_card (
-                        card_uid TEXT PRIMARY KEY NOT NULL,
-                        member TEXT NOT NULL,
-                        revision INTEGER NOT NULL
-                    ) STRICT;
-                    CREATE INDEX member_revision ON member_card(revision);
-                    CREATE TABLE site_setting (
-                        site_id TEXT NOT NULL REFERENCES site(id),
-                        key TEXT NOT NULL,
-                        value TEXT NOT NULL,
-                        revision INTEGER NOT NULL,
-                        PRIMARY KEY (site_id, key)
-                    ) STRICT;
-                    CREATE TABLE public_key (
-                        purpose TEXT NOT NULL,
-                        version INTEGER NOT NULL,
-                        material TEXT NOT NULL,
-                        revision INTEGER NOT NULL,
-                        PRIMARY KEY (purpose, version)
-                    ) STRICT;
-                    """)
-        }
-        m.registerMigration("v5-ledger-keys") { db in
-            try db.execute(
-                sql: """
-                    -- The worker as the ledger pairs visits (pseudonym, else box/local hash):
-                    -- a batch recomputes only the visits of the workers it touched.
-                    ALTER TABLE event ADD COLUMN worker_key TEXT;
-                    UPDATE event SET worker_key = coalesce(worker_pseudonym, box_id || '/' || json_extract(body, '$.draft.worker.localHash'))
-                        WHERE json_extract(body, '$.draft.worker') IS NOT NULL;
-                    CREATE INDEX event_visit_worker ON event(site_id, worker_key) WHERE kind IN ('visit-start', 'visit-end');
-                    CREATE INDEX event_void ON event(kind) WHERE kind = 'void';
-                    CREATE INDEX ledger_visit_worker ON ledger_visit(site_id, worker);
-                    """)
-        }
-        return m
-    }
-
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public enum Kind: Sendable { case unauthorized, forbidden, notFound, conflict, invalid }
-        public var kind: Kind
-        public var description: String
-        public init(_ kind: Kind, _ description: String) {
-            self.kind = kind
-            self.description = description
-        }
-    }
-
-    static func hash(_ secret: String) -> String {
-        Hex.encode(SHA256.hash(data: Data(secret.utf8)))
-    }
-
-    /// 256 random bits in hex: safe on any command line (a base64url secret starting with
-    /// `-` would be read as an option) and in a QR code.
-    static func randomSecret() -> String {
-        Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-    }
-
-    // MARK: - Administration
-
-    public func addSite(_ id: String) throws {
-        try pool.write { db in try db.execute(sql: "INSERT INTO site (id) VALUES (?)", arguments: [id]) }
-    }
-
+/// The hub's storage, one interface over two engines: SQLite (``SQLiteHubStore``, the
+/// embedded default, one process) and PostgreSQL (``PostgresHubStore``, any number of hub
+/// instances on one database). ``HubDatabase/open(_:)`` chooses by the `--database` URL.
+/// Both keep the same tables and give the same answers; what they share as values
+/// (ownership checks, credential opening, the high-water mark, the ledger) is in
+/// ``HubIngest`` and ``Ledger``.
+public protocol HubStore: Sendable {
+    // Administration
+    func addSite(_ id: String) async throws
     /// Creates a box of `site` (or reissues its token) and returns a one-time enrollment token.
-    public func addBox(_ id: String, site: String) throws -> String {
-        let token = Self.randomSecret()
-        try pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM site WHERE id = ?)", arguments: [site]) == true else {
-                throw Failure(.notFound, "no site \(site): create it with `stationhub site add \(site)`")
-            }
-            try db.execute(sql: "INSERT INTO box (id, site_id) VALUES (?, ?) ON CONFLICT(id) DO NOTHING", arguments: [id, site])
-            guard try String.fetchOne(db, sql: "SELECT site_id FROM box WHERE id = ?", arguments: [id]) == site else {
-                throw Failure(.conflict, "box \(id) belongs to another site")
-            }
-            try db.execute(sql: "INSERT INTO enrollment_token (token_hash, box_id) VALUES (?, ?)", arguments: [Self.hash(token), id])
-        }
-        return token
-    }
-
+    func addBox(_ id: String, site: String) async throws -> String
     /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
-    public func revoke(_ id: String, reason: String) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE box SET revoked_reason = ? WHERE id = ?", arguments: [reason, id])
-            guard db.changesCount == 1 else { throw Failure(.notFound, "no box \(id)") }
-        }
-    }
+    func revoke(_ id: String, reason: String) async throws
 
+    // Boxes
     /// Trades a one-time token for the box's credential. A new enrollment of the same box
     /// (a replaced box) makes the old credential invalid.
-    public func enroll(token: String) async throws -> EnrollResponse {
-        let credential = Self.randomSecret()
-        return try await pool.write { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT t.box_id, t.used, b.site_id FROM enrollment_token t JOIN box b ON b.id = t.box_id WHERE t.token_hash = ?",
-                arguments: [Self.hash(token)])
-            else { throw Failure(.unauthorized, "unknown enrollment token") }
-            guard row["used"] as Int == 0 else { throw Failure(.unauthorized, "this enrollment token was used already; issue a new one") }
-            let box: String = row["box_id"]
-            try db.execute(sql: "UPDATE enrollment_token SET used = 1 WHERE token_hash = ?", arguments: [Self.hash(token)])
-            try db.execute(sql: "UPDATE box SET credential_hash = ?, revoked_reason = NULL WHERE id = ?", arguments: [Self.hash(credential), box])
-            return EnrollResponse(boxID: box, siteID: row["site_id"], credential: credential)
-        }
-    }
-
+    func enroll(token: String) async throws -> EnrollResponse
     /// The box a bearer credential belongs to.
-    public func authenticate(_ credential: String) async throws -> (box: String, site: String) {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, site_id, revoked_reason FROM box WHERE credential_hash = ?", arguments: [Self.hash(credential)]) else {
-                throw Failure(.unauthorized, "unknown box credential")
-            }
-            if let reason: String = row["revoked_reason"] { throw Failure(.forbidden, "this box is revoked: \(reason)") }
-            return (row["id"], row["site_id"])
-        }
-    }
-
-    // MARK: - Ingest
-
-    /// One event as uploaded: decoded, or the reason it could not be.
-    public enum Incoming: Sendable {
-        case event(JournalEvent, canonical: String)
-        case unreadable(seq: Int64?, body: String, reason: String)
-    }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = .sortedKeys
-        return e
-    }()
-
+    func authenticate(_ credential: String) async throws -> (box: String, site: String)
     /// Applies a batch in one transaction: idempotent on (box, seq); the same seq with
     /// other content is quarantined (a conflict), as is anything unreadable; a batch naming
     /// another box or site is refused whole. Answers the high-water mark durably applied.
     /// With `keys`, a worker's sealed credential is opened, the pseudonym derived and the
     /// sealed number left out of what is stored; an unopenable one is quarantined.
-    public func ingest(box: String, site: String, events: [Incoming], keys: HubKeys? = nil) async throws -> (BatchResult, conflict: Bool) {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for case .event(let e, _) in events {
-            if e.boxID != box { throw Failure(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
-            if e.siteID != site { throw Failure(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
-        }
-        return try await pool.write { db in
-            var applied = 0, duplicates = 0, conflict = false
-            var quarantined: [Quarantined] = []
-            var touchedItems: Set<String> = [], touchedVisits: Set<VisitKey> = [], voids = false
-            /// A boot's clock offset, looked up once per batch.
-            var offsets: [String: Int64] = [:]
+    func ingest(box: String, site: String, events: [HubIncoming], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool)
+    /// A box's site, credential hash and revocation, for offline bundles.
+    func boxCredential(_ box: String) async throws -> (site: String, credentialHash: String, revoked: String?)
+    /// Stores a box's clock corrections (each once) and re-times that boot's unsynchronised
+    /// events; the ledger rows they touch are recomputed in the same transaction.
+    func addClockCorrections(box: String, _ corrections: [ClockCorrection]) async throws -> Int
+    /// Keeps a box's warnings and errors for the site manager's central view, each line once.
+    func addDeviceLog(box: String, _ lines: [DeviceLogLine]) async throws -> Int
+    /// A box's device-log lines the hub holds, oldest first.
+    func deviceLog(box: String) async throws -> [DeviceLogLine]
 
-            /// Stored aside for an operator and acknowledged: it blocks nothing.
-            func quarantine(_ seq: Int64, _ reason: String, _ body: String) throws {
-                try db.execute(
-                    sql: "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [box, seq, reason, body, now])
-                quarantined.append(Quarantined(seq: seq, reason: reason))
-            }
-            for incoming in events {
-                switch incoming {
-                case .unreadable(let seq, let body, let reason):
-                    try quarantine(seq ?? 0, reason, body)
-                case .event(let e, let canonical):
-                    let hash = Self.hash(canonical)
-                    if let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT content_hash FROM event WHERE box_id = ? AND seq = ?"), arguments: [box, e.seq]) {
-                        if existing == hash {
-                            duplicates += 1
-                        } else {
-                            conflict = true
-                            try quarantine(e.seq, "seq \(e.seq) arrived again with different content", canonical)
-                        }
-                        continue
-                    }
-                    // The content hash is of the event as sent (a resend compares equal);
-                    // what is stored has the pseudonym instead of the sealed number.
-                    var stored = e
-                    if let keys, let worker = e.draft.worker, let sealed = worker.sealed {
-                        do {
-                            let memo = "\(worker.kind.rawValue)|\(sealed.keyVersion)|\(sealed.encapsulatedKey)|\(sealed.ciphertext)"
-                            if let known = self.opened.value(memo) {
-                                stored.draft.worker = known
-                            } else {
-                                stored.draft.worker = try keys.pseudonymize(worker) { uid in
-                                    try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [uid])
-                                }
-                                if worker.kind != .cardUID, let opened = stored.draft.worker { self.opened.store(memo, opened) }
-                            }
-                        } catch {
-                            try quarantine(e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical)
-                            continue
-                        }
-                    }
-                    // (WorkerRef's == compares the local hash only: compare what changed.)
-                    let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
-                    let body = unchanged ? canonical : String(decoding: try Self.encoder.encode(stored), as: UTF8.self)
-                    var offset: Int64 = 0
-                    if !e.time.synchronized {
-                        if let known = offsets[e.time.bootID] {
-                            offset = known
-                        } else {
-                            offset = try Self.clockOffset(db, box: box, boot: e.time.bootID) ?? 0
-                            offsets[e.time.bootID] = offset
-                        }
-                    }
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
-                                               boot_id, clock_synced, corrected_ms, worker_key)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(
-                        arguments: [
-                            box, e.seq, e.epoch, e.siteID, e.draft.kind.rawValue, e.time.wallMillis, body, hash, now,
-                            stored.draft.worker?.pseudonym, e.draft.item?.key, e.time.bootID, e.time.synchronized ? 1 : 0,
-                            e.time.wallMillis + offset, Ledger.worker(stored),
-                        ])
-                    applied += 1
-                    if let key = e.draft.item?.key { touchedItems.insert(key) }
-                    if e.draft.kind == .visitStart || e.draft.kind == .visitEnd, let who = Ledger.worker(stored) {
-                        touchedVisits.insert(VisitKey(site: e.siteID, worker: who))
-                    }
-                    if e.draft.kind == .void { voids = true }
-                }
-            }
-            // The ledger follows in the same transaction: what was applied is reflected.
-            if voids {
-                try Self.rebuildLedger(db, items: nil, visits: nil)
-            } else {
-                try Self.rebuildLedger(db, items: touchedItems, visits: touchedVisits)
-            }
-            let (acked, resume) = try Self.advance(db, box: box)
-            return (BatchResult(ackedThrough: acked, applied: applied, duplicates: duplicates, quarantined: quarantined, resumeFrom: resume), conflict)
-        }
+    // Downlink
+    /// Titles and their home sites, inserted or updated; only rows that change take a revision.
+    func importCatalog(_ titles: [Downlink.Title]) async throws -> Int
+    /// Card UIDs of members, by the member's pseudonym.
+    func importMembers(_ members: [Downlink.Member]) async throws -> Int
+    func setSiteSetting(site: String, key: String, value: String) async throws
+    /// Publishes the public halves of the hub's keys: a new version takes a revision.
+    func publishKeys(purpose: String, _ keys: [Int: String]) async throws
+    /// What changed for `site` after revision `since`, at most `limit` rows, oldest first.
+    func downlink(site: String, since: Int64, limit: Int) async throws -> Downlink
+
+    /// Events applied for a box.
+    func eventCount(box: String) async throws -> Int
+    /// Ends the engine's connections.
+    func close() async
+}
+
+/// A refusal from the store, with the kind the API maps to a status.
+public struct HubFailure: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case unauthorized, forbidden, notFound, conflict, invalid, unavailable }
+    public var kind: Kind
+    public var description: String
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
     }
+}
 
-    /// Moves the box's high-water mark over every contiguous seq it has (applied or
-    /// quarantined), and over a gap the box declared by starting a new epoch. An undeclared
-    /// gap stops it: the box is asked to resume from there.
-    static func advance(_ db: Database, box: String) throws -> (Int64, Int64?) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT acked_through, epoch FROM box WHERE id = ?", arguments: [box]) else { return (0, nil) }
-        var acked: Int64 = row["acked_through"]
-        var epoch: Int = row["epoch"]
-        // Everything held above the mark, in seq order: applied events with their epoch,
-        // quarantined seqs (in the epoch reached so far).
-        let applied = try Row.fetchAll(db, sql: "SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ? ORDER BY seq", arguments: [box, acked])
-            .map { (seq: $0["seq"] as Int64, epoch: $0["epoch"] as Int?) }
-        let quarantined = try Int64.fetchAll(db, sql: "SELECT DISTINCT seq FROM quarantine WHERE box_id = ? AND seq > ?", arguments: [box, acked])
-        var held: [Int64: Int?] = [:]
-        for q in quarantined { held[q] = .some(nil) }
-        for a in applied { held[a.seq] = a.epoch }
-        let seqs = held.keys.sorted()
-        for seq in seqs {
-            guard let e = held[seq] else { continue }
-            if seq == acked + 1 {
-                acked = seq
-                if let e { epoch = max(epoch, e) }
-            } else if let e {
-                // Across a declared gap (a newer epoch) the mark jumps to the next event;
-                // an undeclared gap stops it.
-                guard e > epoch else { break }
-                acked = seq
-                epoch = e
-            }
-            // (A quarantined seq beyond a gap is passed over while looking for that event.)
-        }
-        try db.execute(sql: "UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", arguments: [acked, epoch, box])
-        return (acked, seqs.contains { $0 > acked } ? acked + 1 : nil)
-    }
+/// One event as uploaded: decoded, or the reason it could not be.
+public enum HubIncoming: Sendable {
+    case event(JournalEvent, canonical: String)
+    case unreadable(seq: Int64?, body: String, reason: String)
+}
 
-    /// Visits open longer than this are closed at the hub (flagged).
-    static let maxVisitMillis: Int64 = 12 * 3_600_000
-
-    /// Recomputes the ledger rows of the given items and sites from all their events (nil:
-    /// everything, after a void). Ordered by corrected time then (box, seq), so arrival
-    /// order cannot change the result.
-    /// One worker's visits at one site: they pair among themselves only.
-    struct VisitKey: Hashable {
-        var site: String
-        var worker: String
-    }
-
-    static func rebuildLedger(_ db: Database, items: Set<String>?, visits: Set<VisitKey>?) throws {
-        let voided = Set(
-            try Row.fetchAll(db, sql: "SELECT box_id, json_extract(body, '$.draft.refersTo') AS ref FROM event WHERE kind = 'void'").compactMap { row -> String? in
-                guard let ref: Int64 = row["ref"] else { return nil }
-                return "\(row["box_id"] as String)#\(ref)"
-            })
-        /// Events as the ledger sees them: from columns (no body decoded), at corrected time.
-        func entries(_ condition: String, _ arguments: StatementArguments) throws -> [Ledger.Entry] {
-            let statement = try db.cachedStatement(
-                sql: """
-                    SELECT box_id, seq, site_id, kind, worker_key, corrected_ms, json_extract(body, '$.draft.dueDate') AS due,
-                           json_extract(body, '$.draft.service') AS service,
-                           EXISTS (SELECT 1 FROM json_each(body, '$.draft.flags') WHERE value = 'auto-closed') AS auto_closed
-                    FROM event WHERE \(condition)
-                    """)
-            return try Row.fetchAll(statement, arguments: arguments).compactMap { row in
-                let box: String = row["box_id"], seq: Int64 = row["seq"]
-                guard !voided.contains("\(box)#\(seq)"), let kind = EventKind(rawValue: row["kind"]) else { return nil }
-                return Ledger.Entry(
-                    boxID: box, seq: seq, siteID: row["site_id"], kind: kind, worker: row["worker_key"], atMillis: row["corrected_ms"],
-                    dueDate: row["due"], service: row["service"], autoClosed: row["auto_closed"])
-            }
-        }
-        let itemKeys = try items.map(Array.init) ?? String.fetchAll(db, sql: "SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL")
-        let upsert = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO ledger_book (item_key, holder, loaned_at_ms, due_date, site_id, flags) VALUES (?, ?, ?, ?, ?, ?)")
-        let home = try db.cachedStatement(sql: "SELECT home_site FROM catalog_title WHERE item_key = ?")
-        for key in itemKeys {
-            let book = Ledger.book(key, entries: try entries("item_key = ?", [key]), homeSite: try String.fetchOne(home, arguments: [key]))
-            try upsert.execute(arguments: [key, book.holder, book.loanedAtMillis, book.dueDate, book.site, book.flags.joined(separator: ",")])
-        }
-        let pairs =
-            try visits.map(Array.init)
-            ?? Row.fetchAll(db, sql: "SELECT DISTINCT site_id, worker_key FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key IS NOT NULL").map {
-                VisitKey(site: $0["site_id"], worker: $0["worker_key"])
-            }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        if visits == nil { try db.execute(sql: "DELETE FROM ledger_visit") }
-        let delete = try db.cachedStatement(sql: "DELETE FROM ledger_visit WHERE site_id = ? AND worker = ?")
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO ledger_visit (site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        for pair in pairs {
-            try delete.execute(arguments: [pair.site, pair.worker])
-            let rows = try entries("site_id = ? AND worker_key = ? AND kind IN ('visit-start', 'visit-end')", [pair.site, pair.worker])
-            for v in Ledger.visits(entries: rows, maxMillis: maxVisitMillis, nowMillis: now) {
-                try insert.execute(arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
-            }
-        }
+extension HubStore {
+    public func downlink(site: String, since: Int64) async throws -> Downlink {
+        try await downlink(site: site, since: since, limit: 5000)
     }
 
     /// `stationhub import FILE`: a bundle from a site without a network, verified against
     /// the box's credential, applied like an upload; answers the signed acknowledgement.
     public func importBundle(_ bundle: SyncBundle, keys: HubKeys?) async throws -> (BatchResult, BundleAcknowledgement) {
-        let (site, hash, revoked) = try await pool.read { db -> (String, String, String?) in
-            guard let row = try Row.fetchOne(db, sql: "SELECT site_id, credential_hash, revoked_reason FROM box WHERE id = ?", arguments: [bundle.boxID]),
-                let hash: String = row["credential_hash"]
-            else { throw Failure(.notFound, "no enrolled box \(bundle.boxID)") }
-            return (row["site_id"], hash, row["revoked_reason"])
+        let (site, hash, revoked) = try await boxCredential(bundle.boxID)
+        if let revoked { throw HubFailure(.forbidden, "this box is revoked: \(revoked)") }
+        guard bundle.verify(credentialHash: hash) else {
+            throw HubFailure(.unauthorized, "the bundle's signature does not match box \(bundle.boxID)'s credential")
         }
-        if let revoked { throw Failure(.forbidden, "this box is revoked: \(revoked)") }
-        guard bundle.verify(credentialHash: hash) else { throw Failure(.unauthorized, "the bundle's signature does not match box \(bundle.boxID)'s credential") }
-        let incoming = bundle.events.map { e -> Incoming in .event(e, canonical: String(decoding: (try? Self.encoder.encode(e)) ?? Data(), as: UTF8.self)) }
+        let incoming = bundle.events.map { e -> HubIncoming in .event(e, canonical: String(decoding: (try? HubIngest.encoder.encode(e)) ?? Data(), as: UTF8.self)) }
         let (result, _) = try await ingest(box: bundle.boxID, site: site, events: incoming, keys: keys)
         return (result, BundleAcknowledgement(boxID: bundle.boxID, ackedThrough: result.ackedThrough, credentialHash: hash))
     }
+}
 
-    /// Events applied for a box (tests, reports).
-    public func eventCount(box: String) throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event WHERE box_id = ?", arguments: [box]) ?? 0 }
+/// Opens the store a `--database` value names: `postgres://` or `postgresql://` URLs are
+/// PostgreSQL; anything else (a path, or `sqlite:PATH`) is a SQLite file.
+public enum HubDatabase {
+    public static func open(_ database: String) async throws -> any HubStore {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            return try await PostgresHubStore(url: database)
+        }
+        let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
+        return try SQLiteHubStore(path: path)
+    }
+
+    /// The `--database` value for messages: a PostgreSQL password is left out.
+    public static func describe(_ database: String) -> String {
+        PostgresHubStore.redacted(database)
     }
 }

@@ -1,16 +1,62 @@
 import Foundation
 
-/// A real `stationhub serve` on 127.0.0.1 (a port of its own), with its database in a
-/// test directory; requests go through curl.
+/// A real `stationhub serve` on 127.0.0.1 (a port of its own); requests go through curl.
+/// Its database is a SQLite file in a test directory, or, when `STATION_TEST_HUB_DATABASE`
+/// names a PostgreSQL server (`scripts/with-postgres`), a database of its own there.
 public final class HubProcess {
     public let directory: URL
+    /// The `--database` value.
     public let database: String
+    /// The same database reached without the host's loopback (a hub in a network
+    /// namespace): the SQLite file, or PostgreSQL through its socket.
+    public let localDatabase: String
+    public var isPostgres: Bool { database.hasPrefix("postgres") }
     public private(set) var port = 0
     private var child: ChildProcess?
 
-    public init(label: String) throws {
+    public enum Engine: Sendable {
+        /// PostgreSQL when `STATION_TEST_HUB_DATABASE` names a server, else SQLite.
+        case fromEnvironment
+        case sqlite
+    }
+
+    public init(label: String, engine: Engine = .fromEnvironment) throws {
         directory = try ProjectPaths.temporaryDirectory(label)
-        database = directory.appendingPathComponent("hub.sqlite").path
+        let environment = ProcessInfo.processInfo.environment
+        if engine == .fromEnvironment, let server = environment["STATION_TEST_HUB_DATABASE"], server.hasPrefix("postgres") {
+            let name = "hub_" + String(label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.prefix(40)) + "_" + UUID().uuidString.prefix(8).lowercased()
+            try Self.psql(server, "CREATE DATABASE \(name)")
+            database = Self.replacingDatabase(server, with: name)
+            if let socket = environment["STATION_TEST_PG_SOCKET"], let port = URLComponents(string: server)?.port {
+                localDatabase = "postgres://postgres@localhost:\(port)/\(name)?host=\(socket)"
+            } else {
+                localDatabase = database
+            }
+        } else {
+            database = directory.appendingPathComponent("hub.sqlite").path
+            localDatabase = database
+        }
+    }
+
+    /// A second instance on the database of `other` (PostgreSQL: several hubs, one database).
+    public init(label: String, sharing other: HubProcess) throws {
+        directory = try ProjectPaths.temporaryDirectory(label)
+        database = other.database
+        localDatabase = other.localDatabase
+    }
+
+    /// A PostgreSQL URL naming another database on the same server.
+    public static func replacingDatabase(_ url: String, with name: String) -> String {
+        guard var c = URLComponents(string: url) else { return url }
+        c.path = "/" + name
+        return c.string ?? url
+    }
+
+    @discardableResult
+    static func psql(_ url: String, _ sql: String) throws -> [String] {
+        let c = try ChildProcess(["psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+        guard c.wait(timeout: 60) == 0 else { throw ChildProcess.Failure(description: "psql \(sql): \(c.standardError)") }
+        return c.lines
     }
 
     /// Runs an admin command (`site add ...`, `box add ...`) and returns its stdout lines.
@@ -30,14 +76,33 @@ public final class HubProcess {
         child = c
     }
 
-    /// One value from the hub's database (read with Python's sqlite3, independently of the hub).
+    /// Rows of the hub's database, columns joined by `|`, read independently of the hub
+    /// (Python's sqlite3, or psql); a statement that changes rows is committed.
+    @discardableResult
     public func query(_ sql: String) throws -> [String] {
+        if isPostgres { return try Self.psql(database, sql) }
         let c = try ChildProcess([
-            "python3", "-c", "import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print('|'.join('' if v is None else str(v) for v in r))",
+            "python3", "-c",
+            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nrows=c.execute(sys.argv[2]).fetchall()\nc.commit()\nfor r in rows: print('|'.join('' if v is None else str(v) for v in r))",
             database, sql,
         ])
         guard c.wait(timeout: 30) == 0 else { throw ChildProcess.Failure(description: "query \(sql): \(c.standardError)") }
         return c.lines
+    }
+
+    /// Everything the database holds, as bytes: the SQLite files, or a `pg_dump`. What must
+    /// never be stored must not be found here.
+    public func rawContents() throws -> Data {
+        if isPostgres {
+            let c = try ChildProcess(["pg_dump", "--no-owner", "-d", database])
+            guard c.wait(timeout: 60) == 0 else { throw ChildProcess.Failure(description: "pg_dump: \(c.standardError)") }
+            return Data(c.lines.joined(separator: "\n").utf8)
+        }
+        var all = Data()
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasPrefix("hub.sqlite") {
+            all.append(try Data(contentsOf: directory.appendingPathComponent(name)))
+        }
+        return all
     }
 
     /// Kills the hub outright (SIGKILL): a crash, not a shutdown.

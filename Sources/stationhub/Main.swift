@@ -17,11 +17,29 @@ struct Stationhub: AsyncParsableCommand {
 }
 
 struct DatabaseOption: ParsableArguments {
-    @Option(help: "The hub's SQLite database.")
+    @Option(
+        help: """
+            The hub's database: a SQLite file (the default), or PostgreSQL, which several hub \
+            instances can share: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=/socket/dir&sslmode=disable|prefer|require].
+            """)
     var database = "/var/lib/stationhub/hub.sqlite"
 
-    func open() throws -> HubStore {
-        do { return try HubStore(path: database) } catch { throw Failure("cannot open \(database): \(error)") }
+    /// Runs `body` with the store open and closes it after; the store's refusals become
+    /// `Error: ...` lines.
+    func with<T>(_ body: (any HubStore) async throws -> T) async throws -> T {
+        let store: any HubStore
+        do { store = try await HubDatabase.open(database) } catch { throw Failure("cannot open \(HubDatabase.describe(database)): \(error)") }
+        do {
+            let value = try await body(store)
+            await store.close()
+            return value
+        } catch let failure as HubFailure {
+            await store.close()
+            throw Failure(failure.description)
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }
 
@@ -61,7 +79,6 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert, let tlsKey {
             do { tls = try HubServer.tlsConfiguration(certificate: tlsCert, key: tlsKey) } catch { throw Failure("cannot load the TLS certificate or key: \(error)") }
         }
-        let store = try db.open()
         let logger = Logger(label: "stationhub")
         var hubKeys: HubKeys?
         if let keys {
@@ -69,10 +86,12 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
         }
-        try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
-            // One line on stdout, for whoever started the hub (tests, scripts).
-            print("listening on \(parts[0]):\(bound)")
-            fflush(nil)
+        try await db.with { store in
+            try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
+                // One line on stdout, for whoever started the hub (tests, scripts).
+                print("listening on \(parts[0]):\(bound)")
+                fflush(nil)
+            }
         }
     }
 }
@@ -90,57 +109,59 @@ struct Import: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: file), let bundle = try? JSONDecoder().decode(SyncBundle.self, from: data) else {
             throw Failure("\(file) is not a Station bundle")
         }
-        let store = try db.open()
         let hubKeys = try keys.map { k in try HubKeys(directory: k) }
-        let (result, ack) = try await store.importBundle(bundle, keys: hubKeys)
+        let (result, ack) = try await db.with { try await $0.importBundle(bundle, keys: hubKeys) }
         let out = ackPath ?? file + ".ack"
         try JSONEncoder().encode(ack).write(to: URL(fileURLWithPath: out), options: .atomic)
         print("box \(bundle.boxID): \(result.applied) applied, \(result.duplicates) already here, \(result.quarantined.count) quarantined; acknowledged through \(result.ackedThrough); \(out) written")
     }
 }
 
-struct SiteCommand: ParsableCommand {
+struct SiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "site", abstract: "Sites.", subcommands: [Add.self, Set.self])
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set what the site's boxes use (sent down with their next sync): \(KioskSettings.hubSettings.keys.sorted().joined(separator: ", ")).")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The site's id.") var id: String
         @Argument(help: "KEY=VALUE pairs.") var settings: [String]
-        func run() throws {
-            let store = try db.open()
-            for pair in settings {
+        func run() async throws {
+            let pairs = try settings.map { pair in
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { throw ValidationError("\(pair): expected KEY=VALUE") }
-                do { try store.setSiteSetting(site: id, key: kv[0], value: kv[1]) } catch { throw Failure("\(error)") }
-                print("site \(id): \(kv[0]) = \(kv[1])")
+                return kv
+            }
+            try await db.with { store in
+                for kv in pairs {
+                    try await store.setSiteSetting(site: id, key: kv[0], value: kv[1])
+                    print("site \(id): \(kv[0]) = \(kv[1])")
+                }
             }
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The site's id.") var id: String
-        func run() throws {
-            do { try db.open().addSite(id) } catch { throw Failure("\(error)") }
+        func run() async throws {
+            try await db.with { try await $0.addSite(id) }
             print("site \(id) created")
         }
     }
 }
 
-struct BoxCommand: ParsableCommand {
+struct BoxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "box", abstract: "Boxes.", subcommands: [Add.self, Revoke.self, Log.self])
 
-    struct Log: ParsableCommand {
+    struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The warnings and errors a box uploaded from its device log.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The box's id.") var id: String
         @Flag(help: "One JSON object per line.") var json = false
-        func run() throws {
-            let lines: [DeviceLogLine]
-            do { lines = try db.open().deviceLog(box: id) } catch { throw Failure("\(error)") }
+        func run() async throws {
+            let lines = try await db.with { try await $0.deviceLog(box: id) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             for l in lines {
@@ -154,7 +175,7 @@ struct BoxCommand: ParsableCommand {
         }
     }
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a box (or replace one) and print its one-time enrollment token.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The box's id.") var id: String
@@ -166,9 +187,8 @@ struct BoxCommand: ParsableCommand {
             if card != nil && url == nil { throw ValidationError("--card needs --url (the hub's address as boxes reach it)") }
         }
 
-        func run() throws {
-            let token: String
-            do { token = try db.open().addBox(id, site: site) } catch { throw Failure("\(error)") }
+        func run() async throws {
+            let token = try await db.with { try await $0.addBox(id, site: site) }
             print(token)
             if let card, let url {
                 let enrollment = EnrollmentCard(hubURL: url, token: token)
@@ -179,47 +199,46 @@ struct BoxCommand: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a box: it keeps recording locally; its uploads are refused with the reason.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The box's id.") var id: String
         @Option(help: "Why, for the site manager.") var reason: String
-        func run() throws {
-            do { try db.open().revoke(id, reason: reason) } catch { throw Failure("\(error)") }
+        func run() async throws {
+            try await db.with { try await $0.revoke(id, reason: reason) }
             print("box \(id) revoked")
         }
     }
 }
 
-struct CatalogCommand: ParsableCommand {
+struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "catalog", abstract: "The union's catalog, sent down to boxes.", subcommands: [Import.self])
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load titles from CSV: item_key,title,home_site (item_key as boxes record it: `label:...` or `isbn:...`).")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The CSV file.") var file: String
-        func run() throws {
+        func run() async throws {
             let rows = try readCSV(file, columns: 3, header: "item_key")
             for r in rows where r.fields[0].isEmpty { throw Failure("\(file): line \(r.line): the item_key is empty") }
             let titles = rows.map { Downlink.Title(itemKey: $0.fields[0], title: $0.fields[1].isEmpty ? nil : $0.fields[1], homeSite: $0.fields[2].isEmpty ? nil : $0.fields[2]) }
-            let changed: Int
-            do { changed = try db.open().importCatalog(titles) } catch { throw Failure("\(error)") }
+            let changed = try await db.with { try await $0.importCatalog(titles) }
             print("\(titles.count) titles read, \(changed) new or changed")
         }
     }
 }
 
-struct MemberCommand: ParsableCommand {
+struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "member", abstract: "Members' card UIDs, sent down to boxes.", subcommands: [Import.self])
 
-    struct Import: ParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load card UIDs from CSV: card_uid,member_card. The member card number becomes the member's pseudonym and is not stored.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "The hub's key directory (pseudonyms).") var keys: String
-        func run() throws {
+        func run() async throws {
             let hubKeys: HubKeys
             do { hubKeys = try HubKeys(directory: keys) } catch { throw Failure("\(error)") }
             let rows = try readCSV(file, columns: 2, header: "card_uid")
@@ -230,8 +249,7 @@ struct MemberCommand: ParsableCommand {
                 guard !r.fields[1].isEmpty else { throw Failure("\(file): line \(r.line): the member card number is empty") }
                 members.append(.init(cardUID: uid, member: hubKeys.pseudonym(RawCredential(kind: .memberCard, secret: r.fields[1]))))
             }
-            let changed: Int
-            do { changed = try db.open().importMembers(members) } catch { throw Failure("\(error)") }
+            let changed = try await db.with { try await $0.importMembers(members) }
             print("\(members.count) cards read, \(changed) new or changed")
         }
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Independent checker of a box's journal against the hub's database after a sync.
 
-Reads both SQLite files with Python's own sqlite3 (not Station's code) and checks:
-  - PRAGMA integrity_check is ok on both;
+Reads the journal with Python's own sqlite3 and the hub's database with sqlite3 or, for a
+postgres:// URL, psql (not Station's code), and checks:
+  - PRAGMA integrity_check is ok on the SQLite files;
   - every event of the journal is at the hub exactly once, under the same seq, with the
     same epoch, kind and wall time (nothing recorded is lost on the way);
   - the hub holds no event of this box that the journal does not (nothing is doubled or
@@ -10,12 +11,35 @@ Reads both SQLite files with Python's own sqlite3 (not Station's code) and check
   - every event the journal counts as acknowledged (no longer in its outbox) is at the hub,
     and, with --drained, nothing is left in the outbox.
 
-usage: hub_check.py [--drained] JOURNAL.sqlite HUB.sqlite BOX_ID
+usage: hub_check.py [--drained] JOURNAL.sqlite HUB.sqlite|postgres://... BOX_ID
 Prints `N scans, N acknowledged, 0 lost, 0 duplicated` (scans: events in the journal;
 acknowledged: those the hub acknowledged); exit 1 on any problem.
 """
 import sqlite3
+import subprocess
 import sys
+
+
+class Postgres:
+    """The few queries below through psql, rows as tuples of text (None for NULL)."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def execute(self, sql, params=()):
+        for p in params:
+            sql = sql.replace("?", "'" + str(p).replace("'", "''") + "'", 1)
+        out = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-P", "null=\x1e", "-v", "ON_ERROR_STOP=1",
+                              "-d", self.url, "-c", sql], check=True, capture_output=True, text=True).stdout
+        rows = []
+        for line in out.splitlines():
+            rows.append(tuple(None if v == "\x1e" else (int(v) if v.lstrip("-").isdigit() else v) for v in line.split("\x1f")))
+        return Rows(rows)
+
+
+class Rows(list):
+    def fetchone(self):
+        return self[0] if self else None
 
 
 def main():
@@ -25,8 +49,9 @@ def main():
     journal_path, hub_path, box = args
     problems = []
     journal = sqlite3.connect(f"file:{journal_path}?mode=ro", uri=True)
-    hub = sqlite3.connect(f"file:{hub_path}?mode=ro", uri=True)
-    for name, db in (("journal", journal), ("hub", hub)):
+    postgres = hub_path.startswith("postgres")
+    hub = Postgres(hub_path) if postgres else sqlite3.connect(f"file:{hub_path}?mode=ro", uri=True)
+    for name, db in (("journal", journal),) + ((("hub", hub),) if not postgres else ()):
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             problems.append(f"{name} integrity_check: {result}")

@@ -66,7 +66,7 @@ final class NetworkFaultTests: XCTestCase {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         let tls = try certificates(in: hub.directory, ip: "\(subnet).1")
         let serve = try ChildProcess([
-            "ip", "netns", "exec", hubNS, ProjectPaths.executable("stationhub"), "serve", "--database", hub.database,
+            "ip", "netns", "exec", hubNS, ProjectPaths.executable("stationhub"), "serve", "--database", hub.localDatabase,
             "--listen", "\(subnet).1:8443", "--tls-cert", tls.cert, "--tls-key", tls.key,
         ])
         processes.append(serve)

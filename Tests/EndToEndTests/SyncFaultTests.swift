@@ -154,7 +154,7 @@ final class SyncFaultTests: XCTestCase {
         print("hub killed \(kills) times; events at the hub after each kill: \(atHub)")
         XCTAssertTrue(try waitUntil(300) { pending(box) == 0 }, "the outbox did not drain: \(child.standardError.suffix(2000))")
         try assertExactlyOnce(hub, backlog + 1)
-        XCTAssertEqual(try hub.query("PRAGMA integrity_check"), ["ok"])
+        if !hub.isPostgres { XCTAssertEqual(try hub.query("PRAGMA integrity_check"), ["ok"]) }
         XCTAssertEqual(child.stopChildren(), 0, child.standardError)
         try checkHub(box, hub, scenario: "kill -9 of the hub while syncing", seed: seed, faults: "\(kills) kills")
     }

@@ -5,7 +5,7 @@ import StationProtocol
 
 /// What boxes send besides events (clock corrections, device-log lines) and what goes
 /// down to them (catalog, member cards, public keys, site settings).
-extension HubStore {
+extension SQLiteHubStore {
     // MARK: - Clock corrections
 
     /// The offset that corrects a boot's unsynchronised times: an NTP correction before a
@@ -22,11 +22,8 @@ extension HubStore {
             arguments: [box, boot])
     }
 
-    /// Stores a box's clock corrections (each once) and re-times that boot's unsynchronised
-    /// events; the ledger rows they touch are recomputed in the same transaction.
-    @discardableResult
     public func addClockCorrections(box: String, _ corrections: [ClockCorrection]) async throws -> Int {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = HubIngest.nowMillis()
         return try await pool.write { db in
             var boots: Set<String> = []
             for c in corrections {
@@ -61,10 +58,8 @@ extension HubStore {
 
     // MARK: - Device log
 
-    /// Keeps a box's warnings and errors for the site manager's central view, each line once.
-    @discardableResult
     public func addDeviceLog(box: String, _ lines: [DeviceLogLine]) async throws -> Int {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = HubIngest.nowMillis()
         return try await pool.write { db in
             for l in lines {
                 try db.execute(
@@ -75,9 +70,8 @@ extension HubStore {
         }
     }
 
-    /// A box's device-log lines the hub holds, oldest first.
-    public func deviceLog(box: String) throws -> [DeviceLogLine] {
-        try pool.read { db in
+    public func deviceLog(box: String) async throws -> [DeviceLogLine] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, at_ms, level, scanner_id, message FROM device_log WHERE box_id = ? ORDER BY id", arguments: [box]).map {
                 DeviceLogLine(id: $0["id"], atMillis: $0["at_ms"], level: $0["level"], scannerID: $0["scanner_id"], message: $0["message"])
             }
@@ -94,9 +88,8 @@ extension HubStore {
 
     /// `stationhub catalog import`: titles and their home sites, inserted or updated.
     /// Only rows that change take a revision (an unchanged re-import sends nothing down).
-    @discardableResult
-    public func importCatalog(_ titles: [Downlink.Title]) throws -> Int {
-        try pool.write { db in
+    public func importCatalog(_ titles: [Downlink.Title]) async throws -> Int {
+        try await pool.write { db in
             var changed = 0
             var touched: Set<String> = []
             for t in titles {
@@ -117,10 +110,8 @@ extension HubStore {
         }
     }
 
-    /// `stationhub member import`: card UIDs of members, by the member's pseudonym.
-    @discardableResult
-    public func importMembers(_ members: [Downlink.Member]) throws -> Int {
-        try pool.write { db in
+    public func importMembers(_ members: [Downlink.Member]) async throws -> Int {
+        try await pool.write { db in
             var changed = 0
             for m in members {
                 if try String.fetchOne(db, sql: "SELECT member FROM member_card WHERE card_uid = ?", arguments: [m.cardUID]) == m.member { continue }
@@ -134,14 +125,14 @@ extension HubStore {
     }
 
     /// `stationhub site set SITE KEY=VALUE`.
-    public func setSiteSetting(site: String, key: String, value: String) throws {
+    public func setSiteSetting(site: String, key: String, value: String) async throws {
         // What a box would accept, and nothing else (StationCore holds the one table).
         if case .failure(let problem) = KioskSettings(siteID: site, siteKind: .bookshelf).applying(key, value) {
-            throw Failure(.invalid, problem.description)
+            throw HubFailure(.invalid, problem.description)
         }
-        try pool.write { db in
+        try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM site WHERE id = ?)", arguments: [site]) == true else {
-                throw Failure(.notFound, "no site \(site)")
+                throw HubFailure(.notFound, "no site \(site)")
             }
             if try String.fetchOne(db, sql: "SELECT value FROM site_setting WHERE site_id = ? AND key = ?", arguments: [site, key]) == value { return }
             try db.execute(
@@ -152,8 +143,8 @@ extension HubStore {
 
     /// Publishes the public halves of the hub's keys (at `serve`): a new version takes a
     /// revision and reaches every box with its next downlink.
-    public func publishKeys(purpose: String, _ keys: [Int: String]) throws {
-        try pool.write { db in
+    public func publishKeys(purpose: String, _ keys: [Int: String]) async throws {
+        try await pool.write { db in
             for (version, material) in keys {
                 if try String.fetchOne(db, sql: "SELECT material FROM public_key WHERE purpose = ? AND version = ?", arguments: [purpose, version]) == material {
                     continue
@@ -167,7 +158,7 @@ extension HubStore {
 
     /// What changed for `site` after revision `since`, at most `limit` rows, oldest first;
     /// `revision` is where the next request continues (equal to `since` when nothing changed).
-    public func downlink(site: String, since: Int64, limit: Int = 5000) async throws -> Downlink {
+    public func downlink(site: String, since: Int64, limit: Int) async throws -> Downlink {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,

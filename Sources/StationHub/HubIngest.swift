@@ -1,0 +1,152 @@
+import Crypto
+import Foundation
+import StationCore
+import StationProtocol
+
+/// What both engines decide the same way during ingest, as values: who may send what,
+/// the stored form and columns of an event, opened credentials, and the high-water mark.
+public enum HubIngest {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    static func hash(_ secret: String) -> String {
+        Hex.encode(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// 256 random bits in hex: safe on any command line (a base64url secret starting with
+    /// `-` would be read as an option) and in a QR code.
+    static func randomSecret() -> String {
+        Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// A batch naming another box or site is refused whole.
+    static func checkOwner(box: String, site: String, events: [HubIncoming]) throws {
+        for case .event(let e, _) in events {
+            if e.boxID != box { throw HubFailure(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
+            if e.siteID != site { throw HubFailure(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
+        }
+    }
+
+    /// An event as a row: the stored body (the pseudonym instead of the sealed number) and
+    /// the columns the ledger and the reports read, so neither decodes bodies. Encoded
+    /// under the column names (PostgreSQL takes a batch of them as one JSON array).
+    struct Row: Sendable, Equatable, Encodable {
+        var boxID: String
+        var seq: Int64
+        var epoch: Int64
+        var siteID: String
+        var kind: String
+        var wallMillis: Int64
+        var body: String
+        var contentHash: String
+        var pseudonym: String?
+        var itemKey: String?
+        var bootID: String
+        var clockSynced: Bool
+        var workerKey: String?
+        var dueDate: String?
+        var service: String?
+        var autoClosed: Bool
+        var refersTo: Int64?
+        var receivedMillis: Int64
+        /// Wall time corrected by the boot's clock offset (set at insert).
+        var correctedMillis: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case boxID = "box_id", seq, epoch, siteID = "site_id", kind, wallMillis = "wall_ms", body, contentHash = "content_hash"
+            case pseudonym = "worker_pseudonym", itemKey = "item_key", bootID = "boot_id", clockSynced = "clock_synced", workerKey = "worker_key"
+            case dueDate = "due_date", service, autoClosed = "auto_closed", refersTo = "refers_to", receivedMillis = "received_ms"
+            case correctedMillis = "corrected_ms"
+        }
+    }
+
+    /// The content hash is of the event as sent (a resend compares equal); what is stored
+    /// has the pseudonym instead of the sealed number.
+    static func row(_ e: JournalEvent, canonical: String, stored: JournalEvent, receivedMillis: Int64) throws -> Row {
+        // (WorkerRef's == compares the local hash only: compare what changed.)
+        let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
+        let body = unchanged ? canonical : String(decoding: try encoder.encode(stored), as: UTF8.self)
+        return Row(
+            boxID: e.boxID, seq: e.seq, epoch: Int64(e.epoch), siteID: e.siteID, kind: e.draft.kind.rawValue, wallMillis: e.time.wallMillis, body: body,
+            contentHash: hash(canonical), pseudonym: stored.draft.worker?.pseudonym, itemKey: e.draft.item?.key, bootID: e.time.bootID,
+            clockSynced: e.time.synchronized, workerKey: Ledger.worker(stored), dueDate: e.draft.dueDate, service: e.draft.service,
+            autoClosed: e.draft.flags.contains("auto-closed"), refersTo: e.draft.refersTo, receivedMillis: receivedMillis,
+            correctedMillis: e.time.wallMillis)
+    }
+
+    /// Text a database column cannot hold (PostgreSQL refuses U+0000 in text): such an
+    /// event is quarantined on either engine, so both answer alike.
+    static func unstorable(_ row: Row) -> String? {
+        let fields = [row.siteID, row.kind, row.bootID, row.itemKey, row.workerKey, row.dueDate, row.service, row.pseudonym]
+        return fields.contains { $0?.contains("\u{0}") == true } ? "seq \(row.seq) holds a NUL character" : nil
+    }
+
+    /// Moves a box's high-water mark over every contiguous seq it has (applied or
+    /// quarantined), and over a gap the box declared by starting a new epoch. An undeclared
+    /// gap stops it: the box is asked to resume from there. `applied` are the events held
+    /// above the mark with their epoch, `quarantined` the seqs set aside above it.
+    static func advance(acked start: Int64, epoch startEpoch: Int64, applied: [(seq: Int64, epoch: Int64)], quarantined: [Int64])
+        -> (acked: Int64, epoch: Int64, resumeFrom: Int64?)
+    {
+        var acked = start, epoch = startEpoch
+        var held: [Int64: Int64?] = [:]
+        for q in quarantined where q > start { held[q] = .some(nil) }
+        for a in applied where a.seq > start { held[a.seq] = a.epoch }
+        let seqs = held.keys.sorted()
+        for seq in seqs {
+            guard let e = held[seq] else { continue }
+            if seq == acked + 1 {
+                acked = seq
+                if let e { epoch = max(epoch, e) }
+            } else if let e {
+                // Across a declared gap (a newer epoch) the mark jumps to the next event;
+                // an undeclared gap stops it.
+                guard e > epoch else { break }
+                acked = seq
+                epoch = e
+            }
+            // (A quarantined seq beyond a gap is passed over while looking for that event.)
+        }
+        return (acked, epoch, seqs.contains { $0 > acked } ? acked + 1 : nil)
+    }
+}
+
+/// Sealed credentials already opened, by their sealed form (a box seals a worker once, so
+/// the same blob comes back in batch after batch): the worker with the pseudonym. In
+/// memory only, bounded. Card UIDs are not kept: what they map to follows the member list.
+final class CredentialOpener: Sendable {
+    let opened = BoundedCache<String, WorkerRef>(capacity: 50_000)
+
+    enum Opening {
+        /// Nothing sealed, or already opened: the worker to store.
+        case ready(WorkerRef?)
+        /// Opened now; a card UID asks the member list first (``finish(_:member:keys:)``).
+        case opened(Pending)
+    }
+
+    struct Pending {
+        var worker: WorkerRef
+        var raw: RawCredential
+        var memo: String
+        /// The card UID to look up in the member list, if it is one.
+        var cardUID: String? { raw.kind == .cardUID ? raw.secret : nil }
+    }
+
+    func begin(_ worker: WorkerRef?, keys: HubKeys?) throws -> Opening {
+        guard let keys, let worker, let sealed = worker.sealed else { return .ready(worker) }
+        let memo = "\(worker.kind.rawValue)|\(sealed.keyVersion)|\(sealed.encapsulatedKey)|\(sealed.ciphertext)"
+        if let known = opened.value(memo) { return .ready(known) }
+        return .opened(Pending(worker: worker, raw: try keys.open(worker), memo: memo))
+    }
+
+    func finish(_ p: Pending, member: String?, keys: HubKeys) -> WorkerRef {
+        let out = keys.pseudonymized(p.worker, raw: p.raw, member: member)
+        if p.raw.kind != .cardUID { opened.store(p.memo, out) }
+        return out
+    }
+}
