@@ -150,3 +150,18 @@ final class CredentialOpener: Sendable {
         return out
     }
 }
+
+/// When each box was last heard from, written at most once a minute per box (and per
+/// instance): a box's every request must not become a write.
+final class LastSeen: Sendable {
+    let written = BoundedCache<String, Int64>(capacity: 100_000)
+    static let intervalMillis: Int64 = 60_000
+
+    /// The time to record for `box` now, or nil when it was recorded less than a minute ago.
+    func due(_ box: String) -> Int64? {
+        let now = HubIngest.nowMillis()
+        if let last = written.value(box), now - last < Self.intervalMillis { return nil }
+        written.store(box, now)
+        return now
+    }
+}

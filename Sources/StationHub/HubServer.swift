@@ -1,4 +1,5 @@
 import CompressNIO
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -25,8 +26,48 @@ public enum HubServer {
         var reason: String
     }
 
-    public static func router(store: any HubStore, keys: HubKeys?) -> Router<BasicRequestContext> {
+    public static func router(store: any HubStore, keys: HubKeys?, operatorToken: String? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        let operatorDigest = operatorToken.map { SHA256.hash(data: Data($0.utf8)) }
+        /// Reports are for operators: the bearer must be the operator token.
+        @Sendable func authorizeOperator(_ request: Request) throws {
+            guard let operatorDigest else {
+                throw Refusal(status: .forbidden, reason: "reports are off: start the hub with --operator-token-file")
+            }
+            guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
+                SHA256.hash(data: Data(auth.dropFirst("Bearer ".count).utf8)) == operatorDigest  // digests compare in constant time
+            else { throw Refusal(status: .unauthorized, reason: "the operator token is required (Authorization: Bearer ...)") }
+        }
+        router.get("v1/reports") { request, _ -> Response in
+            try await answer {
+                try authorizeOperator(request)
+                return json(.ok, ReportList(reports: Reports.all.map { .init(name: $0.name, summary: $0.summary) }))
+            }
+        }
+        router.get("v1/reports/:name") { request, context -> Response in
+            try await answer {
+                try authorizeOperator(request)
+                let name = context.parameters.get("name") ?? ""
+                guard Reports.all.contains(where: { $0.name == name }) else {
+                    throw Refusal(status: .notFound, reason: "no report \(name): \(Reports.all.map(\.name).joined(separator: ", "))")
+                }
+                let query = request.uri.queryParameters
+                let limitText = query.get("limit") ?? "20"
+                guard let limit = Int(limitText) else { throw Refusal(status: .badRequest, reason: "limit must be a whole number, not \(limitText)") }
+                let parameters = Reports.Parameters(
+                    from: query.get("from"), to: query.get("to"), site: query.get("site"), region: query.get("region"), item: query.get("item"),
+                    limit: limit, nowMillis: HubIngest.nowMillis())
+                let format = query.get("format") ?? "json"
+                guard ["json", "csv"].contains(format) else { throw Refusal(status: .badRequest, reason: "format is json or csv, not \(format)") }
+                let table = try await store.report(name, parameters)
+                if format == "csv" {
+                    return Response(
+                        status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: table.csv)))
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: table.json(report: name))))
+            }
+        }
         router.get("v1/health") { _, _ -> Response in
             json(.ok, ["status": "ok"])
         }
@@ -201,13 +242,21 @@ public enum HubServer {
 
     /// Serves until cancelled; `onListening` gets the bound port (port 0 picks one). With
     /// `tls`, HTTPS only.
+    struct ReportList: Encodable {
+        struct Entry: Encodable {
+            var name: String
+            var summary: String
+        }
+        var reports: [Entry]
+    }
+
     public static func serve(
-        store: any HubStore, keys: HubKeys?, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
+        store: any HubStore, keys: HubKeys?, operatorToken: String? = nil, host: String, port: Int, tls: TLSConfiguration? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void
     ) async throws {
         if let keys { try await store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
         let app = Application(
-            router: router(store: store, keys: keys),
+            router: router(store: store, keys: keys, operatorToken: operatorToken),
             server: try tls.map { try .tls(tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

@@ -11,7 +11,8 @@ import StationProtocol
 /// ``HubIngest`` and ``Ledger``.
 public protocol HubStore: Sendable {
     // Administration
-    func addSite(_ id: String) async throws
+    /// A site, in a region (reports rank titles per region).
+    func addSite(_ id: String, region: String?) async throws
     /// Creates a box of `site` (or reissues its token) and returns a one-time enrollment token.
     func addBox(_ id: String, site: String) async throws -> String
     /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
@@ -52,6 +53,10 @@ public protocol HubStore: Sendable {
 
     /// Events applied for a box.
     func eventCount(box: String) async throws -> Int
+    /// The engine's SQL differences, for reports.
+    var dialect: Reports.Dialect { get }
+    /// Runs a report's SQL in one read snapshot.
+    func table(_ query: Reports.Query) async throws -> Reports.Table
     /// Ends the engine's connections.
     func close() async
 }
@@ -74,6 +79,15 @@ public enum HubIncoming: Sendable {
 }
 
 extension HubStore {
+    /// A report by name (``Reports/all``), computed in SQL by the engine.
+    public func report(_ name: String, _ parameters: Reports.Parameters) async throws -> Reports.Table {
+        let query: Reports.Query
+        do { query = try Reports.query(name, parameters, dialect: dialect) } catch let f as Reports.Failure { throw HubFailure(.invalid, f.description) }
+        var table = try await self.table(query)
+        query.finish(&table.rows)
+        return table
+    }
+
     public func downlink(site: String, since: Int64) async throws -> Downlink {
         try await downlink(site: site, since: since, limit: 5000)
     }

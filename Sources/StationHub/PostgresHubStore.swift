@@ -24,6 +24,8 @@ public final class PostgresHubStore: HubStore {
     let runner: Task<Void, Never>
     let logger: Logger
     let opener = CredentialOpener()
+    let lastSeen = LastSeen()
+    public var dialect: Reports.Dialect { .postgres }
 
     public init(url: String) async throws {
         var logger = Logger(label: "stationhub.postgres")
@@ -134,10 +136,10 @@ public final class PostgresHubStore: HubStore {
     /// Schema versions, each a list of statements; applied once, by one instance at a time.
     static let migrations: [[String]] = [
         [
-            "CREATE TABLE site (id TEXT PRIMARY KEY)",
+            "CREATE TABLE site (id TEXT PRIMARY KEY, region TEXT)",
             """
             CREATE TABLE box (id TEXT PRIMARY KEY, site_id TEXT NOT NULL REFERENCES site(id), credential_hash TEXT UNIQUE, revoked_reason TEXT,
-                acked_through BIGINT NOT NULL DEFAULT 0, epoch BIGINT NOT NULL DEFAULT 0)
+                acked_through BIGINT NOT NULL DEFAULT 0, epoch BIGINT NOT NULL DEFAULT 0, last_seen_ms BIGINT)
             """,
             "CREATE TABLE enrollment_token (token_hash TEXT PRIMARY KEY, box_id TEXT NOT NULL REFERENCES box(id), used BIGINT NOT NULL DEFAULT 0)",
             """
@@ -151,6 +153,7 @@ public final class PostgresHubStore: HubStore {
             "CREATE INDEX event_worker ON event(worker_pseudonym) WHERE worker_pseudonym IS NOT NULL",
             "CREATE INDEX event_item ON event(item_key) WHERE item_key IS NOT NULL",
             "CREATE INDEX event_site_kind ON event(site_id, kind)",
+            "CREATE INDEX event_kind_time ON event(kind, corrected_ms)",
             "CREATE INDEX event_boot ON event(box_id, boot_id)",
             "CREATE INDEX event_visit_worker ON event(site_id, worker_key) WHERE kind IN ('visit-start', 'visit-end')",
             "CREATE INDEX event_void ON event(box_id, refers_to) WHERE kind = 'void'",
@@ -214,9 +217,9 @@ public final class PostgresHubStore: HubStore {
 
     // MARK: - Administration
 
-    public func addSite(_ id: String) async throws {
+    public func addSite(_ id: String, region: String?) async throws {
         try await transaction { conn in
-            let rows = try await conn.query("INSERT INTO site (id) VALUES (\(id)) ON CONFLICT DO NOTHING RETURNING id", logger: self.logger).collect()
+            let rows = try await conn.query("INSERT INTO site (id, region) VALUES (\(id), \(region)) ON CONFLICT DO NOTHING RETURNING id", logger: self.logger).collect()
             guard !rows.isEmpty else { throw HubFailure(.conflict, "site \(id) exists") }
         }
     }
@@ -278,6 +281,12 @@ public final class PostgresHubStore: HubStore {
         }
         guard let found else { throw HubFailure(.unauthorized, "unknown box credential") }
         if let reason = found[2] { throw HubFailure(.forbidden, "this box is revoked: \(reason)") }
+        if let now = lastSeen.due(found[0]!) {
+            try await transaction { conn in
+                try await conn.query(
+                    "UPDATE box SET last_seen_ms = \(now) WHERE id = \(found[0]!) AND (last_seen_ms IS NULL OR last_seen_ms < \(now))", logger: self.logger)
+            }
+        }
         return (found[0]!, found[1]!)
     }
 
@@ -301,6 +310,35 @@ public final class PostgresHubStore: HubStore {
         var n: Int64 = 0
         for try await v in try await conn.query(query, logger: logger).decode(Int64.self) { n = v }
         return n
+    }
+
+    public func table(_ query: Reports.Query) async throws -> Reports.Table {
+        var binds = PostgresBindings()
+        for v in query.arguments {
+            switch v {
+            case .int(let i): binds.append(i)
+            case .real(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .null: binds.appendNull()
+            }
+        }
+        let statement = PostgresQuery(unsafeSQL: query.sql, binds: binds)
+        let rows = try await read { conn in
+            var rows: [[Reports.Value]] = []
+            for try await row in try await conn.query(statement, logger: self.logger) {
+                rows.append(
+                    try row.map { cell -> Reports.Value in
+                        guard cell.bytes != nil else { return .null }
+                        switch cell.dataType {
+                        case .int2, .int4, .int8: return .int(try cell.decode(Int64.self))
+                        case .float4, .float8: return .real(try cell.decode(Double.self))
+                        default: return .text(try cell.decode(String.self))
+                        }
+                    })
+            }
+            return rows
+        }
+        return Reports.Table(columns: query.columns, rows: rows)
     }
 
     public func eventCount(box: String) async throws -> Int {

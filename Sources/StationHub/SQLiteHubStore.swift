@@ -10,6 +10,7 @@ import StationProtocol
 public final class SQLiteHubStore: HubStore {
     let pool: DatabasePool
     let opener = CredentialOpener()
+    let lastSeen = LastSeen()
 
     public init(path: String) throws {
         var config = Configuration()
@@ -172,14 +173,29 @@ public final class SQLiteHubStore: HubStore {
                     CREATE INDEX ledger_visit_worker ON ledger_visit(site_id, worker);
                     """)
         }
+        m.registerMigration("v6-reports") { db in
+            try db.execute(
+                sql: """
+                    -- What a void cancels, as a column (reports leave voided events out), where a
+                    -- site is (titles are ranked per region), when a box was last heard from.
+                    ALTER TABLE event ADD COLUMN refers_to INTEGER;
+                    UPDATE event SET refers_to = json_extract(body, '$.draft.refersTo') WHERE kind = 'void';
+                    CREATE INDEX event_void_ref ON event(box_id, refers_to) WHERE kind = 'void';
+                    ALTER TABLE site ADD COLUMN region TEXT;
+                    ALTER TABLE box ADD COLUMN last_seen_ms INTEGER;
+                    CREATE INDEX event_kind_time ON event(kind, corrected_ms);
+                    """)
+        }
         return m
     }
 
     // MARK: - Administration
 
-    public func addSite(_ id: String) async throws {
+    public var dialect: Reports.Dialect { .sqlite }
+
+    public func addSite(_ id: String, region: String?) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO site (id) VALUES (?) ON CONFLICT DO NOTHING", arguments: [id])
+            try db.execute(sql: "INSERT INTO site (id, region) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [id, region])
             guard db.changesCount == 1 else { throw HubFailure(.conflict, "site \(id) exists") }
         }
     }
@@ -222,13 +238,19 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func authenticate(_ credential: String) async throws -> (box: String, site: String) {
-        try await pool.read { db in
+        let owner = try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, site_id, revoked_reason FROM box WHERE credential_hash = ?", arguments: [HubIngest.hash(credential)]) else {
                 throw HubFailure(.unauthorized, "unknown box credential")
             }
             if let reason: String = row["revoked_reason"] { throw HubFailure(.forbidden, "this box is revoked: \(reason)") }
-            return (row["id"], row["site_id"])
+            return (box: row["id"] as String, site: row["site_id"] as String)
         }
+        if let now = lastSeen.due(owner.box) {
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE box SET last_seen_ms = ? WHERE id = ? AND (last_seen_ms IS NULL OR last_seen_ms < ?)", arguments: [now, owner.box, now])
+            }
+        }
+        return owner
     }
 
     // MARK: - Ingest
@@ -296,13 +318,13 @@ public final class SQLiteHubStore: HubStore {
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
-                                               boot_id, clock_synced, corrected_ms, worker_key)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                               boot_id, clock_synced, corrected_ms, worker_key, refers_to)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """
                     ).execute(
                         arguments: [
                             box, row.seq, row.epoch, row.siteID, row.kind, row.wallMillis, row.body, row.contentHash, now,
-                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, row.wallMillis + offset, row.workerKey,
+                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, row.wallMillis + offset, row.workerKey, row.refersTo,
                         ])
                     applied += 1
                     if let key = row.itemKey { touchedItems.insert(key) }
@@ -411,4 +433,29 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func close() async { try? pool.close() }
+
+    public func table(_ query: Reports.Query) async throws -> Reports.Table {
+        let arguments = StatementArguments(query.arguments.map { v -> DatabaseValue in
+            switch v {
+            case .int(let i): i.databaseValue
+            case .real(let d): d.databaseValue
+            case .text(let s): s.databaseValue
+            case .null: .null
+            }
+        })
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: query.sql, arguments: arguments).map { row in
+                row.databaseValues.map { value -> Reports.Value in
+                    switch value.storage {
+                    case .int64(let i): .int(i)
+                    case .double(let d): .real(d)
+                    case .string(let s): .text(s)
+                    case .blob(let b): .text(String(decoding: b, as: UTF8.self))
+                    case .null: .null
+                    }
+                }
+            }
+        }
+        return Reports.Table(columns: query.columns, rows: rows)
+    }
 }

@@ -13,7 +13,9 @@ struct Stationhub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationhub",
         abstract: "The central Station server: receives boxes' batches.",
-        subcommands: [Serve.self, Import.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, Keygen.self])
+        subcommands: [
+            Serve.self, Import.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, ReportCommand.self, Keygen.self,
+        ])
 }
 
 struct DatabaseOption: ParsableArguments {
@@ -66,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "A file holding the operators' secret (32+ characters): GET /v1/reports answers whoever bears it. Without it, reports are off over HTTP.")
+    var operatorTokenFile: String?
+
     func run() async throws {
         let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { throw ValidationError("--listen HOST:PORT") }
@@ -79,6 +84,13 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert, let tlsKey {
             do { tls = try HubServer.tlsConfiguration(certificate: tlsCert, key: tlsKey) } catch { throw Failure("cannot load the TLS certificate or key: \(error)") }
         }
+        var operatorToken: String?
+        if let operatorTokenFile {
+            guard let text = try? String(contentsOfFile: operatorTokenFile, encoding: .utf8) else { throw Failure("cannot read \(operatorTokenFile)") }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard token.count >= 32 else { throw Failure("\(operatorTokenFile): the operator token must be 32 characters or more") }
+            operatorToken = token
+        }
         let logger = Logger(label: "stationhub")
         var hubKeys: HubKeys?
         if let keys {
@@ -87,7 +99,7 @@ struct Serve: AsyncParsableCommand {
             logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
         }
         try await db.with { store in
-            try await HubServer.serve(store: store, keys: hubKeys, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
+            try await HubServer.serve(store: store, keys: hubKeys, operatorToken: operatorToken, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
                 // One line on stdout, for whoever started the hub (tests, scripts).
                 print("listening on \(parts[0]):\(bound)")
                 fflush(nil)
@@ -145,8 +157,9 @@ struct SiteCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a site.")
         @OptionGroup var db: DatabaseOption
         @Argument(help: "The site's id.") var id: String
+        @Option(help: "The region it is in (reports rank titles per region).") var region: String?
         func run() async throws {
-            try await db.with { try await $0.addSite(id) }
+            try await db.with { try await $0.addSite(id, region: region) }
             print("site \(id) created")
         }
     }
@@ -251,6 +264,47 @@ struct MemberCommand: AsyncParsableCommand {
             }
             let changed = try await db.with { try await $0.importMembers(members) }
             print("\(members.count) cards read, \(changed) new or changed")
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Operators' reports and recommendations, computed in the hub's database.",
+        discussion: Reports.all.map { "\($0.name): \($0.summary)" }.joined(separator: "\n"))
+
+    @OptionGroup var db: DatabaseOption
+    @Argument(help: "The report: \(Reports.all.map(\.name).joined(separator: ", ")).") var name: String
+    @Option(help: "First day (UTC), YYYY-MM-DD.") var from: String?
+    @Option(help: "Day after the last (UTC), YYYY-MM-DD.") var to: String?
+    @Option(help: "One site (restock needs it).") var site: String?
+    @Option(help: "One region (most-borrowed).") var region: String?
+    @Option(help: "also-borrowed: one title, or an item key of it.") var item: String?
+    @Option(help: "Most rows (per region or per title where ranked).") var limit = 20
+    @Option(help: "text (aligned columns), csv or json.") var format = "text"
+    @Option(help: "Write to this file instead of standard output.") var out: String?
+
+    func validate() throws {
+        guard Reports.all.contains(where: { $0.name == name }) else {
+            throw ValidationError("no report \(name): \(Reports.all.map(\.name).joined(separator: ", "))")
+        }
+        guard ["text", "csv", "json"].contains(format) else { throw ValidationError("--format text, csv or json") }
+    }
+
+    func run() async throws {
+        let parameters = Reports.Parameters(
+            from: from, to: to, site: site, region: region, item: item, limit: limit, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        let table = try await db.with { try await $0.report(name, parameters) }
+        let text: String
+        switch format {
+        case "csv": text = table.csv
+        case "json": text = String(decoding: table.json(report: name), as: UTF8.self) + "\n"
+        default: text = table.aligned
+        }
+        if let out {
+            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch { throw Failure("cannot write \(out): \(error)") }
+        } else {
+            print(text, terminator: "")
         }
     }
 }

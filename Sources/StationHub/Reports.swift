@@ -1,0 +1,325 @@
+import Foundation
+
+/// The operators' reports and recommendations: each one SQL text that runs on both
+/// engines (only the few functions that differ come from ``Dialect``), its parameters,
+/// and its table as JSON or CSV. Pure: the engines run the SQL (``HubStore/table(_:)``).
+public enum Reports {
+    /// A cell of a report.
+    public enum Value: Sendable, Equatable, Encodable {
+        case int(Int64), real(Double), text(String), null
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .int(let v): try c.encode(v)
+            case .real(let v): try c.encode(v)
+            case .text(let v): try c.encode(v)
+            case .null: try c.encodeNil()
+            }
+        }
+
+        var csv: String {
+            switch self {
+            case .int(let v): String(v)
+            case .real(let v): String(format: "%.1f", v)
+            case .text(let v): v
+            case .null: ""
+            }
+        }
+    }
+
+    /// A report's result: named columns, rows in order.
+    public struct Table: Sendable, Equatable {
+        public var columns: [String]
+        public var rows: [[Value]]
+
+        public init(columns: [String], rows: [[Value]]) {
+            self.columns = columns
+            self.rows = rows
+        }
+
+        /// RFC 4180, a header line first; fields with a comma, quote or line break quoted.
+        public var csv: String {
+            func field(_ s: String) -> String {
+                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            }
+            return ([columns] + rows.map { $0.map(\.csv) }).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
+        }
+
+        /// Columns padded to their widest cell, for a terminal.
+        public var aligned: String {
+            let cells = [columns] + rows.map { $0.map(\.csv) }
+            let widths = columns.indices.map { i in cells.map { $0[i].count }.max() ?? 0 }
+            let lines = cells.map { row in
+                row.enumerated().map { i, s in s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .trimmingCharacters(in: .whitespaces)
+            }
+            return lines.joined(separator: "\n") + "\n" + (rows.isEmpty ? "(no rows)\n" : "")
+        }
+
+        /// `{"report": NAME, "columns": [...], "rows": [{column: value}]}`.
+        public func json(report: String) -> Data {
+            struct Body: Encodable {
+                var report: String
+                var columns: [String]
+                var rows: [[String: Value]]
+            }
+            let body = Body(report: report, columns: columns, rows: rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) })
+            let e = JSONEncoder()
+            e.outputFormatting = .sortedKeys
+            return (try? e.encode(body)) ?? Data()
+        }
+    }
+
+    /// What differs between the engines' SQL.
+    public enum Dialect: Sendable {
+        case sqlite, postgres
+
+        /// `YYYY-MM` (UTC) of a time in milliseconds.
+        func month(_ ms: String) -> String {
+            switch self {
+            case .sqlite: "strftime('%Y-%m', \(ms) / 1000, 'unixepoch')"
+            case .postgres: "to_char(to_timestamp(\(ms) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')"
+            }
+        }
+
+        /// `?` placeholders in order become `$1, $2, ...` on PostgreSQL.
+        func placeholders(_ sql: String) -> String {
+            guard self == .postgres else { return sql }
+            var out = "", n = 0, quoted = false
+            for c in sql {
+                if c == "'" { quoted.toggle() }
+                if c == "?" && !quoted {
+                    n += 1
+                    out += "$\(n)"
+                } else {
+                    out.append(c)
+                }
+            }
+            return out
+        }
+    }
+
+    /// A report ready to run: SQL for one engine, its arguments, and what the rows mean.
+    public struct Query: Sendable {
+        public var sql: String
+        public var arguments: [Value]
+        public var columns: [String]
+        /// Applied to the rows the engine returns (small-cell suppression).
+        public var finish: @Sendable (inout [[Value]]) -> Void = { _ in }
+    }
+
+    /// What a report is asked for: a period (dates, UTC, `to` exclusive), a site or region,
+    /// a title, a row limit.
+    public struct Parameters: Sendable, Equatable {
+        public var from: String?
+        public var to: String?
+        public var site: String?
+        public var region: String?
+        public var item: String?
+        public var limit: Int = 20
+        /// "Now" for overdue loans and quiet boxes (milliseconds).
+        public var nowMillis: Int64
+
+        public init(from: String? = nil, to: String? = nil, site: String? = nil, region: String? = nil, item: String? = nil, limit: Int = 20, nowMillis: Int64) {
+            self.from = from
+            self.to = to
+            self.site = site
+            self.region = region
+            self.item = item
+            self.limit = limit
+            self.nowMillis = nowMillis
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// The reports, by the name the API, the CLI and the files use, with what each answers.
+    public static let all: [(name: String, summary: String)] = [
+        ("lending", "per site and month: loans, distinct borrowers, returns (the lending index)"),
+        ("drift", "books returned at another site than they were last at: flows between sites"),
+        ("overdue", "loans past their due date, oldest first (the borrower as a pseudonym)"),
+        ("most-borrowed", "per region, the titles borrowed most (--limit per region)"),
+        ("visits", "per site, service and month: visits, minutes in all, average and longest; lactation rooms in aggregate only, cells under 5 visits withheld"),
+        ("quiet-boxes", "boxes not seen for a day, never seen, or with errors in their device log in the last day"),
+        ("quarantine", "events set aside for an operator, newest first"),
+        ("also-borrowed", "readers who borrowed this title also borrowed: co-borrowing per title (--item to ask about one)"),
+        ("restock", "per site (--site): titles in demand at other sites that it does not hold"),
+    ]
+
+    /// Fewer visits than this in a lactation-room cell are withheld.
+    public static let smallestLactationCell: Int64 = 5
+
+    static let dayMillis: Int64 = 86_400_000
+
+    /// Milliseconds of a `YYYY-MM-DD` date (UTC midnight).
+    static func millis(_ date: String?, _ name: String) throws -> Int64? {
+        guard let date else { return nil }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        guard date.count == 10, let d = f.date(from: date) else { throw Failure(description: "--\(name) \(date): a date, YYYY-MM-DD") }
+        return Int64(d.timeIntervalSince1970 * 1000)
+    }
+
+    static func date(_ millis: Int64) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
+    /// An event that a later void of its box cancelled counts nowhere.
+    static let notVoided = "NOT EXISTS (SELECT 1 FROM event v WHERE v.kind = 'void' AND v.box_id = e.box_id AND v.refers_to = e.seq)"
+
+    /// A title as reports name it: the catalog's title, else the item's key.
+    static let titleOf = "coalesce(c.title, e.item_key)"
+
+    public static func query(_ name: String, _ p: Parameters, dialect: Dialect) throws -> Query {
+        let from = try millis(p.from, "from") ?? 0
+        let to = try millis(p.to, "to") ?? Int64.max / 2
+        guard from < to else { throw Failure(description: "--from must come before --to") }
+        guard (1...10_000).contains(p.limit) else { throw Failure(description: "--limit \(p.limit): 1 to 10000") }
+        let limit = Value.int(Int64(p.limit))
+        var q: Query
+        switch name {
+        case "lending":
+            q = Query(
+                sql: """
+                    SELECT e.site_id AS site, \(dialect.month("e.corrected_ms")) AS month,
+                           CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT) AS loans,
+                           count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
+                           CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
+                    FROM event e
+                    WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided)
+                    GROUP BY e.site_id, \(dialect.month("e.corrected_ms"))
+                    ORDER BY site, month
+                    """,
+                arguments: [.int(from), .int(to), text(p.site), text(p.site)], columns: ["site", "month", "loans", "borrowers", "returns"])
+        case "drift":
+            q = Query(
+                sql: """
+                    WITH moves AS (
+                        SELECT e.site_id, e.kind, e.corrected_ms,
+                               LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, e.box_id, e.seq) AS previous_site
+                        FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided))
+                    SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
+                    FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
+                    GROUP BY previous_site, site_id
+                    ORDER BY books DESC, from_site, to_site
+                    """,
+                arguments: [.int(from), .int(to)], columns: ["from_site", "to_site", "books"])
+        case "overdue":
+            let today = date(p.nowMillis)
+            q = Query(
+                sql: """
+                    SELECT b.item_key, coalesce(c.title, '') AS title, b.site_id AS site, b.due_date, b.holder AS borrower
+                    FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key
+                    WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+                    ORDER BY b.due_date, b.item_key LIMIT ?
+                    """,
+                arguments: [.text(today), text(p.site), text(p.site), limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
+        case "most-borrowed":
+            q = Query(
+                sql: """
+                    WITH loans AS (
+                        SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
+                        FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
+                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided)
+                        GROUP BY coalesce(s.region, ''), \(titleOf)),
+                    ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, title) AS rank FROM loans)
+                    SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY region, rank
+                    """,
+                arguments: [.int(from), .int(to), text(p.region), text(p.region), limit], columns: ["region", "rank", "title", "loans", "borrowers"])
+        case "visits":
+            q = Query(
+                sql: """
+                    SELECT v.site_id AS site, coalesce(v.service, '') AS service, \(dialect.month("coalesce(v.start_ms, v.end_ms)")) AS month, count(*) AS visits,
+                           CAST(sum(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 ELSE 0 END) AS BIGINT) AS minutes,
+                           CAST(avg(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000.0 END) AS DOUBLE PRECISION) AS average_minutes,
+                           max(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 END) AS longest_minutes
+                    FROM ledger_visit v
+                    WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR v.site_id = ?)
+                    GROUP BY v.site_id, coalesce(v.service, ''), \(dialect.month("coalesce(v.start_ms, v.end_ms)"))
+                    ORDER BY site, service, month
+                    """,
+                arguments: [.int(from), .int(to), text(p.site), text(p.site)],
+                columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"])
+            // Lactation rooms: aggregate only, and a cell so small it could point at one
+            // mother is withheld whole.
+            q.finish = { rows in
+                for i in rows.indices where rows[i][1] == .text("lactation") {
+                    if case .int(let n) = rows[i][3], n < smallestLactationCell {
+                        rows[i] = [rows[i][0], rows[i][1], rows[i][2], .null, .null, .null, .null]
+                    }
+                }
+            }
+        case "quiet-boxes":
+            let since = p.nowMillis - dayMillis
+            q = Query(
+                sql: """
+                    SELECT b.id AS box, b.site_id AS site, b.last_seen_ms,
+                           (SELECT count(*) FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?) AS errors_last_day,
+                           CASE WHEN b.revoked_reason IS NOT NULL THEN 'revoked' WHEN b.credential_hash IS NULL THEN 'not enrolled'
+                                WHEN b.last_seen_ms IS NULL THEN 'never seen' WHEN b.last_seen_ms < ? THEN 'not seen for a day' ELSE 'errors' END AS why
+                    FROM box b
+                    WHERE (b.revoked_reason IS NULL) AND (b.last_seen_ms IS NULL OR b.last_seen_ms < ?
+                           OR EXISTS (SELECT 1 FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?))
+                      AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+                    ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, b.id
+                    """,
+                arguments: [.int(since), .int(since), .int(since), .int(since), text(p.site), text(p.site)],
+                columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
+        case "quarantine":
+            q = Query(
+                sql: """
+                    SELECT q.id, q.box_id AS box, q.seq, q.reason, q.received_ms FROM quarantine q
+                    WHERE (CAST(? AS TEXT) IS NULL OR q.box_id IN (SELECT id FROM box WHERE site_id = ?))
+                    ORDER BY q.id DESC LIMIT ?
+                    """,
+                arguments: [text(p.site), text(p.site), limit], columns: ["id", "box", "seq", "reason", "received_ms"])
+        case "also-borrowed":
+            q = Query(
+                sql: """
+                    WITH loans AS (
+                        SELECT DISTINCT e.worker_key AS reader, \(titleOf) AS title
+                        FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
+                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.worker_key IS NOT NULL AND \(notVoided)),
+                    pairs AS (
+                        SELECT a.title AS title, b.title AS also, count(*) AS readers
+                        FROM loans a JOIN loans b ON a.reader = b.reader AND a.title <> b.title
+                        WHERE (CAST(? AS TEXT) IS NULL OR a.title = ? OR a.title IN (SELECT coalesce(title, item_key) FROM catalog_title WHERE item_key = ?))
+                        GROUP BY a.title, b.title),
+                    ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, also) AS rank FROM pairs)
+                    SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY title, rank
+                    """,
+                arguments: [text(p.item), text(p.item), text(p.item), limit], columns: ["title", "rank", "also_borrowed", "readers"])
+        case "restock":
+            guard let site = p.site else { throw Failure(description: "restock is per site: --site SITE") }
+            q = Query(
+                sql: """
+                    WITH demand AS (
+                        SELECT \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.site_id) AS sites, count(DISTINCT e.worker_key) AS borrowers
+                        FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
+                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided)
+                        GROUP BY \(titleOf)),
+                    held AS (
+                        SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
+                        UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?)
+                    SELECT title, loans, borrowers, sites FROM demand WHERE title NOT IN (SELECT title FROM held)
+                    ORDER BY loans DESC, title LIMIT ?
+                    """,
+                arguments: [.text(site), .int(from), .int(to), .text(site), .text(site), limit], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
+        default:
+            throw Failure(description: "no report \(name): \(all.map(\.name).joined(separator: ", "))")
+        }
+        q.sql = dialect.placeholders(q.sql)
+        return q
+    }
+
+    static func text(_ s: String?) -> Value { s.map { .text($0) } ?? .null }
+}

@@ -1,0 +1,60 @@
+import StationHub
+import XCTest
+
+/// The reports as values: SQL for each engine, their parameters, CSV and the withholding
+/// of small lactation-room cells.
+final class ReportsTests: XCTestCase {
+    let now: Int64 = 1_795_000_000_000
+
+    func testPostgreSQLGetsNumberedPlaceholdersOutsideQuotes() throws {
+        let q = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .postgres)
+        XCTAssertFalse(q.sql.contains("?"), q.sql)
+        XCTAssertTrue(q.sql.contains("$1") && q.sql.contains("$4") && !q.sql.contains("$5"), q.sql)
+        XCTAssertTrue(q.sql.contains("'YYYY-MM'"), "the quoted format is left alone")
+        let lite = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .sqlite)
+        XCTAssertEqual(lite.sql.filter { $0 == "?" }.count, 4)
+        XCTAssertEqual(lite.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a")])
+    }
+
+    func testEveryReportHasSQLForBothEngines() throws {
+        for (name, _) in Reports.all {
+            for dialect in [Reports.Dialect.sqlite, .postgres] {
+                let q = try Reports.query(name, .init(site: "shelf-a", nowMillis: now), dialect: dialect)
+                XCTAssertFalse(q.columns.isEmpty, name)
+                XCTAssertEqual(q.sql.filter { $0 == "?" }.count, dialect == .sqlite ? q.arguments.count : 0, "\(name) on \(dialect)")
+            }
+        }
+    }
+
+    func testBadParametersAreRefusedWithTheirReason() {
+        func reason(_ name: String, _ p: Reports.Parameters) -> String {
+            do {
+                _ = try Reports.query(name, p, dialect: .sqlite)
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(reason("lending", .init(from: "2026-13-01", nowMillis: now)), "--from 2026-13-01: a date, YYYY-MM-DD")
+        XCTAssertEqual(reason("lending", .init(from: "2026-11-01", to: "2026-10-01", nowMillis: now)), "--from must come before --to")
+        XCTAssertEqual(reason("overdue", .init(limit: 0, nowMillis: now)), "--limit 0: 1 to 10000")
+        XCTAssertEqual(reason("restock", .init(nowMillis: now)), "restock is per site: --site SITE")
+        XCTAssertTrue(reason("nonsense", .init(nowMillis: now)).hasPrefix("no report nonsense: lending, drift"))
+    }
+
+    func testSmallLactationCellsAreWithheldAndOthersKept() throws {
+        let q = try Reports.query("visits", .init(nowMillis: now), dialect: .sqlite)
+        var rows: [[Reports.Value]] = [
+            [.text("hut"), .text("lactation"), .text("2026-10"), .int(4), .int(60), .real(15), .int(15)],
+            [.text("hut"), .text("lactation"), .text("2026-11"), .int(5), .int(100), .real(20), .int(20)],
+            [.text("hut"), .text("childcare"), .text("2026-10"), .int(1), .int(30), .real(30), .int(30)],
+        ]
+        q.finish(&rows)
+        XCTAssertEqual(rows[0], [.text("hut"), .text("lactation"), .text("2026-10"), .null, .null, .null, .null])
+        XCTAssertEqual(rows[1][3], .int(5))
+        XCTAssertEqual(rows[2][3], .int(1), "other services are shown whatever their size")
+    }
+
+    func testCSVQuotesWhatNeedsQuoting() {
+        let t = Reports.Table(columns: ["title", "n"], rows: [[.text("Border Town, a novella"), .int(1)], [.text("say \"hi\""), .null], [.text("plain"), .real(2.5)]])
+        XCTAssertEqual(t.csv, "title,n\r\n\"Border Town, a novella\",1\r\n\"say \"\"hi\"\"\",\r\nplain,2.5\r\n")
+    }
+}
