@@ -57,6 +57,9 @@ public protocol HubStore: Sendable {
     var dialect: Reports.Dialect { get }
     /// Runs a report's SQL in one read snapshot.
     func table(_ query: Reports.Query) async throws -> Reports.Table
+    /// Runs statements in one transaction, the whole ledger held meanwhile (no batch
+    /// recomputes a ledger row between them); answers how many rows each returned.
+    func execute(_ statements: [Reports.Query]) async throws -> [Int]
     /// Ends the engine's connections.
     func close() async
 }
@@ -86,6 +89,45 @@ extension HubStore {
         var table = try await self.table(query)
         query.finish(&table.rows)
         return table
+    }
+
+    /// `stationhub retention set KEY DAYS` (``Retention/Key``).
+    public func setRetention(_ key: String, days: Int) async throws {
+        do { _ = try Retention.Key(key) } catch { throw HubFailure(.invalid, "\(error)") }
+        guard (0...36_500).contains(days) else { throw HubFailure(.invalid, "\(days) days: 0 to 36500") }
+        _ = try await execute([
+            Retention.q(
+                "INSERT INTO retention (key, days) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET days = excluded.days", [.text(key), .int(Int64(days))], dialect)
+        ])
+    }
+
+    public func retentionPeriods() async throws -> [(key: String, days: Int)] {
+        try await table(Reports.Query(sql: "SELECT key, days FROM retention ORDER BY key", arguments: [], columns: ["key", "days"])).rows.compactMap {
+            guard case .text(let key) = $0[0], case .int(let days) = $0[1] else { return nil }
+            return (key, Int(days))
+        }
+    }
+
+    /// De-identifies (or, for quarantine, deletes) what has outlived its retention period
+    /// at `nowMillis`; answers how many records each period changed.
+    public func applyRetention(nowMillis: Int64) async throws -> [(key: String, changed: Int)] {
+        var out: [(String, Int)] = []
+        let run = String(UUID().uuidString.prefix(8)).lowercased()
+        for (key, days) in try await retentionPeriods() {
+            guard let parsed = try? Retention.Key(key) else { continue }
+            let counts = try await execute(Retention.expire(parsed, cutoff: nowMillis - Int64(days) * 86_400_000, run: run, dialect: dialect))
+            out.append((key, counts[Retention.changed]))
+        }
+        return out
+    }
+
+    /// `stationhub erase WORKER`: every record of one worker de-identified, logged.
+    public func erase(worker: String, reference: String, operator name: String) async throws -> (events: Int, books: Int, visits: Int) {
+        guard !worker.hasPrefix("expired:"), !worker.hasPrefix("erased:") else { throw HubFailure(.invalid, "\(worker) names no one already") }
+        let tag = "erased:" + String(HubIngest.randomSecret().prefix(16))
+        let counts = try await execute(
+            Retention.erase(worker: worker, tag: tag, reference: reference, operator: name, atMillis: HubIngest.nowMillis(), dialect: dialect))
+        return (counts[0], counts[1], counts[2])
     }
 
     public func downlink(site: String, since: Int64) async throws -> Downlink {

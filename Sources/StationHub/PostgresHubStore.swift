@@ -193,7 +193,16 @@ public final class PostgresHubStore: HubStore {
             CREATE TABLE public_key (purpose TEXT NOT NULL, version BIGINT NOT NULL, material TEXT NOT NULL, revision BIGINT NOT NULL,
                 PRIMARY KEY (purpose, version))
             """,
-        ]
+        ],
+        [
+            "CREATE INDEX event_worker_key ON event(worker_key) WHERE worker_key IS NOT NULL",
+            "CREATE TABLE retention (key TEXT PRIMARY KEY, days BIGINT NOT NULL)",
+            "CREATE TABLE deidentify (old TEXT PRIMARY KEY, tag TEXT NOT NULL)",
+            """
+            CREATE TABLE erasure_log (id BIGSERIAL PRIMARY KEY, at_ms BIGINT NOT NULL, reference TEXT NOT NULL, operator TEXT NOT NULL,
+                tag TEXT NOT NULL, events BIGINT NOT NULL, books BIGINT NOT NULL, visits BIGINT NOT NULL)
+            """,
+        ],
     ]
 
     /// Advisory lock keys (one namespace for the hub): migrations, and the whole ledger.
@@ -312,7 +321,7 @@ public final class PostgresHubStore: HubStore {
         return n
     }
 
-    public func table(_ query: Reports.Query) async throws -> Reports.Table {
+    static func statement(_ query: Reports.Query) -> PostgresQuery {
         var binds = PostgresBindings()
         for v in query.arguments {
             switch v {
@@ -322,7 +331,20 @@ public final class PostgresHubStore: HubStore {
             case .null: binds.appendNull()
             }
         }
-        let statement = PostgresQuery(unsafeSQL: query.sql, binds: binds)
+        return PostgresQuery(unsafeSQL: query.sql, binds: binds)
+    }
+
+    public func execute(_ statements: [Reports.Query]) async throws -> [Int] {
+        try await transaction { conn in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.ledgerLock))", logger: self.logger)
+            var counts: [Int] = []
+            for q in statements { counts.append(try await conn.query(Self.statement(q), logger: self.logger).collect().count) }
+            return counts
+        }
+    }
+
+    public func table(_ query: Reports.Query) async throws -> Reports.Table {
+        let statement = Self.statement(query)
         let rows = try await read { conn in
             var rows: [[Reports.Value]] = []
             for try await row in try await conn.query(statement, logger: self.logger) {

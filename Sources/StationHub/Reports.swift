@@ -155,7 +155,7 @@ public enum Reports {
     static let dayMillis: Int64 = 86_400_000
 
     /// Milliseconds of a `YYYY-MM-DD` date (UTC midnight).
-    static func millis(_ date: String?, _ name: String) throws -> Int64? {
+    public static func millis(_ date: String?, _ name: String) throws -> Int64? {
         guard let date else { return nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")

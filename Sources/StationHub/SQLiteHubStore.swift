@@ -17,7 +17,9 @@ public final class SQLiteHubStore: HubStore {
         config.busyMode = .timeout(10)
         // Ingest looks up and updates index pages all over a growing file: a 64 MiB page
         // cache per connection keeps the hot part of the indexes in memory.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+        // Deleted and overwritten content is zeroed in the file (secure_delete): an erased
+        // worker must not linger in free pages.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA secure_delete = ON") }
         pool = try DatabasePool(path: path, configuration: config)
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
@@ -186,6 +188,22 @@ public final class SQLiteHubStore: HubStore {
                     CREATE INDEX event_kind_time ON event(kind, corrected_ms);
                     """)
         }
+        m.registerMigration("v7-retention") { db in
+            try db.execute(
+                sql: """
+                    -- The service as a column (retention is shorter for some services), the
+                    -- retention periods, a scratch map for de-identification, the erasure log.
+                    ALTER TABLE event ADD COLUMN service TEXT;
+                    UPDATE event SET service = json_extract(body, '$.draft.service') WHERE json_extract(body, '$.draft.service') IS NOT NULL;
+                    CREATE INDEX event_worker_key ON event(worker_key) WHERE worker_key IS NOT NULL;
+                    CREATE TABLE retention (key TEXT PRIMARY KEY NOT NULL, days INTEGER NOT NULL) STRICT;
+                    CREATE TABLE deidentify (old TEXT PRIMARY KEY NOT NULL, tag TEXT NOT NULL) STRICT;
+                    CREATE TABLE erasure_log (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, reference TEXT NOT NULL, operator TEXT NOT NULL,
+                        tag TEXT NOT NULL, events INTEGER NOT NULL, books INTEGER NOT NULL, visits INTEGER NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return m
     }
 
@@ -318,13 +336,13 @@ public final class SQLiteHubStore: HubStore {
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO event (box_id, seq, epoch, site_id, kind, wall_ms, body, content_hash, received_ms, worker_pseudonym, item_key,
-                                               boot_id, clock_synced, corrected_ms, worker_key, refers_to)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                               boot_id, clock_synced, corrected_ms, worker_key, refers_to, service)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """
                     ).execute(
                         arguments: [
                             box, row.seq, row.epoch, row.siteID, row.kind, row.wallMillis, row.body, row.contentHash, now,
-                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, row.wallMillis + offset, row.workerKey, row.refersTo,
+                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, row.wallMillis + offset, row.workerKey, row.refersTo, row.service,
                         ])
                     applied += 1
                     if let key = row.itemKey { touchedItems.insert(key) }
@@ -434,8 +452,8 @@ public final class SQLiteHubStore: HubStore {
 
     public func close() async { try? pool.close() }
 
-    public func table(_ query: Reports.Query) async throws -> Reports.Table {
-        let arguments = StatementArguments(query.arguments.map { v -> DatabaseValue in
+    static func arguments(_ values: [Reports.Value]) -> StatementArguments {
+        StatementArguments(values.map { v -> DatabaseValue in
             switch v {
             case .int(let i): i.databaseValue
             case .real(let d): d.databaseValue
@@ -443,6 +461,20 @@ public final class SQLiteHubStore: HubStore {
             case .null: .null
             }
         })
+    }
+
+    public func execute(_ statements: [Reports.Query]) async throws -> [Int] {
+        let counts = try await pool.write { db in
+            try statements.map { try Row.fetchAll(db, sql: $0.sql, arguments: Self.arguments($0.arguments)).count }
+        }
+        // The write-ahead log still holds the pages as they were before: copied into the
+        // database and emptied, so what was de-identified lingers nowhere.
+        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        return counts
+    }
+
+    public func table(_ query: Reports.Query) async throws -> Reports.Table {
+        let arguments = Self.arguments(query.arguments)
         let rows = try await pool.read { db in
             try Row.fetchAll(db, sql: query.sql, arguments: arguments).map { row in
                 row.databaseValues.map { value -> Reports.Value in

@@ -14,7 +14,8 @@ struct Stationhub: AsyncParsableCommand {
         commandName: "stationhub",
         abstract: "The central Station server: receives boxes' batches.",
         subcommands: [
-            Serve.self, Import.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, ReportCommand.self, Keygen.self,
+            Serve.self, Import.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, ReportCommand.self, RetentionCommand.self, Erase.self,
+            Keygen.self,
         ])
 }
 
@@ -68,6 +69,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "Apply the retention periods (`stationhub retention`) this often, in seconds; 0: never (run `retention apply` instead).")
+    var retentionEvery = 3600
+
     @Option(help: "A file holding the operators' secret (32+ characters): GET /v1/reports answers whoever bears it. Without it, reports are off over HTTP.")
     var operatorTokenFile: String?
 
@@ -99,6 +103,22 @@ struct Serve: AsyncParsableCommand {
             logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
         }
         try await db.with { store in
+            // Retention in the background: records past their period lose their link to
+            // a person (several instances may each run it: it changes nothing twice).
+            let retention = Task {
+                guard retentionEvery > 0 else { return }
+                while !Task.isCancelled {
+                    do {
+                        for (key, changed) in try await store.applyRetention(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) where changed > 0 {
+                            logger.notice("retention \(key): \(changed) records past their period de-identified")
+                        }
+                    } catch {
+                        logger.error("retention: \(error)")
+                    }
+                    try? await Task.sleep(for: .seconds(retentionEvery))
+                }
+            }
+            defer { retention.cancel() }
             try await HubServer.serve(store: store, keys: hubKeys, operatorToken: operatorToken, host: String(parts[0]), port: port, tls: tls, logger: logger) { bound in
                 // One line on stdout, for whoever started the hub (tests, scripts).
                 print("listening on \(parts[0]):\(bound)")
@@ -306,6 +326,61 @@ struct ReportCommand: AsyncParsableCommand {
         } else {
             print(text, terminator: "")
         }
+    }
+}
+
+struct RetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention", abstract: "How long records keep their link to a person; past it, they count in reports but name no one.",
+        subcommands: [Set.self, Show.self, Apply.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a retention period: KEY is checkout, renewal, return, void, visit, visit:SERVICE (e.g. visit:lactation, shorter) or quarantine.")
+        @OptionGroup var db: DatabaseOption
+        @Argument(help: "What the period is for.") var key: String
+        @Argument(help: "Days.") var days: Int
+        func run() async throws {
+            try await db.with { try await $0.setRetention(key, days: days) }
+            print("retention \(key): \(days) days")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The retention periods set.")
+        @OptionGroup var db: DatabaseOption
+        func run() async throws {
+            for (key, days) in try await db.with({ try await $0.retentionPeriods() }) { print("\(key)\t\(days) days") }
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "De-identify what has outlived its period now (serve also does, hourly).")
+        @OptionGroup var db: DatabaseOption
+        @Option(help: "As of this day (UTC, YYYY-MM-DD) instead of now.") var now: String?
+        func run() async throws {
+            var at = Int64(Date().timeIntervalSince1970 * 1000)
+            if let now {
+                guard let day = (try? Reports.millis(now, "now")) ?? nil else { throw ValidationError("--now \(now): YYYY-MM-DD") }
+                at = day
+            }
+            for (key, changed) in try await db.with({ try await $0.applyRetention(nowMillis: at) }) {
+                print("retention \(key): \(changed) records \(key == "quarantine" ? "deleted" : "de-identified")")
+            }
+        }
+    }
+}
+
+struct Erase: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Erase one worker's link to their records (a person's request): their events, loans and visits still count in reports but name no one. Logged with the reference, never with the pseudonym.")
+    @OptionGroup var db: DatabaseOption
+    @Argument(help: "The worker as reports name them: the pseudonym (p1:...), or a box-local key (BOX/v1:...) from a hub without keys.") var worker: String
+    @Option(help: "The request's reference (ticket, letter), kept in the erasure log.") var reference: String
+    @Option(name: .customLong("operator"), help: "Who carries it out, kept in the erasure log.") var operatorName: String
+    func run() async throws {
+        let (events, books, visits) = try await db.with { try await $0.erase(worker: worker, reference: reference, operator: operatorName) }
+        print("erased (\(reference), by \(operatorName)): \(events) events, \(books) book records, \(visits) visits no longer name this worker")
     }
 }
 

@@ -202,6 +202,60 @@ final class HubReportsTests: XCTestCase {
     }
 }
 
+extension HubReportsTests {
+    /// Everything the hub's database holds, as text (SQLite files or pg_dump).
+    func everything() throws -> String { String(decoding: try hub.rawContents(), as: UTF8.self) }
+
+    func testErasingAWorkerLeavesEveryReportAddingUp() throws {
+        let before = try ["lending", "most-borrowed", "also-borrowed", "drift", "visits"].map { try report($0) }
+        XCTAssertTrue(try everything().contains("v1:w1"))
+        let out = try hub.admin(["erase", "box-a/v1:w1", "--reference", "REQ-2026-117", "--operator", "ops-li"])
+        XCTAssertEqual(out, ["erased (REQ-2026-117, by ops-li): 3 events, 1 book records, 0 visits no longer name this worker"])
+        XCTAssertEqual(try ["lending", "most-borrowed", "also-borrowed", "drift", "visits"].map { try report($0) }, before, "the same figures")
+        let overdue = try report("overdue")
+        XCTAssertTrue(overdue.last?.hasPrefix("label:B1|") ?? false, "\(overdue)")
+        XCTAssertTrue(overdue.last?.contains("|erased:") ?? false, "B1's borrower is no one now: \(overdue)")
+        hub.stop()  // (SQLite: the write-ahead log checkpointed into the file)
+        let text = try everything()
+        XCTAssertFalse(text.contains("v1:w1"), "the worker's key is nowhere in the database: \(text.components(separatedBy: "v1:w1").dropLast().map { String($0.suffix(120)) })")
+        XCTAssertTrue(text.contains("v1:w2"), "other workers are untouched")
+        let log = try hub.query("SELECT reference, operator, events, books, visits FROM erasure_log")
+        XCTAssertEqual(log, ["REQ-2026-117|ops-li|3|1|0"])
+        XCTAssertFalse(try hub.query("SELECT * FROM erasure_log").joined().contains("w1"), "the log does not name the worker")
+        // Erasing what names no one is refused.
+        let again = try ChildProcess([ProjectPaths.executable("stationhub"), "erase", "erased:x", "--reference", "R", "--operator", "o", "--database", hub.database])
+        XCTAssertEqual(again.wait(timeout: 30), 1)
+    }
+
+    func testRetentionDeIdentifiesWhatOutlivedItsPeriodAndKeepsTheCounts() throws {
+        let before = try ["lending", "visits", "most-borrowed"].map { try report($0) }
+        try hub.admin(["retention", "set", "visit:lactation", "30"])
+        try hub.admin(["retention", "set", "checkout", "40"])
+        try hub.admin(["retention", "set", "quarantine", "0"])
+        XCTAssertEqual(try hub.admin(["retention", "show"]), ["checkout\t40 days", "quarantine\t0 days", "visit:lactation\t30 days"])
+        let bad = try ChildProcess([ProjectPaths.executable("stationhub"), "retention", "set", "visit-start", "3", "--database", hub.database])
+        XCTAssertEqual(bad.wait(timeout: 30), 1)
+        XCTAssertTrue(bad.standardError.contains("checkout, renewal, return, void, visit, visit:SERVICE or quarantine"), bad.standardError)
+
+        // As of 2026-11-30: lactation visits before 10-31 (three in October, six events)
+        // and check-outs before 10-21 (seven, one of them voided) lose their worker.
+        let applied = try hub.admin(["retention", "apply", "--now", "2026-11-30"])
+        XCTAssertEqual(applied.sorted(), ["retention checkout: 7 records de-identified", "retention quarantine: 0 records deleted", "retention visit:lactation: 6 records de-identified"], "quarantined today: kept until tomorrow")
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key LIKE 'expired:%'"), ["6"])
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE service = 'lactation' AND worker_key NOT LIKE 'expired:%'"), ["10"], "November's are kept")
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE service = 'childcare' AND worker_key LIKE 'expired:%'"), ["0"])
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE kind = 'checkout' AND worker_key NOT LIKE 'expired:%'"), ["1"], "B1's, 11-02")
+        XCTAssertEqual(try ["lending", "visits", "most-borrowed"].map { try report($0) }, before, "loans, borrowers and visits still add up")
+        XCTAssertEqual(try report("overdue").map { $0.components(separatedBy: "|").last!.hasPrefix("expired:") }, [true, true, true, false])
+        // A second run finds nothing new but the quarantined event, set aside long ago.
+        try hub.query("UPDATE quarantine SET received_ms = 1000")
+        XCTAssertEqual(try hub.admin(["retention", "apply", "--now", "2026-11-30"]).sorted(), [
+            "retention checkout: 0 records de-identified", "retention quarantine: 1 records deleted", "retention visit:lactation: 0 records de-identified",
+        ])
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM quarantine"), ["0"])
+    }
+}
+
 /// RFC 4180 rows, read by Python's csv module (not Station's code).
 enum CSVTableReader {
     static func rows(_ text: String) throws -> [[String]] {

@@ -58,3 +58,26 @@ final class ReportsTests: XCTestCase {
         XCTAssertEqual(t.csv, "title,n\r\n\"Border Town, a novella\",1\r\n\"say \"\"hi\"\"\",\r\nplain,2.5\r\n")
     }
 }
+
+/// Retention keys and the statements they become.
+final class RetentionTests: XCTestCase {
+    func testKeysAreKindsVisitsAServiceOrQuarantine() throws {
+        XCTAssertEqual(try Retention.Key("checkout"), .kind("checkout"))
+        XCTAssertEqual(try Retention.Key("visit"), .visits(service: nil))
+        XCTAssertEqual(try Retention.Key("visit:lactation"), .visits(service: "lactation"))
+        XCTAssertEqual(try Retention.Key("quarantine"), .quarantine)
+        for bad in ["visit-start", "visit:", "", "everything"] { XCTAssertThrowsError(try Retention.Key(bad), bad) }
+    }
+
+    func testEachEngineGetsItsOwnJSONEditAndPlaceholders() {
+        let lite = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .sqlite)
+        let pg = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .postgres)
+        XCTAssertEqual(lite.count, pg.count)
+        XCTAssertTrue(lite[Retention.changed].sql.contains("json_set(body, '$.draft.worker'"), lite[Retention.changed].sql)
+        XCTAssertTrue(pg[Retention.changed].sql.contains("jsonb_set(body::jsonb, '{draft,worker}'"), pg[Retention.changed].sql)
+        XCTAssertTrue(lite.allSatisfy { !$0.sql.contains("$1") } && pg.allSatisfy { !$0.sql.contains("?") })
+        XCTAssertTrue(lite.contains { $0.sql.contains("UPDATE ledger_visit") } && !lite.contains { $0.sql.contains("UPDATE ledger_book") })
+        let quarantine = Retention.expire(.quarantine, cutoff: 5, run: "r", dialect: .sqlite)
+        XCTAssertTrue(quarantine[Retention.changed].sql.hasPrefix("DELETE FROM quarantine"))
+    }
+}

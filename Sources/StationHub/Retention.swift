@@ -1,0 +1,122 @@
+import Foundation
+
+/// Personal data kept only as long as allowed, as SQL for both engines. Pure.
+///
+/// After its retention period a record loses its link to the person: the worker's
+/// pseudonym and box-local hash leave the event (its row and its stored body) and the
+/// ledger, replaced by a tag (`expired:RUN:N`, one per worker within one run) that names
+/// no one; the record itself stays, so loans, visits and distinct borrowers still add up.
+/// Erasure does the same at once for every record of one worker (`erased:...`), on an
+/// operator's request, and is logged (reference, operator, counts; never the pseudonym).
+public enum Retention {
+    /// What a retention period can be set for: an event kind, all visits, the visits of
+    /// one service (`visit:lactation`, shorter than the rest), or quarantined events
+    /// (deleted after their period: they are waiting for an operator, not for reports).
+    public enum Key: Sendable, Equatable {
+        case kind(String)
+        case visits(service: String?)
+        case quarantine
+
+        public init(_ text: String) throws {
+            switch text {
+            case "checkout", "renewal", "return", "void": self = .kind(text)
+            case "visit": self = .visits(service: nil)
+            case "quarantine": self = .quarantine
+            case let t where t.hasPrefix("visit:") && t.count > 6: self = .visits(service: String(t.dropFirst(6)))
+            default:
+                throw Reports.Failure(description: "no retention for \(text): checkout, renewal, return, void, visit, visit:SERVICE or quarantine")
+            }
+        }
+    }
+
+    /// The statements de-identifying what `key` holds from before `cutoff` (ms), run
+    /// `run` (a tag prefix unique to this run), in one transaction. The rows of statement
+    /// ``changed`` are the records changed.
+    public static let changed = 2
+
+    public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: Reports.Dialect) -> [Reports.Query] {
+        let kinds: [String], service: String?
+        switch key {
+        case .quarantine:
+            let none = q("DELETE FROM deidentify", [], dialect)
+            return [none, none, q("DELETE FROM quarantine WHERE received_ms < ? RETURNING id", [.int(cutoff)], dialect)]
+        case .kind(let k): (kinds, service) = ([k], nil)
+        case .visits(let s): (kinds, service) = (["visit-start", "visit-end"], s)
+        }
+        let inKinds = "kind IN (" + kinds.map { "'\($0)'" }.joined(separator: ", ") + ")"
+        let serviceText: Reports.Value = service.map { .text($0) } ?? .null
+        let scope = "\(inKinds) AND corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR service = ?)"
+        let scopeArgs: [Reports.Value] = [.int(cutoff), serviceText, serviceText]
+        let live = "worker_key IS NOT NULL AND worker_key NOT LIKE 'expired:%' AND worker_key NOT LIKE 'erased:%'"
+        var statements = [
+            q("DELETE FROM deidentify", [], dialect),
+            q(
+                """
+                INSERT INTO deidentify (old, tag)
+                SELECT worker_key, ? || DENSE_RANK() OVER (ORDER BY worker_key)
+                FROM (SELECT DISTINCT worker_key FROM event WHERE \(scope) AND \(live)) w
+                """, [.text("expired:\(run):")] + scopeArgs, dialect),
+            q(
+                """
+                UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
+                FROM deidentify d WHERE event.worker_key = d.old AND \(scope)
+                RETURNING event.seq
+                """, scopeArgs, dialect),
+        ]
+        if kinds.contains("checkout") || kinds.contains("renewal") {
+            statements.append(
+                q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)], dialect))
+        }
+        if kinds.contains("visit-start") {
+            statements.append(
+                q(
+                    """
+                    UPDATE ledger_visit SET worker = d.tag FROM deidentify d
+                    WHERE ledger_visit.worker = d.old AND coalesce(ledger_visit.start_ms, ledger_visit.end_ms) < ?
+                      AND (CAST(? AS TEXT) IS NULL OR ledger_visit.service = ?)
+                    """, [.int(cutoff), serviceText, serviceText], dialect))
+        }
+        statements.append(q("DELETE FROM deidentify", [], dialect))
+        return statements
+    }
+
+    /// Every record of one worker (their pseudonym, or the box-local worker key reports
+    /// show when the hub has no keys), de-identified at once, and the erasure logged.
+    /// The first three statements' rows count the events, book rows and visits changed.
+    public static func erase(worker: String, tag: String, reference: String, operator name: String, atMillis: Int64, dialect: Reports.Dialect)
+        -> [Reports.Query]
+    {
+        [
+            q(
+                """
+                UPDATE event SET worker_pseudonym = NULL, worker_key = ?, body = \(dialect.withWorker("body", tag: "?"))
+                WHERE worker_key = ? OR worker_pseudonym = ? RETURNING seq
+                """, [.text(tag), .text(tag), .text(worker), .text(worker)], dialect),
+            q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)], dialect),
+            q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)], dialect),
+            q(
+                """
+                INSERT INTO erasure_log (at_ms, reference, operator, tag, events, books, visits)
+                SELECT ?, ?, ?, ?, (SELECT count(*) FROM event WHERE worker_key = ?), (SELECT count(*) FROM ledger_book WHERE holder = ?),
+                       (SELECT count(*) FROM ledger_visit WHERE worker = ?)
+                """, [.int(atMillis), .text(reference), .text(name), .text(tag), .text(tag), .text(tag), .text(tag)], dialect),
+        ]
+    }
+
+    static func q(_ sql: String, _ arguments: [Reports.Value], _ dialect: Reports.Dialect) -> Reports.Query {
+        Reports.Query(sql: dialect.placeholders(sql), arguments: arguments, columns: [])
+    }
+}
+
+extension Reports.Dialect {
+    /// The stored body with its worker replaced by `tag` (kind kept; the box-local hash,
+    /// the masked number, the pseudonym and any sealed number gone).
+    func withWorker(_ body: String, tag: String) -> String {
+        switch self {
+        case .sqlite:
+            "json_set(\(body), '$.draft.worker', json_object('kind', json_extract(\(body), '$.draft.worker.kind'), 'localHash', \(tag), 'masked', '****'))"
+        case .postgres:
+            "jsonb_set(\(body)::jsonb, '{draft,worker}', jsonb_build_object('kind', \(body)::jsonb #> '{draft,worker,kind}', 'localHash', CAST(\(tag) AS TEXT), 'masked', '****'))::text"
+        }
+    }
+}
