@@ -26,7 +26,7 @@ public enum HubServer {
         var reason: String
     }
 
-    public static func router(store: any HubStore, keys: HubKeys?, operatorToken: String? = nil) -> Router<BasicRequestContext> {
+    public static func router(store: any HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<BasicRequestContext> {
         let router = Router()
         let operatorDigest = operatorToken.map { SHA256.hash(data: Data($0.utf8)) }
         /// Reports are for operators: the bearer must be the operator token.
@@ -37,6 +37,14 @@ public enum HubServer {
             guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
                 SHA256.hash(data: Data(auth.dropFirst("Bearer ".count).utf8)) == operatorDigest  // digests compare in constant time
             else { throw Refusal(status: .unauthorized, reason: "the operator token is required (Authorization: Bearer ...)") }
+        }
+        router.get("metrics") { request, _ -> Response in
+            try await answer {
+                try authorizeOperator(request)
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: try await metrics.scrape(store))))
+            }
         }
         router.get("v1/reports") { request, _ -> Response in
             try await answer {
@@ -81,12 +89,21 @@ public enum HubServer {
             }
         }
         router.post("v1/batches") { request, _ -> Response in
-            try await answer {
+            let started = ContinuousClock.now
+            var site: String?, oldest: Int64?, outcome: BatchResult?, conflict = false
+            let response = try await answer {
                 let owner = try await authenticate(request, store)
+                site = owner.site
                 let incoming = try decodeBatch(try await body(request), box: owner.box)
-                let (result, conflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
-                return json(conflict ? .conflict : .ok, result)
+                oldest = incoming.compactMap { if case .event(let e, _) = $0, e.time.synchronized { e.time.wallMillis } else { nil } }.min()
+                let (result, isConflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
+                (outcome, conflict) = (result, isConflict)
+                return json(isConflict ? .conflict : .ok, result)
             }
+            metrics.batch(
+                result: outcome == nil ? "refused" : conflict ? "conflict" : "applied", outcome, site: site, oldestSynchronizedMillis: oldest,
+                duration: ContinuousClock.now - started)
+            return response
         }
         router.post("v1/clock-corrections") { request, _ -> Response in
             try await accept(request, store, ClockCorrectionUpload.self, expected: "{\"corrections\": [...]}", what: "corrections", count: \.corrections.count) {

@@ -203,6 +203,34 @@ final class HubReportsTests: XCTestCase {
 }
 
 extension HubReportsTests {
+    /// The value of one sample line of a Prometheus exposition.
+    func sample(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    func testMetricsCountBatchesEventsAndShowEachBoxsLastContact() throws {
+        XCTAssertEqual(try hub.request("GET", "/metrics").status, 401)
+        let r = try hub.request("GET", "/metrics", credential: operatorToken)
+        XCTAssertEqual(r.status, 200, r.text)
+        // Four batches (box-a's with its garbage event set aside): 8 + 3 + 1 + 18 events applied.
+        XCTAssertEqual(sample(r.text, #"stationhub_batches_total{result="applied"}"#), 4, r.text)
+        XCTAssertEqual(sample(r.text, #"stationhub_events_total{result="applied"}"#), 30, r.text)
+        XCTAssertEqual(sample(r.text, #"stationhub_events_total{result="quarantined"}"#), 1, r.text)
+        XCTAssertEqual(sample(r.text, "stationhub_quarantined_events"), 1, r.text)
+        XCTAssertEqual(sample(r.text, "stationhub_batch_duration_seconds_count"), 4, r.text)
+        XCTAssertEqual(sample(r.text, #"stationhub_box_last_contact_timestamp_seconds{box="box-c",site="shelf-c"}"#), 1, r.text)
+        let now = Date().timeIntervalSince1970
+        let lastA = try XCTUnwrap(sample(r.text, #"stationhub_box_last_contact_timestamp_seconds{box="box-a",site="shelf-a"}"#), r.text)
+        XCTAssertLessThan(abs(lastA - now), 120)
+        // box-h's oldest event of its batch was recorded on 10-01: weeks of lag.
+        let lag = try XCTUnwrap(sample(r.text, #"stationhub_site_sync_lag_seconds{site="hut-a"}"#), r.text)
+        XCTAssertEqual(lag, now - Double(Self.ms("2026-10-01T09:00:00Z")) / 1000, accuracy: 120)
+        // A refused batch is counted as such.
+        XCTAssertEqual(try hub.post("/v1/batches", body: #"{"box_id":"box-b","events":[]}"#, credential: credentials["box-a"]).status, 400)
+        let after = try hub.request("GET", "/metrics", credential: operatorToken).text
+        XCTAssertEqual(sample(after, #"stationhub_batches_total{result="refused"}"#), 1, after)
+    }
+
     /// Everything the hub's database holds, as text (SQLite files or pg_dump).
     func everything() throws -> String { String(decoding: try hub.rawContents(), as: UTF8.self) }
 
