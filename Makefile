@@ -3,7 +3,7 @@ SWIFT ?= swift
 STAGE := scripts/stage
 BIN := .build/debug
 
-.PHONY: all bootstrap build test demo bench torture hw-rules install deb
+.PHONY: all bootstrap build test demo bench bench-hub torture hw-rules install deb
 
 all: build
 
@@ -27,6 +27,12 @@ demo: build
 bench: bootstrap
 	@$(STAGE) release $(SWIFT) build -c release
 	@$(STAGE) bench scripts/bench.py; rc=$$?; $(STAGE) --summary; exit $$rc
+
+# The hub at union scale (README, "Proof in numbers"): 2,000 simulated boxes and 1,000,000
+# events into SQLite, PostgreSQL, and two instances on PostgreSQL; every report timed.
+bench-hub: bootstrap
+	@$(STAGE) release $(SWIFT) build -c release
+	@$(STAGE) bench-hub scripts/bench-hub; rc=$$?; $(STAGE) --summary; exit $$rc
 
 # Every fault scenario at its torture size, each counted by an independent checker; exits
 # non-zero on any loss or duplicate (README, "Proof in numbers").

@@ -132,8 +132,10 @@ let package = Package(
         .executableTarget(
             name: "station-bench",
             dependencies: [
-                "StationCore", "StationInput", "StationStore", "StationTesting", "StationDaemon", .product(name: "Logging", package: "swift-log"),
+                "StationCore", "StationInput", "StationStore", "StationTesting", "StationDaemon", "StationHub",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
 
         // Helpers for the tests: child processes, project paths, umockdev runs.

@@ -107,6 +107,12 @@ public enum Reports {
         public var columns: [String]
         /// Applied to the rows the engine returns (small-cell suppression).
         public var finish: @Sendable (inout [[Value]]) -> Void = { _ in }
+
+        public init(sql: String, arguments: [Value], columns: [String]) {
+            self.sql = sql
+            self.arguments = arguments
+            self.columns = columns
+        }
     }
 
     /// What a report is asked for: a period (dates, UTC, `to` exclusive), a site or region,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StationCore
 import StationDaemon
+import StationProtocol
 import StationStore
 
 /// Exit codes: 0 the sheet was written; 1 nothing to print (no catalog yet) or a file
@@ -51,7 +52,7 @@ struct Cards: ParsableCommand {
             }
             let files = sheet.pages.indices.map { Self.pageFile(out, page: $0 + 1) }
             for (file, page) in zip(files, sheet.pages) {
-                do { try Data(page.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                do { try OutputFile.write(Data(page.utf8), to: file) } catch {
                     throw RuntimeFailure(description: "cannot write \(file): \(error.localizedDescription)")
                 }
             }

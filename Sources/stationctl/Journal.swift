@@ -42,7 +42,7 @@ struct Export: ParsableCommand {
             }
             let events = try state.reader().pending()
             let data = try JSONEncoder().encode(SyncBundle(boxID: link.boxID, events: events, credential: link.credential))
-            try data.write(to: URL(fileURLWithPath: bundle), options: .atomic)
+            try OutputFile.write(data, to: bundle)
             StandardOutput.writeLine(
                 json
                     ? JSONLine([("written", .int(events.count)), ("bundle", .string(bundle))]).rendered

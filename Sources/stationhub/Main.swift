@@ -144,7 +144,7 @@ struct Import: AsyncParsableCommand {
         let hubKeys = try keys.map { k in try HubKeys(directory: k) }
         let (result, ack) = try await db.with { try await $0.importBundle(bundle, keys: hubKeys) }
         let out = ackPath ?? file + ".ack"
-        try JSONEncoder().encode(ack).write(to: URL(fileURLWithPath: out), options: .atomic)
+        try OutputFile.write(try JSONEncoder().encode(ack), to: out)
         print("box \(bundle.boxID): \(result.applied) applied, \(result.duplicates) already here, \(result.quarantined.count) quarantined; acknowledged through \(result.ackedThrough); \(out) written")
     }
 }
@@ -227,7 +227,7 @@ struct BoxCommand: AsyncParsableCommand {
                 let enrollment = EnrollmentCard(hubURL: url, token: token)
                 guard case .success? = EnrollmentCard.parse(enrollment.payload) else { throw Failure("\(url) is not an http(s) URL a box can reach") }
                 let svg = try EnrollmentCardPrint.svg(enrollment, boxID: id, siteID: site)
-                do { try svg.write(toFile: card, atomically: true, encoding: .utf8) } catch { throw Failure("cannot write \(card): \(error)") }
+                do { try OutputFile.write(Data(svg.utf8), to: card) } catch { throw Failure("cannot write \(card): \(error)") }
             }
         }
     }
@@ -322,7 +322,7 @@ struct ReportCommand: AsyncParsableCommand {
         default: text = table.aligned
         }
         if let out {
-            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch { throw Failure("cannot write \(out): \(error)") }
+            do { try OutputFile.write(Data(text.utf8), to: out) } catch { throw Failure("cannot write \(out): \(error)") }
         } else {
             print(text, terminator: "")
         }

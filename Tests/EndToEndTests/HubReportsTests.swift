@@ -184,6 +184,16 @@ final class HubReportsTests: XCTestCase {
             XCTAssertGreaterThan(table.count, 1, name)
             XCTAssertTrue(table.allSatisfy { $0.count == table[0].count }, "\(name): \(table)")
         }
+        // --out a pipe: written through, not renamed over (as it would be a regular file).
+        let fifo = hub.directory.appendingPathComponent("report.fifo").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let reader = try ChildProcess(["cat", fifo])
+        try hub.admin(["report", "lending", "--format", "csv", "--out", fifo])
+        XCTAssertEqual(reader.wait(timeout: 20), 0)
+        XCTAssertEqual(reader.lines.first?.trimmingCharacters(in: .whitespacesAndNewlines), "site,month,loans,borrowers,returns")
+        var info = stat()
+        XCTAssertEqual(stat(fifo, &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the pipe is still a pipe")
         // The title with a comma comes back as one field.
         let restock = try CSVTableReader.rows(try String(contentsOfFile: hub.directory.appendingPathComponent("restock.csv").path, encoding: .utf8))
         XCTAssertEqual(restock[0], ["title", "loans_elsewhere", "borrowers", "sites"])
