@@ -330,7 +330,7 @@ extension PostgresHubStore {
     }
 
     public func deviceLog(box: String) async throws -> [DeviceLogLine] {
-        try await read { conn in
+        try await single { conn in
             var out: [DeviceLogLine] = []
             for try await (id, at, level, scanner, message) in try await conn.query(
                 "SELECT id, at_ms, level, scanner_id, message FROM device_log WHERE box_id = \(box) ORDER BY id", logger: self.logger

@@ -127,8 +127,18 @@ public final class PostgresHubStore: HubStore {
         return HubFailure(.unavailable, "the database failed: \(state) \(message)")
     }
 
+    /// Statements that must see one snapshot.
     func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await transaction("REPEATABLE READ READ ONLY", body)
+    }
+
+    /// One statement, without a transaction around it (one round trip, not three).
+    func single<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { conn in try await body(conn) }
+        } catch let error as PSQLError {
+            throw Self.failure(error)
+        }
     }
 
     // MARK: - Schema
@@ -281,7 +291,7 @@ public final class PostgresHubStore: HubStore {
 
     public func authenticate(_ credential: String) async throws -> (box: String, site: String) {
         let hash = HubIngest.hash(credential)
-        let found = try await transaction { conn in
+        let found = try await single { conn in
             var found: (String, String, String?)?
             for try await row in try await conn.query("SELECT id, site_id, revoked_reason FROM box WHERE credential_hash = \(hash)", logger: self.logger)
                 .decode((String, String, String?).self)
@@ -291,7 +301,7 @@ public final class PostgresHubStore: HubStore {
         guard let found else { throw HubFailure(.unauthorized, "unknown box credential") }
         if let reason = found[2] { throw HubFailure(.forbidden, "this box is revoked: \(reason)") }
         if let now = lastSeen.due(found[0]!) {
-            try await transaction { conn in
+            _ = try await single { conn in
                 try await conn.query(
                     "UPDATE box SET last_seen_ms = \(now) WHERE id = \(found[0]!) AND (last_seen_ms IS NULL OR last_seen_ms < \(now))", logger: self.logger)
             }
@@ -300,7 +310,7 @@ public final class PostgresHubStore: HubStore {
     }
 
     public func boxCredential(_ box: String) async throws -> (site: String, credentialHash: String, revoked: String?) {
-        let found = try await read { conn in
+        let found = try await single { conn in
             var found: [String?]?
             for try await row in try await conn.query("SELECT site_id, credential_hash, revoked_reason FROM box WHERE id = \(box)", logger: self.logger)
                 .decode((String, String?, String?).self)
@@ -345,7 +355,7 @@ public final class PostgresHubStore: HubStore {
 
     public func table(_ query: Reports.Query) async throws -> Reports.Table {
         let statement = Self.statement(query)
-        let rows = try await read { conn in
+        let rows = try await single { conn in
             var rows: [[Reports.Value]] = []
             for try await row in try await conn.query(statement, logger: self.logger) {
                 rows.append(
@@ -364,6 +374,6 @@ public final class PostgresHubStore: HubStore {
     }
 
     public func eventCount(box: String) async throws -> Int {
-        Int(try await read { conn in try await self.count(conn, "SELECT count(*) FROM event WHERE box_id = \(box)") })
+        Int(try await single { conn in try await self.count(conn, "SELECT count(*) FROM event WHERE box_id = \(box)") })
     }
 }

@@ -180,7 +180,9 @@ public enum Reports {
     }
 
     /// An event that a later void of its box cancelled counts nowhere.
-    static let notVoided = "NOT EXISTS (SELECT 1 FROM event v WHERE v.kind = 'void' AND v.box_id = e.box_id AND v.refers_to = e.seq)"
+    static func notVoided(_ e: String = "e") -> String {
+        "NOT EXISTS (SELECT 1 FROM event v WHERE v.kind = 'void' AND v.box_id = \(e).box_id AND v.refers_to = \(e).seq)"
+    }
 
     /// A title as reports name it: the catalog's title, else the item's key.
     static let titleOf = "coalesce(c.title, e.item_key)"
@@ -201,7 +203,7 @@ public enum Reports {
                            count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
                            CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
                     FROM event e
-                    WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided)
+                    WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided())
                     GROUP BY e.site_id, \(dialect.month("e.corrected_ms"))
                     ORDER BY site, month
                     """,
@@ -212,7 +214,7 @@ public enum Reports {
                     WITH moves AS (
                         SELECT e.site_id, e.kind, e.corrected_ms,
                                LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, e.box_id, e.seq) AS previous_site
-                        FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided))
+                        FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
                     SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
                     FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
                     GROUP BY previous_site, site_id
@@ -235,7 +237,7 @@ public enum Reports {
                     WITH loans AS (
                         SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
                         FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided)
+                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided())
                         GROUP BY coalesce(s.region, ''), \(titleOf)),
                     ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, title) AS rank FROM loans)
                     SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY region, rank
@@ -289,21 +291,26 @@ public enum Reports {
                     """,
                 arguments: [text(p.site), text(p.site), limit], columns: ["id", "box", "seq", "reason", "received_ms"])
         case "also-borrowed":
+            // Pairs of one reader's check-outs, joined through the worker index (a join of
+            // the distinct (reader, title) set with itself has no index on either engine).
             q = Query(
                 sql: """
-                    WITH loans AS (
-                        SELECT DISTINCT e.worker_key AS reader, \(titleOf) AS title
-                        FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.worker_key IS NOT NULL AND \(notVoided)),
-                    pairs AS (
-                        SELECT a.title AS title, b.title AS also, count(*) AS readers
-                        FROM loans a JOIN loans b ON a.reader = b.reader AND a.title <> b.title
-                        WHERE (CAST(? AS TEXT) IS NULL OR a.title = ? OR a.title IN (SELECT coalesce(title, item_key) FROM catalog_title WHERE item_key = ?))
-                        GROUP BY a.title, b.title),
+                    WITH pairs AS (
+                        SELECT coalesce(ca.title, a.item_key) AS title, coalesce(cb.title, b.item_key) AS also, count(DISTINCT a.worker_key) AS readers
+                        FROM event a
+                        JOIN event b ON b.worker_key = a.worker_key AND b.kind = 'checkout' AND b.item_key IS NOT NULL
+                        LEFT JOIN catalog_title ca ON ca.item_key = a.item_key
+                        LEFT JOIN catalog_title cb ON cb.item_key = b.item_key
+                        WHERE a.kind = 'checkout' AND a.item_key IS NOT NULL AND a.worker_key IS NOT NULL
+                          AND coalesce(ca.title, a.item_key) <> coalesce(cb.title, b.item_key)
+                          AND (CAST(? AS TEXT) IS NULL OR a.item_key = ? OR ca.title = ?
+                               OR ca.title IN (SELECT title FROM catalog_title WHERE item_key = ?))
+                          AND \(notVoided("a")) AND \(notVoided("b"))
+                        GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
                     ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, also) AS rank FROM pairs)
                     SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY title, rank
                     """,
-                arguments: [text(p.item), text(p.item), text(p.item), limit], columns: ["title", "rank", "also_borrowed", "readers"])
+                arguments: [text(p.item), text(p.item), text(p.item), text(p.item), limit], columns: ["title", "rank", "also_borrowed", "readers"])
         case "restock":
             guard let site = p.site else { throw Failure(description: "restock is per site: --site SITE") }
             q = Query(
@@ -311,7 +318,7 @@ public enum Reports {
                     WITH demand AS (
                         SELECT \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.site_id) AS sites, count(DISTINCT e.worker_key) AS borrowers
                         FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided)
+                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided())
                         GROUP BY \(titleOf)),
                     held AS (
                         SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?

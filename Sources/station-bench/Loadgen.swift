@@ -62,8 +62,9 @@ enum Loadgen {
         }
     }
 
-    /// One box's events as JSON, in seq order: a shelf lends and takes back books, a hut
-    /// (every tenth site) records visits.
+    /// One box's events as JSON, in seq order: a shelf lends and takes back books (from a
+    /// union-wide stock, to its own hundred regular readers: with no hub keys a worker is
+    /// known per box), a hut (every tenth site) records visits of its fifty regulars.
     static func events(box: String, site: String, hut: Bool, count: Int, prefix: String, random: inout Random) -> [String] {
         var out: [String] = []
         out.reserveCapacity(count)
@@ -74,7 +75,7 @@ enum Loadgen {
             let time = #""time":{"wallMillis":\#(at),"synchronized":true,"bootID":"boot-1","monotonicMicros":\#(seq)}"#
             var draft: String
             if hut {
-                let worker = "v1:\(prefix)-m\(random.next(20_000))"
+                let worker = "v1:\(prefix)-m\(random.next(50))"
                 let kind = seq % 2 == 1 ? "visit-start" : "visit-end"
                 draft = #"{"kind":"\#(kind)","worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"service":"\#(random.next(4) == 0 ? "childcare" : "lactation")","flags":[]}"#
             } else if let (item, _) = open.first, random.next(3) == 0 {
@@ -82,7 +83,7 @@ enum Loadgen {
                 draft = #"{"kind":"return","item":{"key":"\#(item)"},"flags":[]}"#
             } else {
                 let item = "label:\(prefix)-\(random.next(60_000))"
-                let worker = "v1:\(prefix)-w\(random.next(100_000))"
+                let worker = "v1:\(prefix)-w\(random.next(100))"
                 open[item] = worker
                 draft = #"{"kind":"checkout","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"dueDate":"2026-12-31","flags":[]}"#
             }
