@@ -79,11 +79,23 @@ public enum HubIngest {
             correctedMillis: e.time.wallMillis)
     }
 
+    /// Wall time corrected by a boot's offset; an offset that would overflow leaves it.
+    static func corrected(_ wall: Int64, _ offset: Int64) -> Int64 {
+        let (sum, overflow) = wall.addingReportingOverflow(offset)
+        return overflow ? wall : sum
+    }
+
+    /// Largest wall time or clock offset the hub takes (about 300 years from 1970, either
+    /// way): beyond it a box's clock is not wrong but broken, and arithmetic could overflow.
+    static let maxMillis: Int64 = 10_000_000_000_000
+
     /// Text a database column cannot hold (PostgreSQL refuses U+0000 in text): such an
     /// event is quarantined on either engine, so both answer alike.
     static func unstorable(_ row: Row) -> String? {
-        let fields = [row.siteID, row.kind, row.bootID, row.itemKey, row.workerKey, row.dueDate, row.service, row.pseudonym]
-        return fields.contains { $0?.contains("\u{0}") == true } ? "seq \(row.seq) holds a NUL character" : nil
+        // (The body as JSON escapes it as \u0000, which PostgreSQL's jsonb refuses too.)
+        if row.body.contains("\\u0000") { return "seq \(row.seq) holds a NUL character" }
+        if row.wallMillis.magnitude > maxMillis { return "seq \(row.seq): wall time \(row.wallMillis) ms is out of range" }
+        return nil
     }
 
     /// Moves a box's high-water mark over every contiguous seq it has (applied or

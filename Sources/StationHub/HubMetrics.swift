@@ -30,7 +30,7 @@ public final class HubMetrics: Sendable {
         }
         if let site, let oldest = oldestSynchronizedMillis {
             registry.makeGauge(name: "stationhub_site_sync_lag_seconds", labels: [("site", site)], help: "How long the oldest event of the site's last batch waited to reach the hub")
-                .set(Double(max(0, HubIngest.nowMillis() - oldest)) / 1000)
+                .set(max(0, Double(HubIngest.nowMillis()) - Double(oldest)) / 1000)
         }
     }
 

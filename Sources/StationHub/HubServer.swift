@@ -107,7 +107,11 @@ public enum HubServer {
         }
         router.post("v1/clock-corrections") { request, _ -> Response in
             try await accept(request, store, ClockCorrectionUpload.self, expected: "{\"corrections\": [...]}", what: "corrections", count: \.corrections.count) {
-                try await store.addClockCorrections(box: $0, $1.corrections)
+                let limit = HubIngest.maxMillis.magnitude
+                guard $1.corrections.allSatisfy({ $0.offsetMillis.magnitude <= limit && $0.recordedWallMillis.magnitude <= limit }) else {
+                    throw Refusal(status: .badRequest, reason: "a clock offset or wall time beyond ±\(HubIngest.maxMillis) ms")
+                }
+                return try await store.addClockCorrections(box: $0, $1.corrections)
             }
         }
         router.post("v1/device-log") { request, _ -> Response in

@@ -113,9 +113,11 @@ extension HubStore {
     public func applyRetention(nowMillis: Int64) async throws -> [(key: String, changed: Int)] {
         var out: [(String, Int)] = []
         let run = String(UUID().uuidString.prefix(8)).lowercased()
-        for (key, days) in try await retentionPeriods() {
+        for (index, (key, days)) in try await retentionPeriods().enumerated() {
             guard let parsed = try? Retention.Key(key) else { continue }
-            let counts = try await execute(Retention.expire(parsed, cutoff: nowMillis - Int64(days) * 86_400_000, run: run, dialect: dialect))
+            // Tags of one key and run (`expired:RUN-K:N`) never meet another key's.
+            let cutoff = Retention.cutoff(periodEndingAt: nowMillis - Int64(days) * 86_400_000)
+            let counts = try await execute(Retention.expire(parsed, cutoff: cutoff, run: "\(run)-\(index)", dialect: dialect))
             out.append((key, counts[Retention.changed]))
         }
         return out

@@ -16,6 +16,9 @@ extension PostgresHubStore {
 
     public func importCatalog(_ titles: [Downlink.Title]) async throws -> Int {
         try await transaction { conn in
+            // The whole ledger, held: a batch applied meanwhile could otherwise compute a
+            // book with the home site this import is replacing (imports are rare).
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.ledgerLock))", logger: self.logger)
             var changed = 0
             var touched: [String] = []
             for t in titles {

@@ -98,7 +98,7 @@ extension PostgresHubStore {
             if !rows.isEmpty {
                 let records = rows.map { r in
                     var r = r
-                    if !r.clockSynced { r.correctedMillis = r.wallMillis + (offsets[r.bootID] ?? 0) }
+                    if !r.clockSynced { r.correctedMillis = HubIngest.corrected(r.wallMillis, offsets[r.bootID] ?? 0) }
                     return r
                 }
                 try await conn.query(
@@ -213,6 +213,12 @@ extension PostgresHubStore {
         }
         var byItem: [String: [Ledger.Entry]] = [:]
         for item in items ?? [] { byItem[item] = [] }
+        if items == nil {
+            // Every book ever seen, even one whose every event is voided now (it is reset).
+            for try await key in try await conn.query("SELECT DISTINCT item_key FROM event WHERE item_key IS NOT NULL", logger: logger).decode(String.self) {
+                byItem[key] = []
+            }
+        }
         for try await r in try await conn.query(bookQuery, logger: logger).decode(
             (String, String, Int64, String, String, String?, Int64, String?, String?, Int64).self)
         {

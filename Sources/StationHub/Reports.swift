@@ -83,6 +83,11 @@ public enum Reports {
             }
         }
 
+        /// An ordering by bytes: PostgreSQL would otherwise sort text by the database's locale.
+        func bytewise(_ expression: String) -> String {
+            self == .postgres ? "\(expression) COLLATE \"C\"" : expression
+        }
+
         /// `?` placeholders in order become `$1, $2, ...` on PostgreSQL.
         func placeholders(_ sql: String) -> String {
             guard self == .postgres else { return sql }
@@ -193,6 +198,8 @@ public enum Reports {
         guard from < to else { throw Failure(description: "--from must come before --to") }
         guard (1...10_000).contains(p.limit) else { throw Failure(description: "--limit \(p.limit): 1 to 10000") }
         let limit = Value.int(Int64(p.limit))
+        // Text sorts by bytes on both engines (SQLite's order), whatever the server's locale.
+        let c = dialect.bytewise
         var q: Query
         switch name {
         case "lending":
@@ -205,7 +212,7 @@ public enum Reports {
                     FROM event e
                     WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided())
                     GROUP BY e.site_id, \(dialect.month("e.corrected_ms"))
-                    ORDER BY site, month
+                    ORDER BY \(c("e.site_id")), month
                     """,
                 arguments: [.int(from), .int(to), text(p.site), text(p.site)], columns: ["site", "month", "loans", "borrowers", "returns"])
         case "drift":
@@ -213,12 +220,12 @@ public enum Reports {
                 sql: """
                     WITH moves AS (
                         SELECT e.site_id, e.kind, e.corrected_ms,
-                               LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, e.box_id, e.seq) AS previous_site
+                               LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(c("e.box_id")), e.seq) AS previous_site
                         FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
                     SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
                     FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
                     GROUP BY previous_site, site_id
-                    ORDER BY books DESC, from_site, to_site
+                    ORDER BY books DESC, \(c("previous_site")), \(c("site_id"))
                     """,
                 arguments: [.int(from), .int(to)], columns: ["from_site", "to_site", "books"])
         case "overdue":
@@ -228,7 +235,7 @@ public enum Reports {
                     SELECT b.item_key, coalesce(c.title, '') AS title, b.site_id AS site, b.due_date, b.holder AS borrower
                     FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key
                     WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
-                    ORDER BY b.due_date, b.item_key LIMIT ?
+                    ORDER BY b.due_date, \(c("b.item_key")) LIMIT ?
                     """,
                 arguments: [.text(today), text(p.site), text(p.site), limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
         case "most-borrowed":
@@ -239,8 +246,8 @@ public enum Reports {
                         FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
                         WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided())
                         GROUP BY coalesce(s.region, ''), \(titleOf)),
-                    ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, title) AS rank FROM loans)
-                    SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY region, rank
+                    ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(c("title"))) AS rank FROM loans)
+                    SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY \(c("region")), rank
                     """,
                 arguments: [.int(from), .int(to), text(p.region), text(p.region), limit], columns: ["region", "rank", "title", "loans", "borrowers"])
         case "visits":
@@ -253,7 +260,7 @@ public enum Reports {
                     FROM ledger_visit v
                     WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR v.site_id = ?)
                     GROUP BY v.site_id, coalesce(v.service, ''), \(dialect.month("coalesce(v.start_ms, v.end_ms)"))
-                    ORDER BY site, service, month
+                    ORDER BY \(c("v.site_id")), \(c("coalesce(v.service, '')")), month
                     """,
                 arguments: [.int(from), .int(to), text(p.site), text(p.site)],
                 columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"])
@@ -272,13 +279,13 @@ public enum Reports {
                 sql: """
                     SELECT b.id AS box, b.site_id AS site, b.last_seen_ms,
                            (SELECT count(*) FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?) AS errors_last_day,
-                           CASE WHEN b.revoked_reason IS NOT NULL THEN 'revoked' WHEN b.credential_hash IS NULL THEN 'not enrolled'
+                           CASE WHEN b.credential_hash IS NULL THEN 'not enrolled'
                                 WHEN b.last_seen_ms IS NULL THEN 'never seen' WHEN b.last_seen_ms < ? THEN 'not seen for a day' ELSE 'errors' END AS why
                     FROM box b
                     WHERE (b.revoked_reason IS NULL) AND (b.last_seen_ms IS NULL OR b.last_seen_ms < ?
                            OR EXISTS (SELECT 1 FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?))
                       AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
-                    ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, b.id
+                    ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, \(c("b.id"))
                     """,
                 arguments: [.int(since), .int(since), .int(since), .int(since), text(p.site), text(p.site)],
                 columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
@@ -307,8 +314,8 @@ public enum Reports {
                                OR ca.title IN (SELECT title FROM catalog_title WHERE item_key = ?))
                           AND \(notVoided("a")) AND \(notVoided("b"))
                         GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
-                    ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, also) AS rank FROM pairs)
-                    SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY title, rank
+                    ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(c("also"))) AS rank FROM pairs)
+                    SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(c("title")), rank
                     """,
                 arguments: [text(p.item), text(p.item), text(p.item), text(p.item), limit], columns: ["title", "rank", "also_borrowed", "readers"])
         case "restock":
@@ -324,7 +331,7 @@ public enum Reports {
                         SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
                         UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?)
                     SELECT title, loans, borrowers, sites FROM demand WHERE title NOT IN (SELECT title FROM held)
-                    ORDER BY loans DESC, title LIMIT ?
+                    ORDER BY loans DESC, \(c("title")) LIMIT ?
                     """,
                 arguments: [.text(site), .int(from), .int(to), .text(site), .text(site), limit], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
         default:

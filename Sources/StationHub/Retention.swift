@@ -34,6 +34,18 @@ public enum Retention {
     /// ``changed`` are the records changed.
     public static let changed = 2
 
+    /// Where a period ending at `millis` cuts: the start of that UTC month. A month's
+    /// records lose their link in one run, so each month's figures (loans, distinct
+    /// borrowers, visits) add up exactly; a record may keep its link up to a month past
+    /// its period.
+    public static func cutoff(periodEndingAt millis: Int64) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let date = Date(timeIntervalSince1970: Double(millis) / 1000)
+        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+        return Int64(start.timeIntervalSince1970 * 1000)
+    }
+
     public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: Reports.Dialect) -> [Reports.Query] {
         let kinds: [String], service: String?
         switch key {
@@ -43,11 +55,42 @@ public enum Retention {
         case .kind(let k): (kinds, service) = ([k], nil)
         case .visits(let s): (kinds, service) = (["visit-start", "visit-end"], s)
         }
-        let inKinds = "kind IN (" + kinds.map { "'\($0)'" }.joined(separator: ", ") + ")"
         let serviceText: Reports.Value = service.map { .text($0) } ?? .null
-        let scope = "\(inKinds) AND corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR service = ?)"
-        let scopeArgs: [Reports.Value] = [.int(cutoff), serviceText, serviceText]
         let live = "worker_key IS NOT NULL AND worker_key NOT LIKE 'expired:%' AND worker_key NOT LIKE 'erased:%'"
+        let tagPrefix = Reports.Value.text("expired:\(run):")
+        if kinds == ["visit-start", "visit-end"] {
+            // Whole visits: a visit whose start is past the cutoff loses its worker at both
+            // ends, even when it ended after the cutoff (the pair stays a pair).
+            let visits = "coalesce(lv.start_ms, lv.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR lv.service = ?)"
+            let visitArgs: [Reports.Value] = [.int(cutoff), serviceText, serviceText]
+            return [
+                q("DELETE FROM deidentify", [], dialect),
+                q(
+                    """
+                    INSERT INTO deidentify (old, tag)
+                    SELECT worker, ? || DENSE_RANK() OVER (ORDER BY worker)
+                    FROM (SELECT DISTINCT lv.worker FROM ledger_visit lv WHERE \(visits)
+                          AND lv.worker NOT LIKE 'expired:%' AND lv.worker NOT LIKE 'erased:%') w
+                    """, [tagPrefix] + visitArgs, dialect),
+                q(
+                    """
+                    UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
+                    FROM deidentify d, ledger_visit lv
+                    WHERE event.worker_key = d.old AND lv.worker = d.old AND lv.site_id = event.site_id AND \(visits)
+                      AND ((event.kind = 'visit-start' AND event.box_id = lv.box_id AND event.seq = lv.start_seq)
+                        OR (event.kind = 'visit-end' AND event.seq = lv.end_seq AND event.corrected_ms = lv.end_ms))
+                    RETURNING event.seq
+                    """, visitArgs, dialect),
+                q(
+                    """
+                    UPDATE ledger_visit SET worker = d.tag FROM deidentify d
+                    WHERE ledger_visit.worker = d.old AND coalesce(ledger_visit.start_ms, ledger_visit.end_ms) < ?
+                      AND (CAST(? AS TEXT) IS NULL OR ledger_visit.service = ?)
+                    """, visitArgs, dialect),
+                q("DELETE FROM deidentify", [], dialect),
+            ]
+        }
+        let scope = "kind = '\(kinds[0])' AND corrected_ms < ?"
         var statements = [
             q("DELETE FROM deidentify", [], dialect),
             q(
@@ -55,34 +98,26 @@ public enum Retention {
                 INSERT INTO deidentify (old, tag)
                 SELECT worker_key, ? || DENSE_RANK() OVER (ORDER BY worker_key)
                 FROM (SELECT DISTINCT worker_key FROM event WHERE \(scope) AND \(live)) w
-                """, [.text("expired:\(run):")] + scopeArgs, dialect),
+                """, [tagPrefix, .int(cutoff)], dialect),
             q(
                 """
                 UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
                 FROM deidentify d WHERE event.worker_key = d.old AND \(scope)
                 RETURNING event.seq
-                """, scopeArgs, dialect),
+                """, [.int(cutoff)], dialect),
         ]
         if kinds.contains("checkout") || kinds.contains("renewal") {
             statements.append(
                 q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)], dialect))
-        }
-        if kinds.contains("visit-start") {
-            statements.append(
-                q(
-                    """
-                    UPDATE ledger_visit SET worker = d.tag FROM deidentify d
-                    WHERE ledger_visit.worker = d.old AND coalesce(ledger_visit.start_ms, ledger_visit.end_ms) < ?
-                      AND (CAST(? AS TEXT) IS NULL OR ledger_visit.service = ?)
-                    """, [.int(cutoff), serviceText, serviceText], dialect))
         }
         statements.append(q("DELETE FROM deidentify", [], dialect))
         return statements
     }
 
     /// Every record of one worker (their pseudonym, or the box-local worker key reports
-    /// show when the hub has no keys), de-identified at once, and the erasure logged.
-    /// The first three statements' rows count the events, book rows and visits changed.
+    /// show when the hub has no keys), de-identified at once, their member card dropped,
+    /// and the erasure logged. The first three statements' rows count the events, book
+    /// rows and visits changed.
     public static func erase(worker: String, tag: String, reference: String, operator name: String, atMillis: Int64, dialect: Reports.Dialect)
         -> [Reports.Query]
     {
@@ -94,6 +129,13 @@ public enum Retention {
                 """, [.text(tag), .text(tag), .text(worker), .text(worker)], dialect),
             q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)], dialect),
             q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)], dialect),
+            // The member list's card of this member, and (for a box-local key BOX/HASH)
+            // that box's quarantined events carrying the hash.
+            q("DELETE FROM member_card WHERE member = ?", [.text(worker)], dialect),
+            q(
+                "DELETE FROM quarantine WHERE ? LIKE '%/%' AND box_id = ? AND body LIKE ?",
+                [.text(worker), .text(String(worker.split(separator: "/", maxSplits: 1).first ?? "")),
+                 .text("%\"localHash\":\"" + String(worker.split(separator: "/", maxSplits: 1).last ?? "") + "\"%")], dialect),
             q(
                 """
                 INSERT INTO erasure_log (at_ms, reference, operator, tag, events, books, visits)

@@ -342,7 +342,7 @@ public final class SQLiteHubStore: HubStore {
                     ).execute(
                         arguments: [
                             box, row.seq, row.epoch, row.siteID, row.kind, row.wallMillis, row.body, row.contentHash, now,
-                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, row.wallMillis + offset, row.workerKey, row.refersTo, row.service,
+                            row.pseudonym, row.itemKey, row.bootID, row.clockSynced ? 1 : 0, HubIngest.corrected(row.wallMillis, offset), row.workerKey, row.refersTo, row.service,
                         ])
                     applied += 1
                     if let key = row.itemKey { touchedItems.insert(key) }
@@ -468,8 +468,12 @@ public final class SQLiteHubStore: HubStore {
             try statements.map { try Row.fetchAll(db, sql: $0.sql, arguments: Self.arguments($0.arguments)).count }
         }
         // The write-ahead log still holds the pages as they were before: copied into the
-        // database and emptied, so what was de-identified lingers nowhere.
-        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        // database and emptied, so what was de-identified lingers nowhere. Best effort (a
+        // long report reading meanwhile can hold it off): the change itself is committed.
+        for attempt in 1...5 {
+            if (try? await pool.writeWithoutTransaction({ db in try db.checkpoint(.truncate) })) != nil { break }
+            try? await Task.sleep(for: .milliseconds(200 * attempt))
+        }
         return counts
     }
 

@@ -69,7 +69,7 @@ enum Loadgen {
         var out: [String] = []
         out.reserveCapacity(count)
         var at: Int64 = 1_790_000_000_000 + Int64(random.next(86_400_000))
-        var open: [String: String] = [:]  // item -> worker, at a shelf
+        var open: [String] = []  // items on loan from this shelf
         for seq in 1...count {
             at += Int64(30_000 + random.next(600_000))
             let time = #""time":{"wallMillis":\#(at),"synchronized":true,"bootID":"boot-1","monotonicMicros":\#(seq)}"#
@@ -78,13 +78,13 @@ enum Loadgen {
                 let worker = "v1:\(prefix)-m\(random.next(50))"
                 let kind = seq % 2 == 1 ? "visit-start" : "visit-end"
                 draft = #"{"kind":"\#(kind)","worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"service":"\#(random.next(4) == 0 ? "childcare" : "lactation")","flags":[]}"#
-            } else if let (item, _) = open.first, random.next(3) == 0 {
-                open[item] = nil
+            } else if !open.isEmpty, random.next(3) == 0 {
+                let item = open.remove(at: random.next(open.count))
                 draft = #"{"kind":"return","item":{"key":"\#(item)"},"flags":[]}"#
             } else {
                 let item = "label:\(prefix)-\(random.next(60_000))"
                 let worker = "v1:\(prefix)-w\(random.next(100))"
-                open[item] = worker
+                open.append(item)
                 draft = #"{"kind":"checkout","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"dueDate":"2026-12-31","flags":[]}"#
             }
             out.append(#"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":0,\#(time),"draft":\#(draft)}"#)

@@ -84,6 +84,9 @@ final class HubReportsTests: XCTestCase {
         }
         visits.append(Self.event("box-h", "hut-a", 7, "10-07T10:00", "visit-start", worker: "m4", service: "childcare"))
         visits.append(Self.event("box-h", "hut-a", 8, "10-07T10:30", "visit-end", worker: "m4", service: "childcare"))
+        // One across the month's end (UTC): October's, whole.
+        visits.append(Self.event("box-h", "hut-a", 19, "10-31T23:50", "visit-start", worker: "m1", service: "lactation"))
+        visits.append(Self.event("box-h", "hut-a", 20, "11-01T00:10", "visit-end", worker: "m1", service: "lactation"))
         for i in 1...5 {  // five in November, 20 minutes each
             visits.append(Self.event("box-h", "hut-a", 8 + 2 * i - 1, "11-0\(i)T09:00", "visit-start", worker: "m\(i)", service: "lactation"))
             visits.append(Self.event("box-h", "hut-a", 8 + 2 * i, "11-0\(i)T09:20", "visit-end", worker: "m\(i)", service: "lactation"))
@@ -139,7 +142,7 @@ final class HubReportsTests: XCTestCase {
         XCTAssertEqual(try report("most-borrowed", "&region=north&limit=1"), ["north|1|Red Sorghum|3|3"])
         XCTAssertEqual(try report("visits"), [
             "hut-a|childcare|2026-10|1|30|30.0|30",
-            "hut-a|lactation|2026-10|-|-|-|-",  // 3 visits: withheld
+            "hut-a|lactation|2026-10|-|-|-|-",  // 4 visits: withheld
             "hut-a|lactation|2026-11|5|100|20.0|20",
         ])
         XCTAssertEqual(try report("quiet-boxes").map { $0.components(separatedBy: "|") }.map { [$0[0], $0[1], $0[3], $0[4]].joined(separator: "|") }, [
@@ -222,9 +225,9 @@ extension HubReportsTests {
         XCTAssertEqual(try hub.request("GET", "/metrics").status, 401)
         let r = try hub.request("GET", "/metrics", credential: operatorToken)
         XCTAssertEqual(r.status, 200, r.text)
-        // Four batches (box-a's with its garbage event set aside): 8 + 3 + 1 + 18 events applied.
+        // Four batches (box-a's with its garbage event set aside): 8 + 3 + 1 + 20 events applied.
         XCTAssertEqual(sample(r.text, #"stationhub_batches_total{result="applied"}"#), 4, r.text)
-        XCTAssertEqual(sample(r.text, #"stationhub_events_total{result="applied"}"#), 30, r.text)
+        XCTAssertEqual(sample(r.text, #"stationhub_events_total{result="applied"}"#), 32, r.text)
         XCTAssertEqual(sample(r.text, #"stationhub_events_total{result="quarantined"}"#), 1, r.text)
         XCTAssertEqual(sample(r.text, "stationhub_quarantined_events"), 1, r.text)
         XCTAssertEqual(sample(r.text, "stationhub_batch_duration_seconds_count"), 4, r.text)
@@ -255,6 +258,7 @@ extension HubReportsTests {
         XCTAssertTrue(overdue.last?.contains("|erased:") ?? false, "B1's borrower is no one now: \(overdue)")
         hub.stop()  // (SQLite: the write-ahead log checkpointed into the file)
         let text = try everything()
+        // (SQLite: the files themselves; PostgreSQL: every live row, as pg_dump gives them.)
         XCTAssertFalse(text.contains("v1:w1"), "the worker's key is nowhere in the database: \(text.components(separatedBy: "v1:w1").dropLast().map { String($0.suffix(120)) })")
         XCTAssertTrue(text.contains("v1:w2"), "other workers are untouched")
         let log = try hub.query("SELECT reference, operator, events, books, visits FROM erasure_log")
@@ -268,29 +272,32 @@ extension HubReportsTests {
     func testRetentionDeIdentifiesWhatOutlivedItsPeriodAndKeepsTheCounts() throws {
         let before = try ["lending", "visits", "most-borrowed"].map { try report($0) }
         try hub.admin(["retention", "set", "visit:lactation", "30"])
-        try hub.admin(["retention", "set", "checkout", "40"])
+        try hub.admin(["retention", "set", "checkout", "30"])
         try hub.admin(["retention", "set", "quarantine", "0"])
-        XCTAssertEqual(try hub.admin(["retention", "show"]), ["checkout\t40 days", "quarantine\t0 days", "visit:lactation\t30 days"])
+        XCTAssertEqual(try hub.admin(["retention", "show"]), ["checkout\t30 days", "quarantine\t0 days", "visit:lactation\t30 days"])
         let bad = try ChildProcess([ProjectPaths.executable("stationhub"), "retention", "set", "visit-start", "3", "--database", hub.database])
         XCTAssertEqual(bad.wait(timeout: 30), 1)
         XCTAssertTrue(bad.standardError.contains("checkout, renewal, return, void, visit, visit:SERVICE or quarantine"), bad.standardError)
 
-        // As of 2026-11-30: lactation visits before 10-31 (three in October, six events)
-        // and check-outs before 10-21 (seven, one of them voided) lose their worker.
-        let applied = try hub.admin(["retention", "apply", "--now", "2026-11-30"])
-        XCTAssertEqual(applied.sorted(), ["retention checkout: 7 records de-identified", "retention quarantine: 0 records deleted", "retention visit:lactation: 6 records de-identified"], "quarantined today: kept until tomorrow")
-        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key LIKE 'expired:%'"), ["6"])
+        // As of 2026-12-05, 30-day periods end on 11-05 and cut at the start of November:
+        // October's lactation visits (four, one ending on 11-01: eight events) and its
+        // check-outs (seven, one of them voided) lose their worker; the quarantined event
+        // (set aside on 11-20) goes.
+        try hub.query("UPDATE quarantine SET received_ms = \(Self.ms("2026-11-20T00:00:00Z"))")
+        let applied = try hub.admin(["retention", "apply", "--now", "2026-12-05"])
+        XCTAssertEqual(applied.sorted(), ["retention checkout: 7 records de-identified", "retention quarantine: 1 records deleted", "retention visit:lactation: 8 records de-identified"])
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key LIKE 'expired:%'"), ["8"])
+        XCTAssertEqual(try hub.query("SELECT count(*) FROM ledger_visit WHERE worker LIKE 'expired:%'"), ["4"], "the visit across the month's end is still one visit")
         XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE service = 'lactation' AND worker_key NOT LIKE 'expired:%'"), ["10"], "November's are kept")
         XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE service = 'childcare' AND worker_key LIKE 'expired:%'"), ["0"])
         XCTAssertEqual(try hub.query("SELECT count(*) FROM event WHERE kind = 'checkout' AND worker_key NOT LIKE 'expired:%'"), ["1"], "B1's, 11-02")
         XCTAssertEqual(try ["lending", "visits", "most-borrowed"].map { try report($0) }, before, "loans, borrowers and visits still add up")
         XCTAssertEqual(try report("overdue").map { $0.components(separatedBy: "|").last!.hasPrefix("expired:") }, [true, true, true, false])
-        // A second run finds nothing new but the quarantined event, set aside long ago.
-        try hub.query("UPDATE quarantine SET received_ms = 1000")
-        XCTAssertEqual(try hub.admin(["retention", "apply", "--now", "2026-11-30"]).sorted(), [
-            "retention checkout: 0 records de-identified", "retention quarantine: 1 records deleted", "retention visit:lactation: 0 records de-identified",
-        ])
         XCTAssertEqual(try hub.query("SELECT count(*) FROM quarantine"), ["0"])
+        // A second run finds nothing new.
+        XCTAssertEqual(try hub.admin(["retention", "apply", "--now", "2026-12-05"]).sorted(), [
+            "retention checkout: 0 records de-identified", "retention quarantine: 0 records deleted", "retention visit:lactation: 0 records de-identified",
+        ])
     }
 }
 

@@ -170,3 +170,29 @@ extension HubTests {
         XCTAssertThrowsError(try hub.admin(["box", "add", "box-1", "--site", "shelf-b"]))
     }
 }
+
+extension HubTests {
+    /// A void cancels its event everywhere: a book whose only check-out was voided is on
+    /// no one's loan (the ledger recomputes every book, this one included).
+    func testAVoidedCheckOutLeavesTheBookOnNoOnesLoan() throws {
+        let credential = try enroll("box-1")
+        let checkout = #"{"boxID":"box-1","seq":1,"siteID":"shelf-a","epoch":0,"time":{"wallMillis":1,"synchronized":true,"bootID":"b","monotonicMicros":1},"draft":{"kind":"checkout","item":{"key":"label:V1"},"worker":{"kind":"member-card","localHash":"v1:w","masked":"****"},"dueDate":"2026-12-01","flags":[]}}"#
+        let void = #"{"boxID":"box-1","seq":2,"siteID":"shelf-a","epoch":0,"time":{"wallMillis":2,"synchronized":true,"bootID":"b","monotonicMicros":2},"draft":{"kind":"void","refersTo":1,"flags":[]}}"#
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([checkout]), credential: credential).status, 200)
+        XCTAssertEqual(try hub.query("SELECT holder FROM ledger_book WHERE item_key = 'label:V1'"), ["box-1/v1:w"])
+        XCTAssertEqual(try hub.post("/v1/batches", body: batch([void]), credential: credential).status, 200)
+        XCTAssertEqual(try hub.query("SELECT coalesce(holder, '-'), coalesce(due_date, '-') FROM ledger_book WHERE item_key = 'label:V1'"), ["-|-"])
+    }
+
+    /// Times and offsets no clock gives are refused or set aside, never crash the hub.
+    func testAbsurdTimesAreSetAsideOrRefused() throws {
+        let credential = try enroll("box-1")
+        let far = #"{"boxID":"box-1","seq":1,"siteID":"shelf-a","epoch":0,"time":{"wallMillis":-9223372036854775000,"synchronized":true,"bootID":"b","monotonicMicros":1},"draft":{"kind":"return","item":{"key":"label:T1"},"flags":[]}}"#
+        let r = try hub.post("/v1/batches", body: batch([far]), credential: credential)
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual((r.body["quarantined"] as? [[String: Any]])?.count, 1, r.text)
+        let correction = #"{"corrections":[{"boot_id":"b","offset_ms":9223372036854775000,"source":"ntp","recorded_wall_ms":1,"mono_us":1}]}"#
+        XCTAssertEqual(try hub.post("/v1/clock-corrections", body: correction, credential: credential).status, 400)
+        XCTAssertEqual(try hub.request("GET", "/v1/health").status, 200, "the hub is still up")
+    }
+}

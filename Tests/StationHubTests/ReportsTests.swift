@@ -22,6 +22,10 @@ final class ReportsTests: XCTestCase {
                 let q = try Reports.query(name, .init(site: "shelf-a", nowMillis: now), dialect: dialect)
                 XCTAssertFalse(q.columns.isEmpty, name)
                 XCTAssertEqual(q.sql.filter { $0 == "?" }.count, dialect == .sqlite ? q.arguments.count : 0, "\(name) on \(dialect)")
+                if dialect == .postgres {
+                    // $1...$n, each argument used, none beyond.
+                    XCTAssertTrue(q.sql.contains("$\(q.arguments.count)") && !q.sql.contains("$\(q.arguments.count + 1)"), "\(name): \(q.sql)")
+                }
             }
         }
     }
@@ -67,6 +71,13 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(try Retention.Key("visit:lactation"), .visits(service: "lactation"))
         XCTAssertEqual(try Retention.Key("quarantine"), .quarantine)
         for bad in ["visit-start", "visit:", "", "everything"] { XCTAssertThrowsError(try Retention.Key(bad), bad) }
+    }
+
+    func testPeriodsCutAtTheStartOfTheirMonth() {
+        let nov5 = Int64(1_793_836_800_000)  // 2026-11-05T00:00:00Z
+        XCTAssertEqual(Retention.cutoff(periodEndingAt: nov5 + 3_600_000), 1_793_491_200_000, "2026-11-01T00:00:00Z")
+        XCTAssertEqual(Retention.cutoff(periodEndingAt: 1_793_491_200_000), 1_793_491_200_000, "a month's first instant is its own cutoff")
+        XCTAssertEqual(Retention.cutoff(periodEndingAt: 1_793_491_199_999), 1_790_812_800_000, "the instant before: October's start")
     }
 
     func testEachEngineGetsItsOwnJSONEditAndPlaceholders() {
