@@ -252,7 +252,10 @@ public enum HubServer {
             case .invalid: .badRequest
             case .unavailable: .serviceUnavailable
             }
-        return json(status, ErrorBody(error: failure.description))
+        var response = json(status, ErrorBody(error: failure.description))
+        // A box waits this long before its next try (its backoff otherwise).
+        if failure.kind == .unavailable { response.headers[.retryAfter] = "5" }
+        return response
     }
 
     /// TLS from PEM files: the hub's certificate chain and private key.

@@ -153,9 +153,11 @@ extension HubStore {
 /// Opens the store a `--database` value names: `postgres://` or `postgresql://` URLs are
 /// PostgreSQL; anything else (a path, or `sqlite:PATH`) is a SQLite file.
 public enum HubDatabase {
-    public static func open(_ database: String) async throws -> any HubStore {
+    /// `waitSeconds`: PostgreSQL, how long a request waits for a connection before it is
+    /// answered 503 (under load they queue; a database that is gone must not hold boxes).
+    public static func open(_ database: String, waitSeconds: Int = 30) async throws -> any HubStore {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            return try await PostgresHubStore(url: database)
+            return try await PostgresHubStore(url: database, leaseSeconds: waitSeconds)
         }
         let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
         return try SQLiteHubStore(path: path)

@@ -27,7 +27,11 @@ public final class PostgresHubStore: HubStore {
     let lastSeen = LastSeen()
     public var dialect: Reports.Dialect { .postgres }
 
-    public init(url: String) async throws {
+    /// How long a request waits for a pooled connection before it is answered 503.
+    let leaseSeconds: Int
+
+    public init(url: String, leaseSeconds: Int = 30) async throws {
+        self.leaseSeconds = leaseSeconds
         var logger = Logger(label: "stationhub.postgres")
         // The pool's own warnings include "run() not called yet" for a query made while
         // its task starts; failures reach the caller as errors either way.
@@ -88,13 +92,13 @@ public final class PostgresHubStore: HubStore {
     /// race to another instance (it recomputes everything it writes). Database refusals
     /// become ``HubFailure``s.
     func transaction<T: Sendable>(
-        _ isolation: String = "READ COMMITTED", _ body: @Sendable (PostgresConnection) async throws -> T
+        _ isolation: String = "READ COMMITTED", _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
         while true {
             do {
                 let logger = self.logger
-                return try await client.withConnection { conn in
+                return try await withConnection { conn in
                     try await conn.query("BEGIN ISOLATION LEVEL \(unescaped: isolation)", logger: logger)
                     do {
                         let value = try await body(conn)
@@ -113,6 +117,11 @@ public final class PostgresHubStore: HubStore {
                     continue
                 }
                 throw Self.failure(error)
+            } catch let failure as HubFailure {
+                throw failure
+            } catch {
+                // The pool's own errors (no connection could be made, the pool is closed).
+                throw HubFailure(.unavailable, "the database cannot be reached: \(error)")
             }
         }
     }
@@ -128,16 +137,63 @@ public final class PostgresHubStore: HubStore {
     }
 
     /// Statements that must see one snapshot.
-    func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await transaction("REPEATABLE READ READ ONLY", body)
     }
 
+    /// A connection from the pool for `body`, or `unavailable` when none comes within
+    /// ``leaseSeconds`` (the database is gone: a box is told to come back rather than held).
+    /// Only the wait for a connection is bounded, not the work done with it.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = LeaseFlag(), client = self.client, seconds = leaseSeconds
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { conn in
+                    leased.set()
+                    return try await body(conn)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                if !leased.isSet { throw HubFailure(.unavailable, "the database gave no connection within \(seconds) s") }
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw HubFailure(.unavailable, "the database connection ended")
+        }
+    }
+
+    /// Set once a connection was leased (read by the deadline).
+    final class LeaseFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() {
+            lock.lock()
+            value = true
+            lock.unlock()
+        }
+        var isSet: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
+    }
+
     /// One statement, without a transaction around it (one round trip, not three).
-    func single<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func single<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { conn in try await body(conn) }
+            return try await withConnection { conn in try await body(conn) }
         } catch let error as PSQLError {
             throw Self.failure(error)
+        } catch let failure as HubFailure {
+            throw failure
+        } catch {
+            throw HubFailure(.unavailable, "the database cannot be reached: \(error)")
         }
     }
 

@@ -27,11 +27,15 @@ struct DatabaseOption: ParsableArguments {
             """)
     var database = "/var/lib/stationhub/hub.sqlite"
 
+    @Option(help: "PostgreSQL: seconds a request waits for a database connection before it is answered 503 (busy or gone).")
+    var databaseWait = 30
+
     /// Runs `body` with the store open and closes it after; the store's refusals become
     /// `Error: ...` lines.
     func with<T>(_ body: (any HubStore) async throws -> T) async throws -> T {
         let store: any HubStore
-        do { store = try await HubDatabase.open(database) } catch { throw Failure("cannot open \(HubDatabase.describe(database)): \(error)") }
+        guard databaseWait > 0 else { throw ValidationError("--database-wait: seconds, at least 1") }
+        do { store = try await HubDatabase.open(database, waitSeconds: databaseWait) } catch { throw Failure("cannot open \(HubDatabase.describe(database)): \(error)") }
         do {
             let value = try await body(store)
             await store.close()

@@ -66,6 +66,23 @@ final class HubClusterTests: XCTestCase {
         XCTAssertEqual(replies.map(\.status).sorted(), [200, 401], replies.map(\.text).joined(separator: "\n"))
     }
 
+    /// The database gone from under running hubs: a box is told to come back (503), the
+    /// hubs stay up.
+    func testADatabaseGoneIsServiceUnavailableNotAnError() throws {
+        a.stop()
+        try a.start(arguments: ["--database-wait", "2"])
+        let credential = try enroll("box-1", site: "shelf-a", at: a)
+        let name = try XCTUnwrap(URLComponents(string: a.database)?.path.dropFirst())
+        let server = HubProcess.replacingDatabase(a.database, with: "postgres")
+        let drop = try ChildProcess(["psql", "-X", "-q", "-d", server, "-c", "DROP DATABASE \(name) WITH (FORCE)"])
+        XCTAssertEqual(drop.wait(timeout: 60), 0, drop.standardError)
+        let started = Date()
+        let r = try a.post("/v1/batches", body: #"{"box_id":"box-1","events":[]}"#, credential: credential)
+        XCTAssertEqual(r.status, 503, r.text)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "answered within its --database-wait, not held")
+        XCTAssertEqual(try a.request("GET", "/v1/health").status, 200)
+    }
+
     func testTheSameBatchSentToBothInstancesAtOnceIsAppliedOnce() throws {
         let credential = try enroll("box-1", site: "shelf-a", at: a)
         let perBatch = 100, batches = 30
