@@ -51,8 +51,6 @@ public protocol HubStore: Sendable {
     /// What changed for `site` after revision `since`, at most `limit` rows, oldest first.
     func downlink(site: String, since: Int64, limit: Int) async throws -> Downlink
 
-    /// Events applied for a box.
-    func eventCount(box: String) async throws -> Int
     /// The engine's SQL differences, for reports.
     var dialect: Reports.Dialect { get }
     /// Runs a report's SQL in one read snapshot.
@@ -117,8 +115,8 @@ extension HubStore {
             guard let parsed = try? Retention.Key(key) else { continue }
             // Tags of one key and run (`expired:RUN-K:N`) never meet another key's.
             let cutoff = Retention.cutoff(periodEndingAt: nowMillis - Int64(days) * 86_400_000)
-            let counts = try await execute(Retention.expire(parsed, cutoff: cutoff, run: "\(run)-\(index)", dialect: dialect))
-            out.append((key, counts[Retention.changed]))
+            let plan = Retention.expire(parsed, cutoff: cutoff, run: "\(run)-\(index)", dialect: dialect)
+            out.append((key, try await execute(plan.statements)[plan.changed]))
         }
         return out
     }

@@ -63,6 +63,16 @@ public enum Ledger {
         }
     }
 
+    /// One worker's visits at one site: they pair among themselves only, so a batch
+    /// recomputes the pairs it touched.
+    struct VisitKey: Hashable {
+        var site: String
+        var worker: String
+    }
+
+    /// Visits open longer than this are closed at the hub (flagged).
+    static let maxVisitMillis: Int64 = 12 * 3_600_000
+
     /// A worker as the ledger knows them: the union-wide pseudonym, else the box-local hash
     /// (matching within one box only).
     static func worker(_ e: JournalEvent) -> String? {

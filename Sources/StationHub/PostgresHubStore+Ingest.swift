@@ -129,7 +129,7 @@ extension PostgresHubStore {
             } else {
                 let items = Set(rows.compactMap(\.itemKey))
                 let visits = Set(
-                    rows.compactMap { r -> SQLiteHubStore.VisitKey? in
+                    rows.compactMap { r -> Ledger.VisitKey? in
                         guard r.kind == EventKind.visitStart.rawValue || r.kind == EventKind.visitEnd.rawValue, let who = r.workerKey else { return nil }
                         return .init(site: r.siteID, worker: who)
                     })
@@ -185,7 +185,7 @@ extension PostgresHubStore {
     /// Recomputes the ledger rows of the given books and (site, worker) pairs from all
     /// their events, under their advisory locks (nil: everything, after a void, under the
     /// whole ledger's lock).
-    func rebuildLedger(_ conn: PostgresConnection, items: Set<String>?, visits: Set<SQLiteHubStore.VisitKey>?) async throws {
+    func rebuildLedger(_ conn: PostgresConnection, items: Set<String>?, visits: Set<Ledger.VisitKey>?) async throws {
         if items == nil || visits == nil {
             try await conn.query("SELECT pg_advisory_xact_lock(\(Self.ledgerLock))", logger: logger)
         } else {
@@ -258,13 +258,13 @@ extension PostgresHubStore {
             try await conn.query("DELETE FROM ledger_visit", logger: logger)
             visitQuery = "SELECT \(unescaped: columns) FROM event e WHERE e.kind IN ('visit-start', 'visit-end') AND e.worker_key IS NOT NULL AND \(unescaped: notVoided)"
         }
-        var byPair: [SQLiteHubStore.VisitKey: [Ledger.Entry]] = [:]
+        var byPair: [Ledger.VisitKey: [Ledger.Entry]] = [:]
         for try await r in try await conn.query(visitQuery, logger: logger).decode(EntryRow.self) {
             if let e = entry(r), let who = e.worker { byPair[.init(site: e.siteID, worker: who), default: []].append(e) }
         }
         let now = HubIngest.nowMillis()
         let records = byPair.values.flatMap { entries in
-            Ledger.visits(entries: entries, maxMillis: SQLiteHubStore.maxVisitMillis, nowMillis: now).map { v in
+            Ledger.visits(entries: entries, maxMillis: Ledger.maxVisitMillis, nowMillis: now).map { v in
                 VisitRecord(
                     site_id: v.site, box_id: v.boxID, start_seq: v.startSeq, end_seq: v.endSeq, worker: v.worker, service: v.service,
                     start_ms: v.startMillis, end_ms: v.endMillis, flags: v.flags.joined(separator: ","))
@@ -296,7 +296,7 @@ extension PostgresHubStore {
                     """, logger: self.logger)
                 boots.insert(c.bootID)
             }
-            var items: Set<String> = [], visits: Set<SQLiteHubStore.VisitKey> = []
+            var items: Set<String> = [], visits: Set<Ledger.VisitKey> = []
             for boot in boots {
                 var offset: Int64 = 0
                 for try await o in try await conn.query(

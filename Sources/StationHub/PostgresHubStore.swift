@@ -109,24 +109,21 @@ public final class PostgresHubStore: HubStore {
                         throw error
                     }
                 }
-            } catch let error as PSQLError {
-                let state = error.serverInfo?[.sqlState] ?? ""
-                if ["40001", "40P01"].contains(state), attempt < 10 {
-                    attempt += 1
-                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...20) * attempt))
-                    continue
-                }
-                throw Self.failure(error)
-            } catch let failure as HubFailure {
-                throw failure
+            } catch let error as PSQLError where ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "") && attempt < 10 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...20) * attempt))
             } catch {
-                // The pool's own errors (no connection could be made, the pool is closed).
-                throw HubFailure(.unavailable, "the database cannot be reached: \(error)")
+                throw Self.failure(error)
             }
         }
     }
 
-    static func failure(_ error: PSQLError) -> HubFailure {
+    /// What a database error means to the API. The store's own refusals pass as they are;
+    /// the pool's own errors (no connection could be made, the pool is closed) mean the
+    /// database cannot be reached.
+    static func failure(_ error: any Error) -> HubFailure {
+        if let failure = error as? HubFailure { return failure }
+        guard let error = error as? PSQLError else { return HubFailure(.unavailable, "the database cannot be reached: \(error)") }
         let state = error.serverInfo?[.sqlState] ?? ""
         let message = error.serverInfo?[.message] ?? "\(error.code)"
         if state.hasPrefix("22") { return HubFailure(.invalid, "the database refuses a value: \(message)") }
@@ -188,12 +185,8 @@ public final class PostgresHubStore: HubStore {
     func single<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await withConnection { conn in try await body(conn) }
-        } catch let error as PSQLError {
-            throw Self.failure(error)
-        } catch let failure as HubFailure {
-            throw failure
         } catch {
-            throw HubFailure(.unavailable, "the database cannot be reached: \(error)")
+            throw Self.failure(error)
         }
     }
 
@@ -427,9 +420,5 @@ public final class PostgresHubStore: HubStore {
             return rows
         }
         return Reports.Table(columns: query.columns, rows: rows)
-    }
-
-    public func eventCount(box: String) async throws -> Int {
-        Int(try await single { conn in try await self.count(conn, "SELECT count(*) FROM event WHERE box_id = \(box)") })
     }
 }

@@ -29,10 +29,13 @@ public enum Retention {
         }
     }
 
-    /// The statements de-identifying what `key` holds from before `cutoff` (ms), run
-    /// `run` (a tag prefix unique to this run), in one transaction. The rows of statement
-    /// ``changed`` are the records changed.
-    public static let changed = 2
+    /// Statements for one transaction; the rows `statements[changed]` returns are the
+    /// records it changed.
+    public struct Plan: Sendable {
+        public var statements: [Reports.Query]
+        public var changed: Int
+        public var changedStatement: Reports.Query { statements[changed] }
+    }
 
     /// Where a period ending at `millis` cuts: the start of that UTC month. A month's
     /// records lose their link in one run, so each month's figures (loans, distinct
@@ -46,12 +49,13 @@ public enum Retention {
         return Int64(start.timeIntervalSince1970 * 1000)
     }
 
-    public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: Reports.Dialect) -> [Reports.Query] {
+    /// De-identifies what `key` holds from before `cutoff` (ms); `run` is a tag prefix
+    /// unique to this run and key.
+    public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: Reports.Dialect) -> Plan {
         let kinds: [String], service: String?
         switch key {
         case .quarantine:
-            let none = q("DELETE FROM deidentify", [], dialect)
-            return [none, none, q("DELETE FROM quarantine WHERE received_ms < ? RETURNING id", [.int(cutoff)], dialect)]
+            return Plan(statements: [q("DELETE FROM quarantine WHERE received_ms < ? RETURNING id", [.int(cutoff)], dialect)], changed: 0)
         case .kind(let k): (kinds, service) = ([k], nil)
         case .visits(let s): (kinds, service) = (["visit-start", "visit-end"], s)
         }
@@ -63,7 +67,7 @@ public enum Retention {
             // ends, even when it ended after the cutoff (the pair stays a pair).
             let visits = "coalesce(lv.start_ms, lv.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR lv.service = ?)"
             let visitArgs: [Reports.Value] = [.int(cutoff), serviceText, serviceText]
-            return [
+            return Plan(statements: [
                 q("DELETE FROM deidentify", [], dialect),
                 q(
                     """
@@ -88,7 +92,7 @@ public enum Retention {
                       AND (CAST(? AS TEXT) IS NULL OR ledger_visit.service = ?)
                     """, visitArgs, dialect),
                 q("DELETE FROM deidentify", [], dialect),
-            ]
+            ], changed: 2)
         }
         let scope = "kind = '\(kinds[0])' AND corrected_ms < ?"
         var statements = [
@@ -111,7 +115,7 @@ public enum Retention {
                 q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)], dialect))
         }
         statements.append(q("DELETE FROM deidentify", [], dialect))
-        return statements
+        return Plan(statements: statements, changed: 2)
     }
 
     /// Every record of one worker (their pseudonym, or the box-local worker key reports

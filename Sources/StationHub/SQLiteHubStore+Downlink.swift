@@ -35,7 +35,7 @@ extension SQLiteHubStore {
                     arguments: [box, c.bootID, c.source.rawValue, c.monotonicMicros, c.offsetMillis, c.recordedWallMillis, now])
                 boots.insert(c.bootID)
             }
-            var items: Set<String> = [], visits: Set<VisitKey> = []
+            var items: Set<String> = [], visits: Set<Ledger.VisitKey> = []
             for boot in boots {
                 let offset = try Self.clockOffset(db, box: box, boot: boot) ?? 0
                 try db.execute(
@@ -47,7 +47,7 @@ extension SQLiteHubStore {
                 for row in rows {
                     if let key: String = row["item_key"] { items.insert(key) }
                     if ["visit-start", "visit-end"].contains(row["kind"] as String), let who: String = row["worker_key"] {
-                        visits.insert(VisitKey(site: row["site_id"], worker: who))
+                        visits.insert(Ledger.VisitKey(site: row["site_id"], worker: who))
                     }
                 }
             }

@@ -279,7 +279,7 @@ public final class SQLiteHubStore: HubStore {
         return try await pool.write { db in
             var applied = 0, duplicates = 0, conflict = false
             var quarantined: [Quarantined] = []
-            var touchedItems: Set<String> = [], touchedVisits: Set<VisitKey> = [], voids = false
+            var touchedItems: Set<String> = [], touchedVisits: Set<Ledger.VisitKey> = [], voids = false
             /// A boot's clock offset, looked up once per batch.
             var offsets: [String: Int64] = [:]
 
@@ -347,7 +347,7 @@ public final class SQLiteHubStore: HubStore {
                     applied += 1
                     if let key = row.itemKey { touchedItems.insert(key) }
                     if e.draft.kind == .visitStart || e.draft.kind == .visitEnd, let who = row.workerKey {
-                        touchedVisits.insert(VisitKey(site: e.siteID, worker: who))
+                        touchedVisits.insert(Ledger.VisitKey(site: e.siteID, worker: who))
                     }
                     if e.draft.kind == .void { voids = true }
                 }
@@ -375,19 +375,10 @@ public final class SQLiteHubStore: HubStore {
         return (next.acked, next.resumeFrom)
     }
 
-    /// Visits open longer than this are closed at the hub (flagged).
-    static let maxVisitMillis: Int64 = 12 * 3_600_000
-
     /// Recomputes the ledger rows of the given items and sites from all their events (nil:
     /// everything, after a void). Ordered by corrected time then (box, seq), so arrival
     /// order cannot change the result.
-    /// One worker's visits at one site: they pair among themselves only.
-    struct VisitKey: Hashable {
-        var site: String
-        var worker: String
-    }
-
-    static func rebuildLedger(_ db: Database, items: Set<String>?, visits: Set<VisitKey>?) throws {
+    static func rebuildLedger(_ db: Database, items: Set<String>?, visits: Set<Ledger.VisitKey>?) throws {
         let voided = Set(
             try Row.fetchAll(db, sql: "SELECT box_id, json_extract(body, '$.draft.refersTo') AS ref FROM event WHERE kind = 'void'").compactMap { row -> String? in
                 guard let ref: Int64 = row["ref"] else { return nil }
@@ -421,7 +412,7 @@ public final class SQLiteHubStore: HubStore {
         let pairs =
             try visits.map(Array.init)
             ?? Row.fetchAll(db, sql: "SELECT DISTINCT site_id, worker_key FROM event WHERE kind IN ('visit-start', 'visit-end') AND worker_key IS NOT NULL").map {
-                VisitKey(site: $0["site_id"], worker: $0["worker_key"])
+                Ledger.VisitKey(site: $0["site_id"], worker: $0["worker_key"])
             }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if visits == nil { try db.execute(sql: "DELETE FROM ledger_visit") }
@@ -431,7 +422,7 @@ public final class SQLiteHubStore: HubStore {
         for pair in pairs {
             try delete.execute(arguments: [pair.site, pair.worker])
             let rows = try entries("site_id = ? AND worker_key = ? AND kind IN ('visit-start', 'visit-end')", [pair.site, pair.worker])
-            for v in Ledger.visits(entries: rows, maxMillis: maxVisitMillis, nowMillis: now) {
+            for v in Ledger.visits(entries: rows, maxMillis: Ledger.maxVisitMillis, nowMillis: now) {
                 try insert.execute(arguments: [v.site, v.boxID, v.startSeq, v.endSeq, v.worker, v.service, v.startMillis, v.endMillis, v.flags.joined(separator: ",")])
             }
         }
@@ -444,10 +435,6 @@ public final class SQLiteHubStore: HubStore {
             else { throw HubFailure(.notFound, "no enrolled box \(box)") }
             return (row["site_id"], hash, row["revoked_reason"])
         }
-    }
-
-    public func eventCount(box: String) async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event WHERE box_id = ?", arguments: [box]) ?? 0 }
     }
 
     public func close() async { try? pool.close() }

@@ -83,12 +83,12 @@ final class RetentionTests: XCTestCase {
     func testEachEngineGetsItsOwnJSONEditAndPlaceholders() {
         let lite = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .sqlite)
         let pg = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .postgres)
-        XCTAssertEqual(lite.count, pg.count)
-        XCTAssertTrue(lite[Retention.changed].sql.contains("json_set(body, '$.draft.worker'"), lite[Retention.changed].sql)
-        XCTAssertTrue(pg[Retention.changed].sql.contains("jsonb_set(body::jsonb, '{draft,worker}'"), pg[Retention.changed].sql)
-        XCTAssertTrue(lite.allSatisfy { !$0.sql.contains("$1") } && pg.allSatisfy { !$0.sql.contains("?") })
-        XCTAssertTrue(lite.contains { $0.sql.contains("UPDATE ledger_visit") } && !lite.contains { $0.sql.contains("UPDATE ledger_book") })
+        XCTAssertEqual(lite.statements.count, pg.statements.count)
+        XCTAssertTrue(lite.changedStatement.sql.contains("json_set(body, '$.draft.worker'"), lite.changedStatement.sql)
+        XCTAssertTrue(pg.changedStatement.sql.contains("jsonb_set(body::jsonb, '{draft,worker}'"), pg.changedStatement.sql)
+        XCTAssertTrue(lite.statements.allSatisfy { !$0.sql.contains("$1") } && pg.statements.allSatisfy { !$0.sql.contains("?") })
+        XCTAssertTrue(lite.statements.contains { $0.sql.contains("UPDATE ledger_visit") } && !lite.statements.contains { $0.sql.contains("UPDATE ledger_book") })
         let quarantine = Retention.expire(.quarantine, cutoff: 5, run: "r", dialect: .sqlite)
-        XCTAssertTrue(quarantine[Retention.changed].sql.hasPrefix("DELETE FROM quarantine"))
+        XCTAssertTrue(quarantine.changedStatement.sql.hasPrefix("DELETE FROM quarantine"))
     }
 }
