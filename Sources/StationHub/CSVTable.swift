@@ -8,13 +8,14 @@ public struct CSVTable: Sendable, Equatable {
 
     public var rows: [Row]
 
-    public struct Failure: Error, CustomStringConvertible, Equatable {
+    /// A line that is not CSV, or not the record expected.
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
         public var line: Int
         public var reason: String
         public var description: String { "line \(line): \(reason)" }
     }
 
-    public init(parsing text: String) throws(Failure) {
+    public init(parsing text: String) throws(ParseError) {
         rows = []
         var field = "", fields: [String] = []
         var quoted = false, wasQuoted = false
@@ -45,7 +46,7 @@ public struct CSVTable: Sendable, Equatable {
             }
             switch c {
             case "\"":
-                guard field.isEmpty else { throw Failure(line: line, reason: "a quote inside an unquoted field") }
+                guard field.isEmpty else { throw ParseError(line: line, reason: "a quote inside an unquoted field") }
                 quoted = true
                 wasQuoted = true
             case ",":
@@ -61,17 +62,17 @@ public struct CSVTable: Sendable, Equatable {
                 field.unicodeScalars.append(c)
             }
         }
-        if quoted { throw Failure(line: rowLine, reason: "a quoted field is never closed") }
+        if quoted { throw ParseError(line: rowLine, reason: "a quoted field is never closed") }
         if !field.isEmpty || !fields.isEmpty || wasQuoted { endRow() }
     }
 
     /// The rows after an optional header whose first field is `headerFirstField`, each
     /// checked to have `columns` fields.
-    public func records(columns: Int, headerFirstField: String) throws(Failure) -> [Row] {
+    public func records(columns: Int, headerFirstField: String) throws(ParseError) -> [Row] {
         var out = rows
         if let first = out.first, first.fields.first?.lowercased() == headerFirstField { out.removeFirst() }
         for row in out where row.fields.count != columns {
-            throw Failure(line: row.line, reason: "expected \(columns) fields, found \(row.fields.count)")
+            throw ParseError(line: row.line, reason: "expected \(columns) fields, found \(row.fields.count)")
         }
         return out
     }

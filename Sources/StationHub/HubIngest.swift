@@ -27,15 +27,14 @@ public enum HubIngest {
     /// A batch naming another box or site is refused whole.
     static func checkOwner(box: String, site: String, events: [HubIncoming]) throws {
         for case .event(let e, _) in events {
-            if e.boxID != box { throw HubFailure(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
-            if e.siteID != site { throw HubFailure(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
+            if e.boxID != box { throw HubError(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
+            if e.siteID != site { throw HubError(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
         }
     }
 
     /// An event as a row: the stored body (the pseudonym instead of the sealed number) and
-    /// the columns the ledger and the reports read, so neither decodes bodies. Encoded
-    /// under the column names (PostgreSQL takes a batch of them as one JSON array).
-    struct Row: Sendable, Equatable, Encodable {
+    /// the columns the ledger and the reports read, so neither decodes bodies.
+    struct Row: Sendable, Equatable {
         var boxID: String
         var seq: Int64
         var epoch: Int64
@@ -54,14 +53,21 @@ public enum HubIngest {
         var autoClosed: Bool
         var refersTo: Int64?
         var receivedMillis: Int64
-        /// Wall time corrected by the boot's clock offset (set at insert).
+        /// Wall time corrected by the boot's clock offset (set before insert).
         var correctedMillis: Int64
 
-        enum CodingKeys: String, CodingKey {
-            case boxID = "box_id", seq, epoch, siteID = "site_id", kind, wallMillis = "wall_ms", body, contentHash = "content_hash"
-            case pseudonym = "worker_pseudonym", itemKey = "item_key", bootID = "boot_id", clockSynced = "clock_synced", workerKey = "worker_key"
-            case dueDate = "due_date", service, autoClosed = "auto_closed", refersTo = "refers_to", receivedMillis = "received_ms"
-            case correctedMillis = "corrected_ms"
+        /// The `event` table's columns, in the order of ``values``.
+        static let columns = [
+            "box_id", "seq", "epoch", "site_id", "kind", "wall_ms", "body", "content_hash", "received_ms", "worker_pseudonym", "item_key",
+            "boot_id", "clock_synced", "corrected_ms", "worker_key", "refers_to", "service", "due_date", "auto_closed",
+        ]
+
+        var values: [SQLValue] {
+            [
+                .text(boxID), .int(seq), .int(epoch), .text(siteID), .text(kind), .int(wallMillis), .text(body), .text(contentHash), .int(receivedMillis),
+                SQLValue(pseudonym), SQLValue(itemKey), .text(bootID), SQLValue(clockSynced), .int(correctedMillis), SQLValue(workerKey),
+                SQLValue(refersTo), SQLValue(service), SQLValue(dueDate), SQLValue(autoClosed),
+            ]
         }
     }
 

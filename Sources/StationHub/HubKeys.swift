@@ -9,10 +9,6 @@ public struct HubKeys: Sendable {
     public var credentialKeys: [Int: Curve25519.KeyAgreement.PrivateKey]
     public var pseudonymKeys: [Int: SymmetricKey]
 
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     public init(directory: String) throws {
         credentialKeys = [:]
         pseudonymKeys = [:]
@@ -25,16 +21,16 @@ public struct HubKeys: Sendable {
             }
             if let v = version("credential-key-v", ".x25519") {
                 guard let raw = Data(base64Encoded: text), let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: raw) else {
-                    throw Failure(description: "\(name) is not a base64 X25519 private key")
+                    throw HubKeyError("\(name) is not a base64 X25519 private key")
                 }
                 credentialKeys[v] = key
             } else if let v = version("pseudonym-key-v", ".hmac") {
-                guard let raw = Data(base64Encoded: text), raw.count == 32 else { throw Failure(description: "\(name) is not a base64 32-byte key") }
+                guard let raw = Data(base64Encoded: text), raw.count == 32 else { throw HubKeyError("\(name) is not a base64 32-byte key") }
                 pseudonymKeys[v] = SymmetricKey(data: raw)
             }
         }
         guard !credentialKeys.isEmpty, !pseudonymKeys.isEmpty else {
-            throw Failure(description: "\(directory) holds no credential-key-vN.x25519 and pseudonym-key-vN.hmac: run `stationhub keygen --dir \(directory)`")
+            throw HubKeyError("\(directory) holds no credential-key-vN.x25519 and pseudonym-key-vN.hmac: run `stationhub keygen --dir \(directory)`")
         }
     }
 
@@ -47,7 +43,7 @@ public struct HubKeys: Sendable {
     /// Opens a sealed credential. The number itself exists only in the value returned,
     /// which ``pseudonymized(_:raw:member:)`` turns into a pseudonym at once.
     func open(_ worker: WorkerRef) throws -> RawCredential {
-        guard let sealed = worker.sealed else { throw Failure(description: "nothing sealed") }
+        guard let sealed = worker.sealed else { throw HubKeyError("nothing sealed") }
         return try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
     }
 
@@ -70,4 +66,10 @@ public struct HubKeys: Sendable {
     public var publicCredentialKeys: [Int: String] {
         credentialKeys.mapValues { $0.publicKey.rawRepresentation.base64EncodedString() }
     }
+}
+
+/// A key directory that cannot be used, or a sealed credential these keys cannot open.
+public struct HubKeyError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -35,14 +35,9 @@ public final class HubMetrics: Sendable {
     }
 
     /// The text exposition, the database-derived gauges read now.
-    func scrape(_ store: any HubStore) async throws -> String {
-        let quarantined = try await store.table(.init(sql: "SELECT count(*) FROM quarantine", arguments: [], columns: ["n"]))
-        if case .int(let n)? = quarantined.rows.first?.first {
-            registry.makeGauge(name: "stationhub_quarantined_events", help: "Events set aside for an operator").set(Double(n))
-        }
-        let boxes = try await store.table(.init(sql: "SELECT id, site_id, last_seen_ms FROM box WHERE last_seen_ms IS NOT NULL", arguments: [], columns: []))
-        for row in boxes.rows {
-            guard case .text(let box) = row[0], case .text(let site) = row[1], case .int(let seen) = row[2] else { continue }
+    func scrape(_ store: HubStore) async throws -> String {
+        registry.makeGauge(name: "stationhub_quarantined_events", help: "Events set aside for an operator").set(Double(try await store.quarantinedCount()))
+        for (box, site, seen) in try await store.lastContacts() {
             registry.makeGauge(
                 name: "stationhub_box_last_contact_timestamp_seconds", labels: [("box", box), ("site", site)],
                 help: "When the box last reached the hub (Unix time; written at most once a minute)"

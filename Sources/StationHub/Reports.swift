@@ -1,39 +1,15 @@
 import Foundation
 
 /// The operators' reports and recommendations: each one SQL text that runs on both
-/// engines (only the few functions that differ come from ``Dialect``), its parameters,
-/// and its table as JSON or CSV. Pure: the engines run the SQL (``HubStore/table(_:)``).
+/// engines (only the few functions that differ come from ``SQLDialect``), its parameters,
+/// and its table as JSON or CSV. Pure: the store runs the SQL (``HubStore/report(_:_:)``).
 public enum Reports {
-    /// A cell of a report.
-    public enum Value: Sendable, Equatable, Encodable {
-        case int(Int64), real(Double), text(String), null
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .int(let v): try c.encode(v)
-            case .real(let v): try c.encode(v)
-            case .text(let v): try c.encode(v)
-            case .null: try c.encodeNil()
-            }
-        }
-
-        var csv: String {
-            switch self {
-            case .int(let v): String(v)
-            case .real(let v): String(format: "%.1f", v)
-            case .text(let v): v
-            case .null: ""
-            }
-        }
-    }
-
     /// A report's result: named columns, rows in order.
     public struct Table: Sendable, Equatable {
         public var columns: [String]
-        public var rows: [[Value]]
+        public var rows: [SQLRow]
 
-        public init(columns: [String], rows: [[Value]]) {
+        public init(columns: [String], rows: [SQLRow]) {
             self.columns = columns
             self.rows = rows
         }
@@ -62,7 +38,7 @@ public enum Reports {
             struct Body: Encodable {
                 var report: String
                 var columns: [String]
-                var rows: [[String: Value]]
+                var rows: [[String: SQLValue]]
             }
             let body = Body(report: report, columns: columns, rows: rows.map { Dictionary(uniqueKeysWithValues: zip(columns, $0)) })
             let e = JSONEncoder()
@@ -71,51 +47,15 @@ public enum Reports {
         }
     }
 
-    /// What differs between the engines' SQL.
-    public enum Dialect: Sendable {
-        case sqlite, postgres
-
-        /// `YYYY-MM` (UTC) of a time in milliseconds.
-        func month(_ ms: String) -> String {
-            switch self {
-            case .sqlite: "strftime('%Y-%m', \(ms) / 1000, 'unixepoch')"
-            case .postgres: "to_char(to_timestamp(\(ms) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')"
-            }
-        }
-
-        /// An ordering by bytes: PostgreSQL would otherwise sort text by the database's locale.
-        func bytewise(_ expression: String) -> String {
-            self == .postgres ? "\(expression) COLLATE \"C\"" : expression
-        }
-
-        /// `?` placeholders in order become `$1, $2, ...` on PostgreSQL.
-        func placeholders(_ sql: String) -> String {
-            guard self == .postgres else { return sql }
-            var out = "", n = 0, quoted = false
-            for c in sql {
-                if c == "'" { quoted.toggle() }
-                if c == "?" && !quoted {
-                    n += 1
-                    out += "$\(n)"
-                } else {
-                    out.append(c)
-                }
-            }
-            return out
-        }
-    }
-
-    /// A report ready to run: SQL for one engine, its arguments, and what the rows mean.
+    /// A report ready to run: its statement for one engine, and what the rows mean.
     public struct Query: Sendable {
-        public var sql: String
-        public var arguments: [Value]
+        public var statement: SQLStatement
         public var columns: [String]
         /// Applied to the rows the engine returns (small-cell suppression).
-        public var finish: @Sendable (inout [[Value]]) -> Void = { _ in }
+        public var finish: @Sendable (inout [SQLRow]) -> Void = { _ in }
 
-        public init(sql: String, arguments: [Value], columns: [String]) {
-            self.sql = sql
-            self.arguments = arguments
+        public init(_ sql: String, _ arguments: [SQLValue], columns: [String]) {
+            statement = SQLStatement(sql, arguments)
             self.columns = columns
         }
     }
@@ -143,10 +83,6 @@ public enum Reports {
         }
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
-    }
-
     /// The reports, by the name the API, the CLI and the files use, with what each answers.
     public static let all: [(name: String, summary: String)] = [
         ("lending", "per site and month: loans, distinct borrowers, returns (the lending index)"),
@@ -172,7 +108,7 @@ public enum Reports {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyy-MM-dd"
-        guard date.count == 10, let d = f.date(from: date) else { throw Failure(description: "--\(name) \(date): a date, YYYY-MM-DD") }
+        guard date.count == 10, let d = f.date(from: date) else { throw ReportError("--\(name) \(date): a date, YYYY-MM-DD") }
         return Int64(d.timeIntervalSince1970 * 1000)
     }
 
@@ -192,154 +128,200 @@ public enum Reports {
     /// A title as reports name it: the catalog's title, else the item's key.
     static let titleOf = "coalesce(c.title, e.item_key)"
 
-    public static func query(_ name: String, _ p: Parameters, dialect: Dialect) throws -> Query {
+    /// A report's statement for one engine.
+    public static func query(_ name: String, _ p: Parameters, dialect: SQLDialect) throws -> Query {
         let from = try millis(p.from, "from") ?? 0
         let to = try millis(p.to, "to") ?? Int64.max / 2
-        guard from < to else { throw Failure(description: "--from must come before --to") }
-        guard (1...10_000).contains(p.limit) else { throw Failure(description: "--limit \(p.limit): 1 to 10000") }
-        let limit = Value.int(Int64(p.limit))
-        // Text sorts by bytes on both engines (SQLite's order), whatever the server's locale.
-        let c = dialect.bytewise
-        var q: Query
-        switch name {
-        case "lending":
-            q = Query(
-                sql: """
-                    SELECT e.site_id AS site, \(dialect.month("e.corrected_ms")) AS month,
-                           CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT) AS loans,
-                           count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
-                           CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
-                    FROM event e
-                    WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided())
-                    GROUP BY e.site_id, \(dialect.month("e.corrected_ms"))
-                    ORDER BY \(c("e.site_id")), month
-                    """,
-                arguments: [.int(from), .int(to), text(p.site), text(p.site)], columns: ["site", "month", "loans", "borrowers", "returns"])
-        case "drift":
-            q = Query(
-                sql: """
-                    WITH moves AS (
-                        SELECT e.site_id, e.kind, e.corrected_ms,
-                               LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(c("e.box_id")), e.seq) AS previous_site
-                        FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
-                    SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
-                    FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
-                    GROUP BY previous_site, site_id
-                    ORDER BY books DESC, \(c("previous_site")), \(c("site_id"))
-                    """,
-                arguments: [.int(from), .int(to)], columns: ["from_site", "to_site", "books"])
-        case "overdue":
-            let today = date(p.nowMillis)
-            q = Query(
-                sql: """
-                    SELECT b.item_key, coalesce(c.title, '') AS title, b.site_id AS site, b.due_date, b.holder AS borrower
-                    FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key
-                    WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
-                    ORDER BY b.due_date, \(c("b.item_key")) LIMIT ?
-                    """,
-                arguments: [.text(today), text(p.site), text(p.site), limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
-        case "most-borrowed":
-            q = Query(
-                sql: """
-                    WITH loans AS (
-                        SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
-                        FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided())
-                        GROUP BY coalesce(s.region, ''), \(titleOf)),
-                    ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(c("title"))) AS rank FROM loans)
-                    SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY \(c("region")), rank
-                    """,
-                arguments: [.int(from), .int(to), text(p.region), text(p.region), limit], columns: ["region", "rank", "title", "loans", "borrowers"])
-        case "visits":
-            q = Query(
-                sql: """
-                    SELECT v.site_id AS site, coalesce(v.service, '') AS service, \(dialect.month("coalesce(v.start_ms, v.end_ms)")) AS month, count(*) AS visits,
-                           CAST(sum(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 ELSE 0 END) AS BIGINT) AS minutes,
-                           CAST(avg(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000.0 END) AS DOUBLE PRECISION) AS average_minutes,
-                           max(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 END) AS longest_minutes
-                    FROM ledger_visit v
-                    WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR v.site_id = ?)
-                    GROUP BY v.site_id, coalesce(v.service, ''), \(dialect.month("coalesce(v.start_ms, v.end_ms)"))
-                    ORDER BY \(c("v.site_id")), \(c("coalesce(v.service, '')")), month
-                    """,
-                arguments: [.int(from), .int(to), text(p.site), text(p.site)],
-                columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"])
-            // Lactation rooms: aggregate only, and a cell so small it could point at one
-            // mother is withheld whole.
-            q.finish = { rows in
-                for i in rows.indices where rows[i][1] == .text("lactation") {
-                    if case .int(let n) = rows[i][3], n < smallestLactationCell {
-                        rows[i] = [rows[i][0], rows[i][1], rows[i][2], .null, .null, .null, .null]
-                    }
+        guard from < to else { throw ReportError("--from must come before --to") }
+        guard (1...10_000).contains(p.limit) else { throw ReportError("--limit \(p.limit): 1 to 10000") }
+        guard let build = builders[name] else { throw ReportError("no report \(name): \(all.map(\.name).joined(separator: ", "))") }
+        return try build(Bounds(from: from, to: to, limit: .int(Int64(p.limit)), p: p, d: dialect))
+    }
+
+    /// A report's parameters as its SQL takes them.
+    struct Bounds {
+        var from: Int64
+        var to: Int64
+        var limit: SQLValue
+        var p: Parameters
+        var d: SQLDialect
+        /// Text sorts by bytes on both engines (SQLite's order), whatever the server's locale.
+        func c(_ expression: String) -> String { d.bytewise(expression) }
+    }
+
+    static let builders: [String: @Sendable (Bounds) throws -> Query] = [
+        "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "quiet-boxes": quietBoxes,
+        "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock,
+    ]
+
+    @Sendable static func lending(_ b: Bounds) -> Query {
+        Query(
+            """
+            SELECT e.site_id AS site, \(b.d.month("e.corrected_ms")) AS month,
+                   CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT) AS loans,
+                   count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
+                   CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
+            FROM event e
+            WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided())
+            GROUP BY e.site_id, \(b.d.month("e.corrected_ms"))
+            ORDER BY \(b.c("e.site_id")), month
+            """,
+            [.int(b.from), .int(b.to), text(b.p.site), text(b.p.site)], columns: ["site", "month", "loans", "borrowers", "returns"])
+    }
+
+    @Sendable static func drift(_ b: Bounds) -> Query {
+        Query(
+            """
+            WITH moves AS (
+                SELECT e.site_id, e.kind, e.corrected_ms,
+                       LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(b.c("e.box_id")), e.seq) AS previous_site
+                FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
+            SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
+            FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
+            GROUP BY previous_site, site_id
+            ORDER BY books DESC, \(b.c("previous_site")), \(b.c("site_id"))
+            """,
+            [.int(b.from), .int(b.to)], columns: ["from_site", "to_site", "books"])
+    }
+
+    @Sendable static func overdue(_ b: Bounds) -> Query {
+        Query(
+            """
+            SELECT b.item_key, coalesce(c.title, '') AS title, b.site_id AS site, b.due_date, b.holder AS borrower
+            FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key
+            WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+            ORDER BY b.due_date, \(b.c("b.item_key")) LIMIT ?
+            """,
+            [.text(date(b.p.nowMillis)), text(b.p.site), text(b.p.site), b.limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
+    }
+
+    @Sendable static func mostBorrowed(_ b: Bounds) -> Query {
+        Query(
+            """
+            WITH loans AS (
+                SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
+                FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
+                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided())
+                GROUP BY coalesce(s.region, ''), \(titleOf)),
+            ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(b.c("title"))) AS rank FROM loans)
+            SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY \(b.c("region")), rank
+            """,
+            [.int(b.from), .int(b.to), text(b.p.region), text(b.p.region), b.limit], columns: ["region", "rank", "title", "loans", "borrowers"])
+    }
+
+    @Sendable static func visits(_ b: Bounds) -> Query {
+        let month = b.d.month("coalesce(v.start_ms, v.end_ms)")
+        var q = Query(
+            """
+            SELECT v.site_id AS site, coalesce(v.service, '') AS service, \(month) AS month, count(*) AS visits,
+                   CAST(sum(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 ELSE 0 END) AS BIGINT) AS minutes,
+                   CAST(avg(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000.0 END) AS DOUBLE PRECISION) AS average_minutes,
+                   max(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 END) AS longest_minutes
+            FROM ledger_visit v
+            WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR v.site_id = ?)
+            GROUP BY v.site_id, coalesce(v.service, ''), \(month)
+            ORDER BY \(b.c("v.site_id")), \(b.c("coalesce(v.service, '')")), month
+            """,
+            [.int(b.from), .int(b.to), text(b.p.site), text(b.p.site)],
+            columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"])
+        // Lactation rooms: aggregate only, and a cell so small it could point at one
+        // mother is withheld whole.
+        q.finish = { rows in
+            for i in rows.indices where rows[i][1] == .text("lactation") {
+                if case .int(let n) = rows[i][3], n < smallestLactationCell {
+                    rows[i] = [rows[i][0], rows[i][1], rows[i][2], .null, .null, .null, .null]
                 }
             }
-        case "quiet-boxes":
-            let since = p.nowMillis - dayMillis
-            q = Query(
-                sql: """
-                    SELECT b.id AS box, b.site_id AS site, b.last_seen_ms,
-                           (SELECT count(*) FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?) AS errors_last_day,
-                           CASE WHEN b.credential_hash IS NULL THEN 'not enrolled'
-                                WHEN b.last_seen_ms IS NULL THEN 'never seen' WHEN b.last_seen_ms < ? THEN 'not seen for a day' ELSE 'errors' END AS why
-                    FROM box b
-                    WHERE (b.revoked_reason IS NULL) AND (b.last_seen_ms IS NULL OR b.last_seen_ms < ?
-                           OR EXISTS (SELECT 1 FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?))
-                      AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
-                    ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, \(c("b.id"))
-                    """,
-                arguments: [.int(since), .int(since), .int(since), .int(since), text(p.site), text(p.site)],
-                columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
-        case "quarantine":
-            q = Query(
-                sql: """
-                    SELECT q.id, q.box_id AS box, q.seq, q.reason, q.received_ms FROM quarantine q
-                    WHERE (CAST(? AS TEXT) IS NULL OR q.box_id IN (SELECT id FROM box WHERE site_id = ?))
-                    ORDER BY q.id DESC LIMIT ?
-                    """,
-                arguments: [text(p.site), text(p.site), limit], columns: ["id", "box", "seq", "reason", "received_ms"])
-        case "also-borrowed":
-            // Pairs of one reader's check-outs, joined through the worker index (a join of
-            // the distinct (reader, title) set with itself has no index on either engine).
-            q = Query(
-                sql: """
-                    WITH pairs AS (
-                        SELECT coalesce(ca.title, a.item_key) AS title, coalesce(cb.title, b.item_key) AS also, count(DISTINCT a.worker_key) AS readers
-                        FROM event a
-                        JOIN event b ON b.worker_key = a.worker_key AND b.kind = 'checkout' AND b.item_key IS NOT NULL
-                        LEFT JOIN catalog_title ca ON ca.item_key = a.item_key
-                        LEFT JOIN catalog_title cb ON cb.item_key = b.item_key
-                        WHERE a.kind = 'checkout' AND a.item_key IS NOT NULL AND a.worker_key IS NOT NULL
-                          AND coalesce(ca.title, a.item_key) <> coalesce(cb.title, b.item_key)
-                          AND (CAST(? AS TEXT) IS NULL OR a.item_key = ? OR ca.title = ?
-                               OR ca.title IN (SELECT title FROM catalog_title WHERE item_key = ?))
-                          AND \(notVoided("a")) AND \(notVoided("b"))
-                        GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
-                    ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(c("also"))) AS rank FROM pairs)
-                    SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(c("title")), rank
-                    """,
-                arguments: [text(p.item), text(p.item), text(p.item), text(p.item), limit], columns: ["title", "rank", "also_borrowed", "readers"])
-        case "restock":
-            guard let site = p.site else { throw Failure(description: "restock is per site: --site SITE") }
-            q = Query(
-                sql: """
-                    WITH demand AS (
-                        SELECT \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.site_id) AS sites, count(DISTINCT e.worker_key) AS borrowers
-                        FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                        WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided())
-                        GROUP BY \(titleOf)),
-                    held AS (
-                        SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
-                        UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?)
-                    SELECT title, loans, borrowers, sites FROM demand WHERE title NOT IN (SELECT title FROM held)
-                    ORDER BY loans DESC, \(c("title")) LIMIT ?
-                    """,
-                arguments: [.text(site), .int(from), .int(to), .text(site), .text(site), limit], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
-        default:
-            throw Failure(description: "no report \(name): \(all.map(\.name).joined(separator: ", "))")
         }
-        q.sql = dialect.placeholders(q.sql)
         return q
     }
 
-    static func text(_ s: String?) -> Value { s.map { .text($0) } ?? .null }
+    @Sendable static func quietBoxes(_ b: Bounds) -> Query {
+        let since = SQLValue.int(b.p.nowMillis - dayMillis)
+        return Query(
+            """
+            SELECT b.id AS box, b.site_id AS site, b.last_seen_ms,
+                   (SELECT count(*) FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?) AS errors_last_day,
+                   CASE WHEN b.credential_hash IS NULL THEN 'not enrolled'
+                        WHEN b.last_seen_ms IS NULL THEN 'never seen' WHEN b.last_seen_ms < ? THEN 'not seen for a day' ELSE 'errors' END AS why
+            FROM box b
+            WHERE (b.revoked_reason IS NULL) AND (b.last_seen_ms IS NULL OR b.last_seen_ms < ?
+                   OR EXISTS (SELECT 1 FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?))
+              AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+            ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, \(b.c("b.id"))
+            """,
+            [since, since, since, since, text(b.p.site), text(b.p.site)], columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
+    }
+
+    @Sendable static func quarantine(_ b: Bounds) -> Query {
+        Query(
+            """
+            SELECT q.id, q.box_id AS box, q.seq, q.reason, q.received_ms FROM quarantine q
+            WHERE (CAST(? AS TEXT) IS NULL OR q.box_id IN (SELECT id FROM box WHERE site_id = ?))
+            ORDER BY q.id DESC LIMIT ?
+            """,
+            [text(b.p.site), text(b.p.site), b.limit], columns: ["id", "box", "seq", "reason", "received_ms"])
+    }
+
+    /// Pairs of one reader's check-outs, joined through the worker index (a join of the
+    /// distinct (reader, title) set with itself has no index on either engine).
+    @Sendable static func alsoBorrowed(_ b: Bounds) -> Query {
+        let item = text(b.p.item)
+        return Query(
+            """
+            WITH pairs AS (
+                SELECT coalesce(ca.title, a.item_key) AS title, coalesce(cb.title, b.item_key) AS also, count(DISTINCT a.worker_key) AS readers
+                FROM event a
+                JOIN event b ON b.worker_key = a.worker_key AND b.kind = 'checkout' AND b.item_key IS NOT NULL
+                LEFT JOIN catalog_title ca ON ca.item_key = a.item_key
+                LEFT JOIN catalog_title cb ON cb.item_key = b.item_key
+                WHERE a.kind = 'checkout' AND a.item_key IS NOT NULL AND a.worker_key IS NOT NULL
+                  AND coalesce(ca.title, a.item_key) <> coalesce(cb.title, b.item_key)
+                  AND (CAST(? AS TEXT) IS NULL OR a.item_key = ? OR ca.title = ?
+                       OR ca.title IN (SELECT title FROM catalog_title WHERE item_key = ?))
+                  AND \(notVoided("a")) AND \(notVoided("b"))
+                GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
+            ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
+            SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
+            """,
+            [item, item, item, item, b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
+    }
+
+    @Sendable static func restock(_ b: Bounds) throws -> Query {
+        guard let site = b.p.site else { throw ReportError("restock is per site: --site SITE") }
+        return Query(
+            """
+            WITH demand AS (
+                SELECT \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.site_id) AS sites, count(DISTINCT e.worker_key) AS borrowers
+                FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
+                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided())
+                GROUP BY \(titleOf)),
+            held AS (
+                SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
+                UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?)
+            SELECT title, loans, borrowers, sites FROM demand WHERE title NOT IN (SELECT title FROM held)
+            ORDER BY loans DESC, \(b.c("title")) LIMIT ?
+            """,
+            [.text(site), .int(b.from), .int(b.to), .text(site), .text(site), b.limit], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
+    }
+
+    static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
+}
+
+/// A report (or a retention key) asked for in a way it cannot be answered.
+public struct ReportError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension SQLValue {
+    /// As a CSV field or a terminal cell.
+    var csv: String {
+        switch self {
+        case .int(let v): String(v)
+        case .real(let v): String(format: "%.1f", v)
+        case .text(let v): v
+        case .null: ""
+        }
+    }
 }

@@ -24,7 +24,7 @@ public enum Retention {
             case "quarantine": self = .quarantine
             case let t where t.hasPrefix("visit:") && t.count > 6: self = .visits(service: String(t.dropFirst(6)))
             default:
-                throw Reports.Failure(description: "no retention for \(text): checkout, renewal, return, void, visit, visit:SERVICE or quarantine")
+                throw ReportError("no retention for \(text): checkout, renewal, return, void, visit, visit:SERVICE or quarantine")
             }
         }
     }
@@ -32,9 +32,9 @@ public enum Retention {
     /// Statements for one transaction; the rows `statements[changed]` returns are the
     /// records it changed.
     public struct Plan: Sendable {
-        public var statements: [Reports.Query]
+        public var statements: [SQLStatement]
         public var changed: Int
-        public var changedStatement: Reports.Query { statements[changed] }
+        public var changedStatement: SQLStatement { statements[changed] }
     }
 
     /// Where a period ending at `millis` cuts: the start of that UTC month. A month's
@@ -51,31 +51,31 @@ public enum Retention {
 
     /// De-identifies what `key` holds from before `cutoff` (ms); `run` is a tag prefix
     /// unique to this run and key.
-    public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: Reports.Dialect) -> Plan {
+    public static func expire(_ key: Key, cutoff: Int64, run: String, dialect: SQLDialect) -> Plan {
         let kinds: [String], service: String?
         switch key {
         case .quarantine:
-            return Plan(statements: [q("DELETE FROM quarantine WHERE received_ms < ? RETURNING id", [.int(cutoff)], dialect)], changed: 0)
+            return Plan(statements: [q("DELETE FROM quarantine WHERE received_ms < ? RETURNING id", [.int(cutoff)])], changed: 0)
         case .kind(let k): (kinds, service) = ([k], nil)
         case .visits(let s): (kinds, service) = (["visit-start", "visit-end"], s)
         }
-        let serviceText: Reports.Value = service.map { .text($0) } ?? .null
+        let serviceText: SQLValue = service.map { .text($0) } ?? .null
         let live = "worker_key IS NOT NULL AND worker_key NOT LIKE 'expired:%' AND worker_key NOT LIKE 'erased:%'"
-        let tagPrefix = Reports.Value.text("expired:\(run):")
+        let tagPrefix = SQLValue.text("expired:\(run):")
         if kinds == ["visit-start", "visit-end"] {
             // Whole visits: a visit whose start is past the cutoff loses its worker at both
             // ends, even when it ended after the cutoff (the pair stays a pair).
             let visits = "coalesce(lv.start_ms, lv.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR lv.service = ?)"
-            let visitArgs: [Reports.Value] = [.int(cutoff), serviceText, serviceText]
+            let visitArgs: [SQLValue] = [.int(cutoff), serviceText, serviceText]
             return Plan(statements: [
-                q("DELETE FROM deidentify", [], dialect),
+                q("DELETE FROM deidentify", []),
                 q(
                     """
                     INSERT INTO deidentify (old, tag)
                     SELECT worker, ? || DENSE_RANK() OVER (ORDER BY worker)
                     FROM (SELECT DISTINCT lv.worker FROM ledger_visit lv WHERE \(visits)
                           AND lv.worker NOT LIKE 'expired:%' AND lv.worker NOT LIKE 'erased:%') w
-                    """, [tagPrefix] + visitArgs, dialect),
+                    """, [tagPrefix] + visitArgs),
                 q(
                     """
                     UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
@@ -84,37 +84,37 @@ public enum Retention {
                       AND ((event.kind = 'visit-start' AND event.box_id = lv.box_id AND event.seq = lv.start_seq)
                         OR (event.kind = 'visit-end' AND event.seq = lv.end_seq AND event.corrected_ms = lv.end_ms))
                     RETURNING event.seq
-                    """, visitArgs, dialect),
+                    """, visitArgs),
                 q(
                     """
                     UPDATE ledger_visit SET worker = d.tag FROM deidentify d
                     WHERE ledger_visit.worker = d.old AND coalesce(ledger_visit.start_ms, ledger_visit.end_ms) < ?
                       AND (CAST(? AS TEXT) IS NULL OR ledger_visit.service = ?)
-                    """, visitArgs, dialect),
-                q("DELETE FROM deidentify", [], dialect),
+                    """, visitArgs),
+                q("DELETE FROM deidentify", []),
             ], changed: 2)
         }
         let scope = "kind = '\(kinds[0])' AND corrected_ms < ?"
         var statements = [
-            q("DELETE FROM deidentify", [], dialect),
+            q("DELETE FROM deidentify", []),
             q(
                 """
                 INSERT INTO deidentify (old, tag)
                 SELECT worker_key, ? || DENSE_RANK() OVER (ORDER BY worker_key)
                 FROM (SELECT DISTINCT worker_key FROM event WHERE \(scope) AND \(live)) w
-                """, [tagPrefix, .int(cutoff)], dialect),
+                """, [tagPrefix, .int(cutoff)]),
             q(
                 """
                 UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
                 FROM deidentify d WHERE event.worker_key = d.old AND \(scope)
                 RETURNING event.seq
-                """, [.int(cutoff)], dialect),
+                """, [.int(cutoff)]),
         ]
         if kinds.contains("checkout") || kinds.contains("renewal") {
             statements.append(
-                q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)], dialect))
+                q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)]))
         }
-        statements.append(q("DELETE FROM deidentify", [], dialect))
+        statements.append(q("DELETE FROM deidentify", []))
         return Plan(statements: statements, changed: 2)
     }
 
@@ -122,47 +122,34 @@ public enum Retention {
     /// show when the hub has no keys), de-identified at once, their member card dropped,
     /// and the erasure logged. The first three statements' rows count the events, book
     /// rows and visits changed.
-    public static func erase(worker: String, tag: String, reference: String, operator name: String, atMillis: Int64, dialect: Reports.Dialect)
-        -> [Reports.Query]
+    public static func erase(worker: String, tag: String, reference: String, operator name: String, atMillis: Int64, dialect: SQLDialect)
+        -> [SQLStatement]
     {
         [
             q(
                 """
                 UPDATE event SET worker_pseudonym = NULL, worker_key = ?, body = \(dialect.withWorker("body", tag: "?"))
                 WHERE worker_key = ? OR worker_pseudonym = ? RETURNING seq
-                """, [.text(tag), .text(tag), .text(worker), .text(worker)], dialect),
-            q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)], dialect),
-            q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)], dialect),
+                """, [.text(tag), .text(tag), .text(worker), .text(worker)]),
+            q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)]),
+            q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)]),
             // The member list's card of this member, and (for a box-local key BOX/HASH)
             // that box's quarantined events carrying the hash.
-            q("DELETE FROM member_card WHERE member = ?", [.text(worker)], dialect),
+            q("DELETE FROM member_card WHERE member = ?", [.text(worker)]),
             q(
                 "DELETE FROM quarantine WHERE ? LIKE '%/%' AND box_id = ? AND body LIKE ?",
                 [.text(worker), .text(String(worker.split(separator: "/", maxSplits: 1).first ?? "")),
-                 .text("%\"localHash\":\"" + String(worker.split(separator: "/", maxSplits: 1).last ?? "") + "\"%")], dialect),
+                 .text("%\"localHash\":\"" + String(worker.split(separator: "/", maxSplits: 1).last ?? "") + "\"%")]),
             q(
                 """
                 INSERT INTO erasure_log (at_ms, reference, operator, tag, events, books, visits)
                 SELECT ?, ?, ?, ?, (SELECT count(*) FROM event WHERE worker_key = ?), (SELECT count(*) FROM ledger_book WHERE holder = ?),
                        (SELECT count(*) FROM ledger_visit WHERE worker = ?)
-                """, [.int(atMillis), .text(reference), .text(name), .text(tag), .text(tag), .text(tag), .text(tag)], dialect),
+                """, [.int(atMillis), .text(reference), .text(name), .text(tag), .text(tag), .text(tag), .text(tag)]),
         ]
     }
 
-    static func q(_ sql: String, _ arguments: [Reports.Value], _ dialect: Reports.Dialect) -> Reports.Query {
-        Reports.Query(sql: dialect.placeholders(sql), arguments: arguments, columns: [])
-    }
-}
-
-extension Reports.Dialect {
-    /// The stored body with its worker replaced by `tag` (kind kept; the box-local hash,
-    /// the masked number, the pseudonym and any sealed number gone).
-    func withWorker(_ body: String, tag: String) -> String {
-        switch self {
-        case .sqlite:
-            "json_set(\(body), '$.draft.worker', json_object('kind', json_extract(\(body), '$.draft.worker.kind'), 'localHash', \(tag), 'masked', '****'))"
-        case .postgres:
-            "jsonb_set(\(body)::jsonb, '{draft,worker}', jsonb_build_object('kind', \(body)::jsonb #> '{draft,worker,kind}', 'localHash', CAST(\(tag) AS TEXT), 'masked', '****'))::text"
-        }
+    static func q(_ sql: String, _ arguments: [SQLValue]) -> SQLStatement {
+        SQLStatement(sql, arguments)
     }
 }

@@ -121,7 +121,10 @@ enum Loadgen {
     static func run(_ arguments: [String]) async throws {
         let o = try parse(arguments)
         let provisionStart = Date()
-        let store = try await HubDatabase.open(o.database)
+        try await HubDatabase.with(o.database) { store in try await provisionAndLoad(o, store: store, provisionStart: provisionStart) }
+    }
+
+    static func provisionAndLoad(_ o: Options, store: HubStore, provisionStart: Date) async throws {
         let sites = (0..<min(o.sites, o.boxes)).map { "\(o.prefix)-site-\($0)" }
         for (i, site) in sites.enumerated() { try await store.addSite(site, region: "\(o.prefix)-region-\(i % 10)") }
         var boxes: [(id: String, site: String, hut: Bool, token: String)] = []
@@ -144,75 +147,26 @@ enum Loadgen {
         }
     }
 
-    static func load(_ o: Options, store: any HubStore, boxes: [(id: String, site: String, hut: Bool, token: String)], client: HTTPClient) async throws {
+    typealias Box = (id: String, site: String, hut: Bool, token: String)
 
-        func post(_ url: String, _ body: String, credential: String?) async throws -> (Int, [String: Any]) {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            if let credential { request.headers.add(name: "Authorization", value: "Bearer \(credential)") }
-            request.body = .bytes(ByteBuffer(string: body))
-            let response = try await client.execute(request, timeout: .seconds(120))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:])
-        }
+    static func post(_ client: HTTPClient, _ url: String, _ body: String, credential: String?) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let credential { request.headers.add(name: "Authorization", value: "Bearer \(credential)") }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:])
+    }
 
-        // Enrolled through the API, `concurrency` at a time.
-        var credentials = [String](repeating: "", count: boxes.count)
-        try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            var next = 0
-            func add() {
-                let i = next, box = boxes[i], hub = o.hubs[i % o.hubs.count]
-                next += 1
-                group.addTask {
-                    let (status, body) = try await post("\(hub)/v1/enroll", #"{"token":"\#(box.token)"}"#, credential: nil)
-                    guard status == 200, let credential = body["credential"] as? String else { throw FillFailure(description: "enroll \(box.id): \(status)") }
-                    return (i, credential)
-                }
-            }
-            while next < min(o.concurrency, boxes.count) { add() }
-            while let (i, credential) = try await group.next() {
-                credentials[i] = credential
-                if next < boxes.count { add() }
-            }
-        }
+    static func load(_ o: Options, store: HubStore, boxes: [Box], client: HTTPClient) async throws {
+        let credentials = try await enroll(o, boxes: boxes, client: client)
         print(String(format: "(%d boxes enrolled, not timed)", boxes.count))
-
-        let latencies = Latencies()
-        let perBox = o.events / o.boxes, extra = o.events % o.boxes
         let start = Date()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add() {
-                let i = next, box = boxes[i], credential = credentials[i], hub = o.hubs[i % o.hubs.count]
-                next += 1
-                group.addTask {
-                    var random = Random(state: o.seed &+ UInt64(i) &* 0x1_0000_0001)
-                    let all = events(box: box.id, site: box.site, hut: box.hut, count: perBox + (i < extra ? 1 : 0), prefix: o.prefix, random: &random)
-                    for first in stride(from: 0, to: all.count, by: o.batch) {
-                        let slice = all[first..<min(first + o.batch, all.count)]
-                        let body = #"{"box_id":"\#(box.id)","events":[\#(slice.joined(separator: ","))]}"#
-                        let sent = Date()
-                        let (status, answer) = try await post("\(hub)/v1/batches", body, credential: credential)
-                        latencies.add(Date().timeIntervalSince(sent))
-                        let acked = (answer["acked_through"] as? Int) ?? -1, applied = (answer["applied"] as? Int) ?? -1
-                        let duplicates = (answer["duplicates"] as? Int) ?? -1
-                        if status != 200 || acked != first + slice.count || applied + duplicates != slice.count {
-                            latencies.fail("\(box.id) batch from seq \(first + 1): \(status) \(answer)")
-                        }
-                    }
-                }
-            }
-            while next < min(o.concurrency, boxes.count) { add() }
-            while try await group.next() != nil {
-                if next < boxes.count { add() }
-            }
-        }
+        let latencies = try await upload(o, boxes: boxes, credentials: credentials, client: client)
         let seconds = Date().timeIntervalSince(start)
-        let held = try await store.table(
-            .init(sql: "SELECT count(*) FROM event WHERE box_id LIKE '\(o.prefix)-box-%'", arguments: [], columns: ["n"])
-        ).rows.first?.first
-        await store.close()
+        let held = try await store.engine.read(SQLStatement("SELECT count(*) FROM event WHERE box_id LIKE ?", [.text("\(o.prefix)-box-%")])).first?.first
         let sorted = latencies.sorted
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
         let figures = [
@@ -229,5 +183,63 @@ enum Loadgen {
         guard problems.isEmpty, held == .int(Int64(o.events)) else {
             throw FillFailure(description: "the hub holds \(String(describing: held)) of \(o.events) events; \(problems.count) batches answered wrong: \(problems.prefix(3))")
         }
+    }
+
+    /// Every box enrolled through the API, `concurrency` at a time; their credentials.
+    static func enroll(_ o: Options, boxes: [Box], client: HTTPClient) async throws -> [String] {
+        // Enrolled through the API, `concurrency` at a time.
+        var credentials = [String](repeating: "", count: boxes.count)
+        try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var next = 0
+            func add() {
+                let i = next, box = boxes[i], hub = o.hubs[i % o.hubs.count]
+                next += 1
+                group.addTask {
+                    let (status, body) = try await post(client, "\(hub)/v1/enroll", #"{"token":"\#(box.token)"}"#, credential: nil)
+                    guard status == 200, let credential = body["credential"] as? String else { throw FillFailure(description: "enroll \(box.id): \(status)") }
+                    return (i, credential)
+                }
+            }
+            while next < min(o.concurrency, boxes.count) { add() }
+            while let (i, credential) = try await group.next() {
+                credentials[i] = credential
+                if next < boxes.count { add() }
+            }
+        }
+        return credentials
+    }
+
+    /// Each box uploads its events in order, `concurrency` boxes at once; every answer checked.
+    static func upload(_ o: Options, boxes: [Box], credentials: [String], client: HTTPClient) async throws -> Latencies {
+        let latencies = Latencies()
+        let perBox = o.events / o.boxes, extra = o.events % o.boxes
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let i = next, box = boxes[i], credential = credentials[i], hub = o.hubs[i % o.hubs.count]
+                next += 1
+                group.addTask {
+                    var random = Random(state: o.seed &+ UInt64(i) &* 0x1_0000_0001)
+                    let all = events(box: box.id, site: box.site, hut: box.hut, count: perBox + (i < extra ? 1 : 0), prefix: o.prefix, random: &random)
+                    for first in stride(from: 0, to: all.count, by: o.batch) {
+                        let slice = all[first..<min(first + o.batch, all.count)]
+                        let body = #"{"box_id":"\#(box.id)","events":[\#(slice.joined(separator: ","))]}"#
+                        let sent = Date()
+                        let (status, answer) = try await post(client, "\(hub)/v1/batches", body, credential: credential)
+                        latencies.add(Date().timeIntervalSince(sent))
+                        let acked = (answer["acked_through"] as? Int) ?? -1, applied = (answer["applied"] as? Int) ?? -1
+                        let duplicates = (answer["duplicates"] as? Int) ?? -1
+                        if status != 200 || acked != first + slice.count || applied + duplicates != slice.count {
+                            latencies.fail("\(box.id) batch from seq \(first + 1): \(status) \(answer)")
+                        }
+                    }
+                }
+            }
+            while next < min(o.concurrency, boxes.count) { add() }
+            while try await group.next() != nil {
+                if next < boxes.count { add() }
+            }
+        }
+        return latencies
     }
 }

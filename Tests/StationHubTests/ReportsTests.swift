@@ -1,4 +1,4 @@
-import StationHub
+@testable import StationHub
 import XCTest
 
 /// The reports as values: SQL for each engine, their parameters, CSV and the withholding
@@ -8,23 +8,26 @@ final class ReportsTests: XCTestCase {
 
     func testPostgreSQLGetsNumberedPlaceholdersOutsideQuotes() throws {
         let q = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .postgres)
-        XCTAssertFalse(q.sql.contains("?"), q.sql)
-        XCTAssertTrue(q.sql.contains("$1") && q.sql.contains("$4") && !q.sql.contains("$5"), q.sql)
-        XCTAssertTrue(q.sql.contains("'YYYY-MM'"), "the quoted format is left alone")
+        let sql = SQLDialect.postgres.placeholders(q.statement.text)
+        XCTAssertFalse(sql.contains("?"), sql)
+        XCTAssertTrue(sql.contains("$1") && sql.contains("$4") && !sql.contains("$5"), sql)
+        XCTAssertTrue(sql.contains("'YYYY-MM'"), "the quoted format is left alone")
+        XCTAssertEqual(SQLDialect.sqlite.placeholders(q.statement.text), q.statement.text, "SQLite takes ? as it is")
         let lite = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .sqlite)
-        XCTAssertEqual(lite.sql.filter { $0 == "?" }.count, 4)
-        XCTAssertEqual(lite.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a")])
+        XCTAssertEqual(lite.statement.text.filter { $0 == "?" }.count, 4)
+        XCTAssertEqual(lite.statement.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a")])
     }
 
     func testEveryReportHasSQLForBothEngines() throws {
         for (name, _) in Reports.all {
-            for dialect in [Reports.Dialect.sqlite, .postgres] {
+            for dialect in [SQLDialect.sqlite, .postgres] {
                 let q = try Reports.query(name, .init(site: "shelf-a", nowMillis: now), dialect: dialect)
                 XCTAssertFalse(q.columns.isEmpty, name)
-                XCTAssertEqual(q.sql.filter { $0 == "?" }.count, dialect == .sqlite ? q.arguments.count : 0, "\(name) on \(dialect)")
+                XCTAssertEqual(q.statement.text.filter { $0 == "?" }.count, q.statement.arguments.count, "\(name) on \(dialect)")
                 if dialect == .postgres {
                     // $1...$n, each argument used, none beyond.
-                    XCTAssertTrue(q.sql.contains("$\(q.arguments.count)") && !q.sql.contains("$\(q.arguments.count + 1)"), "\(name): \(q.sql)")
+                    let sql = dialect.placeholders(q.statement.text), n = q.statement.arguments.count
+                    XCTAssertTrue(sql.contains("$\(n)") && !sql.contains("$\(n + 1)") && !sql.contains("?"), "\(name): \(sql)")
                 }
             }
         }
@@ -46,7 +49,7 @@ final class ReportsTests: XCTestCase {
 
     func testSmallLactationCellsAreWithheldAndOthersKept() throws {
         let q = try Reports.query("visits", .init(nowMillis: now), dialect: .sqlite)
-        var rows: [[Reports.Value]] = [
+        var rows: [SQLRow] = [
             [.text("hut"), .text("lactation"), .text("2026-10"), .int(4), .int(60), .real(15), .int(15)],
             [.text("hut"), .text("lactation"), .text("2026-11"), .int(5), .int(100), .real(20), .int(20)],
             [.text("hut"), .text("childcare"), .text("2026-10"), .int(1), .int(30), .real(30), .int(30)],
@@ -80,15 +83,15 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(Retention.cutoff(periodEndingAt: 1_793_491_199_999), 1_790_812_800_000, "the instant before: October's start")
     }
 
-    func testEachEngineGetsItsOwnJSONEditAndPlaceholders() {
+    func testEachEngineGetsItsOwnJSONEdit() {
         let lite = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .sqlite)
         let pg = Retention.expire(.visits(service: "lactation"), cutoff: 5, run: "r", dialect: .postgres)
         XCTAssertEqual(lite.statements.count, pg.statements.count)
-        XCTAssertTrue(lite.changedStatement.sql.contains("json_set(body, '$.draft.worker'"), lite.changedStatement.sql)
-        XCTAssertTrue(pg.changedStatement.sql.contains("jsonb_set(body::jsonb, '{draft,worker}'"), pg.changedStatement.sql)
-        XCTAssertTrue(lite.statements.allSatisfy { !$0.sql.contains("$1") } && pg.statements.allSatisfy { !$0.sql.contains("?") })
-        XCTAssertTrue(lite.statements.contains { $0.sql.contains("UPDATE ledger_visit") } && !lite.statements.contains { $0.sql.contains("UPDATE ledger_book") })
+        XCTAssertTrue(lite.changedStatement.text.contains("json_set(body, '$.draft.worker'"), lite.changedStatement.text)
+        XCTAssertTrue(pg.changedStatement.text.contains("jsonb_set(body::jsonb, '{draft,worker}'"), pg.changedStatement.text)
+        XCTAssertTrue(pg.statements.allSatisfy { !SQLDialect.postgres.placeholders($0.text).contains("?") })
+        XCTAssertTrue(lite.statements.contains { $0.text.contains("UPDATE ledger_visit") } && !lite.statements.contains { $0.text.contains("UPDATE ledger_book") })
         let quarantine = Retention.expire(.quarantine, cutoff: 5, run: "r", dialect: .sqlite)
-        XCTAssertTrue(quarantine.changedStatement.sql.hasPrefix("DELETE FROM quarantine"))
+        XCTAssertTrue(quarantine.changedStatement.text.hasPrefix("DELETE FROM quarantine"))
     }
 }

@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import StationProtocol
+
+/// A request the hub refuses, or cannot serve now: what the store and the routes throw.
+/// It builds its own answer (the status, `{"error": "..."}`, and `Retry-After` when the
+/// database is busy or gone); the command line prints its message.
+public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public var status: HTTPResponse.Status {
+        switch kind {
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalid: .badRequest
+        case .tooLarge: .contentTooLarge
+        case .unsupportedMedia: .unsupportedMediaType
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    /// Seconds a box waits before its next try (its backoff otherwise).
+    static let retryAfterSeconds = 5
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response
+    }
+
+    var response: Response {
+        var response = HubServer.json(status, ErrorBody(error: message))
+        if kind == .unavailable { response.headers[.retryAfter] = "\(Self.retryAfterSeconds)" }
+        return response
+    }
+}

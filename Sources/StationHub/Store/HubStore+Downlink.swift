@@ -1,0 +1,201 @@
+import Foundation
+import StationCore
+import StationProtocol
+
+/// What boxes send besides events (clock corrections, device-log lines) and what goes
+/// down to them (catalog, member cards, public keys, site settings). Every row changed for
+/// boxes takes the next revision from one counter row, held by its writer until commit, so
+/// revisions become visible in order.
+extension HubStore {
+    // MARK: - Clock corrections and the device log
+
+    /// Stores a box's clock corrections (each once) and re-times that boot's unsynchronised
+    /// events; the ledger rows they touch are recomputed in the same transaction.
+    public func addClockCorrections(box: String, _ corrections: [ClockCorrection]) async throws -> Int {
+        let now = HubIngest.nowMillis()
+        return try await engine.transaction { s in
+            // With the box's batches: an event applied meanwhile is corrected by one or the other.
+            try await s.lock(.box(box))
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "clock_correction", columns: ["box_id", "boot_id", "source", "mono_us", "offset_ms", "recorded_wall_ms", "received_ms"],
+                    rows: corrections.map {
+                        [.text(box), .text($0.bootID), .text($0.source.rawValue), .int($0.monotonicMicros), .int($0.offsetMillis), .int($0.recordedWallMillis), .int(now)]
+                    }, suffix: "ON CONFLICT DO NOTHING"))
+            var touched = LedgerKeys()
+            for (boot, offset) in try await Self.clockOffsets(s, box: box, boots: Set(corrections.map(\.bootID))).sorted(by: { $0.key < $1.key }) {
+                let changed = try await s.rows(
+                    """
+                    UPDATE event SET corrected_ms = wall_ms + ? WHERE box_id = ? AND boot_id = ? AND clock_synced = 0
+                        AND corrected_ms IS DISTINCT FROM wall_ms + ?
+                    RETURNING kind, item_key, site_id, worker_key
+                    """, [.int(offset), .text(box), .text(boot), .int(offset)])
+                touched.formUnion(LedgerKeys(changed.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text) }))
+            }
+            try await self.rebuildLedger(s, touched)
+            return corrections.count
+        }
+    }
+
+    /// Keeps a box's warnings and errors for the site manager's central view, each line once.
+    public func addDeviceLog(box: String, _ lines: [DeviceLogLine]) async throws -> Int {
+        let now = HubIngest.nowMillis()
+        try await engine.transaction { s in
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "device_log", columns: ["box_id", "id", "at_ms", "level", "scanner_id", "message", "received_ms"],
+                    rows: lines.map { [.text(box), .int($0.id), .int($0.atMillis), .text($0.level), SQLValue($0.scannerID), .text($0.message), .int(now)] },
+                    suffix: "ON CONFLICT DO NOTHING"))
+        }
+        return lines.count
+    }
+
+    /// A box's device-log lines the hub holds, oldest first.
+    public func deviceLog(box: String) async throws -> [DeviceLogLine] {
+        try await engine.read(SQLStatement("SELECT id, at_ms, level, scanner_id, message FROM device_log WHERE box_id = ? ORDER BY id", [.text(box)])).map {
+            DeviceLogLine(id: $0[0].int ?? 0, atMillis: $0[1].int ?? 0, level: $0[2].text ?? "", scannerID: $0[3].text, message: $0[4].text ?? "")
+        }
+    }
+
+    // MARK: - Downlink
+
+    /// `count` new revisions, in order.
+    static func nextRevisions(_ s: any SQLSession, _ count: Int) async throws -> [Int64] {
+        guard count > 0, let last = try await s.value("UPDATE revision SET value = value + ? WHERE id = 1 RETURNING value", [.int(Int64(count))])?.int else {
+            return []
+        }
+        return Array((last - Int64(count) + 1)...last)
+    }
+
+    /// Rows of `table` keyed by `key` that differ from what is held (new, or changed),
+    /// written with a revision each; answers their keys. `values(item)` is the key, then
+    /// the `columns`.
+    func upsertChanged<T>(
+        _ s: any SQLSession, _ items: [T], table: String, key: String, columns: [String], values: (T) -> [SQLValue]
+    ) async throws -> [String] {
+        var held: [String: [SQLValue]] = [:]
+        for chunk in SQLStatement.chunks(items.map { values($0) }) {
+            let rows = try await s.rows(
+                "SELECT \(([key] + columns).joined(separator: ", ")) FROM \(table) WHERE \(key) IN \(SQLStatement.list(chunk.count))", chunk.map { $0[0] })
+            for row in rows { if let k = row[0].text { held[k] = Array(row[1...]) } }
+        }
+        // A key given twice takes its last values, as if imported one after the other.
+        let all = items.map(values)
+        var last: [String: Int] = [:]
+        for (i, v) in all.enumerated() { if let k = v[0].text { last[k] = i } }
+        let changed = all.enumerated().compactMap { i, v -> [SQLValue]? in
+            guard let k = v[0].text, last[k] == i, held[k] != Array(v[1...]) else { return nil }
+            return v
+        }
+        let revisions = try await Self.nextRevisions(s, changed.count)
+        let updates = columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try await s.execute(
+            SQLStatement.insert(
+                into: table, columns: [key] + columns + ["revision"], rows: zip(changed, revisions).map { $0 + [.int($1)] },
+                suffix: "ON CONFLICT (\(key)) DO UPDATE SET \(updates), revision = excluded.revision"))
+        return changed.compactMap { $0[0].text }
+    }
+
+    /// Titles and their home sites, inserted or updated; only rows that change take a
+    /// revision (an unchanged re-import sends nothing down). The whole ledger is held: a
+    /// batch applied meanwhile could otherwise compute a book with the home site this
+    /// import is replacing (imports are rare).
+    public func importCatalog(_ titles: [Downlink.Title]) async throws -> Int {
+        try await engine.transaction { s in
+            try await s.lock(.wholeLedger)
+            let changed = try await self.upsertChanged(
+                s, titles, table: "catalog_title", key: "item_key", columns: ["title", "home_site"],
+                values: { [.text($0.itemKey), SQLValue($0.title), SQLValue($0.homeSite)] })
+            // A home site decides drift: books already in the ledger are recomputed.
+            var books = LedgerKeys()
+            for chunk in SQLStatement.chunks(changed) {
+                let known = try await s.rows("SELECT DISTINCT item_key FROM event WHERE item_key IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) })
+                books.items.formUnion(known.compactMap { $0[0].text })
+            }
+            try await self.rebuildBooks(s, Array(books.items))
+            return changed.count
+        }
+    }
+
+    /// Card UIDs of members, by the member's pseudonym.
+    public func importMembers(_ members: [Downlink.Member]) async throws -> Int {
+        try await engine.transaction { s in
+            try await self.upsertChanged(s, members, table: "member_card", key: "card_uid", columns: ["member"], values: { [.text($0.cardUID), .text($0.member)] })
+                .count
+        }
+    }
+
+    /// `stationhub site set SITE KEY=VALUE`: what a box would accept, and nothing else
+    /// (StationCore holds the one table).
+    public func setSiteSetting(site: String, key: String, value: String) async throws {
+        if case .failure(let problem) = KioskSettings(siteID: site, siteKind: .bookshelf).applying(key, value) {
+            throw HubError(.invalid, problem.description)
+        }
+        try await engine.transaction { s in
+            guard try await !s.rows("SELECT 1 FROM site WHERE id = ?", [.text(site)]).isEmpty else { throw HubError(.notFound, "no site \(site)") }
+            if try await s.value("SELECT value FROM site_setting WHERE site_id = ? AND key = ?", [.text(site), .text(key)])?.text == value { return }
+            let revision = try await Self.nextRevisions(s, 1)[0]
+            try await s.execute(
+                """
+                INSERT INTO site_setting (site_id, key, value, revision) VALUES (?, ?, ?, ?)
+                ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, revision = excluded.revision
+                """, [.text(site), .text(key), .text(value), .int(revision)])
+        }
+    }
+
+    /// Publishes the public halves of the hub's keys (at `serve`): a new version takes a
+    /// revision and reaches every box with its next downlink.
+    public func publishKeys(purpose: String, _ keys: [Int: String]) async throws {
+        try await engine.transaction { s in
+            for (version, material) in keys.sorted(by: { $0.key < $1.key }) {
+                let held = try await s.value("SELECT material FROM public_key WHERE purpose = ? AND version = ?", [.text(purpose), .int(Int64(version))])
+                if held?.text == material { continue }
+                let revision = try await Self.nextRevisions(s, 1)[0]
+                try await s.execute(
+                    """
+                    INSERT INTO public_key (purpose, version, material, revision) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (purpose, version) DO UPDATE SET material = excluded.material, revision = excluded.revision
+                    """, [.text(purpose), .int(Int64(version)), .text(material), .int(revision)])
+            }
+        }
+    }
+
+    /// What changed for `site` after revision `since`, at most `limit` rows, oldest first;
+    /// `revision` is where the next request continues (equal to `since` when nothing
+    /// changed). One statement, so the rows and the counter come from one snapshot.
+    public func downlink(site: String, since: Int64, limit: Int = 5000) async throws -> Downlink {
+        let rows = try await engine.read(
+            SQLStatement(
+                """
+                SELECT revision, what, a, b, c FROM (
+                    SELECT revision, 'title' AS what, item_key AS a, title AS b, home_site AS c FROM catalog_title WHERE revision > ?
+                    UNION ALL SELECT revision, 'member', card_uid, member, NULL FROM member_card WHERE revision > ?
+                    UNION ALL SELECT revision, 'key', purpose, CAST(version AS TEXT), material FROM public_key WHERE revision > ?
+                    UNION ALL SELECT revision, 'setting', key, value, NULL FROM site_setting WHERE revision > ? AND site_id = ?
+                    ORDER BY revision LIMIT ?) AS page
+                UNION ALL SELECT value, 'head', NULL, NULL, NULL FROM revision WHERE id = 1
+                ORDER BY revision
+                """, [.int(since), .int(since), .int(since), .int(since), .text(site), .int(Int64(limit))]))
+        var d = Downlink(revision: since, catalog: [], members: [], keys: [], siteConfig: [:])
+        var count = 0, head = since
+        for row in rows {
+            let (a, b, c) = (row[2].text ?? "", row[3].text, row[4].text)
+            switch row[1].text {
+            case "head":
+                head = row[0].int ?? since
+                continue
+            case "title": d.catalog.append(.init(itemKey: a, title: b, homeSite: c))
+            case "member": d.members.append(.init(cardUID: a, member: b ?? ""))
+            case "key": d.keys.append(.init(purpose: a, version: Int(b ?? "") ?? 0, material: c ?? ""))
+            default: d.siteConfig[a] = b ?? ""
+            }
+            count += 1
+            d.revision = max(d.revision, row[0].int ?? 0)
+        }
+        // Rows of other sites' settings are skipped, so the revision may stop short of the
+        // newest: moving it to the newest revision held when the page was not full spares
+        // the box asking again for nothing.
+        if count < limit { d.revision = max(d.revision, head) }
+        return d
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import StationCore
+import StationProtocol
+
+/// Ingest: a batch in one transaction, idempotent on (box, seq), the ledger following.
+extension HubStore {
+    /// Applies a batch in one transaction: idempotent on (box, seq); the same seq with
+    /// other content is quarantined (a conflict), as is anything unreadable; a batch naming
+    /// another box or site is refused whole. Answers the high-water mark durably applied.
+    /// With `keys`, a worker's sealed credential is opened, the pseudonym derived and the
+    /// sealed number left out of what is stored; an unopenable one is quarantined.
+    public func ingest(box: String, site: String, events: [HubIncoming], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool) {
+        let now = HubIngest.nowMillis()
+        try HubIngest.checkOwner(box: box, site: site, events: events)
+        return try await engine.transaction { s in
+            // The box's row, held: its batches apply one at a time, whichever instance got them.
+            try await s.lock(.box(box))
+            guard let mark = try await s.rows("SELECT acked_through, epoch FROM box WHERE id = ?", [.text(box)]).first,
+                let ackedBefore = mark[0].int, let epochBefore = mark[1].int
+            else { throw HubError(.notFound, "no box \(box)") }
+
+            var intake = try await self.sort(s, box: box, events: events, keys: keys, now: now)
+            let offsets = try await Self.clockOffsets(s, box: box, boots: Set(intake.rows.filter { !$0.clockSynced }.map(\.bootID)))
+            for i in intake.rows.indices where !intake.rows[i].clockSynced {
+                intake.rows[i].correctedMillis = HubIngest.corrected(intake.rows[i].wallMillis, offsets[intake.rows[i].bootID] ?? 0)
+            }
+            try await s.execute(SQLStatement.insert(into: "event", columns: HubIngest.Row.columns, rows: intake.rows.map(\.values)))
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "quarantine", columns: ["box_id", "seq", "reason", "body", "received_ms"],
+                    rows: intake.quarantined.map { [.text(box), .int($0.seq), .text($0.reason), .text($0.body), .int(now)] }))
+
+            // The ledger follows in the same transaction: what was applied is reflected.
+            var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey) })
+            touched.formUnion(try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo)))
+            try await self.rebuildLedger(s, touched)
+
+            let next = try await Self.advance(s, box: box, acked: ackedBefore, epoch: epochBefore)
+            let result = BatchResult(
+                ackedThrough: next.acked, applied: intake.rows.count, duplicates: intake.duplicates,
+                quarantined: intake.quarantined.map { Quarantined(seq: $0.seq, reason: $0.reason) }, resumeFrom: next.resumeFrom)
+            return (result, intake.conflict)
+        }
+    }
+
+    /// What a batch becomes: rows to store, duplicates, and what is set aside.
+    struct Intake {
+        var rows: [HubIngest.Row] = []
+        var duplicates = 0
+        var conflict = false
+        var quarantined: [(seq: Int64, reason: String, body: String)] = []
+    }
+
+    /// Sorts a batch against what the hub holds: duplicates counted, conflicts and
+    /// unreadable, unopenable or unstorable events set aside, the rest made rows (sealed
+    /// credentials opened; card UIDs of known members become the member).
+    func sort(_ s: any SQLSession, box: String, events: [HubIncoming], keys: HubKeys?, now: Int64) async throws -> Intake {
+        var held = try await Self.heldHashes(s, box: box, seqs: events.compactMap { if case .event(let e, _) = $0 { e.seq } else { nil } })
+        // Opened before the loop, so the member list is asked once for the whole batch.
+        let openings = events.map { incoming -> Result<CredentialOpener.Opening, any Error>? in
+            guard case .event(let e, _) = incoming, held[e.seq] == nil else { return nil }
+            return Result { try opener.begin(e.draft.worker, keys: keys) }
+        }
+        let uids = openings.compactMap { opening -> String? in if case .success(.opened(let p))? = opening { p.cardUID } else { nil } }
+        let members = try await Self.members(s, cardUIDs: Array(Set(uids)))
+
+        var intake = Intake()
+        for (incoming, opening) in zip(events, openings) {
+            switch incoming {
+            case .unreadable(let seq, let body, let reason):
+                intake.quarantined.append((seq ?? 0, reason, body))
+            case .event(let e, let canonical):
+                let hash = HubIngest.hash(canonical)
+                if let existing = held[e.seq] {
+                    if existing == hash {
+                        intake.duplicates += 1
+                    } else {
+                        intake.conflict = true
+                        intake.quarantined.append((e.seq, "seq \(e.seq) arrived again with different content", canonical))
+                    }
+                    continue
+                }
+                var stored = e
+                switch opening {
+                case .success(.ready(let worker))?: stored.draft.worker = worker
+                case .success(.opened(let pending))?: stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] }, keys: keys!)
+                case .failure(let error)?:
+                    intake.quarantined.append((e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical))
+                    continue
+                case nil: continue
+                }
+                let row = try HubIngest.row(e, canonical: canonical, stored: stored, receivedMillis: now)
+                if let problem = HubIngest.unstorable(row) {
+                    intake.quarantined.append((e.seq, problem, canonical))
+                    continue
+                }
+                held[e.seq] = hash
+                intake.rows.append(row)
+            }
+        }
+        return intake
+    }
+
+    /// Content hashes of the given seqs of a box the hub holds.
+    static func heldHashes(_ s: any SQLSession, box: String, seqs: [Int64]) async throws -> [Int64: String] {
+        var held: [Int64: String] = [:]
+        for chunk in SQLStatement.chunks(Array(Set(seqs)), size: 2000) {
+            for row in try await s.rows(
+                "SELECT seq, content_hash FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))", [.text(box)] + chunk.map { .int($0) })
+            {
+                if let seq = row[0].int, let hash = row[1].text { held[seq] = hash }
+            }
+        }
+        return held
+    }
+
+    /// Members of the hub's list, by card UID.
+    static func members(_ s: any SQLSession, cardUIDs: [String]) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for chunk in SQLStatement.chunks(cardUIDs) {
+            for row in try await s.rows("SELECT card_uid, member FROM member_card WHERE card_uid IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) }) {
+                if let uid = row[0].text, let member = row[1].text { out[uid] = member }
+            }
+        }
+        return out
+    }
+
+    /// The offset that corrects each boot's unsynchronised times: an NTP correction before
+    /// a `Date`-header one before a manual one, and within a source the earliest learnt
+    /// (the clock drifts least from there). Chosen from the set held, so arrival order
+    /// cannot change it.
+    static func clockOffsets(_ s: any SQLSession, box: String, boots: Set<String>) async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for chunk in SQLStatement.chunks(Array(boots)) {
+            let rows = try await s.rows(
+                """
+                SELECT boot_id, offset_ms FROM (
+                    SELECT boot_id, offset_ms,
+                           ROW_NUMBER() OVER (PARTITION BY boot_id ORDER BY CASE source WHEN 'ntp' THEN 0 WHEN 'hub-date' THEN 1 ELSE 2 END, mono_us) AS n
+                    FROM clock_correction WHERE box_id = ? AND boot_id IN \(SQLStatement.list(chunk.count))) AS best
+                WHERE n = 1
+                """, [.text(box)] + chunk.map { .text($0) })
+            for row in rows {
+                if let boot = row[0].text, let offset = row[1].int { out[boot] = offset }
+            }
+        }
+        return out
+    }
+
+    /// The ledger keys of the events that voids of this box cancel (held already, or in
+    /// this batch): their rows are recomputed without them. A void whose event has not
+    /// arrived touches nothing; that event is left out when it comes.
+    static func voidTargets(_ s: any SQLSession, box: String, refs: [Int64]) async throws -> LedgerKeys {
+        var keys = LedgerKeys()
+        for chunk in SQLStatement.chunks(refs) {
+            let rows = try await s.rows(
+                "SELECT kind, item_key, site_id, worker_key FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))",
+                [.text(box)] + chunk.map { .int($0) })
+            keys.formUnion(LedgerKeys(rows.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text) }))
+        }
+        return keys
+    }
+
+    /// The box's high-water mark over what it has above it (``HubIngest/advance``), stored.
+    static func advance(_ s: any SQLSession, box: String, acked: Int64, epoch: Int64) async throws -> (acked: Int64, resumeFrom: Int64?) {
+        let above = try await s.rows("SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ?", [.text(box), .int(acked)])
+            .map { (seq: $0[0].int ?? 0, epoch: $0[1].int ?? 0) }
+        let aside = try await s.rows("SELECT DISTINCT seq FROM quarantine WHERE box_id = ? AND seq > ?", [.text(box), .int(acked)]).compactMap { $0[0].int }
+        let next = HubIngest.advance(acked: acked, epoch: epoch, applied: above, quarantined: aside)
+        if next.acked != acked || next.epoch != epoch {
+            try await s.execute("UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", [.int(next.acked), .int(next.epoch), .text(box)])
+        }
+        return (next.acked, next.resumeFrom)
+    }
+}

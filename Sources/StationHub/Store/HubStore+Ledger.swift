@@ -1,0 +1,105 @@
+import Foundation
+import StationCore
+
+/// Which ledger rows a change touches: books by item key, visits by (site, worker). One
+/// worker's visits at one site pair among themselves only, so each is recomputed alone.
+struct LedgerKeys: Sendable, Equatable {
+    var items: Set<String> = []
+    var visits: Set<Ledger.VisitKey> = []
+
+    init() {}
+
+    /// From events as (kind, item key, site, worker key).
+    init(_ events: [(kind: String, item: String?, site: String, worker: String?)]) {
+        for e in events {
+            if let item = e.item { items.insert(item) }
+            if e.kind == EventKind.visitStart.rawValue || e.kind == EventKind.visitEnd.rawValue, let worker = e.worker {
+                visits.insert(Ledger.VisitKey(site: e.site, worker: worker))
+            }
+        }
+    }
+
+    var isEmpty: Bool { items.isEmpty && visits.isEmpty }
+
+    mutating func formUnion(_ other: LedgerKeys) {
+        items.formUnion(other.items)
+        visits.formUnion(other.visits)
+    }
+
+    /// The advisory lock names of these rows (PostgreSQL: ``StoreLock/ledgerRows(_:)``).
+    var lockNames: [String] { items.map { "book|\($0)" } + visits.map { "visit|\($0.site)|\($0.worker)" } }
+}
+
+/// The ledger's rows recomputed from every event they depend on, at corrected times and in
+/// the order of (time, box, seq): the same rows whatever order batches arrived in.
+extension HubStore {
+    func rebuildLedger(_ s: any SQLSession, _ keys: LedgerKeys) async throws {
+        guard !keys.isEmpty else { return }
+        try await s.lock(.ledgerRows(keys.lockNames))
+        try await rebuildBooks(s, Array(keys.items))
+        try await rebuildVisits(s, Array(keys.visits), nowMillis: HubIngest.nowMillis())
+    }
+
+    /// What the ledger reads of an event, from columns (no body decoded); voided events left out.
+    static let entryColumns = "e.box_id, e.seq, e.site_id, e.kind, e.worker_key, e.corrected_ms, e.due_date, e.service, e.auto_closed"
+
+    /// An entry from the ``entryColumns`` starting at `i`.
+    static func entry(_ row: SQLRow, from i: Int = 0) -> Ledger.Entry? {
+        guard let box = row[i].text, let seq = row[i + 1].int, let site = row[i + 2].text, let kind = row[i + 3].text.flatMap(EventKind.init(rawValue:))
+        else { return nil }
+        return Ledger.Entry(
+            boxID: box, seq: seq, siteID: site, kind: kind, worker: row[i + 4].text, atMillis: row[i + 5].int ?? 0, dueDate: row[i + 6].text,
+            service: row[i + 7].text, autoClosed: row[i + 8].bool)
+    }
+
+    func rebuildBooks(_ s: any SQLSession, _ items: [String]) async throws {
+        for chunk in SQLStatement.chunks(items.sorted(), size: 500) {
+            let keys = chunk.map { SQLValue.text($0) }
+            var entries: [String: [Ledger.Entry]] = [:]
+            for row in try await s.rows(
+                "SELECT e.item_key, \(Self.entryColumns) FROM event e WHERE e.item_key IN \(SQLStatement.list(chunk.count)) AND \(Reports.notVoided())", keys)
+            {
+                if let item = row[0].text, let e = Self.entry(row, from: 1) { entries[item, default: []].append(e) }
+            }
+            var homes: [String: String] = [:]
+            for row in try await s.rows("SELECT item_key, home_site FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count))", keys) {
+                if let item = row[0].text, let home = row[1].text { homes[item] = home }
+            }
+            // A book whose every event is voided now is written too: reset to its home.
+            let books = chunk.map { Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]) }
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "ledger_book", columns: ["item_key", "holder", "loaned_at_ms", "due_date", "site_id", "flags"],
+                    rows: books.map { [.text($0.itemKey), SQLValue($0.holder), SQLValue($0.loanedAtMillis), SQLValue($0.dueDate), SQLValue($0.site), .text($0.flags.joined(separator: ","))] },
+                    suffix: """
+                        ON CONFLICT (item_key) DO UPDATE SET holder = excluded.holder, loaned_at_ms = excluded.loaned_at_ms, due_date = excluded.due_date,
+                            site_id = excluded.site_id, flags = excluded.flags
+                        """))
+        }
+    }
+
+    func rebuildVisits(_ s: any SQLSession, _ pairs: [Ledger.VisitKey], nowMillis: Int64) async throws {
+        for chunk in SQLStatement.chunks(pairs.sorted { ($0.site, $0.worker) < ($1.site, $1.worker) }, size: 400) {
+            let tuples = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            let arguments = chunk.flatMap { [SQLValue.text($0.site), .text($0.worker)] }
+            try await s.execute("DELETE FROM ledger_visit WHERE (site_id, worker) IN (VALUES \(tuples))", arguments)
+            var entries: [Ledger.VisitKey: [Ledger.Entry]] = [:]
+            for row in try await s.rows(
+                """
+                SELECT \(Self.entryColumns) FROM event e WHERE e.kind IN ('visit-start', 'visit-end')
+                AND (e.site_id, e.worker_key) IN (VALUES \(tuples)) AND \(Reports.notVoided())
+                """, arguments)
+            {
+                if let e = Self.entry(row), let worker = e.worker { entries[Ledger.VisitKey(site: e.siteID, worker: worker), default: []].append(e) }
+            }
+            let visits = entries.values.flatMap { Ledger.visits(entries: $0, maxMillis: Ledger.maxVisitMillis, nowMillis: nowMillis) }
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "ledger_visit", columns: ["site_id", "box_id", "start_seq", "end_seq", "worker", "service", "start_ms", "end_ms", "flags"],
+                    rows: visits.map {
+                        [.text($0.site), .text($0.boxID), SQLValue($0.startSeq), SQLValue($0.endSeq), .text($0.worker), SQLValue($0.service),
+                         SQLValue($0.startMillis), SQLValue($0.endMillis), .text($0.flags.joined(separator: ","))]
+                    }))
+        }
+    }
+}

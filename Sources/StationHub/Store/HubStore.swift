@@ -1,0 +1,187 @@
+import Foundation
+import ServiceLifecycle
+import StationCore
+import StationProtocol
+
+/// The hub's storage, written once over an ``SQLEngine``: SQLite (``SQLiteEngine``, the
+/// embedded default, one process) or PostgreSQL (``PostgresEngine``, any number of hub
+/// instances on one database). Administration and enrollment here; ingest, the ledger,
+/// the downlink and maintenance in its extensions. What it decides as values (ownership,
+/// stored rows, the high-water mark, the ledger, reports, retention) is in ``HubIngest``,
+/// ``Ledger``, ``Reports`` and ``Retention``.
+public final class HubStore: Sendable {
+    public let engine: any SQLEngine
+    let opener = CredentialOpener()
+    let lastSeen = LastSeen()
+    private let schema = SchemaGate()
+
+    public var dialect: SQLDialect { engine.dialect }
+
+    public init(engine: any SQLEngine) {
+        self.engine = engine
+    }
+
+    /// Brings the database to this hub's schema (once; later calls return at once).
+    public func prepare() async throws {
+        try await schema.once { try await Schema.migrate(self.engine) }
+    }
+
+    public func close() async { await engine.close() }
+
+    // MARK: - Administration
+
+    /// A site, in a region (reports rank titles per region).
+    public func addSite(_ id: String, region: String?) async throws {
+        try await engine.transaction { s in
+            let created = try await s.rows("INSERT INTO site (id, region) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", [.text(id), SQLValue(region)])
+            guard !created.isEmpty else { throw HubError(.conflict, "site \(id) exists") }
+        }
+    }
+
+    /// Creates a box of `site` (or reissues its token) and returns a one-time enrollment token.
+    public func addBox(_ id: String, site: String) async throws -> String {
+        let token = HubIngest.randomSecret()
+        try await engine.transaction { s in
+            guard try await !s.rows("SELECT 1 FROM site WHERE id = ?", [.text(site)]).isEmpty else {
+                throw HubError(.notFound, "no site \(site): create it with `stationhub site add \(site)`")
+            }
+            try await s.execute("INSERT INTO box (id, site_id) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [.text(id), .text(site)])
+            guard try await s.value("SELECT site_id FROM box WHERE id = ?", [.text(id)])?.text == site else {
+                throw HubError(.conflict, "box \(id) belongs to another site")
+            }
+            try await s.execute("INSERT INTO enrollment_token (token_hash, box_id) VALUES (?, ?)", [.text(HubIngest.hash(token)), .text(id)])
+        }
+        return token
+    }
+
+    /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
+    public func revoke(_ id: String, reason: String) async throws {
+        try await engine.transaction { s in
+            guard try await !s.rows("UPDATE box SET revoked_reason = ? WHERE id = ? RETURNING id", [.text(reason), .text(id)]).isEmpty else {
+                throw HubError(.notFound, "no box \(id)")
+            }
+        }
+    }
+
+    // MARK: - Boxes
+
+    /// Trades a one-time token for the box's credential. A new enrollment of the same box
+    /// (a replaced box) makes the old credential invalid. The token is claimed by one
+    /// UPDATE: two instances given the same token cannot both win.
+    public func enroll(token: String) async throws -> EnrollResponse {
+        let credential = HubIngest.randomSecret()
+        let tokenHash = SQLValue.text(HubIngest.hash(token))
+        return try await engine.transaction { s in
+            guard let box = try await s.value("UPDATE enrollment_token SET used = 1 WHERE token_hash = ? AND used = 0 RETURNING box_id", [tokenHash])?.text else {
+                if try await !s.rows("SELECT 1 FROM enrollment_token WHERE token_hash = ?", [tokenHash]).isEmpty {
+                    throw HubError(.unauthorized, "this enrollment token was used already; issue a new one")
+                }
+                throw HubError(.unauthorized, "unknown enrollment token")
+            }
+            let site = try await s.value(
+                "UPDATE box SET credential_hash = ?, revoked_reason = NULL WHERE id = ? RETURNING site_id", [.text(HubIngest.hash(credential)), .text(box)])
+            return EnrollResponse(boxID: box, siteID: site?.text ?? "", credential: credential)
+        }
+    }
+
+    /// The box a bearer credential belongs to; when it was last heard from is written at
+    /// most once a minute per box.
+    public func authenticate(_ credential: String) async throws -> (box: String, site: String) {
+        let rows = try await engine.read(
+            SQLStatement("SELECT id, site_id, revoked_reason FROM box WHERE credential_hash = ?", [.text(HubIngest.hash(credential))]))
+        guard let row = rows.first, let box = row[0].text, let site = row[1].text else { throw HubError(.unauthorized, "unknown box credential") }
+        if let reason = row[2].text { throw HubError(.forbidden, "this box is revoked: \(reason)") }
+        if let now = lastSeen.due(box) {
+            try await engine.transaction { s in
+                try await s.execute(
+                    "UPDATE box SET last_seen_ms = ? WHERE id = ? AND (last_seen_ms IS NULL OR last_seen_ms < ?)", [.int(now), .text(box), .int(now)])
+            }
+        }
+        return (box, site)
+    }
+
+    /// A box's site, credential hash and revocation, for offline bundles.
+    public func boxCredential(_ box: String) async throws -> (site: String, credentialHash: String, revoked: String?) {
+        let rows = try await engine.read(SQLStatement("SELECT site_id, credential_hash, revoked_reason FROM box WHERE id = ?", [.text(box)]))
+        guard let row = rows.first, let site = row[0].text, let hash = row[1].text else { throw HubError(.notFound, "no enrolled box \(box)") }
+        return (site, hash, row[2].text)
+    }
+
+    /// `stationhub import FILE`: a bundle from a site without a network, verified against
+    /// the box's credential, applied like an upload; answers the signed acknowledgement.
+    public func importBundle(_ bundle: SyncBundle, keys: HubKeys?) async throws -> (BatchResult, BundleAcknowledgement) {
+        let (site, hash, revoked) = try await boxCredential(bundle.boxID)
+        if let revoked { throw HubError(.forbidden, "this box is revoked: \(revoked)") }
+        guard bundle.verify(credentialHash: hash) else {
+            throw HubError(.unauthorized, "the bundle's signature does not match box \(bundle.boxID)'s credential")
+        }
+        let incoming = bundle.events.map { e -> HubIncoming in .event(e, canonical: String(decoding: (try? HubIngest.encoder.encode(e)) ?? Data(), as: UTF8.self)) }
+        let (result, _) = try await ingest(box: bundle.boxID, site: site, events: incoming, keys: keys)
+        return (result, BundleAcknowledgement(boxID: bundle.boxID, ackedThrough: result.ackedThrough, credentialHash: hash))
+    }
+}
+
+/// One event as uploaded: decoded, or the reason it could not be.
+public enum HubIncoming: Sendable {
+    case event(JournalEvent, canonical: String)
+    case unreadable(seq: Int64?, body: String, reason: String)
+}
+
+/// Opens the store a `--database` value names: `postgres://` or `postgresql://` URLs are
+/// PostgreSQL; anything else (a path, or `sqlite:PATH`) is a SQLite file.
+public enum HubDatabase {
+    /// The engine, not yet running: PostgreSQL's pool runs as ``PostgresEngine/service``.
+    /// `waitSeconds`: PostgreSQL, how long a request waits for a connection before it is
+    /// answered 503 (under load they queue; a database that is gone must not hold boxes).
+    public static func engine(_ database: String, waitSeconds: Int = 30) throws -> any SQLEngine {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            return try PostgresEngine(url: database, leaseSeconds: waitSeconds)
+        }
+        return try SQLiteEngine(path: database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database)
+    }
+
+    /// The engine's own background work, if it has any (PostgreSQL's connection pool).
+    public static func service(of engine: any SQLEngine) -> (any Service)? {
+        (engine as? PostgresEngine)?.service
+    }
+
+    /// Runs `body` with the store open and prepared; the engine's background work runs
+    /// beside it and ends with it, and the store is closed after, whatever `body` did.
+    public static func with<T: Sendable>(_ database: String, waitSeconds: Int = 30, _ body: @escaping @Sendable (HubStore) async throws -> T) async throws -> T {
+        let engine = try engine(database, waitSeconds: waitSeconds)
+        let store = HubStore(engine: engine)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            if let background = service(of: engine) { group.addTask { try await background.run() } }
+            defer { group.cancelAll() }
+            do {
+                try await store.prepare()
+                let value = try await body(store)
+                await store.close()
+                return value
+            } catch {
+                await store.close()
+                throw error
+            }
+        }
+    }
+
+    /// The `--database` value for messages: a PostgreSQL password is left out.
+    public static func describe(_ database: String) -> String {
+        PostgresEngine.redacted(database)
+    }
+}
+
+/// Runs a piece of work once for all callers, however many ask at once; a failure lets
+/// the next caller try again.
+final class SchemaGate: @unchecked Sendable {
+    private let mutex = AsyncMutex()
+    private var done = false
+
+    func once(_ work: () async throws -> Void) async throws {
+        try await mutex.withLock {
+            guard !done else { return }
+            try await work()
+            done = true
+        }
+    }
+}
