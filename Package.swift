@@ -148,7 +148,14 @@ let package = Package(
         .testTarget(
             name: "StationStoreTests",
             dependencies: ["StationStore", "StationCore", "StationDaemon", "StationTesting", "CCrashVFS", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "StationHubTests", dependencies: ["StationHub", "StationCore", "StationTesting"]),
+        .testTarget(
+            name: "StationHubTests",
+            dependencies: [
+                "StationHub", "StationCore", "StationProtocol", "StationTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
