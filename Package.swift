@@ -35,15 +35,20 @@ let package = Package(
             name: "CXKBCommon", pkgConfig: "xkbcommon",
             providers: [.apt(["libxkbcommon-dev"])]),
         .target(name: "CEvdevShim"),
+        .target(name: "CSystemShim"),
 
         // Pure values: no I/O.
         .target(name: "StationCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // The operating system's edge: syscalls wrapped once, the event loop, durable files,
+        // signals, sockets, clocks, sd_notify.
+        .target(name: "StationSystem", dependencies: ["CSystemShim"]),
 
         // The I/O edge for devices.
         .target(
             name: "StationInput",
             dependencies: [
-                "StationCore", "CUdev", "CXKBCommon", "CEvdevShim",
+                "StationCore", "StationSystem", "CUdev", "CXKBCommon", "CEvdevShim",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -51,7 +56,7 @@ let package = Package(
         .target(
             name: "StationStore",
             dependencies: [
-                "StationCore",
+                "StationCore", "StationSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -80,7 +85,7 @@ let package = Package(
         .target(
             name: "StationDaemon",
             dependencies: [
-                "StationCore", "StationInput", "StationStore", "StationProtocol",
+                "StationCore", "StationSystem", "StationInput", "StationStore", "StationProtocol",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -95,21 +100,22 @@ let package = Package(
         .executableTarget(
             name: "stationd",
             dependencies: [
-                "StationDaemon", "StationCore", "StationInput",
+                "StationDaemon", "StationCore", "StationSystem", "StationInput", "StationProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore", "StationDaemon", "StationStore", "StationInput", "StationProtocol",
+                "StationCore", "StationDaemon", "StationStore", "StationSystem", "StationInput", "StationProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "stationhub",
             dependencies: [
-                "StationHub", "StationProtocol", "StationCore",
+                "StationHub", "StationProtocol", "StationCore", "StationSystem",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -132,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "station-bench",
             dependencies: [
-                "StationCore", "StationInput", "StationStore", "StationTesting", "StationDaemon", "StationHub",
+                "StationCore", "StationSystem", "StationInput", "StationStore", "StationTesting", "StationDaemon", "StationHub",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

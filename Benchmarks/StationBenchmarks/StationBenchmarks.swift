@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import StationCore
 import StationInput
+import StationSystem
 import StationStore
 import StationTesting
 

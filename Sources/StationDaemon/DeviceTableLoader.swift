@@ -6,7 +6,7 @@ public enum DeviceTableLoader {
     /// The table's places on an installed box, in the order they are layered.
     public static let installedPaths = ["/usr/share/station/devices.conf", "/etc/station/devices.conf"]
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct LoadError: Error, CustomStringConvertible {
         public var problems: [String]
         public var description: String { problems.joined(separator: "\n") }
     }
@@ -14,7 +14,7 @@ public enum DeviceTableLoader {
     /// Loads `paths` (later ones override earlier ones). The first must exist; an
     /// override that does not exist is skipped (a box without local entries). An
     /// unreadable file, or any problem in one, is an error naming file and line.
-    public static func load(paths: [String]) throws(Failure) -> DeviceTable {
+    public static func load(paths: [String]) throws(LoadError) -> DeviceTable {
         var table = DeviceTable()
         var problems: [String] = []
         for (index, path) in paths.enumerated() {
@@ -31,7 +31,7 @@ public enum DeviceTableLoader {
             problems += found.map(\.description)
             table = table.overlaid(with: parsed)
         }
-        if !problems.isEmpty { throw Failure(problems: problems) }
+        if !problems.isEmpty { throw LoadError(problems: problems) }
         return table
     }
 

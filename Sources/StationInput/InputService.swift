@@ -1,11 +1,13 @@
+import StationSystem
 import CEvdevShim
 import Glibc
 import Logging
 import StationCore
 
-/// Discovery and reading of every scanner, on one thread, event-driven: udev enumeration
-/// at start, the udev monitor for add/remove, evdev and tty readers, one framer per
-/// scanner. Reports go to `sink` as they happen.
+/// Discovery and reading of every scanner, event-driven, as one client of an
+/// ``EventLoop``: udev enumeration at start, the udev monitor for add/remove, evdev and
+/// tty readers, one framer per scanner, and one timer (framer idle timeouts, permission
+/// retries). Reports go to `sink` as they happen, on the loop's thread.
 public final class InputService {
     public struct Options: Sendable {
         public var table: DeviceTable
@@ -27,28 +29,31 @@ public final class InputService {
     private let extraEntries: DeviceTable
     private let logger: Logger
     private let sink: (InputReport) -> Void
-    private let reactor: Reactor
+    private let loop: EventLoop
     private let udev: Udev
     private var monitor: UdevMonitor?
     private var channels: [String: ScannerChannel] = [:]  // by syspath
     private var watchers: [String: KeyboardWatch] = [:]  // unknown keyboards, by syspath
     private var retries: [String: PendingOpen] = [:]  // by syspath
     private var reportedProblems: Set<String> = []
-    private var running = false
-    /// Another deadline on the same loop (the workflow's timers), monotonic µs, and what
-    /// to do when it passes.
-    public var extraDeadline: (() -> Int64?)?
-    public var onExtraDeadline: ((Int64) -> Void)?
 
-    public init(options: Options, logger: Logger, sink: @escaping (InputReport) -> Void) throws {
+    public init(options: Options, loop: EventLoop, logger: Logger, sink: @escaping (InputReport) -> Void) throws {
         self.options = options
+        self.loop = loop
         self.logger = logger
         self.sink = sink
+        extraEntries = Self.entries(forScanners: options.extraScanners)
+        table = options.table.overlaid(with: extraEntries)
+        udev = try Udev()
+    }
+
+    /// `--scanner VENDOR:PRODUCT` entries, for evdev and tty both, so `--scanner` works for
+    /// either kind of device.
+    static func entries(forScanners pairs: [String]) -> DeviceTable {
         var extra = DeviceTable()
-        for pair in options.extraScanners {
+        for pair in pairs {
             let parts = pair.lowercased().split(separator: ":").map(String.init)
             guard parts.count == 2 else { continue }
-            // Interface evdev and tty both, so `--scanner` works for either kind of device.
             for interface in DeviceInterface.allCases {
                 extra = extra.overlaid(
                     with: DeviceTable(entries: [
@@ -59,10 +64,7 @@ public final class InputService {
                     ]))
             }
         }
-        extraEntries = extra
-        table = options.table.overlaid(with: extra)
-        reactor = try Reactor()
-        udev = try Udev()
+        return extra
     }
 
     /// Validates `--scanner VENDOR:PRODUCT` arguments.
@@ -72,41 +74,27 @@ public final class InputService {
         return (parts[0], parts[1])
     }
 
-    /// Enumerates the devices present and starts following udev. After this returns,
-    /// every device present at start has been reported.
+    /// Registers with the loop, enumerates the devices present and starts following udev.
+    /// After this returns, every device present at start has been reported.
     public func start() throws {
         let monitor = try udev.monitor(subsystems: ["input", "tty"])
         self.monitor = monitor
-        try reactor.add(monitor.fd) { [unowned self] in
+        try loop.watch(monitor.fd) { [unowned self] in
             for (action, device) in monitor.drain() { self.handle(action: action, device: device) }
         }
+        try loop.addTimer(clock: .monotonic, deadline: { [unowned self] in self.nextDeadline() }, fire: { [unowned self] in self.fire(now: $0) })
         for device in try udev.enumerate(subsystems: ["input", "tty"]) {
             consider(device)
         }
     }
 
-    /// Serves until ``stop()`` (or a handler on `extraFD` calls it).
-    public func run() throws {
-        running = true
-        try reactor.run(nextDeadline: nextDeadline, onDeadline: fire)
-        running = false
-    }
-
-    /// Watch another descriptor on the same loop (the daemon's signalfd, say).
-    public func watch(fd: Int32, handler: @escaping () -> Void) throws {
-        try reactor.add(fd, handler: handler)
-    }
-
-    /// Stops watching a descriptor added with ``watch(fd:handler:)``.
-    public func unwatch(fd: Int32) { reactor.remove(fd) }
-
-    /// Stops the loop; devices are released by ``shutdown()``.
-    public func stop() { reactor.stop() }
-
     /// Releases every grab and closes every device.
     public func shutdown() {
         for (syspath, _) in channels { detach(syspath: syspath, reason: "shutdown", report: false) }
-        for (_, watch) in watchers { watch.device.close() }
+        for (_, watch) in watchers {
+            loop.unwatch(watch.device.fd)
+            watch.device.close()
+        }
         watchers.removeAll()
     }
 
@@ -116,20 +104,21 @@ public final class InputService {
     public func replaceTable(_ newTable: DeviceTable) throws {
         table = newTable.overlaid(with: extraEntries)
         for device in try udev.enumerate(subsystems: ["input", "tty"]) {
-            let interface: DeviceInterface = device.isEventNode ? .evdev : .tty
-            guard device.isEventNode || device.subsystem == "tty", let identity = DeviceIdentity(udevProperties: device.properties) else { continue }
-            let entry = table.match(identity, interface: interface)
-            let claimed = entry.map { $0.role != .ignore } ?? false
+            let claimed: DeviceEntry?
+            switch classify(device) {
+            case .scanner(_, _, let entry): claimed = entry
+            case .ignoredByTable, .unknownKeyboard, .unknownSerial, .notOurs: claimed = nil
+            }
             if let channel = channels[device.syspath] {
-                guard channel.entry != entry else { continue }
+                guard channel.entry != claimed else { continue }
                 detach(syspath: device.syspath, reason: "device table changed", report: true)
-                if claimed { consider(device) }
-            } else if let watch = watchers[device.syspath], claimed {
-                reactor.remove(watch.device.fd)
+                if claimed != nil { consider(device) }
+            } else if let watch = watchers[device.syspath], claimed != nil {
+                loop.unwatch(watch.device.fd)
                 watch.device.close()
                 watchers.removeValue(forKey: device.syspath)
                 consider(device)
-            } else if claimed && retries[device.syspath] == nil {
+            } else if claimed != nil && retries[device.syspath] == nil {
                 consider(device)
             }
         }
@@ -150,7 +139,7 @@ public final class InputService {
                 detach(syspath: device.syspath, reason: "removed", report: true)
             }
             if let watch = watchers.removeValue(forKey: device.syspath) {
-                reactor.remove(watch.device.fd)
+                loop.unwatch(watch.device.fd)
                 watch.device.close()
             }
         default:
@@ -158,43 +147,57 @@ public final class InputService {
         }
     }
 
-    private func consider(_ device: UdevDevice) {
-        guard let devnode = device.devnode else { return }
+    /// What a device is to this box: a scanner of the table, a device the table says to
+    /// leave alone, a keyboard or serial device the table does not know, or none of ours.
+    enum Classification {
+        case scanner(devnode: String, identity: DeviceIdentity, entry: DeviceEntry)
+        case ignoredByTable(devnode: String, identity: DeviceIdentity, entry: DeviceEntry)
+        case unknownKeyboard(devnode: String, identity: DeviceIdentity)
+        case unknownSerial(devnode: String, identity: DeviceIdentity)
+        /// No node, not an input event node or a tty, or no USB identity (a virtual
+        /// console, a built-in serial port, a power button).
+        case notOurs
+    }
+
+    /// The one place a device meets the device table.
+    func classify(_ device: UdevDevice) -> Classification {
+        guard let devnode = device.devnode else { return .notOurs }
         let interface: DeviceInterface
         if device.isEventNode {
             interface = .evdev
         } else if device.subsystem == "tty" {
             interface = .tty
         } else {
-            return
+            return .notOurs
         }
-        guard let identity = DeviceIdentity(udevProperties: device.properties) else {
-            // No USB identity: a virtual console, a built-in serial port, a power button.
-            return
-        }
+        guard let identity = DeviceIdentity(udevProperties: device.properties) else { return .notOurs }
         guard let entry = table.match(identity, interface: interface) else {
-            if interface == .evdev && device.isKeyboard {
-                sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product,
-                              reason: "keyboard not in the device table: never grabbed"))
-                watchKeyboard(device, devnode: devnode)
-            } else if interface == .tty {
-                sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product,
-                              reason: "serial device not in the device table"))
-            }
-            return
+            if interface == .evdev && device.isKeyboard { return .unknownKeyboard(devnode: devnode, identity: identity) }
+            return interface == .tty ? .unknownSerial(devnode: devnode, identity: identity) : .notOurs
         }
-        if entry.role == .ignore {
-            sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product,
-                          reason: "device table: [\(entry.name)] has role ignore"))
+        return entry.role == .ignore ? .ignoredByTable(devnode: devnode, identity: identity, entry: entry) : .scanner(devnode: devnode, identity: identity, entry: entry)
+    }
+
+    private func consider(_ device: UdevDevice) {
+        switch classify(device) {
+        case .notOurs:
             return
+        case .unknownKeyboard(let devnode, let identity):
+            sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product, reason: "keyboard not in the device table: never grabbed"))
+            watchKeyboard(device, devnode: devnode)
+        case .unknownSerial(let devnode, let identity):
+            sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product, reason: "serial device not in the device table"))
+        case .ignoredByTable(let devnode, let identity, let entry):
+            sink(.ignored(devnode: devnode, vendor: identity.vendor, product: identity.product, reason: "device table: [\(entry.name)] has role ignore"))
+        case .scanner(let devnode, let identity, let entry):
+            open(device: device, devnode: devnode, identity: identity, entry: entry, attempt: 0)
         }
-        open(device: device, devnode: devnode, identity: identity, entry: entry, attempt: 0)
     }
 
     private func open(device: UdevDevice, devnode: String, identity: DeviceIdentity, entry: DeviceEntry, attempt: Int) {
         do {
             let channel = try ScannerChannel(devnode: devnode, identity: identity, entry: entry)
-            try reactor.add(channel.fd) { [unowned self] in self.service(syspath: device.syspath) }
+            try loop.watch(channel.fd) { [unowned self] in self.service(syspath: device.syspath) }
             channels[device.syspath] = channel
             retries.removeValue(forKey: device.syspath)
             reportedProblems.remove(identity.scannerID)
@@ -207,7 +210,7 @@ public final class InputService {
             let delay = Int64(options.permissionRetryMillis[attempt]) * 1000
             retries[device.syspath] = PendingOpen(
                 device: device, devnode: devnode, identity: identity, entry: entry, attempt: attempt + 1,
-                at: monotonicMicros() + delay)
+                at: SystemClock.monotonicMicros() + delay)
         } catch {
             retries.removeValue(forKey: device.syspath)
             let message = Self.explain(error, entry: entry)
@@ -234,7 +237,7 @@ public final class InputService {
         guard let evdev = try? EvdevDevice(devnode: devnode) else { return }
         let watch = KeyboardWatch(device: evdev, identity: DeviceIdentity(udevProperties: device.properties))
         do {
-            try reactor.add(evdev.fd) { [unowned self] in self.serviceWatch(syspath: device.syspath) }
+            try loop.watch(evdev.fd) { [unowned self] in self.serviceWatch(syspath: device.syspath) }
             watchers[device.syspath] = watch
         } catch {
             evdev.close()
@@ -247,11 +250,11 @@ public final class InputService {
         do { result = try watch.device.readAvailable() } catch { result = .gone(error) }
         switch result {
         case .gone:
-            reactor.remove(watch.device.fd)
+            loop.unwatch(watch.device.fd)
             watch.device.close()
             watchers.removeValue(forKey: syspath)
         case .events(let events):
-            let now = monotonicMicros()
+            let now = SystemClock.monotonicMicros()
             let lastKernel = events.last?.kernelMicros ?? 0
             for e in events where e.type == InputEventRecord.evKey && e.value == 1 {
                 let at = now - max(0, lastKernel - e.kernelMicros)
@@ -281,7 +284,7 @@ public final class InputService {
 
     private func detach(syspath: String, reason: String, report: Bool) {
         guard let channel = channels.removeValue(forKey: syspath) else { return }
-        reactor.remove(channel.fd)
+        loop.unwatch(channel.fd)
         let partial = channel.abandon()
         channel.close()
         guard report else { return }
@@ -293,15 +296,10 @@ public final class InputService {
     // MARK: - Time
 
     private func nextDeadline() -> Int64? {
-        let framerDeadlines = channels.values.compactMap(\.deadline)
-        let retryDeadlines = retries.values.map(\.at)
-        return (framerDeadlines + retryDeadlines + [extraDeadline?()].compactMap { $0 }).min()
+        (channels.values.compactMap(\.deadline) + retries.values.map(\.at)).min()
     }
 
     private func fire(now: Int64) {
-        // The owner re-checks its own deadlines (they may have moved since the timer was
-        // armed); comparing here against a freshly computed one could miss it forever.
-        onExtraDeadline?(now)
         for (_, channel) in channels {
             channel.expire(now: now).forEach(sink)
         }

@@ -1,3 +1,4 @@
+import StationSystem
 import Glibc
 import Logging
 import StationCore
@@ -90,7 +91,7 @@ final class ScannerChannel {
             switch result {
             case .gone(let error): return ([], .some(error))
             case .bytes(let bytes):
-                let now = monotonicMicros()
+                let now = SystemClock.monotonicMicros()
                 var out: [InputReport] = []
                 for piece in splitter.feed(bytes) {
                     switch piece {
@@ -120,7 +121,7 @@ final class ScannerChannel {
         // Times on the monotonic clock, spaced as the kernel stamped them. The offset only
         // shrinks (a late read must not stretch the gaps), unless the kernel's clock was
         // set, which moves it by more than a second.
-        let now = monotonicMicros()
+        let now = SystemClock.monotonicMicros()
         let fresh = now - (events.last?.kernelMicros ?? 0)
         if let offset = clockOffset, abs(fresh - offset) < 1_000_000 {
             clockOffset = min(offset, fresh)

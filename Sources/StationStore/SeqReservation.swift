@@ -1,5 +1,5 @@
 import Foundation
-import Glibc
+import StationSystem
 
 /// The highest `seq` this box may have used, and its journal epoch, kept in a small file
 /// outside the database and fsync'd before any `seq` above the old mark is used. So `seq`
@@ -41,22 +41,13 @@ struct SeqReservation {
         return (epoch, first)
     }
 
-    /// Writes a temporary file, fsyncs it, renames it over the old one and fsyncs the
-    /// directory: the mark is durable before any `seq` it covers is used.
+    /// A ``DurableFile``: the mark is durable before any `seq` it covers is used.
     private mutating func write(reservedThrough r: Int64, epoch e: Int) throws {
-        let tmp = path + ".tmp"
-        let text = "station-seq-v1 \(r) \(e)\n"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw JournalError.io("open \(tmp)", errno) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        guard Glibc.write(fd, bytes, bytes.count) == bytes.count else { throw JournalError.io("write \(tmp)", errno) }
-        guard fsync(fd) == 0 else { throw JournalError.io("fsync \(tmp)", errno) }
-        guard rename(tmp, path) == 0 else { throw JournalError.io("rename \(tmp)", errno) }
-        let dir = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dir >= 0 else { throw JournalError.io("open directory of \(path)", errno) }
-        defer { close(dir) }
-        guard fsync(dir) == 0 else { throw JournalError.io("fsync directory of \(path)", errno) }
+        do {
+            try DurableFile.write(Data("station-seq-v1 \(r) \(e)\n".utf8), to: path, mode: 0o640)
+        } catch {
+            throw JournalError.io("\(error.call) \(error.path ?? path)", error.errno)
+        }
         reservedThrough = r
         epoch = e
     }

@@ -14,7 +14,7 @@ public final class ChildProcess {
     /// Every stdout line read so far.
     public private(set) var lines: [String] = []
 
-    public struct Failure: Error, CustomStringConvertible {
+    public struct ProcessError: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }
     }
@@ -25,7 +25,7 @@ public final class ChildProcess {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-            throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
+            throw ProcessError(description: "pipe: \(String(cString: strerror(errno)))")
         }
         // Only the child's dup2'ed copies survive exec; other children never inherit these.
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -61,7 +61,7 @@ public final class ChildProcess {
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw Failure(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            throw ProcessError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
         }
         pid = child
         stdoutFD = outPipe[0]

@@ -55,7 +55,7 @@ public final class HubProcess {
     @discardableResult
     static func psql(_ url: String, _ sql: String) throws -> [String] {
         let c = try ChildProcess(["psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
-        guard c.wait(timeout: 60) == 0 else { throw ChildProcess.Failure(description: "psql \(sql): \(c.standardError)") }
+        guard c.wait(timeout: 60) == 0 else { throw ChildProcess.ProcessError(description: "psql \(sql): \(c.standardError)") }
         return c.lines
     }
 
@@ -63,7 +63,7 @@ public final class HubProcess {
     @discardableResult
     public func admin(_ args: [String]) throws -> [String] {
         let c = try ChildProcess([ProjectPaths.executable("stationhub")] + args + ["--database", database])
-        guard c.wait(timeout: 30) == 0 else { throw ChildProcess.Failure(description: "stationhub \(args): \(c.standardError)") }
+        guard c.wait(timeout: 30) == 0 else { throw ChildProcess.ProcessError(description: "stationhub \(args): \(c.standardError)") }
         return c.lines
     }
 
@@ -71,7 +71,7 @@ public final class HubProcess {
         let c = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:0"] + arguments)
         guard c.readLines(timeout: 30, until: { $0.hasPrefix("listening on ") }), let line = c.lines.first(where: { $0.hasPrefix("listening on ") }),
             let p = Int(line.split(separator: ":").last ?? "")
-        else { throw ChildProcess.Failure(description: "stationhub did not start: \(c.standardError)") }
+        else { throw ChildProcess.ProcessError(description: "stationhub did not start: \(c.standardError)") }
         port = p
         child = c
     }
@@ -86,7 +86,7 @@ public final class HubProcess {
             "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nrows=c.execute(sys.argv[2]).fetchall()\nc.commit()\nfor r in rows: print('|'.join('' if v is None else str(v) for v in r))",
             database, sql,
         ])
-        guard c.wait(timeout: 30) == 0 else { throw ChildProcess.Failure(description: "query \(sql): \(c.standardError)") }
+        guard c.wait(timeout: 30) == 0 else { throw ChildProcess.ProcessError(description: "query \(sql): \(c.standardError)") }
         return c.lines
     }
 
@@ -95,7 +95,7 @@ public final class HubProcess {
     public func rawContents() throws -> Data {
         if isPostgres {
             let c = try ChildProcess(["pg_dump", "--no-owner", "-d", database])
-            guard c.wait(timeout: 60) == 0 else { throw ChildProcess.Failure(description: "pg_dump: \(c.standardError)") }
+            guard c.wait(timeout: 60) == 0 else { throw ChildProcess.ProcessError(description: "pg_dump: \(c.standardError)") }
             return Data(c.lines.joined(separator: "\n").utf8)
         }
         var all = Data()
@@ -115,7 +115,7 @@ public final class HubProcess {
     public func restart(arguments: [String] = []) throws {
         let c = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:\(port)"] + arguments)
         guard c.readLines(timeout: 30, until: { $0.hasPrefix("listening on ") }) else {
-            throw ChildProcess.Failure(description: "stationhub did not restart: \(c.standardError)")
+            throw ChildProcess.ProcessError(description: "stationhub did not restart: \(c.standardError)")
         }
         child = c
     }
@@ -150,7 +150,7 @@ public final class HubProcess {
         argv.append("http://127.0.0.1:\(port)\(path)")
         let c = try ChildProcess(argv)
         guard c.wait(timeout: 30) == 0, let status = Int(c.lines.last ?? "") else {
-            throw ChildProcess.Failure(description: "curl \(method) \(path): \(c.standardError)")
+            throw ChildProcess.ProcessError(description: "curl \(method) \(path): \(c.standardError)")
         }
         let text = c.lines.dropLast().joined(separator: "\n")
         let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]

@@ -65,7 +65,7 @@ public struct TestBox {
                 case "#": keys += "key KEY_LEFTSHIFT+KEY_3\n"
                 case "A"..."Z": keys += "key KEY_LEFTSHIFT+KEY_\(ch)\n"
                 case "a"..."z": keys += "key KEY_\(ch.uppercased())\n"
-                default: throw ChildProcess.Failure(description: "TestBox cannot type \(ch)")
+                default: throw ChildProcess.ProcessError(description: "TestBox cannot type \(ch)")
                 }
             }
             keys += "key KEY_ENTER\n"
@@ -74,7 +74,7 @@ public struct TestBox {
         let eventsPath = directory.appendingPathComponent("\(name).events").path
         try keys.write(toFile: keysPath, atomically: true, encoding: .utf8)
         let make = try ChildProcess(["python3", ProjectPaths.file("Tests/Fixtures/tools/make-events.py"), "--lead-in", String(leadIn), "-o", eventsPath, keysPath])
-        guard make.wait(timeout: 60) == 0 else { throw ChildProcess.Failure(description: "make-events.py failed: \(make.standardError)") }
+        guard make.wait(timeout: 60) == 0 else { throw ChildProcess.ProcessError(description: "make-events.py failed: \(make.standardError)") }
         return eventsPath
     }
 

@@ -17,7 +17,7 @@ enum Drain {
             case "--events": count = Int(args.popFirst() ?? "") ?? count
             case "--json": jsonPath = args.popFirst()
             case "--batch": batch = Int(args.popFirst() ?? "") ?? batch
-            default: throw FillFailure(description: "unknown argument \(a)")
+            default: throw BenchError(description: "unknown argument \(a)")
             }
         }
         let dir = try ProjectPaths.temporaryDirectory("bench-drain")
@@ -25,7 +25,7 @@ enum Drain {
         let keys = dir.appendingPathComponent("keys").path
         let keygen = try ChildProcess([ProjectPaths.executable("stationhub"), "keygen", "--dir", keys])
         guard keygen.wait(timeout: 30) == 0, let line = keygen.lines.first, let publicKey = line.split(separator: "\"").dropFirst().first else {
-            throw FillFailure(description: "keygen: \(keygen.standardError)")
+            throw BenchError(description: "keygen: \(keygen.standardError)")
         }
         try hub.admin(["site", "add", "site-a"])
         let token = try hub.admin(["box", "add", "box-test-1", "--site", "site-a"])[0]
@@ -36,7 +36,7 @@ enum Drain {
         print(String(format: "(backlog of %d written in %.1f s, not timed)", count, Date().timeIntervalSince(fillStart)))
         let proxy = try ChildProcess(["python3", ProjectPaths.file("Tests/Faults/hub_proxy.py"), String(hub.port)])
         guard proxy.readLines(timeout: 20, until: { $0.hasPrefix("proxy on ") }), let port = proxy.lines.first?.split(separator: " ").last else {
-            throw FillFailure(description: "proxy: \(proxy.standardError)")
+            throw BenchError(description: "proxy: \(proxy.standardError)")
         }
         let url = "http://127.0.0.1:\(port)"
         let enrollClient = try HubClient(url: url, credential: nil, insecure: false, caFile: nil)
@@ -61,7 +61,7 @@ enum Drain {
         let counts = (try? JSONSerialization.jsonObject(with: Data((proxy.lines.last ?? "").utf8))) as? [String: Int] ?? [:]
         let atHub = Int(try hub.query("SELECT count(*) FROM event").first ?? "") ?? -1
         hub.stop()
-        guard left == 0, atHub == count else { throw FillFailure(description: "drain incomplete: \(left) left on the box, \(atHub) at the hub") }
+        guard left == 0, atHub == count else { throw BenchError(description: "drain incomplete: \(left) left on the box, \(atHub) at the hub") }
         let up = counts["bytes_up"] ?? 0, down = counts["bytes_down"] ?? 0
         let figures = [
             Figure(name: "drain time", value: seconds, unit: "s for \(count) events"),

@@ -22,10 +22,10 @@ enum Fill {
             case "--events": count = Int(args.popFirst() ?? "") ?? count
             case "--seed": seed = UInt64(args.popFirst() ?? "") ?? seed
             case "--hub-key": hubKey = args.popFirst()
-            default: throw FillFailure(description: "unknown argument \(a)")
+            default: throw BenchError(description: "unknown argument \(a)")
             }
         }
-        guard let state else { throw FillFailure(description: "--state-dir is required") }
+        guard let state else { throw BenchError(description: "--state-dir is required") }
         var logger = Logger(label: "fill")
         logger.logLevel = .error
         // A backlog is written, not recorded: without a sync per event (a million takes
@@ -63,4 +63,4 @@ enum Fill {
     }
 }
 
-struct FillFailure: Error, CustomStringConvertible { var description: String }
+struct BenchError: Error, CustomStringConvertible { var description: String }

@@ -28,7 +28,7 @@ enum Loadgen {
         var o = Options()
         var args = arguments[...]
         func int(_ name: String) throws -> Int {
-            guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { throw FillFailure(description: "\(name) takes a positive whole number") }
+            guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { throw BenchError(description: "\(name) takes a positive whole number") }
             return v
         }
         while let a = args.popFirst() {
@@ -43,10 +43,10 @@ enum Loadgen {
             case "--prefix": o.prefix = args.popFirst() ?? o.prefix
             case "--seed": o.seed = UInt64(try int(a))
             case "--json": o.json = args.popFirst()
-            default: throw FillFailure(description: "unknown argument \(a)")
+            default: throw BenchError(description: "unknown argument \(a)")
             }
         }
-        guard !o.hubs.isEmpty, !o.database.isEmpty else { throw FillFailure(description: "loadgen needs --hub URL[,URL...] and --database (the hub's)") }
+        guard !o.hubs.isEmpty, !o.database.isEmpty else { throw BenchError(description: "loadgen needs --hub URL[,URL...] and --database (the hub's)") }
         return o
     }
 
@@ -181,7 +181,7 @@ enum Loadgen {
         if let json = o.json { try writeFigures(figures, to: json) }
         let problems = latencies.problems
         guard problems.isEmpty, held == .int(Int64(o.events)) else {
-            throw FillFailure(description: "the hub holds \(String(describing: held)) of \(o.events) events; \(problems.count) batches answered wrong: \(problems.prefix(3))")
+            throw BenchError(description: "the hub holds \(String(describing: held)) of \(o.events) events; \(problems.count) batches answered wrong: \(problems.prefix(3))")
         }
     }
 
@@ -196,7 +196,7 @@ enum Loadgen {
                 next += 1
                 group.addTask {
                     let (status, body) = try await post(client, "\(hub)/v1/enroll", #"{"token":"\#(box.token)"}"#, credential: nil)
-                    guard status == 200, let credential = body["credential"] as? String else { throw FillFailure(description: "enroll \(box.id): \(status)") }
+                    guard status == 200, let credential = body["credential"] as? String else { throw BenchError(description: "enroll \(box.id): \(status)") }
                     return (i, credential)
                 }
             }

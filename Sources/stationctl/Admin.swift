@@ -1,7 +1,9 @@
+import StationProtocol
 import ArgumentParser
 import Foundation
 import StationDaemon
 import StationInput
+import StationSystem
 import StationStore
 
 struct AdminOptions: ParsableArguments {
@@ -171,13 +173,13 @@ struct Enroll: AsyncParsableCommand {
     func run() async throws {
         let link: HubLink
         let client: HubClient
-        do { client = try HubClient(url: url, credential: nil, insecure: insecure, caFile: caFile) } catch { throw RuntimeFailure(description: "\(error)") }
+        do { client = try HubClient(url: url, credential: nil, insecure: insecure, caFile: caFile) } catch { throw CommandError("\(error)") }
         do {
             link = try await client.enroll(token: token)
             await client.shutdown()
         } catch {
             await client.shutdown()
-            throw RuntimeFailure(description: "\(error)")
+            throw CommandError("\(error)")
         }
         try link.save(stateDirectory: state.stateDirectory)
         // A running daemon starts syncing now; a stopped one when it starts.
@@ -199,6 +201,3 @@ struct Enroll: AsyncParsableCommand {
 }
 
 /// A failure at run time (not a usage error): `Error: ...`, exit 1.
-struct RuntimeFailure: Error, CustomStringConvertible {
-    var description: String
-}

@@ -1,3 +1,4 @@
+import StationSystem
 import ArgumentParser
 import Foundation
 import StationCore
@@ -45,7 +46,7 @@ struct Cards: ParsableCommand {
                     return
                 }
                 guard sheet.pages.count == 1 else {
-                    throw RuntimeFailure(description: "the sheet has \(sheet.pages.count) pages: give --out FILE.svg (one file per page)")
+                    throw CommandError("the sheet has \(sheet.pages.count) pages: give --out FILE.svg (one file per page)")
                 }
                 guard StandardOutput.writeLine(String(sheet.pages[0].dropLast())) else { throw ExitCode(1) }
                 return
@@ -53,7 +54,7 @@ struct Cards: ParsableCommand {
             let files = sheet.pages.indices.map { Self.pageFile(out, page: $0 + 1) }
             for (file, page) in zip(files, sheet.pages) {
                 do { try OutputFile.write(Data(page.utf8), to: file) } catch {
-                    throw RuntimeFailure(description: "cannot write \(file): \(error.localizedDescription)")
+                    throw CommandError("cannot write \(file): \(error.localizedDescription)")
                 }
             }
             if json {
@@ -86,8 +87,8 @@ struct Cards: ParsableCommand {
 
         func run() throws {
             let config = try options.load()
-            do { try options.write(try PrintableCards.controlSheet(config: config)) } catch let failure as PrintableCards.Failure {
-                throw RuntimeFailure(description: failure.description)
+            do { try options.write(try PrintableCards.controlSheet(config: config)) } catch let failure as PrintableCards.SheetError {
+                throw CommandError(failure.description)
             }
         }
     }
@@ -100,8 +101,8 @@ struct Cards: ParsableCommand {
 
         func run() throws {
             let config = try options.load()
-            do { try options.write(try PrintableCards.itemLabelSheet(config: config)) } catch let failure as PrintableCards.Failure {
-                throw RuntimeFailure(description: failure.description)
+            do { try options.write(try PrintableCards.itemLabelSheet(config: config)) } catch let failure as PrintableCards.SheetError {
+                throw CommandError(failure.description)
             }
         }
     }
@@ -129,17 +130,17 @@ struct Cards: ParsableCommand {
                 raw = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
             }
             guard let token = raw?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
-                throw RuntimeFailure(description: "no token in \(tokenFile == "-" ? "standard input" : tokenFile)")
+                throw CommandError("no token in \(tokenFile == "-" ? "standard input" : tokenFile)")
             }
             let card = EnrollmentCard(hubURL: url, token: token)
             switch EnrollmentCard.parse(card.payload) {
             case .success?: break
-            case .failure(let problem)?: throw RuntimeFailure(description: "this card would not enroll: \(problem.reason)")
-            case nil: throw RuntimeFailure(description: "\(url) is not an http(s) URL a box can reach")
+            case .failure(let problem)?: throw CommandError("this card would not enroll: \(problem.reason)")
+            case nil: throw CommandError("\(url) is not an http(s) URL a box can reach")
             }
             let svg: String
             do { svg = try EnrollmentCardPrint.svg(card, boxID: config.boxID, siteID: config.siteID) } catch {
-                throw RuntimeFailure(description: "cannot draw the card: \(error)")
+                throw CommandError("cannot draw the card: \(error)")
             }
             try options.write(PrintableCards.Sheet(pages: [svg], warnings: []))
         }

@@ -1,3 +1,4 @@
+import StationSystem
 import ArgumentParser
 import Foundation
 import StationCore
@@ -42,7 +43,7 @@ struct Export: ParsableCommand {
             }
             let events = try state.reader().pending()
             let data = try JSONEncoder().encode(SyncBundle(boxID: link.boxID, events: events, credential: link.credential))
-            try OutputFile.write(data, to: bundle)
+            try OutputFile.write(data, to: bundle, mode: 0o600)
             StandardOutput.writeLine(
                 json
                     ? JSONLine([("written", .int(events.count)), ("bundle", .string(bundle))]).rendered

@@ -5,6 +5,8 @@ import Logging
 import StationCore
 import StationDaemon
 import StationInput
+import StationSystem
+import StationProtocol
 
 @main
 struct Stationd: AsyncParsableCommand {
@@ -80,15 +82,15 @@ struct RunCommand: AsyncParsableCommand {
         let loaded: StationConfig
         switch StationConfig.load(path: config) {
         case .success(let c): loaded = c
-        case .failure(let problems): throw Failure("config:\n\(problems)")
+        case .failure(let problems): throw CommandError("config:\n\(problems)")
         }
         let table: DeviceTable
-        do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw Failure("device table:\n\(error)") }
+        do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw CommandError("device table:\n\(error)") }
         let printing = printOutcomes
-        let runner = try Runner(config: loaded, configPath: config, logger: logger) { line in
+        let daemon = try Daemon(config: loaded, configPath: config, logger: logger) { line in
             if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
         }
-        try await runner.serve(table: table)
+        try await daemon.serve(table: table)
     }
 }
 
@@ -134,13 +136,6 @@ struct HWRules: ParsableCommand {
         do { loaded = try DeviceTableLoader.load(paths: [table]) } catch { throw ValidationError("\(error)") }
         print(UdevRules.render(loaded), terminator: "")
     }
-}
-
-/// A runtime error: printed as `Error: ...`, exit 1, without the usage text a
-/// ValidationError brings.
-struct Failure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 func bootstrapLogging() {

@@ -1,3 +1,4 @@
+import StationSystem
 import ArgumentParser
 import Foundation
 import StationCore
@@ -20,7 +21,7 @@ struct Import: AsyncParsableCommand {
         let hubKeys = try keys.map { k in try HubKeys(directory: k) }
         let (result, ack) = try await db.with { try await $0.importBundle(bundle, keys: hubKeys) }
         let out = ackPath ?? file + ".ack"
-        try OutputFile.write(try JSONEncoder().encode(ack), to: out)
+        try OutputFile.write(try JSONEncoder().encode(ack), to: out, mode: 0o600)
         print("box \(bundle.boxID): \(result.applied) applied, \(result.duplicates) already here, \(result.quarantined.count) quarantined; acknowledged through \(result.ackedThrough); \(out) written")
     }
 }

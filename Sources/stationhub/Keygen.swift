@@ -1,7 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
-import Glibc
+import StationSystem
 import StationCore
 import StationHub
 import StationProtocol
@@ -36,12 +36,7 @@ struct Keygen: ParsableCommand {
     }
 }
 
-/// Writes a secret file: mode 0600, never over an existing one, fsync'd.
+/// Writes a secret file: mode 0600, never over an existing one, durable.
 func writeSecret(_ text: String, to path: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno)))") }
-    let bytes = Array((text + "\n").utf8)
-    let ok = write(fd, bytes, bytes.count) == bytes.count && fsync(fd) == 0
-    close(fd)
-    guard ok else { throw ValidationError("cannot write \(path)") }
+    do { try DurableFile.write(Data((text + "\n").utf8), to: path, mode: 0o600, replacing: false) } catch { throw CommandError("cannot create \(path): \(error)") }
 }

@@ -1,3 +1,4 @@
+import StationSystem
 import ArgumentParser
 import Foundation
 import StationCore

@@ -305,7 +305,7 @@ extension HubReportsTests {
 enum CSVTableReader {
     static func rows(_ text: String) throws -> [[String]] {
         let c = try ChildProcess(["python3", "-c", "import csv,sys,json\nprint(json.dumps(list(csv.reader(open(sys.argv[1], newline='')))))", try file(text)])
-        guard c.wait(timeout: 20) == 0, let data = c.lines.first?.data(using: .utf8) else { throw ChildProcess.Failure(description: c.standardError) }
+        guard c.wait(timeout: 20) == 0, let data = c.lines.first?.data(using: .utf8) else { throw ChildProcess.ProcessError(description: c.standardError) }
         return try JSONDecoder().decode([[String]].self, from: data)
     }
 

@@ -15,7 +15,7 @@ final class NetworkFaultTests: XCTestCase {
         let c = try ChildProcess(argv)
         let status = c.wait(timeout: 60)
         XCTAssertEqual(status, 0, "\(argv.joined(separator: " ")): \(c.standardError)", file: file, line: line)
-        if status != 0 { throw ChildProcess.Failure(description: "\(argv.joined(separator: " ")) failed") }
+        if status != 0 { throw ChildProcess.ProcessError(description: "\(argv.joined(separator: " ")) failed") }
         return c.lines
     }
 

@@ -20,7 +20,7 @@ final class SystemdNotifyTests: XCTestCase {
             addr.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
             let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-            guard fd >= 0, rc == 0 else { throw ChildProcess.Failure(description: "cannot bind \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0, rc == 0 else { throw ChildProcess.ProcessError(description: "cannot bind \(path): \(String(cString: strerror(errno)))") }
         }
 
         deinit {

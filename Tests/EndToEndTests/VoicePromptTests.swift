@@ -155,7 +155,7 @@ final class VoicePromptTests: XCTestCase {
     static func prompts() throws -> [PromptLine] {
         try run([ProjectPaths.executable("stationd"), "prompts"]).map { line in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 3 else { throw ChildProcess.Failure(description: "stationd prompts: not FILE<TAB>VOICE<TAB>TEXT: \(line)") }
+            guard fields.count == 3 else { throw ChildProcess.ProcessError(description: "stationd prompts: not FILE<TAB>VOICE<TAB>TEXT: \(line)") }
             return PromptLine(file: fields[0], voice: fields[1], text: fields[2])
         }
     }
@@ -167,7 +167,7 @@ final class VoicePromptTests: XCTestCase {
         var options: [String: [String]] = [:]
         for line in lines {
             let fields = line.split(separator: "\t").map(String.init)
-            guard fields.count == 3 else { throw ChildProcess.Failure(description: "scripts/voices printed: \(line)") }
+            guard fields.count == 3 else { throw ChildProcess.ProcessError(description: "scripts/voices printed: \(line)") }
             options[fields[0]] = fields[2].split(separator: " ").map(String.init)
         }
         return options
@@ -206,7 +206,7 @@ final class VoicePromptTests: XCTestCase {
         let child = try ChildProcess(argv)
         let code = child.wait(timeout: timeout)
         guard code == 0 else {
-            throw ChildProcess.Failure(description: "\(argv.joined(separator: " ")): exit \(code.map(String.init) ?? "timeout"): \(child.standardError)")
+            throw ChildProcess.ProcessError(description: "\(argv.joined(separator: " ")): exit \(code.map(String.init) ?? "timeout"): \(child.standardError)")
         }
         return child.lines
     }

@@ -112,14 +112,14 @@ final class Code128Tests: XCTestCase {
 
     func testNonASCIIIsATypedErrorThatSaysWhere() {
         XCTAssertThrowsError(try Code128("借书")) { error in
-            XCTAssertEqual((error as? Code128.Failure)?.reason, .notASCII("借", offset: 0))
+            XCTAssertEqual((error as? Code128.EncodingError)?.reason, .notASCII("借", offset: 0))
         }
         XCTAssertThrowsError(try Code128("LIB-00012３")) { error in
-            let failure = error as? Code128.Failure
+            let failure = error as? Code128.EncodingError
             XCTAssertEqual(failure?.reason, .notASCII("３", offset: 9))
             XCTAssertEqual(failure?.description, "Code 128 carries ASCII only: \"３\" (U+FF13) at character 10 cannot be encoded")
         }
-        XCTAssertThrowsError(try Code128("")) { XCTAssertEqual(($0 as? Code128.Failure)?.reason, .empty) }
+        XCTAssertThrowsError(try Code128("")) { XCTAssertEqual(($0 as? Code128.EncodingError)?.reason, .empty) }
     }
 
     // MARK: helpers

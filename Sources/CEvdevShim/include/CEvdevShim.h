@@ -4,9 +4,6 @@
    and the layout of struct input_event on this ABI. Imported by StationInput only. */
 #include <linux/input.h>
 #include <linux/input-event-codes.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
-#include <sys/signalfd.h>
 #include <termios.h>
 
 unsigned long station_eviocgrab(void);
@@ -39,21 +36,4 @@ int station_ioctl_ptr(int fd, unsigned long request, void *arg);
 /* Raw mode at the given baud (e.g. 9600, 115200); returns -1 with errno set on failure
    (EINVAL for an unsupported baud). */
 int station_tty_make_raw(int fd, unsigned int baud);
-/* Installs a handler for each of the given signals that writes the signal number (one
-   byte) to a non-blocking pipe, and returns the pipe's reading end (-1 with errno on
-   failure). Whichever thread receives the signal, the loop watching the pipe sees it. */
-int station_signal_pipe(const int *signals, int count);
-
-/// An eventfd (non-blocking, close-on-exec): wakes the input loop from another thread.
-int station_eventfd(void);
-
-/// A non-blocking rtnetlink socket subscribed to address and route changes (IPv4, IPv6).
-int station_netlink_route_socket(void);
-
-/// 1 when the messages in `buffer` announce a new address or route (the network is back).
-int station_netlink_route_appeared(const unsigned char *buffer, long length);
-
-/* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
-   not, -1 with errno on failure. */
-int station_clock_synchronized(void);
 #endif

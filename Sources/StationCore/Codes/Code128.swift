@@ -22,7 +22,7 @@ public struct Code128: Sendable, Equatable {
     }
 
     /// Why a text cannot be a Code 128 symbol.
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct EncodingError: Error, Sendable, Equatable, CustomStringConvertible {
         public enum Reason: Sendable, Equatable {
             case empty
             /// Code 128 carries ASCII (0–127) only; `offset` counts Unicode scalars.
@@ -78,13 +78,13 @@ public struct Code128: Sendable, Equatable {
         return result
     }
 
-    public init(_ text: String) throws(Failure) {
+    public init(_ text: String) throws(EncodingError) {
         var bytes: [UInt8] = []
         for (offset, scalar) in text.unicodeScalars.enumerated() {
-            guard scalar.isASCII else { throw Failure(reason: .notASCII(scalar, offset: offset)) }
+            guard scalar.isASCII else { throw EncodingError(reason: .notASCII(scalar, offset: offset)) }
             bytes.append(UInt8(scalar.value))
         }
-        guard !bytes.isEmpty else { throw Failure(reason: .empty) }
+        guard !bytes.isEmpty else { throw EncodingError(reason: .empty) }
         let plan = Planner(bytes)
         self.text = text
         startSet = plan.start

@@ -43,7 +43,7 @@ public enum LabelSheet {
     }
 
     /// Why a sheet cannot be drawn.
-    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct LayoutError: Error, Sendable, Equatable, CustomStringConvertible {
         public var description: String
     }
 
@@ -51,16 +51,16 @@ public enum LabelSheet {
 
     /// The pages, each a complete SVG document. `heading` is printed at the top of every
     /// page with the page number. No labels, no pages.
-    public static func pages(heading: String, labels: [PrintedLabel], layout: Layout = Layout()) throws(Failure) -> [String] {
+    public static func pages(heading: String, labels: [PrintedLabel], layout: Layout = Layout()) throws(LayoutError) -> [String] {
         var symbols: [Code128] = []
         for label in labels {
-            do { symbols.append(try Code128(label.code)) } catch { throw Failure(description: "label \(label.code.debugDescription): \(error)") }
+            do { symbols.append(try Code128(label.code)) } catch { throw LayoutError(description: "label \(label.code.debugDescription): \(error)") }
         }
         guard let widest = symbols.map(\.moduleCount).max() else { return [] }
         let usable = Layout.pageWidth - 2 * Layout.margin
         let needed = Double(widest + 2 * Code128.quietZoneModules) * layout.moduleWidth + 2 * Layout.padding
         guard needed <= usable else {
-            throw Failure(description: "a code of \(widest) modules is \(format(needed)) mm wide at \(layout.moduleWidth) mm a module: more than an A4 page holds")
+            throw LayoutError(description: "a code of \(widest) modules is \(format(needed)) mm wide at \(layout.moduleWidth) mm a module: more than an A4 page holds")
         }
         let columns = Int(usable / max(needed, Layout.minimumCellWidth))
         let rows = Int((Layout.pageHeight - 2 * Layout.margin - Layout.headingHeight) / layout.cellHeight)

@@ -16,7 +16,7 @@ public struct QRCode: Sendable, Equatable {
     }
 
     /// Why an input could not be encoded.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
+    public struct EncodingError: Error, CustomStringConvertible, Sendable {
         public var description: String
         public init(_ description: String) { self.description = description }
     }
@@ -42,25 +42,25 @@ public struct QRCode: Sendable, Equatable {
     /// Encodes `text` as its UTF-8 bytes in byte mode. Text that is not plain ASCII is
     /// preceded by the ECI designator for UTF-8 (26), so that readers do not guess
     /// another character set (short Chinese text is otherwise often shown as Shift-JIS).
-    public init(text: String, errorCorrection: ErrorCorrection = .medium) throws(Failure) {
+    public init(text: String, errorCorrection: ErrorCorrection = .medium) throws(EncodingError) {
         let bytes = Array(text.utf8)
         let eci = bytes.contains { $0 >= 0x80 } ? Layout.utf8ECI : nil
         try self.init(bytes: bytes, errorCorrection: errorCorrection, eci: eci, mask: nil)
     }
 
     /// Encodes `bytes` in byte mode, as they are (no ECI designator).
-    public init(bytes: [UInt8], errorCorrection: ErrorCorrection = .medium) throws(Failure) {
+    public init(bytes: [UInt8], errorCorrection: ErrorCorrection = .medium) throws(EncodingError) {
         try self.init(bytes: bytes, errorCorrection: errorCorrection, eci: nil, mask: nil)
     }
 
     /// Encodes `bytes`, after an ECI designator (0–127) if `eci` is set; a non-nil `mask`
     /// (0–7) forces that mask instead of choosing one (for tests that compare against
     /// another encoder).
-    init(bytes: [UInt8], errorCorrection ec: ErrorCorrection, eci: Int?, mask forcedMask: Int?) throws(Failure) {
+    init(bytes: [UInt8], errorCorrection ec: ErrorCorrection, eci: Int?, mask forcedMask: Int?) throws(EncodingError) {
         let fits = { (version: Int) in Layout.byteCapacity(version: version, ec, eci: eci) >= bytes.count }
         guard let version = (1...40).first(where: fits) else {
             let limit = Layout.byteCapacity(version: 40, ec, eci: eci)
-            throw Failure(
+            throw EncodingError(
                 "QR code input is \(bytes.count) bytes; at error correction \(ec) "
                     + "a QR code holds at most \(limit) bytes (version 40)")
         }

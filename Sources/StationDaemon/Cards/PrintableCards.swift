@@ -19,12 +19,12 @@ public enum PrintableCards {
     }
 
     /// Why a sheet cannot be made.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct SheetError: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
     /// The control cards the box's workflow acts on at this site (``ControlCardTable/cards(for:)``).
-    public static func controlSheet(config: StationConfig, layout: LabelSheet.Layout = LabelSheet.Layout()) throws(Failure) -> Sheet {
+    public static func controlSheet(config: StationConfig, layout: LabelSheet.Layout = LabelSheet.Layout()) throws(SheetError) -> Sheet {
         let table = ControlCardTable.standard
         let cards = table.cards(for: config.kiosk)
         let warnings = table.servicesWithoutCard(for: config.kiosk).map {
@@ -39,13 +39,13 @@ public enum PrintableCards {
     /// Fails when there is nothing to print, saying why.
     public static func itemLabelSheet(
         config: StationConfig, catalog: [(itemKey: String, title: String?)], layout: LabelSheet.Layout = LabelSheet.Layout()
-    ) throws(Failure) -> Sheet {
+    ) throws(SheetError) -> Sheet {
         guard !catalog.isEmpty else {
-            throw Failure(description: "no books of site \(config.siteID) in the catalog cache yet: sync once")
+            throw SheetError(description: "no books of site \(config.siteID) in the catalog cache yet: sync once")
         }
         let labels = PrintedLabel.itemLabels(catalog)
         guard !labels.isEmpty else {
-            throw Failure(
+            throw SheetError(
                 description: "the catalog cache has \(catalog.count) books of site \(config.siteID), none with an item label "
                     + "(books known by ISBN carry their own bar code)")
         }
@@ -56,18 +56,18 @@ public enum PrintableCards {
     /// The same, read from the daemon's journal.
     /// The item-label sheet from the box's own catalog cache, read on a read-only
     /// connection (the daemon may be running): `stationctl cards items` and the manager page.
-    public static func itemLabelSheet(config: StationConfig) throws(Failure) -> Sheet {
+    public static func itemLabelSheet(config: StationConfig) throws(SheetError) -> Sheet {
         let catalog: [(itemKey: String, title: String?)]
         do {
             catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
         } catch {
-            throw Failure(description: "cannot read the journal in \(config.stateDirectory) (\(error)): start stationd and let it sync once")
+            throw SheetError(description: "cannot read the journal in \(config.stateDirectory) (\(error)): start stationd and let it sync once")
         }
         return try itemLabelSheet(config: config, catalog: catalog)
     }
 
-    static func pages(heading: String, labels: [PrintedLabel], layout: LabelSheet.Layout) throws(Failure) -> [String] {
-        do { return try LabelSheet.pages(heading: heading, labels: labels, layout: layout) } catch { throw Failure(description: error.description) }
+    static func pages(heading: String, labels: [PrintedLabel], layout: LabelSheet.Layout) throws(SheetError) -> [String] {
+        do { return try LabelSheet.pages(heading: heading, labels: labels, layout: layout) } catch { throw SheetError(description: error.description) }
     }
 
     /// Labels this box would not read back as the same item label: the config's item-label

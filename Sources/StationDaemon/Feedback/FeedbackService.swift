@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import StationCore
 import StationInput
+import StationSystem
 
 /// The sinks of `[feedback]`: which devices and players a box uses.
 public struct FeedbackSettings: Sendable, Equatable {

@@ -3,7 +3,7 @@ import StationCore
 /// The printable sheets the manager page offers (`/cards/control`, `/cards/items`,
 /// `?page=N` for later pages): the same sheets as `stationctl cards`.
 enum CardSheets {
-    struct Failure: Error, CustomStringConvertible {
+    struct PageError: Error, CustomStringConvertible {
         var description: String
         var notFound: Bool
     }
@@ -16,10 +16,10 @@ enum CardSheets {
         case "items":
             sheet = try PrintableCards.itemLabelSheet(config: config)
         default:
-            throw Failure(description: "no such sheet: \(kind) (control or items)", notFound: true)
+            throw PageError(description: "no such sheet: \(kind) (control or items)", notFound: true)
         }
         guard sheet.pages.indices.contains(page - 1) else {
-            throw Failure(description: "the \(kind) sheet has \(sheet.pages.count) page(s), not \(page)", notFound: true)
+            throw PageError(description: "the \(kind) sheet has \(sheet.pages.count) page(s), not \(page)", notFound: true)
         }
         return sheet.pages[page - 1]
     }

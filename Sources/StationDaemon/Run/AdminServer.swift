@@ -1,26 +1,26 @@
 import Foundation
 import Logging
 import StationCore
-import StationInput
+import StationSystem
 
-/// The admin socket: one request line in (`status`, `devices`), one JSON line out.
-/// Served on the input loop between reads; a client that sends nothing useful is closed.
+/// The admin socket: one request line in (``AdminRequest``), one JSON line out. Served on
+/// the scan loop between reads, so its answers see the loop's state without locks; a
+/// client that sends nothing useful is closed.
 final class AdminServer {
     private let listener: UnixListener
-    private let logger: Logger
+    private let loop: EventLoop
     private var connections: [Int32: UnixConnection] = [:]
+    private let answer: (AdminRequest?, String) -> JSONLine
 
-    init(path: String, logger: Logger) throws {
+    init(path: String, loop: EventLoop, answer: @escaping (AdminRequest?, String) -> JSONLine) throws {
         listener = try UnixListener(path: path)
-        self.logger = logger
-    }
-
-    func start(on service: InputService, answer: @escaping (String) -> JSONLine) throws {
-        try service.watch(fd: listener.fd) { [unowned self] in
+        self.loop = loop
+        self.answer = answer
+        try loop.watch(listener.fd) { [unowned self] in
             while let connection = listener.accept() {
                 connections[connection.fd] = connection
                 do {
-                    try service.watch(fd: connection.fd) { [unowned self] in self.serve(connection, service: service, answer: answer) }
+                    try loop.watch(connection.fd) { [unowned self] in self.serve(connection) }
                 } catch {
                     connections[connection.fd] = nil
                     connection.close()
@@ -29,16 +29,17 @@ final class AdminServer {
         }
     }
 
-    private func serve(_ connection: UnixConnection, service: InputService, answer: (String) -> JSONLine) {
+    private func serve(_ connection: UnixConnection) {
         switch connection.readLine() {
         case .waiting:
             return
         case .line(let request):
-            connection.reply(answer(request.trimmingCharacters(in: .whitespaces)).rendered)
+            let line = request.trimmingCharacters(in: .whitespaces)
+            connection.reply(answer(AdminRequest(rawValue: line), line).rendered)
         case .closed:
             break
         }
-        service.unwatch(fd: connection.fd)
+        loop.unwatch(connection.fd)
         connections[connection.fd] = nil
         connection.close()
     }

@@ -1,5 +1,6 @@
 import StationCore
 import StationInput
+import StationSystem
 import StationStore
 
 /// Proves the scan pipeline works end to end, for the systemd watchdog: synthetic key

@@ -1,17 +1,14 @@
 import Foundation
 import ServiceLifecycle
 import StationCore
-
-/// A value handed to the scan loop's thread through the mailbox: only ever used there.
-struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}
+import StationStore
+import StationSystem
 
 /// The journal as a service: opened before the group starts (READY needs it), closed
 /// last, after the scan loop has finished the scan in hand.
-struct StoreService: Service, @unchecked Sendable {
-    let runner: Runner
+struct StoreService: Service {
+    let journal: Journal
+    let loopEnded: Latch
 
     func run() async throws {
         do {
@@ -20,10 +17,10 @@ struct StoreService: Service, @unchecked Sendable {
             // Cancelled: the scan loop is being stopped too.
         }
         // The journal closes only after the scan loop has written its last event.
-        await runner.loopEnded.wait()
+        await loopEnded.wait()
         DeviceLogSink.shared.flush()
         DeviceLogSink.shared.attach(nil)
-        try? runner.journal.close()
+        try? journal.close()
     }
 }
 
@@ -35,55 +32,51 @@ final class Latch: @unchecked Sendable {
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
     func open() {
-        lock.lock()
-        isOpen = true
-        let woken = waiters
-        waiters.removeAll()
-        lock.unlock()
+        let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
+            isOpen = true
+            defer { waiters.removeAll() }
+            return waiters
+        }
         for w in woken { w.resume() }
     }
 
     func wait() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if isOpen {
-                lock.unlock()
-                c.resume()
-            } else {
-                waiters.append(c)
-                lock.unlock()
+            let now: Bool = lock.withLock {
+                if !isOpen { waiters.append(c) }
+                return isOpen
             }
+            if now { c.resume() }
         }
     }
 }
 
-/// Input, workflow and the admin socket: one epoll loop on a thread of its own (scans are
-/// serialised and each commit happens on the thread that read it). A graceful shutdown
-/// stops the loop between two reads.
-struct ScanLoopService: Service, @unchecked Sendable {
-    let runner: Runner
+/// The scan loop: the daemon's ``EventLoop`` on a thread of its own (scans are serialised
+/// and each commit happens on the thread that read it). SIGTERM, a graceful shutdown of
+/// the group, or its cancellation stop the loop between two reads; the grabs are released
+/// before it returns, and its return shuts the group down.
+struct ScanLoopService: Service {
+    let daemon: LoopBound<Daemon>
     let table: DeviceTable
 
     func run() async throws {
-        // Cancelled (another service failed) or shut down gracefully: either way the loop
-        // finishes the scan in hand and returns before the store closes the journal.
         try await withGracefulShutdownHandler {
             try await withTaskCancellationHandler {
                 try await runLoop()
             } onCancel: {
-                stopLoop()
+                daemon.loop.stop()
             }
         } onGracefulShutdown: {
-            stopLoop()
+            daemon.loop.stop()
         }
     }
 
     private func runLoop() async throws {
+        let (daemon, table) = (self.daemon, self.table)
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
             let thread = Thread {
-                defer { runner.loopEnded.open() }
                 do {
-                    try runner.runLoop(table: table)
+                    try daemon.loop.run(prepare: { try daemon.value.prepareLoop(table: table) }, finally: { daemon.value.loopReturned() })
                     done.resume()
                 } catch {
                     done.resume(throwing: error)
@@ -92,11 +85,5 @@ struct ScanLoopService: Service, @unchecked Sendable {
             thread.name = "station.scan"
             thread.start()
         }
-    }
-
-    /// Stops the loop between two reads (from any thread).
-    func stopLoop() {
-        let me = Unchecked(runner)
-        runner.mailbox.post { me.value.loopStop?() }
     }
 }

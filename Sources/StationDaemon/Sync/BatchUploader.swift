@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import StationCore
 import StationInput
+import StationSystem
 import StationProtocol
 import StationStore
 
@@ -101,7 +102,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
                 }
                 asked.clear()
                 await wakeup.wait(seconds: settings.idleSeconds)
-            } catch let failure as HubLink.Failure {
+            } catch let failure as HubRequestError {
                 if failure.status == 401 || failure.status == 403 {
                     update { $0.refused = failure.description }
                     logger.error("the hub refuses this box: syncing stopped, events stay on the box", metadata: ["error": "\(failure.description)"])

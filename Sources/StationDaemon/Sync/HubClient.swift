@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOSSL
 import StationCore
 import StationInput
+import StationSystem
 import StationProtocol
 
 /// HTTP to the hub (AsyncHTTPClient): HTTPS with the system's CAs or the config's
@@ -24,7 +25,7 @@ public final class HubClient: Sendable {
         public var monotonicMicros: Int64
     }
 
-    public init(url: String, credential: String?, insecure: Bool, caFile: String?) throws(HubLink.Failure) {
+    public init(url: String, credential: String?, insecure: Bool, caFile: String?) throws(HubRequestError) {
         try HubLink.check(url: url, insecure: insecure)
         self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.credential = credential
@@ -34,7 +35,7 @@ public final class HubClient: Sendable {
             do {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
             } catch {
-                throw HubLink.Failure(status: nil, description: "cannot read the hub CA file \(caFile): \(error)")
+                throw HubRequestError(status: nil, description: "cannot read the hub CA file \(caFile): \(error)")
             }
         }
         var configuration = HTTPClient.Configuration(
@@ -45,7 +46,7 @@ public final class HubClient: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public convenience init(link: HubLink, insecure: Bool, caFile: String?) throws(HubLink.Failure) {
+    public convenience init(link: HubLink, insecure: Bool, caFile: String?) throws(HubRequestError) {
         try self.init(url: link.url, credential: link.credential, insecure: insecure, caFile: caFile)
     }
 
@@ -54,53 +55,53 @@ public final class HubClient: Sendable {
     }
 
     /// `stationctl enroll URL TOKEN` and enrollment cards: the one-time token for a credential.
-    public func enroll(token: String) async throws(HubLink.Failure) -> HubLink {
+    public func enroll(token: String) async throws(HubRequestError) -> HubLink {
         let (status, data, _) = try await send("POST", "/v1/enroll", body: try encode(EnrollRequest(token: token)))
         guard status == 200, let r = try? JSONDecoder().decode(EnrollResponse.self, from: data) else {
-            throw HubLink.Failure(status: status, description: "enrollment refused (\(status)): \(HubLink.reason(data))")
+            throw HubRequestError(status: status, description: "enrollment refused (\(status)): \(HubLink.reason(data))")
         }
         return HubLink(url: url, boxID: r.boxID, siteID: r.siteID, credential: r.credential)
     }
 
     /// Uploads a batch; the hub's answer (200, or 409 with a conflict quarantined).
-    public func upload(boxID: String, events: [JournalEvent]) async throws(HubLink.Failure) -> (BatchResult, HubDate?) {
+    public func upload(boxID: String, events: [JournalEvent]) async throws(HubRequestError) -> (BatchResult, HubDate?) {
         try await upload(body: try encode(BatchUpload(boxID: boxID, events: events)))
     }
 
     /// Uploads a batch already encoded (a `BatchUpload`).
-    public func upload(body: Data) async throws(HubLink.Failure) -> (BatchResult, HubDate?) {
+    public func upload(body: Data) async throws(HubRequestError) -> (BatchResult, HubDate?) {
         let (status, data, date) = try await send("POST", "/v1/batches", body: body)
         if status == 200 || status == 409, let result = try? JSONDecoder().decode(BatchResult.self, from: data) { return (result, date) }
         throw refusal("upload", status, data)
     }
 
-    public func send(corrections: [ClockCorrection]) async throws(HubLink.Failure) -> Accepted {
+    public func send(corrections: [ClockCorrection]) async throws(HubRequestError) -> Accepted {
         try await accepted("/v1/clock-corrections", try encode(ClockCorrectionUpload(corrections: corrections)))
     }
 
-    public func send(deviceLog lines: [DeviceLogLine]) async throws(HubLink.Failure) -> Accepted {
+    public func send(deviceLog lines: [DeviceLogLine]) async throws(HubRequestError) -> Accepted {
         try await accepted("/v1/device-log", try encode(DeviceLogUpload(lines: lines)))
     }
 
     /// What changed at the hub since `revision`, and the hub's `Date`.
-    public func downlink(since revision: Int64) async throws(HubLink.Failure) -> (Downlink, HubDate?) {
+    public func downlink(since revision: Int64) async throws(HubRequestError) -> (Downlink, HubDate?) {
         let (status, data, date) = try await send("GET", "/v1/downlink?since=\(revision)", body: nil)
         if status == 200, let d = try? JSONDecoder().decode(Downlink.self, from: data) { return (d, date) }
         throw refusal("downlink", status, data)
     }
 
-    func accepted(_ path: String, _ body: Data) async throws(HubLink.Failure) -> Accepted {
+    func accepted(_ path: String, _ body: Data) async throws(HubRequestError) -> Accepted {
         let (status, data, _) = try await send("POST", path, body: body)
         if status == 200, let a = try? JSONDecoder().decode(Accepted.self, from: data) { return a }
         throw refusal(path, status, data)
     }
 
-    func refusal(_ what: String, _ status: Int, _ data: Data) -> HubLink.Failure {
-        HubLink.Failure(status: status, description: "\(what) refused (\(status)): \(HubLink.reason(data))")
+    func refusal(_ what: String, _ status: Int, _ data: Data) -> HubRequestError {
+        HubRequestError(status: status, description: "\(what) refused (\(status)): \(HubLink.reason(data))")
     }
 
-    func encode(_ value: some Encodable) throws(HubLink.Failure) -> Data {
-        do { return try JSONEncoder().encode(value) } catch { throw HubLink.Failure(status: nil, description: "cannot encode the request: \(error)") }
+    func encode(_ value: some Encodable) throws(HubRequestError) -> Data {
+        do { return try JSONEncoder().encode(value) } catch { throw HubRequestError(status: nil, description: "cannot encode the request: \(error)") }
     }
 
     /// Retry-After in seconds (delta form; an HTTP date is read too).
@@ -119,7 +120,7 @@ public final class HubClient: Sendable {
     }
 
     /// One request: body gzip'd, the answer read whole (bounded), the hub's Date kept.
-    func send(_ method: String, _ path: String, body: Data?) async throws(HubLink.Failure) -> (Int, Data, HubDate?) {
+    func send(_ method: String, _ path: String, body: Data?) async throws(HubRequestError) -> (Int, Data, HubDate?) {
         var request = HTTPClientRequest(url: url + path)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Accept", value: "application/json")
@@ -131,7 +132,7 @@ public final class HubClient: Sendable {
             do {
                 request.body = .bytes(try plain.compress(with: .gzip()))
             } catch {
-                throw HubLink.Failure(status: nil, description: "cannot compress the request: \(error)")
+                throw HubRequestError(status: nil, description: "cannot compress the request: \(error)")
             }
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Content-Encoding", value: "gzip")
@@ -144,13 +145,13 @@ public final class HubClient: Sendable {
                 HubDate(hubMillis: Int64($0.timeIntervalSince1970 * 1000), localWallMillis: SystemClock.wallMillis(), monotonicMicros: SystemClock.monotonicMicros())
             }
             if status == 429 || status == 503 {
-                throw HubLink.Failure(status: status, description: "the hub is busy (\(status)): \(HubLink.reason(data))", retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
+                throw HubRequestError(status: status, description: "the hub is busy (\(status)): \(HubLink.reason(data))", retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After")))
             }
             return (status, data, date)
-        } catch let failure as HubLink.Failure {
+        } catch let failure as HubRequestError {
             throw failure
         } catch {
-            throw HubLink.Failure(status: nil, description: "hub unreachable: \(error)")
+            throw HubRequestError(status: nil, description: "hub unreachable: \(error)")
         }
     }
 }

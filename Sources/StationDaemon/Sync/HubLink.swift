@@ -1,6 +1,7 @@
 import Foundation
 import StationCore
 import StationProtocol
+import StationSystem
 
 /// The box's connection to its hub: where it is and the credential enrollment gave. Kept
 /// in the state directory (`hub.json`, mode 0600); the hub keeps only the credential's hash.
@@ -19,20 +20,13 @@ public struct HubLink: Codable, Sendable, Equatable {
         self.credential = credential
     }
 
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var status: Int?
-        public var description: String
-        /// Seconds the hub asked to wait (Retry-After).
-        public var retryAfter: Double?
-    }
-
     /// Plain HTTP only to a loopback hub, unless the config says `insecure = true`.
-    public static func check(url: String, insecure: Bool) throws(Failure) {
+    public static func check(url: String, insecure: Bool) throws(HubRequestError) {
         guard let u = URL(string: url), let scheme = u.scheme, let host = u.host else {
-            throw Failure(status: nil, description: "\(url) is not a hub URL")
+            throw HubRequestError(status: nil, description: "\(url) is not a hub URL")
         }
         if scheme == "http" && !insecure && !["127.0.0.1", "localhost", "::1"].contains(host) {
-            throw Failure(status: nil, description: "plain HTTP to \(host) would send events in the clear: use https, or set insecure = true")
+            throw HubRequestError(status: nil, description: "plain HTTP to \(host) would send events in the clear: use https, or set insecure = true")
         }
     }
 
@@ -41,17 +35,29 @@ public struct HubLink: Codable, Sendable, Equatable {
         return try? JSONDecoder().decode(HubLink.self, from: data)
     }
 
+    /// Kept as a ``DurableFile``: after a power cut the box has the old link or the new
+    /// one, never none; the credential is never readable by anyone but the daemon's user.
     public func save(stateDirectory: String) throws {
-        let path = stateDirectory + "/" + Self.fileName
-        let tmp = path + ".tmp"
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        try JSONEncoder().encode(self).write(to: URL(fileURLWithPath: tmp), options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tmp)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        try DurableFile.write(try JSONEncoder().encode(self), to: stateDirectory + "/" + Self.fileName, mode: 0o600)
     }
 
     static func reason(_ data: Data) -> String {
         (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error ?? String(decoding: data.prefix(200), as: UTF8.self)
+    }
+}
+
+/// A request to the hub that did not get the answer asked for: the hub's status (nil when
+/// it was never reached) and what it, or the network, said.
+public struct HubRequestError: Error, CustomStringConvertible, Sendable {
+    public var status: Int?
+    public var description: String
+    /// Seconds the hub asked to wait (Retry-After).
+    public var retryAfter: Double?
+
+    public init(status: Int?, description: String, retryAfter: Double? = nil) {
+        self.status = status
+        self.description = description
+        self.retryAfter = retryAfter
     }
 }

@@ -1,3 +1,4 @@
+import StationSystem
 import CEvdevShim
 import Glibc
 

@@ -1,3 +1,4 @@
+import StationSystem
 import CXKBCommon
 import StationCore
 
@@ -6,7 +7,7 @@ import StationCore
 /// keypad (NumLock assumed on, as scanners assume) all come from xkb. "ALT mode" (Alt +
 /// keypad decimal code, how scanners type non-ASCII) is decoded here too.
 public final class KeymapDecoder {
-    public enum Failure: Error, CustomStringConvertible {
+    public enum LayoutError: Error, CustomStringConvertible {
         case layoutDoesNotCompile(String)
         public var description: String {
             switch self {
@@ -27,7 +28,7 @@ public final class KeymapDecoder {
     private static let keypadDigits: [UInt16] = [82, 79, 80, 81, 75, 76, 77, 71, 72, 73]
 
     public init(layout: LayoutSpec, altCodePage: AltCodePage? = nil) throws {
-        guard let keymap = Self.compile(layout) else { throw Failure.layoutDoesNotCompile(layout.description) }
+        guard let keymap = Self.compile(layout) else { throw LayoutError.layoutDoesNotCompile(layout.description) }
         self.keymap = keymap
         self.altCodePage = altCodePage ?? .unicode
         altMod = xkb_keymap_mod_get_index(keymap, XKB_MOD_NAME_ALT)

@@ -1,4 +1,4 @@
-import CEvdevShim
+import CSystemShim
 import Glibc
 
 /// Signals delivered as a readable descriptor, so the input loop handles them between

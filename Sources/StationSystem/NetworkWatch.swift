@@ -1,4 +1,4 @@
-import CEvdevShim
+import CSystemShim
 import Glibc
 
 /// The kernel's word that the network came back: rtnetlink announces a new address or

@@ -1,4 +1,4 @@
-import CEvdevShim
+import CSystemShim
 import Foundation
 import Glibc
 
@@ -11,7 +11,7 @@ public enum SystemClock {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
-    public static func monotonicMicros() -> Int64 { StationInput.monotonicMicros() }
+    public static func monotonicMicros() -> Int64 { StationSystem.monotonicMicros() }
 
     /// Whether the kernel considers the wall clock synchronised (adjtimex: not TIME_ERROR).
     /// Under `ProtectClock=yes` adjtimex is filtered; then systemd-timesyncd's flag file

@@ -20,11 +20,11 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Every system call of the input edge goes through here: -1 becomes a typed error and
-/// EINTR is retried. Nothing else in the module checks errno.
-enum Syscall {
+/// Every system call goes through here: -1 becomes a typed error and EINTR is retried.
+/// Nothing else checks errno.
+public enum Syscall {
     @discardableResult
-    static func call<T: FixedWidthInteger>(_ name: String, path: String? = nil, _ body: () -> T) throws(SystemError) -> T {
+    public static func call<T: FixedWidthInteger>(_ name: String, path: String? = nil, _ body: () -> T) throws(SystemError) -> T {
         while true {
             let result = body()
             if result != -1 { return result }
@@ -35,7 +35,7 @@ enum Syscall {
     }
 
     /// Like `call`, but EAGAIN is an answer ("nothing now"), not an error.
-    static func nonBlocking<T: FixedWidthInteger>(_ name: String, path: String? = nil, _ body: () -> T) throws(SystemError) -> T? {
+    public static func nonBlocking<T: FixedWidthInteger>(_ name: String, path: String? = nil, _ body: () -> T) throws(SystemError) -> T? {
         do {
             return try call(name, path: path, body)
         } catch where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
@@ -45,12 +45,12 @@ enum Syscall {
 }
 
 /// A file descriptor this process owns; closed exactly once.
-final class OwnedDescriptor {
-    private(set) var raw: Int32
+public final class OwnedDescriptor {
+    public private(set) var raw: Int32
 
-    init(_ raw: Int32) { self.raw = raw }
+    public init(_ raw: Int32) { self.raw = raw }
 
-    func close() {
+    public func close() {
         guard raw >= 0 else { return }
         _ = Glibc.close(raw)
         raw = -1

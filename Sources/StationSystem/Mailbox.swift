@@ -1,24 +1,24 @@
-import CEvdevShim
+import CSystemShim
 import Foundation
 import Glibc
 
 /// Work handed to the input loop from another thread (the sync service, the service
 /// group's shutdown): queued under a lock, and an eventfd wakes the loop, which runs it
 /// between reads. The loop's state is only ever touched on the loop's thread.
-public final class Mailbox: @unchecked Sendable {
+final class Mailbox: @unchecked Sendable {
     private let descriptor: OwnedDescriptor
     private let lock = NSLock()
     private var queue: [@Sendable () -> Void] = []
 
-    public init() throws {
+    init() throws(SystemError) {
         let fd = try Syscall.call("eventfd") { station_eventfd() }
         descriptor = OwnedDescriptor(fd)
     }
 
-    public var fd: Int32 { descriptor.raw }
+    var fd: Int32 { descriptor.raw }
 
     /// Any thread: queue `work` for the loop.
-    public func post(_ work: @escaping @Sendable () -> Void) {
+    func post(_ work: @escaping @Sendable () -> Void) {
         lock.lock()
         queue.append(work)
         lock.unlock()
@@ -27,7 +27,7 @@ public final class Mailbox: @unchecked Sendable {
     }
 
     /// The loop's thread, when `fd` is readable: runs what was queued, in order.
-    public func drain() {
+    func drain() {
         var counter: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &counter) { read(descriptor.raw, $0.baseAddress, 8) }
         lock.lock()

@@ -1,0 +1,26 @@
+#ifndef STATION_CSYSTEMSHIM_H
+#define STATION_CSYSTEMSHIM_H
+/* System pieces Swift cannot import or should not do itself: a signal handler that writes
+   to a pipe, eventfd and rtnetlink sockets, the kernel's clock state. Imported by
+   StationSystem only. */
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+
+/* Installs a handler for each of the given signals that writes the signal number (one
+   byte) to a non-blocking pipe, and returns the pipe's reading end (-1 with errno on
+   failure). Whichever thread receives the signal, the loop watching the pipe sees it. */
+int station_signal_pipe(const int *signals, int count);
+
+/// An eventfd (non-blocking, close-on-exec): wakes the input loop from another thread.
+int station_eventfd(void);
+
+/// A non-blocking rtnetlink socket subscribed to address and route changes (IPv4, IPv6).
+int station_netlink_route_socket(void);
+
+/// 1 when the messages in `buffer` announce a new address or route (the network is back).
+int station_netlink_route_appeared(const unsigned char *buffer, long length);
+
+/* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
+   not, -1 with errno on failure. */
+int station_clock_synchronized(void);
+#endif

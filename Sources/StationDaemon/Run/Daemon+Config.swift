@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import Logging
+import StationCore
+import StationInput
+import StationSystem
+
+/// The config in force: reloaded on SIGHUP, with the hub's site settings and keys over it.
+extension Daemon {
+    static func recognizer(for config: StationConfig) throws -> CodeRecognizer {
+        var eCardKeys: [String: Curve25519.Signing.PublicKey] = [:]
+        for (kid, b64) in config.eCardKeys {
+            guard let raw = Data(base64Encoded: b64), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+                throw BoxKeyError("hub.ecard_keys.\(kid) is not a base64 Ed25519 public key")
+            }
+            eCardKeys[kid] = key
+        }
+        return CodeRecognizer(
+            itemLabels: try config.itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) },
+            memberCards: try config.memberCardPatterns.enumerated().map {
+                try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: config.memberCardLuhn)
+            },
+            eCardKeys: eCardKeys)
+    }
+
+    /// SIGHUP: re-reads the config and the device tables. A config with problems is not
+    /// taken (the running one stays, the problems are logged). The box's identity and
+    /// state directory need a restart; everything else takes effect between two reads,
+    /// so no scan is lost.
+    func reload() {
+        guard let configPath, let input else { return }
+        let next: StationConfig
+        switch StationConfig.load(path: configPath) {
+        case .failure(let problems):
+            logger.error("config reload refused: the running config stays", metadata: ["config.problems": "\(problems.problems.map(\.description).joined(separator: "; "))"])
+            return
+        case .success(let c): next = c
+        }
+        guard next.boxID == config.boxID, next.siteID == config.siteID, next.stateDirectory == config.stateDirectory,
+            next.journalSynchronous == config.journalSynchronous
+        else {
+            logger.error("config reload refused: box.id, box.site, box.state_dir and journal settings need a restart")
+            return
+        }
+        do {
+            let table = try DeviceTableLoader.load(paths: next.deviceTables)
+            let recognizer = try Self.recognizer(for: next)
+            let keys = try BoxKeys.load(stateDirectory: next.stateDirectory, config: next)
+            try input.replaceTable(table)
+            pipeline.recognizer = recognizer
+            pipeline.keys = keys
+            housekeeping.retention = Self.retention(next)
+            if next.feedback != config.feedback || next.pages != config.pages {
+                logger.notice("[feedback] and [pages] changes take effect at the next start (systemctl restart stationd)")
+            }
+            config = next
+            // Sessions are short; the ledger (what is on loan, who is in a visit) stays.
+            refreshFromCaches()
+            logger.notice("config reloaded", metadata: ["config.path": "\(configPath)", "device_table.entries": "\(table.entries.count)"])
+        } catch {
+            logger.error("config reload refused: the running config stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The hub's site settings and keys over the config's: at start, after a reload, and
+    /// when the downlink changed them.
+    func refreshFromCaches() {
+        let hubSettings: [String: String]
+        do {
+            hubSettings = try journal.siteSettings()
+        } catch {
+            // The settings in force stay: a read error is not the hub taking them back.
+            logger.warning("cannot read the hub's site settings: the settings in force stay", metadata: ["error": "\(error)"])
+            return
+        }
+        let (settings, ignored) = config.kiosk.applying(hub: hubSettings)
+        if !ignored.isEmpty { logger.warning("hub site settings not understood: ignored", metadata: ["settings": "\(ignored.joined(separator: ", "))"]) }
+        if settings != pipeline.workflow.settings {
+            pipeline.apply(settings: settings)
+            logger.notice("site settings from the hub in force", metadata: ["site.max_loans": "\(settings.maxLoans)", "site.loan_days": "\(settings.loanDays)"])
+        }
+        if let newest = try? journal.newestHubKey(purpose: "credential"), newest.version > pipeline.keys.hubVersion,
+            let raw = Data(base64Encoded: newest.material), let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
+        {
+            pipeline.keys.hubKey = key
+            pipeline.keys.hubVersion = newest.version
+            logger.notice("credentials are sealed to the hub's newer key", metadata: ["hub.key_version": "\(newest.version)"])
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import StationCore
+import StationSystem
+
+/// Sync's place in the daemon: the uploader when the box is enrolled, and what the
+/// enrollment service asks of the loop.
+extension Daemon {
+    /// The sync service when the box is enrolled (hub.json in the state directory) and
+    /// sync is not running yet; kept as ``uploader``.
+    func makeUploader() -> BatchUploader? {
+        guard uploader == nil else { return nil }
+        guard let link = HubLink.load(stateDirectory: config.stateDirectory) else {
+            logger.notice("not enrolled: events stay on the box (stationctl enroll URL TOKEN)")
+            return nil
+        }
+        guard link.boxID == config.boxID else {
+            logger.error("enrolled as another box: not syncing", metadata: ["box.id": "\(config.boxID)", "hub.box_id": "\(link.boxID)"])
+            return nil
+        }
+        do {
+            let client = try HubClient(link: link, insecure: config.hubInsecure, caFile: config.hubCAFile)
+            var settings = BatchUploader.Settings()
+            settings.maxEvents = config.hubBatchEvents
+            settings.backoffCap = Double(config.hubRetryMaxSeconds)
+            let me = bound
+            let uploader = BatchUploader(journal: journal, link: link, client: client, logger: logger, settings: settings) {
+                me.execute { $0.refreshFromCaches() }
+            }
+            self.uploader = uploader
+            return uploader
+        } catch {
+            logger.error("not syncing", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// `stationctl enroll` wrote hub.json: sync starts without a restart.
+    func startSync() -> JSONLine {
+        guard uploader != nil || HubLink.load(stateDirectory: config.stateDirectory)?.boxID == config.boxID else {
+            return AdminCommands.notEnrolled("not enrolled (no usable hub.json): nothing to sync to")
+        }
+        enrollment?.ask(.linkWritten)
+        return AdminCommands.syncStarted()
+    }
+
+    func syncNow() -> JSONLine {
+        guard let uploader else { return AdminCommands.notEnrolled("not enrolled: nothing to sync to") }
+        uploader.syncNow()
+        return AdminCommands.syncStarted()
+    }
+
+    var lastSyncText: String {
+        guard let uploader else { return "never (not enrolled)" }
+        let state = uploader.state
+        if let refused = state.refused { return "stopped: \(refused)" }
+        guard let at = state.lastSyncMillis else { return state.lastError.map { "never (\($0))" } ?? "never" }
+        return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
+    }
+
+    /// What the enrollment service asks of the loop.
+    var enrollmentHooks: EnrollmentService.Hooks {
+        let me = bound
+        return EnrollmentService.Hooks(
+            settings: {
+                await me.ask(within: 5, otherwise: nil) { d in (d.config.stateDirectory, d.config.boxID, d.config.hubInsecure, d.config.hubCAFile) }
+            },
+            makeUploader: { await me.ask(within: 5, otherwise: nil) { $0.makeUploader() } },
+            enrolled: { result, scannerID in me.execute { $0.enrolled(result, scannerID: scannerID) } })
+    }
+}

@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import Logging
+import StationCore
+import StationInput
+import StationStore
+import StationSystem
+
+/// What the pipeline needs of the journal (``Journal`` on the box; a value in tests).
+public protocol ScanJournal: AnyObject {
+    /// Records one event durably, or throws (then nothing but `storage-error` is told).
+    func append(_ draft: EventDraft, time: EventTime) throws -> JournalEvent
+    /// The book's home site and title from the catalog cache, if the hub sent them.
+    func catalogEntry(itemKey: String) throws -> (homeSite: String?, title: String?)?
+    /// The member a card UID belongs to, from the hub's member list.
+    func member(cardUID: String) throws -> String?
+    /// The workflow's ledger from the whole journal (after a void).
+    func ledger() throws -> LocalLedger
+}
+
+extension Journal: ScanJournal {}
+
+/// The clocks an event is stamped with (``SystemClock`` on the box).
+public protocol ScanClock {
+    func now() -> (wallMillis: Int64, synchronized: Bool, bootID: String, monotonicMicros: Int64)
+}
+
+public struct SystemScanClock: ScanClock {
+    public init() {}
+    public func now() -> (wallMillis: Int64, synchronized: Bool, bootID: String, monotonicMicros: Int64) {
+        (SystemClock.wallMillis(), SystemClock.isSynchronized(), SystemClock.bootID, SystemClock.monotonicMicros())
+    }
+}
+
+/// One outcome to tell the worker, with what the kiosk page and the JSON line show.
+public struct Told: Sendable {
+    public var outcome: Outcome
+    public var message: String
+    public var chinese: String?
+    public var title: String?
+    public var scannerID: String?
+    /// The event recorded, when the outcome records one (told only after it is durable).
+    public var event: JournalEvent?
+    /// Recorded by a timer, not by a scan (an automatic visit end).
+    public var automatic = false
+    /// The worker's masked number, when a session opened.
+    public var worker: String?
+}
+
+/// recognise → seal → decide → append → tell, for one scan at a time, on the scan loop.
+/// Pure decisions come from ``CodeRecognizer`` and ``KioskWorkflow``; the journal and the
+/// clocks are injected, so the whole path is tested without devices.
+public final class ScanPipeline {
+    public var recognizer: CodeRecognizer
+    public var keys: CredentialKeys
+    public private(set) var workflow: KioskWorkflow
+    let journal: any ScanJournal
+    let clock: any ScanClock
+    let timeZone: String
+    let logger: Logger
+    /// Every outcome, in order: the daemon fans it out (JSON line, feedback, kiosk page).
+    let tell: (Told) -> Void
+    /// An enrollment card was scanned (the daemon enrolls off the loop).
+    let enroll: (EnrollmentCard, String) -> Void
+    /// After an event is recorded (the uploader is nudged).
+    var onRecorded: () -> Void = {}
+    /// One sealed credential per worker and hub key (see `CredentialProtector.protect`).
+    private var seals: [String: SealedCredential] = [:]
+    /// After a failed automatic close, the next try waits (monotonic ms): the disk gets
+    /// time to recover and the loop does not spin on a deadline that stays in the past.
+    private var autoCloseRetryMillis: Int64 = 0
+    let visitMaxMinutes: Int
+
+    public init(
+        recognizer: CodeRecognizer, keys: CredentialKeys, workflow: KioskWorkflow, journal: any ScanJournal, clock: any ScanClock = SystemScanClock(),
+        timeZone: String, visitMaxMinutes: Int, logger: Logger, tell: @escaping (Told) -> Void, enroll: @escaping (EnrollmentCard, String) -> Void
+    ) {
+        self.recognizer = recognizer
+        self.keys = keys
+        self.workflow = workflow
+        self.journal = journal
+        self.clock = clock
+        self.timeZone = timeZone
+        self.visitMaxMinutes = visitMaxMinutes
+        self.logger = logger
+        self.tell = tell
+        self.enroll = enroll
+    }
+
+    /// New site settings (the hub's, over the config's): the ledger stays.
+    public func apply(settings: KioskSettings) {
+        guard settings != workflow.settings else { return }
+        workflow = KioskWorkflow(settings: settings, ledger: workflow.ledger)
+    }
+
+    var workflowClock: WorkflowClock {
+        let t = clock.now()
+        return WorkflowClock(wallMillis: t.wallMillis, monotonicMillis: t.monotonicMicros / 1000, bootID: t.bootID)
+    }
+
+    /// A framed scan from `scannerID`.
+    public func scan(_ text: String, aim: String?, role: DeviceRole, scannerID: String) {
+        let moment = CodeRecognizer.Moment.now(timeZone: timeZone)
+        guard let scanned = scanned(recognizer.recognize(text, aim: aim, role: role, at: moment), scannerID: scannerID) else { return }
+        let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
+        // The catalog cache only adds the drift flag (and the title on the kiosk page);
+        // without it the hub still reconciles.
+        var entry: (homeSite: String?, title: String?)?
+        if case .book(let item) = scanned { entry = (try? journal.catalogEntry(itemKey: item.key)) ?? nil }
+        let input = ScanInput(scanned: scanned, code: text, scannerID: scannerID, clock: workflowClock, today: today, bookHomeSite: entry?.homeSite)
+        guard let decision = workflow.handle(input) else { return }  // a double read
+        var told = Told(outcome: decision.outcome, message: decision.message, chinese: decision.chinese, title: entry?.title, scannerID: scannerID)
+        if decision.outcome == Outcome.sessionOpened { told.worker = workflow.session?.worker.masked }
+        guard let draft = decision.record else { return tell(told) }
+        record(draft, told)
+    }
+
+    /// A burst the framer rejected (typing, a stuck key, dropped events): a misread.
+    public func rejected(_ why: ScanRejection, scannerID: String) {
+        tell(Told(outcome: .misread, message: why.detail, scannerID: scannerID))
+    }
+
+    /// What the workflow is given for a recognition; nil when the scan was handled here.
+    func scanned(_ recognition: Recognition, scannerID: String) -> Scanned? {
+        switch recognition {
+        case .book(let b): return .book(ItemRef(b))
+        case .control(let a): return .control(a)
+        case .enrollment(let card):
+            enroll(card, scannerID)
+            return nil
+        case .credential(let raw):
+            do {
+                return .worker(try protect(raw))
+            } catch {
+                logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
+                tell(Told(outcome: .storageError, message: "cannot protect the credential", scannerID: scannerID))
+                return nil
+            }
+        case .unusable(let kind, _, let reason):
+            return .rejected(CredentialKind(rawValue: kind) != nil ? .refused : .misread, reason: reason)
+        case .misread(_, let reason):
+            return .rejected(.misread, reason: reason)
+        }
+    }
+
+    /// A credential hashed, masked and sealed at once (the number goes no further).
+    func protect(_ raw: RawCredential) throws -> WorkerRef {
+        var worker = WorkerRef(try CredentialProtector.protect(raw, keys: keys) { seals[$0] })
+        if let sealed = worker.sealed, seals[worker.localHash] != sealed {
+            if seals.count >= 10_000 { seals.removeAll() }
+            seals[worker.localHash] = sealed
+        }
+        // A card the hub's member list knows matches its member locally (two cards of
+        // one member are one worker); the event still carries the sealed UID.
+        if raw.kind == .cardUID, let member = try? journal.member(cardUID: raw.secret) {
+            worker.localHash = CredentialProtector.localHash(RawCredential(kind: .cardUID, secret: "member:" + member), key: keys.localKey, version: keys.localVersion)
+        }
+        return worker
+    }
+
+    /// Records first, tells second. False when the record could not be written.
+    @discardableResult
+    func record(_ draft: EventDraft, _ told: Told) -> Bool {
+        let t = clock.now()
+        let time = EventTime(wallMillis: t.wallMillis, synchronized: t.synchronized, bootID: t.bootID, monotonicMicros: t.monotonicMicros)
+        do {
+            let event = try journal.append(draft, time: time)
+            workflow.recorded(event)
+            if event.draft.kind == .void { rebuildLedger() }
+            onRecorded()
+            var recorded = told
+            recorded.event = event
+            tell(recorded)
+            return true
+        } catch {
+            workflow.recordFailed()
+            logger.error("cannot record an event: told storage-error", metadata: ["scanner.id": "\(told.scannerID ?? "-")", "error": "\(error)"])
+            tell(Told(outcome: .storageError, message: "the box cannot save right now; please try again", scannerID: told.scannerID))
+            return false
+        }
+    }
+
+    /// After a void: the ledger again from the journal (rare: a failed write that landed).
+    /// When the journal cannot be read, the ledger in force stays and says so.
+    func rebuildLedger() {
+        do {
+            workflow.rebuild(ledger: try journal.ledger())
+        } catch {
+            logger.error("cannot rebuild the ledger after a void: the ledger in force stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The workflow's next deadline (session timeout, a visit to close), monotonic µs.
+    public var nextDeadlineMicros: Int64? {
+        workflow.nextDeadline(now: workflowClock).map { max($0, autoCloseRetryMillis) * 1000 }
+    }
+
+    /// Sessions that timed out end; visits past their maximum are closed and recorded.
+    public func tick() {
+        let now = workflowClock
+        workflow.expire(now: now)
+        guard now.monotonicMillis >= autoCloseRetryMillis else { return }
+        for draft in workflow.autoClose(now: now) {
+            let message = "visit closed automatically after \(visitMaxMinutes) minutes"
+            if !record(draft, Told(outcome: .visitEnded, message: message, automatic: true)) {
+                autoCloseRetryMillis = now.monotonicMillis + 10_000
+                return
+            }
+        }
+    }
+}
