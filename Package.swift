@@ -144,11 +144,19 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
 
+        // One production code path in a process of its own, for tests that kill it between
+        // two system calls.
+        .executableTarget(name: "station-testtool", dependencies: ["StationDaemon"], path: "Tests/Tools/StationTestTool"),
+
         // Helpers for the tests: child processes, project paths, umockdev runs.
         .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
-        .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore"]),
+        .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore", "StationSystem"]),
+        .testTarget(name: "StationSystemTests", dependencies: ["StationSystem", "StationTesting"]),
+        .testTarget(
+            name: "StationDaemonTests",
+            dependencies: ["StationDaemon", "StationCore", "StationTesting", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         // A crash-simulating SQLite VFS for the power-cut test (tests only).
         .target(name: "CCrashVFS", path: "Tests/CCrashVFS", linkerSettings: [.linkedLibrary("sqlite3")]),
         .testTarget(
