@@ -62,3 +62,15 @@ public enum OutputFile {
         try DurableFile.write(data, to: path, mode: mode)
     }
 }
+
+/// Blocking work (a SQLite read or commit, a file) run from async code on a thread of
+/// Dispatch's, never on Swift's cooperative pool, whose few threads must not wait on a disk.
+public enum Blocking {
+    private static let queue = DispatchQueue(label: "station.blocking", qos: .utility, attributes: .concurrent)
+
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+}

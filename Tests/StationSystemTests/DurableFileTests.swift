@@ -17,7 +17,7 @@ final class DurableFileUnitTests: XCTestCase {
         try DurableFile.write(Data("one".utf8), to: path, mode: 0o600)
         XCTAssertEqual(try mode(path), 0o600)
         // A temporary file left by a write that died is no obstacle.
-        FileManager.default.createFile(atPath: path + ".tmp", contents: Data("half".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path + ".tmp", contents: Data("half".utf8)))
         try DurableFile.write(Data("two".utf8), to: path, mode: 0o640)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "two")
         XCTAssertEqual(try mode(path), 0o640)

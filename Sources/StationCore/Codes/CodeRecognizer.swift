@@ -74,32 +74,14 @@ public struct CodeRecognizer: Sendable {
         case nil: break
         }
 
-        var families = role == .idReader ? Families.credentials : Families.all
-        var symbology: String?
-        if let aim, aim.count == 3 {
-            let s = aim.dropFirst().first!
-            symbology = aim
-            switch s {
-            case "E": families.formIntersection([.ean])  // EAN/UPC: only the book family
-            case "Q", "d": families.subtract([.ean])  // QR, Data Matrix
-            case "C", "A", "F", "G", "I": families.subtract([.ean, .eCard])  // linear symbologies
-            default: break
-            }
-        }
+        let (families, symbology) = Self.families(role: role, aim: aim)
 
         // The first family that claims the text decides; a family whose shape matched but
         // whose check failed leaves its reason in case nothing else claims the text.
         var failure: (kind: String, reason: String)?
         func fail(_ kind: String, _ reason: String) { if failure == nil { failure = (kind, reason) } }
 
-        if families.contains(.eCard), text.hasPrefix(ECard.prefix) {
-            switch ECard.verify(text, keys: eCardKeys, now: moment.unixSeconds) {
-            case .valid(let p): return .credential(RawCredential(kind: .eCard, secret: p.sub, expiresAt: p.exp))
-            case .expired(let p):
-                return .unusable(kind: CredentialKind.eCard.rawValue, normalized: RawCredential.mask(p.sub, kind: .eCard), reason: "e-card expired; issue a new one")
-            case .invalid(let reason): return .misread(kind: CredentialKind.eCard.rawValue, reason: reason)
-            }
-        }
+        if families.contains(.eCard), text.hasPrefix(ECard.prefix) { return eCard(text, at: moment) }
         let sub = Substring(text)
         if families.contains(.itemLabel), itemLabels.contains(where: { $0.matches(text) }) {
             // A site pattern broad enough to match an identity number must not record one
@@ -128,15 +110,11 @@ public struct CodeRecognizer: Sendable {
             }
         }
         if families.contains(.memberCard) {
-            var luhnFailed = false
-            for pattern in memberCards where pattern.matches(text) {
-                if pattern.luhn && !CheckDigits.luhn(sub) {
-                    luhnFailed = true
-                    continue
-                }
-                return .credential(RawCredential(kind: .memberCard, secret: text))
+            switch memberCard(text) {
+            case .some(.success(let raw)): return .credential(raw)
+            case .some(.failure): fail(CredentialKind.memberCard.rawValue, "member card number fails its check digit (a misread digit?)")
+            case nil: break
             }
-            if luhnFailed { fail(CredentialKind.memberCard.rawValue, "member card number fails its check digit (a misread digit?)") }
         }
         // An identity number that failed its checks stays a misread: it is no card UID.
         if families.contains(.cardUID), failure == nil, !ResidentIdentity.isFirstGeneration(sub), let uid = Self.cardUID(text) {
@@ -152,6 +130,45 @@ public struct CodeRecognizer: Sendable {
         if role == .idReader { return .misread(kind: "unknown", reason: "an ID reader sent something that is no credential this station knows") }
         return .misread(kind: "unknown", reason: "not a code this station knows (\(text.count) characters)")
     }
+
+    /// Which families may claim a scan: an ID reader sends credentials only; an AIM
+    /// symbology identifier narrows the rest.
+    static func families(role: DeviceRole, aim: String?) -> (Families, symbology: String?) {
+        var families = role == .idReader ? Families.credentials : Families.all
+        guard let aim, aim.count == 3 else { return (families, nil) }
+        switch aim.dropFirst().first! {
+        case "E": families.formIntersection([.ean])  // EAN/UPC: only the book family
+        case "Q", "d": families.subtract([.ean])  // QR, Data Matrix
+        case "C", "A", "F", "G", "I": families.subtract([.ean, .eCard])  // linear symbologies
+        default: break
+        }
+        return (families, aim)
+    }
+
+    func eCard(_ text: String, at moment: Moment) -> Recognition {
+        switch ECard.verify(text, keys: eCardKeys, now: moment.unixSeconds) {
+        case .valid(let p): return .credential(RawCredential(kind: .eCard, secret: p.sub, expiresAt: p.exp))
+        case .expired(let p):
+            return .unusable(kind: CredentialKind.eCard.rawValue, normalized: RawCredential.mask(p.sub, kind: .eCard), reason: "e-card expired; issue a new one")
+        case .invalid(let reason): return .misread(kind: CredentialKind.eCard.rawValue, reason: reason)
+        }
+    }
+
+    /// A member card by the deployment's patterns; a failure when a pattern matched but
+    /// its check digit did not; nil when no pattern matched.
+    func memberCard(_ text: String) -> Result<RawCredential, CheckDigitError>? {
+        var luhnFailed = false
+        for pattern in memberCards where pattern.matches(text) {
+            if pattern.luhn && !CheckDigits.luhn(Substring(text)) {
+                luhnFailed = true
+                continue
+            }
+            return .success(RawCredential(kind: .memberCard, secret: text))
+        }
+        return luhnFailed ? .failure(CheckDigitError()) : nil
+    }
+
+    struct CheckDigitError: Error {}
 
     static func bookKind(_ text: Substring) -> String {
         let digits = text.filter { $0 != "-" && $0 != " " }

@@ -116,16 +116,25 @@ public struct DeviceTable: Sendable, Equatable {
 
     struct ProblemList: Error { var problems: [Problem] }
 
-    private static func makeEntry(
-        name: String, line: Int, values: [String: (String, Int)], file: String
-    ) -> Result<DeviceEntry, ProblemList> {
-        var problems: [Problem] = []
-        let origin = SourceLocation(file: file, line: line)
+    /// One section's `Key=value` lines read with their checks; each problem names its line.
+    final class SectionReader {
+        let name: String
+        let line: Int
+        let file: String
+        let values: [String: (String, Int)]
+        private(set) var problems: [Problem] = []
+
+        init(name: String, line: Int, values: [String: (String, Int)], file: String) {
+            (self.name, self.line, self.values, self.file) = (name, line, values, file)
+        }
+
         func fail(_ key: String?, _ message: String) {
             let at = key.flatMap { values[$0]?.1 } ?? line
             problems.append(Problem(SourceLocation(file: file, line: at), section: name, message))
         }
+
         func value(_ key: String) -> String? { values[key]?.0 }
+
         func required(_ key: String) -> String? {
             guard let v = value(key) else {
                 fail(nil, "`\(key)` is required")
@@ -133,6 +142,7 @@ public struct DeviceTable: Sendable, Equatable {
             }
             return v
         }
+
         func hexID(_ key: String) -> String? {
             guard let v = required(key) else { return nil }
             guard v.count == 4, v.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
@@ -141,15 +151,19 @@ public struct DeviceTable: Sendable, Equatable {
             }
             return v
         }
-        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) -> T? where T.RawValue == String {
-            guard let v = value(key) else { return nil }
+
+        func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, required: Bool = false) -> T? where T.RawValue == String {
+            guard let v = value(key) else {
+                if required { fail(nil, "`\(key)` is required") }
+                return nil
+            }
             guard let parsed = T(rawValue: v) else {
-                let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-                fail(key, "`\(key)=\(v)` is not one of \(allowed)")
+                fail(key, "`\(key)=\(v)` is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
                 return nil
             }
             return parsed
         }
+
         func integer(_ key: String, _ range: ClosedRange<Int>) -> Int? {
             guard let v = value(key) else { return nil }
             guard let n = Int(v), range.contains(n) else {
@@ -159,62 +173,62 @@ public struct DeviceTable: Sendable, Equatable {
             return n
         }
 
-        let vendor = hexID("MatchVendor")
-        let product = hexID("MatchProduct")
-        let role: DeviceRole? = value("Role") == nil ? { fail(nil, "`Role` is required"); return nil }() : choice("Role", DeviceRole.self)
-        let interface: DeviceInterface? =
-            value("Interface") == nil ? { fail(nil, "`Interface` is required"); return nil }() : choice("Interface", DeviceInterface.self)
-        let suffix = choice("Suffix", SuffixKey.self)
-        let altCodePage = choice("AltCodePage", AltCodePage.self)
-        let encoding = choice("Encoding", SerialEncoding.self)
-        let idle = integer("IdleTimeoutMs", 10...2000)
-        let baud = integer("Baud", 1200...921_600)
-        let source = required("Source")
-        if let port = value("MatchPort"), port.contains(where: { $0 == "\"" || $0 == " " }) {
-            fail("MatchPort", "`MatchPort` is a udev ID_PATH without spaces or quotes")
+        /// A udev value the rules quote: no spaces, no quotes.
+        func udevWord(_ key: String, _ what: String) {
+            if let v = value(key), v.contains(where: { $0 == "\"" || $0 == " " }) { fail(key, "`\(key)` is a udev \(what) without spaces or quotes") }
         }
-        if let serial = value("MatchSerial"), serial.contains(where: { $0 == "\"" || $0 == " " }) {
-            fail("MatchSerial", "`MatchSerial` is a udev ID_SERIAL_SHORT without spaces or quotes")
-        }
-        var layout: String?
-        var variant: String?
-        if let spec = value("Layout") {
-            if let parsed = LayoutSpec(spec) {
-                layout = parsed.layout
-                variant = parsed.variant
-            } else {
-                fail("Layout", "`Layout` is an xkb layout like `de` or `de(nodeadkeys)`, got `\(spec)`")
-            }
-        }
+    }
 
-        if let role, let interface, role != .ignore {
-            if suffix == nil { fail(nil, "`Suffix` is required for role \(role.rawValue)") }
-            if interface == .evdev && value("Layout") == nil { fail(nil, "`Layout` is required for an evdev \(role.rawValue)") }
+    private static func makeEntry(name: String, line: Int, values: [String: (String, Int)], file: String) -> Result<DeviceEntry, ProblemList> {
+        let r = SectionReader(name: name, line: line, values: values, file: file)
+        let vendor = r.hexID("MatchVendor")
+        let product = r.hexID("MatchProduct")
+        let role = r.choice("Role", DeviceRole.self, required: true)
+        let interface = r.choice("Interface", DeviceInterface.self, required: true)
+        let suffix = r.choice("Suffix", SuffixKey.self)
+        let (altCodePage, encoding) = (r.choice("AltCodePage", AltCodePage.self), r.choice("Encoding", SerialEncoding.self))
+        let (idle, baud) = (r.integer("IdleTimeoutMs", 10...2000), r.integer("Baud", 1200...921_600))
+        let source = r.required("Source")
+        r.udevWord("MatchPort", "ID_PATH")
+        r.udevWord("MatchSerial", "ID_SERIAL_SHORT")
+        var layout: LayoutSpec?
+        if let spec = r.value("Layout") {
+            layout = LayoutSpec(spec)
+            if layout == nil { r.fail("Layout", "`Layout` is an xkb layout like `de` or `de(nodeadkeys)`, got `\(spec)`") }
         }
-        if interface == .tty {
-            for key in ["Layout", "AltCodePage"] where value(key) != nil {
-                fail(key, "`\(key)` applies to evdev devices only")
-            }
-            if suffix == SuffixKey.none { fail("Suffix", "a serial scanner ends scans with a line ending: use Suffix=enter") }
-        }
-        if interface == .evdev {
-            for key in ["Baud", "Encoding"] where value(key) != nil {
-                fail(key, "`\(key)` applies to tty devices only")
-            }
-        }
-        if idle != nil && suffix != SuffixKey.none {
-            fail("IdleTimeoutMs", "`IdleTimeoutMs` only applies with Suffix=none")
-        }
-
-        guard problems.isEmpty, let vendor, let product, let role, let interface, let source else {
-            return .failure(ProblemList(problems: problems))
+        checkCombination(r, role: role, interface: interface, suffix: suffix, idle: idle)
+        guard r.problems.isEmpty, let vendor, let product, let role, let interface, let source else {
+            return .failure(ProblemList(problems: r.problems))
         }
         return .success(
             DeviceEntry(
-                name: name, vendor: vendor, product: product, serial: value("MatchSerial"), port: value("MatchPort"),
-                role: role, interface: interface, layout: layout, variant: variant, suffix: suffix,
+                name: name, vendor: vendor, product: product, serial: r.value("MatchSerial"), port: r.value("MatchPort"),
+                role: role, interface: interface, layout: layout?.layout, variant: layout?.variant, suffix: suffix,
                 idleTimeoutMillis: idle, altCodePage: altCodePage, baud: baud, encoding: encoding,
-                source: source, origin: origin))
+                source: source, origin: SourceLocation(file: file, line: line)))
+    }
+
+    /// What only makes sense together: a suffix for scanners, a layout for evdev ones,
+    /// serial keys on ttys only, an idle timeout only without a suffix key.
+    private static func checkCombination(_ r: SectionReader, role: DeviceRole?, interface: DeviceInterface?, suffix: SuffixKey?, idle: Int?) {
+        if let role, let interface, role != .ignore {
+            if suffix == nil { r.fail(nil, "`Suffix` is required for role \(role.rawValue)") }
+            if interface == .evdev && r.value("Layout") == nil { r.fail(nil, "`Layout` is required for an evdev \(role.rawValue)") }
+        }
+        if interface == .tty {
+            for key in ["Layout", "AltCodePage"] where r.value(key) != nil {
+                r.fail(key, "`\(key)` applies to evdev devices only")
+            }
+            if suffix == SuffixKey.none { r.fail("Suffix", "a serial scanner ends scans with a line ending: use Suffix=enter") }
+        }
+        if interface == .evdev {
+            for key in ["Baud", "Encoding"] where r.value(key) != nil {
+                r.fail(key, "`\(key)` applies to tty devices only")
+            }
+        }
+        if idle != nil && suffix != SuffixKey.none {
+            r.fail("IdleTimeoutMs", "`IdleTimeoutMs` only applies with Suffix=none")
+        }
     }
 
     /// This table with `overrides` layered on top: an entry matching the same device

@@ -89,12 +89,59 @@ public struct StationConfig: Sendable {
         } catch {
             return .failure(ProblemList([Problem(file: file, line: 0, key: nil, message: "TOML syntax: \(error)")]))
         }
-        let lines = KeyLines(text)
-        var problems: [Problem] = []
-        func fail(_ key: String?, _ message: String) {
-            problems.append(Problem(file: file, line: key.flatMap { lines[$0] } ?? 0, key: key, message: message))
-        }
+        let problems = ProblemCollector(file: file, lines: KeyLines(text))
+        let fail = problems.fail
+        checkSchema(table, fail: fail)
+        let r = Reader(table: table, fail: fail)
+        let (string, int, strings, positive) = (r.string, r.int, r.strings, r.positive)
 
+        let boxID = string("box", "id")
+        if boxID == nil { fail("box", "box.id is required") }
+        let siteID = string("box", "site")
+        if siteID == nil { fail("box", "box.site is required") }
+        let timeZone = string("box", "time_zone") ?? "Asia/Shanghai"
+        if TimeZone(identifier: timeZone) == nil { fail("box.time_zone", "unknown time zone \(timeZone)") }
+        let kiosk = parseKiosk(r, siteID: siteID ?? "")
+        for (i, p) in (strings("codes", "item_label_patterns") + strings("codes", "member_card_patterns")).enumerated() {
+            if (try? CodePattern(name: "\(i)", pattern: p)) == nil { fail("codes", "`\(p)` is not a valid regular expression") }
+        }
+        var eCardKeys: [String: String] = [:]
+        if let t = table["hub"]?.table?["ecard_keys"]?.table {
+            for k in t.keys {
+                if let v = t[k]?.string { eCardKeys[k] = v } else { fail("hub.ecard_keys", "\(k) must be a base64 string") }
+            }
+        }
+        let synchronous = string("journal", "synchronous") ?? "FULL"
+        // Anything weaker would tell outcomes before they are on the disk.
+        if !["FULL", "EXTRA"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
+
+        if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
+            fail("hub.ca_file", "\(ca) cannot be read")
+        }
+        let batchEvents = positive("hub", "batch_events", 2000, 1...2000)
+        let retentionDays = positive("journal", "retention_days", 180, 1...3650)
+        let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
+        let feedback = parseFeedback(table["feedback"]?.table, fail: fail)
+        let pages = parsePages(table["pages"]?.table, fail: fail)
+        guard problems.list.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems.list)) }
+        var config =
+            StationConfig(
+                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
+                adminSocket: string("box", "admin_socket") ?? "/run/station/admin.sock", timeZone: timeZone,
+                deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
+                kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
+                memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
+                hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
+                hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents,
+                hubRetryMaxSeconds: positive("hub", "retry_max_seconds", 300, 1...3600), eCardKeys: eCardKeys, journalSynchronous: synchronous,
+                retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays)
+        config.feedback = feedback
+        config.pages = pages
+        return .success(config)
+    }
+
+    /// Every section and key against ``schema``: unknown ones and wrong types are problems.
+    static func checkSchema(_ table: TOMLTable, fail: (String?, String) -> Void) {
         for section in table.keys {
             guard let fields = schema[section] else {
                 fail(section, "unknown section [\(section)]")
@@ -122,21 +169,11 @@ public struct StationConfig: Sendable {
                 if !ok { fail(full, "must be \(type == "strings" ? "an array of strings" : type == "int" ? "an integer" : "a \(type)")") }
             }
         }
-        func string(_ s: String, _ k: String) -> String? { table[s]?.table?[k]?.string }
-        func int(_ s: String, _ k: String) -> Int? { table[s]?.table?[k]?.int }
-        func strings(_ s: String, _ k: String) -> [String] { table[s]?.table?[k]?.array?.compactMap(\.string) ?? [] }
-        func positive(_ s: String, _ k: String, _ d: Int, _ range: ClosedRange<Int>) -> Int {
-            guard let v = int(s, k) else { return d }
-            if !range.contains(v) { fail("\(s).\(k)", "must be between \(range.lowerBound) and \(range.upperBound)") }
-            return v
-        }
+    }
 
-        let boxID = string("box", "id")
-        if boxID == nil { fail("box", "box.id is required") }
-        let siteID = string("box", "site")
-        if siteID == nil { fail("box", "box.site is required") }
-        let timeZone = string("box", "time_zone") ?? "Asia/Shanghai"
-        if TimeZone(identifier: timeZone) == nil { fail("box.time_zone", "unknown time zone \(timeZone)") }
+    /// `[site]`: what the kiosk workflow is configured with.
+    static func parseKiosk(_ r: Reader, siteID: String) -> KioskSettings {
+        let (string, strings, positive, fail) = (r.string, r.strings, r.positive, r.fail)
         var kind = KioskSettings.SiteKind.bookshelf
         if let k = string("site", "kind") {
             if let parsed = KioskSettings.SiteKind(rawValue: k) { kind = parsed } else { fail("site.kind", "must be one of bookshelf, hut, station") }
@@ -147,48 +184,40 @@ public struct StationConfig: Sendable {
         if let o = string("site", "over_limit") {
             if let parsed = KioskSettings.LimitPolicy(rawValue: o) { overLimit = parsed } else { fail("site.over_limit", "must be warn or refuse") }
         }
-        let kiosk = KioskSettings(
+        return KioskSettings(
             siteID: siteID ?? "", siteKind: kind,
             sessionTimeoutMillis: Int64(positive("site", "session_timeout_seconds", 60, 5...3600)) * 1000,
             doubleReadWindowMillis: Int64(positive("site", "double_read_window_ms", 1500, 0...10_000)),
             maxLoans: positive("site", "max_loans", 5, 1...100), overLimit: overLimit, loanDays: positive("site", "loan_days", 30, 1...365),
             visitMaxMinutes: positive("site", "visit_max_minutes", 120, 1...1440), services: strings("site", "services"))
-        for (i, p) in (strings("codes", "item_label_patterns") + strings("codes", "member_card_patterns")).enumerated() {
-            if (try? CodePattern(name: "\(i)", pattern: p)) == nil { fail("codes", "`\(p)` is not a valid regular expression") }
-        }
-        var eCardKeys: [String: String] = [:]
-        if let t = table["hub"]?.table?["ecard_keys"]?.table {
-            for k in t.keys {
-                if let v = t[k]?.string { eCardKeys[k] = v } else { fail("hub.ecard_keys", "\(k) must be a base64 string") }
-            }
-        }
-        let synchronous = string("journal", "synchronous") ?? "FULL"
-        // Anything weaker would tell outcomes before they are on the disk.
-        if !["FULL", "EXTRA"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
+    }
 
-        if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
-            fail("hub.ca_file", "\(ca) cannot be read")
+    /// Problems found while reading one file, each with its line.
+    final class ProblemCollector {
+        let file: String
+        let lines: KeyLines
+        private(set) var list: [Problem] = []
+        init(file: String, lines: KeyLines) {
+            self.file = file
+            self.lines = lines
         }
-        let batchEvents = positive("hub", "batch_events", 2000, 1...2000)
-        let retentionDays = positive("journal", "retention_days", 180, 1...3650)
-        let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
-        let feedback = parseFeedback(table["feedback"]?.table, fail: fail)
-        let pages = parsePages(table["pages"]?.table, fail: fail)
-        guard problems.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems)) }
-        var config =
-            StationConfig(
-                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
-                adminSocket: string("box", "admin_socket") ?? "/run/station/admin.sock", timeZone: timeZone,
-                deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
-                kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),
-                memberCardLuhn: table["codes"]?.table?["member_card_luhn"]?.bool ?? false, hubPublicKey: string("hub", "public_key"),
-                hubKeyVersion: int("hub", "key_version") ?? 1, hubInsecure: table["hub"]?.table?["insecure"]?.bool ?? false,
-                hubCAFile: string("hub", "ca_file"), hubBatchEvents: batchEvents,
-                hubRetryMaxSeconds: positive("hub", "retry_max_seconds", 300, 1...3600), eCardKeys: eCardKeys, journalSynchronous: synchronous,
-                retentionDays: retentionDays, sensitiveVisitRetentionDays: sensitiveDays)
-        config.feedback = feedback
-        config.pages = pages
-        return .success(config)
+        func fail(_ key: String?, _ message: String) {
+            list.append(Problem(file: file, line: key.flatMap { lines[$0] } ?? 0, key: key, message: message))
+        }
+    }
+
+    /// Typed reads of `section.key`; a value out of its range is a problem (and the value kept).
+    struct Reader {
+        let table: TOMLTable
+        let fail: (String?, String) -> Void
+        func string(_ s: String, _ k: String) -> String? { table[s]?.table?[k]?.string }
+        func int(_ s: String, _ k: String) -> Int? { table[s]?.table?[k]?.int }
+        func strings(_ s: String, _ k: String) -> [String] { table[s]?.table?[k]?.array?.compactMap(\.string) ?? [] }
+        func positive(_ s: String, _ k: String, _ d: Int, _ range: ClosedRange<Int>) -> Int {
+            guard let v = int(s, k) else { return d }
+            if !range.contains(v) { fail("\(s).\(k)", "must be between \(range.lowerBound) and \(range.upperBound)") }
+            return v
+        }
     }
 
     static func parseFeedback(_ t: TOMLTable?, fail: (String?, String) -> Void) -> FeedbackSettings {

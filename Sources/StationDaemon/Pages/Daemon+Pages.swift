@@ -19,14 +19,19 @@ extension Daemon {
                 let busy = (JSONLine([("daemon", .string("not answering"))]), JSONLine([]))
                 let (status, devices) = await me.ask(within: 3, otherwise: busy) { d in (d.answer(.status, "status"), d.answer(.devices, "devices")) }
                 // A journal that cannot be read is said on the page, not shown as an empty log.
-                let log: Result<[JournalReader.LogLine], any Error> = Result { try JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50) }
+                let log: Result<[JournalReader.LogLine], any Error>
+                do {
+                    log = .success(try await Blocking.run { try JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50) })
+                } catch {
+                    log = .failure(error)
+                }
                 return ManagerSnapshot(
                     status: status, devices: devices,
                     log: log.map { $0.reversed().map { ($0.atMillis, $0.level, $0.scannerID, $0.message) } }.mapError { "\($0)" })
             },
             card: { kind, page in
                 do {
-                    return .success(try CardSheets.sheet(kind: kind, page: page, config: config))
+                    return .success(try await Blocking.run { try CardSheets.sheet(kind: kind, page: page, config: config) })
                 } catch let error as CardSheets.PageError {
                     return .failure(.init(status: error.notFound ? .notFound : .conflict, message: error.description))
                 } catch let error as PrintableCards.SheetError {

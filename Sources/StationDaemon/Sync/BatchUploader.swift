@@ -135,29 +135,29 @@ public final class BatchUploader: Service, @unchecked Sendable {
 
     /// One round: clock corrections, the whole outbox, the device log, the downlink.
     public func round() async throws {
-        observeClock()
+        await observeClock()
         try await sendCorrections()
         try await drainOutbox()
         try await sendDeviceLog()
         try await applyDownlink()
     }
 
-    func observeClock() {
+    func observeClock() async {
         if let c = clock.observe(synchronized: SystemClock.isSynchronized(), wallMillis: SystemClock.wallMillis(), monotonicMicros: SystemClock.monotonicMicros()) {
-            record(c)
+            await record(c)
         }
     }
 
-    func observe(_ date: HubClient.HubDate?) {
+    func observe(_ date: HubClient.HubDate?) async {
         guard let date else { return }
         if let c = clock.hubDate(hubMillis: date.hubMillis, localWallMillis: date.localWallMillis, monotonicMicros: date.monotonicMicros, synchronized: SystemClock.isSynchronized()) {
-            record(c)
+            await record(c)
         }
     }
 
-    private func record(_ c: ClockCorrection) {
+    private func record(_ c: ClockCorrection) async {
         do {
-            try journal.recordClockCorrection(bootID: c.bootID, offsetMillis: c.offsetMillis, source: c.source.rawValue, atWallMillis: c.recordedWallMillis, monotonicMicros: c.monotonicMicros)
+            try await Blocking.run { [journal] in try journal.recordClockCorrection(bootID: c.bootID, offsetMillis: c.offsetMillis, source: c.source.rawValue, atWallMillis: c.recordedWallMillis, monotonicMicros: c.monotonicMicros) }
             logger.notice("the box's clock was off: a correction goes to the hub", metadata: ["clock.offset_ms": "\(c.offsetMillis)", "clock.source": "\(c.source.rawValue)"])
         } catch {
             logger.warning("cannot record a clock correction", metadata: ["error": "\(error)"])
@@ -165,7 +165,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
     }
 
     private func sendCorrections() async throws {
-        let stored = try journal.unsentClockCorrections()
+        let stored = try await Blocking.run { [journal] in try journal.unsentClockCorrections() }
         guard let last = stored.last else { return }
         let corrections = stored.compactMap { s in
             ClockCorrection.Source(rawValue: s.source).map {
@@ -173,7 +173,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
             }
         }
         _ = try await client.send(corrections: corrections)
-        try journal.markClockCorrectionsSent(through: last.id)
+        try await Blocking.run { [journal] in try journal.markClockCorrectionsSent(through: last.id) }
     }
 
     /// A batch ready to send: its events' seq range and the encoded body.
@@ -201,20 +201,13 @@ public final class BatchUploader: Service, @unchecked Sendable {
     /// round, after the idle wait, asks again). The next batch is read and encoded while
     /// the hub works on the current one.
     private func drainOutbox() async throws {
-        guard var batch = try prepare(after: 0, limit: settings.maxEvents) else { return }
+        guard var batch = try await Blocking.run({ [self] in try prepare(after: 0, limit: settings.maxEvents) }) else { return }
         while !Task.isCancelled {
             let current = batch
-            let upcoming = Task { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
-            let result: BatchResult
-            do {
-                let (answer, date) = try await client.upload(body: current.body)
-                observe(date)
-                result = answer
-            } catch {
-                upcoming.cancel()
-                throw error
-            }
-            try journal.acknowledge(through: result.ackedThrough)
+            async let upcoming = Blocking.run { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
+            let (result, date) = try await client.upload(body: current.body)
+            await observe(date)
+            try await Blocking.run { [journal] in _ = try journal.acknowledge(through: result.ackedThrough) }
             // Progress: the backoff starts over (a lossy link that gets batches through
             // is not a dead hub).
             update {
@@ -230,7 +223,6 @@ public final class BatchUploader: Service, @unchecked Sendable {
             // Nothing of this batch acknowledged: the hub is missing events before it
             // that this box no longer holds. Asking again at once would change nothing.
             if result.ackedThrough < current.first {
-                upcoming.cancel()
                 logger.warning(
                     "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
                     metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(current.first)"])
@@ -239,12 +231,11 @@ public final class BatchUploader: Service, @unchecked Sendable {
             // The hub asks to resume below what was prepared (a gap it cannot bridge):
             // start again from what it acknowledged.
             if result.ackedThrough < current.last {
-                upcoming.cancel()
-                guard let again = try prepare(after: result.ackedThrough, limit: settings.maxEvents) else { return }
+                guard let again = try await Blocking.run({ [self] in try prepare(after: result.ackedThrough, limit: settings.maxEvents) }) else { return }
                 batch = again
                 continue
             }
-            guard let next = try await upcoming.value else { return }
+            guard let next = try await upcoming else { return }
             batch = next
         }
     }
@@ -258,10 +249,10 @@ public final class BatchUploader: Service, @unchecked Sendable {
 
     private func sendDeviceLog() async throws {
         while true {
-            let lines = try journal.unsentDeviceLog()
+            let lines = try await Blocking.run { [journal] in try journal.unsentDeviceLog() }
             guard let last = lines.last else { return }
             _ = try await client.send(deviceLog: lines.map { DeviceLogLine(id: $0.id, atMillis: $0.atMillis, level: $0.level, scannerID: $0.scannerID, message: $0.message) })
-            try journal.markDeviceLogSent(through: last.id)
+            try await Blocking.run { [journal] in try journal.markDeviceLogSent(through: last.id) }
             if lines.count < 500 { return }
         }
     }
@@ -269,14 +260,14 @@ public final class BatchUploader: Service, @unchecked Sendable {
     private func applyDownlink() async throws {
         var changedSettings = false
         while true {
-            let since = try journal.downlinkRevision()
+            let since = try await Blocking.run { [journal] in try journal.downlinkRevision() }
             let (down, date) = try await client.downlink(since: since)
-            observe(date)
+            await observe(date)
             guard down.revision > since else { break }
-            try journal.apply(
-                Journal.CacheUpdate(
-                    revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite) }, members: down.members.map { ($0.cardUID, $0.member) },
-                    keys: down.keys.map { ($0.purpose, $0.version, $0.material) }, siteSettings: down.siteConfig))
+            let update = Journal.CacheUpdate(
+                revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite) }, members: down.members.map { ($0.cardUID, $0.member) },
+                keys: down.keys.map { ($0.purpose, $0.version, $0.material) }, siteSettings: down.siteConfig)
+            try await Blocking.run { [journal] in try journal.apply(update) }
             if !down.keys.isEmpty || !down.siteConfig.isEmpty { changedSettings = true }
             logger.info(
                 "downlink applied",
