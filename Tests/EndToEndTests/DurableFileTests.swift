@@ -4,7 +4,8 @@ import XCTest
 
 /// The box's link to its hub (`hub.json`, its credential inside) written over an old one
 /// by the real `HubLink.save` in a process of its own, killed (SIGKILL, from strace) at
-/// each system call it makes on the link, its temporary file or their directory in turn.
+/// each file or descriptor system call the write makes, in turn (found between two marker
+/// calls, so that nothing depends on strace reading paths out of the process).
 /// Whichever call it dies at, the directory holds the old link or the new one, complete,
 /// never neither, and no file in it that holds a credential is readable by others.
 final class DurableFileTests: XCTestCase {
@@ -23,27 +24,38 @@ final class DurableFileTests: XCTestCase {
         return dir
     }
 
-    func strace(_ dir: URL, inject: Call?, log: String) throws -> Int32? {
-        let d = dir.path
-        var argv = ["strace", "-f", "-qq", "-o", log, "-e", "trace=%file,%desc", "-P", d, "-P", "\(d)/hub.json", "-P", "\(d)/hub.json.tmp"]
+    /// Runs the write under strace (its main thread, every file and descriptor call),
+    /// killed at `inject` when given; its status, and the trace.
+    func strace(_ dir: URL, inject: Call?) throws -> (status: Int32?, trace: String, errors: String) {
+        let log = dir.deletingLastPathComponent().appendingPathComponent("\(dir.lastPathComponent).trace").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        var argv = ["strace", "-qq", "-o", log, "-e", "trace=%file,%desc"]
         if let inject { argv += ["-e", "inject=\(inject.name):signal=KILL:when=\(inject.occurrence)"] }
-        argv += [ProjectPaths.executable("station-testtool"), "save-link", d, "https://hub.example:8440", "box-1", "shelf-a", "new-credential-9876543210"]
+        argv += [ProjectPaths.executable("station-testtool"), "save-link", dir.path, "https://hub.example:8440", "box-1", "shelf-a", "new-credential-9876543210"]
         let c = try ChildProcess(argv)
-        return c.wait(timeout: 60)
+        let status = c.wait(timeout: 60)
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", c.standardError)
     }
 
-    /// The calls the write makes on the link's files, in order.
+    /// The calls the write itself makes, in order: those between the tool's two marker
+    /// calls (`close(-4242)`, `close(-4343)`), each with its place among all the traced
+    /// calls of its name since the process started, which is what strace's `when=` counts.
     func calls(_ dir: URL) throws -> [Call] {
-        let log = dir.appendingPathComponent("trace.log").path
-        XCTAssertEqual(try strace(dir, inject: nil, log: log), 0, "the write itself succeeds")
+        let run = try strace(dir, inject: nil)
+        XCTAssertEqual(run.status, 0, "the write itself succeeds: \(run.errors)")
         var seen: [String: Int] = [:]
-        return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap { line in
-            // `PID name(args) = result`, or `name(args) = result`
-            let text = line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? ""
-            guard let name = text.split(separator: "(").first.map(String.init), name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else { return nil }
+        var plan: [Call] = []
+        var inside = false
+        for line in run.trace.split(separator: "\n") {
+            guard let open = line.firstIndex(of: "("), case let name = String(line[..<open]),
+                  !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { continue }
             seen[name, default: 0] += 1
-            return Call(name: name, occurrence: seen[name]!)
+            if line.hasPrefix("close(-4242)") { inside = true; continue }
+            if line.hasPrefix("close(-4343)") { break }
+            if inside { plan.append(Call(name: name, occurrence: seen[name]!)) }
         }
+        XCTAssertFalse(plan.isEmpty, "no calls between the markers in the trace:\n\(run.trace)\n\(run.errors)")
+        return plan
     }
 
     func testTheBoxLinkIsTheOldOrTheNewOneWhereverTheWriteIsKilled() throws {
@@ -55,7 +67,7 @@ final class DurableFileTests: XCTestCase {
         for call in plan {
             let dir = try prepared()
             defer { try? FileManager.default.removeItem(at: dir) }
-            let status = try strace(dir, inject: call, log: dir.appendingPathComponent("kill.log").path)
+            let status = try strace(dir, inject: call).status
             XCTAssertNotEqual(status, 0, "killed at \(call.name) #\(call.occurrence)")
             let link = dir.appendingPathComponent("hub.json").path
             let text = (try? String(contentsOfFile: link, encoding: .utf8)) ?? "(absent)"
