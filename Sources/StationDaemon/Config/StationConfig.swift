@@ -185,7 +185,7 @@ public struct StationConfig: Sendable {
             if let parsed = KioskSettings.LimitPolicy(rawValue: o) { overLimit = parsed } else { fail("site.over_limit", "must be warn or refuse") }
         }
         return KioskSettings(
-            siteID: siteID ?? "", siteKind: kind,
+            siteID: siteID, siteKind: kind,
             sessionTimeoutMillis: Int64(positive("site", "session_timeout_seconds", 60, 5...3600)) * 1000,
             doubleReadWindowMillis: Int64(positive("site", "double_read_window_ms", 1500, 0...10_000)),
             maxLoans: positive("site", "max_loans", 5, 1...100), overLimit: overLimit, loanDays: positive("site", "loan_days", 30, 1...365),
