@@ -46,7 +46,7 @@ final class StoreSchemaTests: XCTestCase {
         XCTAssertEqual(
             log,
             [
-                "acked 3 applied 2 dup 0 q [3:seq 3: the sealed credential cannot be opened (sealed with hub key version 7, which this hub does not hold)] resume - conflict false",
+                "acked 3 applied 2 dup 0 q [3:seq 3: the sealed credential cannot be opened: sealed with hub key version 7, which this hub does not hold] resume - conflict false",
                 "1|\(hub.pseudonym(identity))|0", "2|\(member)|0", hub.pseudonym(identity), member,
             ])
     }
@@ -113,5 +113,19 @@ final class StoreSchemaTests: XCTestCase {
             return log
         }
         XCTAssertEqual(log, ["1-indexes", "1-tables", "newer: unavailable"])
+    }
+
+    /// The ledger and every report leave voided events out with one subquery per row; on
+    /// SQLite (no statistics) it must find the void through its index, or each row reads
+    /// all of its box's events and ingest grows with the square of the journal.
+    func testSQLiteFindsAVoidThroughItsIndexNotAScanOfTheBox() async throws {
+        let directory = try ProjectPaths.temporaryDirectory("plan")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plan = try await HubDatabase.with(directory.appendingPathComponent("hub.sqlite").path) { store in
+            try await Events.union(store)
+            return try await store.dump("EXPLAIN QUERY PLAN SELECT e.seq FROM event e WHERE e.item_key = ? AND \(Reports.notVoided())", [.text("label:B1")])
+        }
+        let subquery = try XCTUnwrap(plan.first { $0.contains("SEARCH v ") }, "\(plan)")
+        XCTAssertTrue(subquery.contains("INDEX event_void (kind=? AND box_id=? AND refers_to=?)"), "\(plan)")
     }
 }
