@@ -3,8 +3,10 @@ import Hummingbird
 import StationProtocol
 
 /// A request the hub refuses, or cannot serve now: what the store and the routes throw.
-/// It builds its own answer (the status, `{"error": "..."}`, and `Retry-After` when the
-/// database is busy or gone); the command line prints its message.
+/// It builds its own answer (the status, `{"error": "...", "code": "..."}`, and
+/// `Retry-After` when the database is busy or gone); the command line prints its message.
+/// The code is stable (clients and the refusal metric key on it); the message is a plain
+/// sentence for people, naming no Swift type and echoing nothing it was not sure of.
 public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable
@@ -12,10 +14,12 @@ public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Eq
 
     public var kind: Kind
     public var message: String
+    public var code: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, code: String? = nil) {
         self.kind = kind
         self.message = message
+        self.code = code ?? kind.code
     }
 
     public var description: String { message }
@@ -41,8 +45,24 @@ public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Eq
     }
 
     var response: Response {
-        var response = HubServer.json(status, ErrorBody(error: message))
+        var response = HubServer.json(status, ErrorBody(error: message, code: code))
         if kind == .unavailable { response.headers[.retryAfter] = "\(Self.retryAfterSeconds)" }
         return response
+    }
+}
+
+extension HubError.Kind {
+    /// The code an error of this kind answers with when it names no finer one.
+    var code: String {
+        switch self {
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .notFound: "not-found"
+        case .conflict: "conflict"
+        case .invalid: "invalid"
+        case .tooLarge: "too-large"
+        case .unsupportedMedia: "unsupported-encoding"
+        case .unavailable: "unavailable"
+        }
     }
 }

@@ -24,9 +24,11 @@ public enum HubIngest {
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// A batch naming another box or site is refused whole.
+    /// A batch naming another box or site, or breaking the protocol (``BoxClaims``), is
+    /// refused whole.
     static func checkOwner(box: String, site: String, events: [HubIncoming]) throws {
         for case .event(let e, _) in events {
+            if let breach = BoxClaims.protocolBreach(e) { throw HubError(.invalid, breach, code: "event-out-of-range") }
             if e.boxID != box { throw HubError(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
             if e.siteID != site { throw HubError(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
         }

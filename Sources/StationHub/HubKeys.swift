@@ -47,6 +47,16 @@ public struct HubKeys: Sendable {
         return try CredentialProtector.open(sealed, kind: worker.kind, hubKeys: credentialKeys)
     }
 
+    /// Why a sealed credential did not open, in words (this goes back to the box and
+    /// into the quarantine): the hub's own reasons as they are, a cryptographic failure as
+    /// what it means, never the library's error.
+    static func plainReason(_ error: any Error, _ worker: WorkerRef?) -> String {
+        if let e = error as? CredentialProtector.OpenError { return e.description }
+        if let e = error as? HubKeyError { return e.description }
+        let version = worker?.sealed.map { " \($0.keyVersion)" } ?? ""
+        return "it does not open with hub key version\(version): sealed to another key, or damaged"
+    }
+
     /// The worker without the sealed number, with the pseudonym: a card UID the hub's
     /// member list knows (`member`) is that member; any other credential gets its own.
     func pseudonymized(_ worker: WorkerRef, raw: RawCredential, member: String?) -> WorkerRef {

@@ -34,6 +34,11 @@ public final class HubMetrics: Sendable {
         }
     }
 
+    /// A request refused, by its error code.
+    func refused(_ code: String) {
+        registry.makeCounter(name: "stationhub_refused_total", labels: [("reason", code)], help: "Requests refused, by error code").increment()
+    }
+
     /// The text exposition, the database-derived gauges read now.
     func scrape(_ store: HubStore) async throws -> String {
         registry.makeGauge(name: "stationhub_quarantined_events", help: "Events set aside for an operator").set(Double(try await store.quarantinedCount()))

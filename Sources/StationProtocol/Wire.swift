@@ -78,8 +78,15 @@ public struct Quarantined: Codable, Sendable, Equatable {
 
 /// An error answer: a reason a person can act on.
 public struct ErrorBody: Codable, Sendable, Equatable {
+    /// For people: what was refused and why.
     public var error: String
-    public init(error: String) { self.error = error }
+    /// For programs: stable, one of the codes in `docs/api/openapi.yaml` (absent from hubs
+    /// older than the codes).
+    public var code: String?
+    public init(error: String, code: String? = nil) {
+        self.error = error
+        self.code = code
+    }
 }
 
 /// A box's wall clock was off by `offsetMillis` (true minus box time) during boot

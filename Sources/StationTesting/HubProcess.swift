@@ -13,6 +13,8 @@ public final class HubProcess {
     public var isPostgres: Bool { database.hasPrefix("postgres") }
     public private(set) var port = 0
     private var child: ChildProcess?
+    /// The running hub's process id.
+    public var pid: pid_t? { child?.pid }
 
     public enum Engine: Sendable {
         /// PostgreSQL when `STATION_TEST_HUB_DATABASE` names a server, else SQLite.

@@ -56,15 +56,22 @@ final class HubRouterTests: XCTestCase {
             let a = credentials["box-a"]!
             try await client.execute(uri: "/v1/health", method: .get) { XCTAssertEqual($0.status, .ok) }
             try await client.execute(uri: "/v1/enroll", method: .post, body: ByteBuffer(string: "{}")) { XCTAssertEqual($0.status, .badRequest) }
-            try await client.execute(uri: "/v1/enroll", method: .post, body: ByteBuffer(string: #"{"token":"nope"}"#)) { r in
-                XCTAssertEqual(r.status, .unauthorized)
-                XCTAssertEqual(Self.json(r)["error"] as? String, "unknown enrollment token")
-            }
             let token = try await store.addBox("box-d", site: "shelf-a")
             try await client.execute(uri: "/v1/enroll", method: .post, body: ByteBuffer(string: #"{"token":"\#(token)"}"#)) { r in
                 XCTAssertEqual(r.status, .ok)
                 XCTAssertEqual(Self.json(r)["box_id"] as? String, "box-d")
             }
+            // An unknown token and a spent one get the same answer: nothing tells which existed.
+            var answers: [String] = []
+            for tried in ["nope", token] {
+                try await client.execute(uri: "/v1/enroll", method: .post, body: ByteBuffer(string: #"{"token":"\#(tried)"}"#)) { r in
+                    XCTAssertEqual(r.status, .unauthorized)
+                    XCTAssertEqual(Self.json(r)["code"] as? String, "token-refused")
+                    answers.append(String(buffer: r.body))
+                }
+            }
+            XCTAssertEqual(answers.count, 2)
+            XCTAssertEqual(answers.first, answers.last)
             let batch = Self.batch("box-a", Self.returns(1...3))
             try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers(nil), body: batch) { XCTAssertEqual($0.status, .unauthorized) }
             try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers("wrong"), body: batch) { XCTAssertEqual($0.status, .unauthorized) }
@@ -112,6 +119,19 @@ final class HubRouterTests: XCTestCase {
             try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers(a), body: big) { XCTAssertEqual($0.status, .contentTooLarge) }
             try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers(a, gzip: true), body: ByteBuffer(string: "not gzip")) {
                 XCTAssertEqual($0.status, .badRequest)
+            }
+            // Cut before or inside its trailer, or with bytes after it: not valid gzip.
+            for damaged in [ByteBuffer(bytes: gz.readableBytesView.dropLast(8)), ByteBuffer(bytes: gz.readableBytesView.dropLast(3)), ByteBuffer(bytes: Array(gz.readableBytesView) + [0])] {
+                try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers(a, gzip: true), body: damaged) { r in
+                    XCTAssertEqual(r.status, .badRequest)
+                    XCTAssertEqual(Self.json(r)["code"] as? String, "gzip-invalid")
+                }
+            }
+            // Millions of elements in 16 KB: refused by their count, before any is decoded.
+            let elements = try Self.gzip(ByteBuffer(string: #"{"box_id":"box-a","events":["# + String(repeating: "{},", count: 2_000_000) + "{}]}"))
+            try await client.execute(uri: "/v1/batches", method: .post, headers: Self.headers(a, gzip: true), body: elements) { r in
+                XCTAssertEqual(r.status, .contentTooLarge)
+                XCTAssertEqual(Self.json(r)["error"] as? String, "an array holds more than 2000 items")
             }
             var brotli = Self.headers(a)
             brotli[.contentEncoding] = "br"
@@ -167,7 +187,11 @@ final class HubRouterTests: XCTestCase {
             try await client.execute(uri: "/v1/reports", method: .get, headers: op) { r in
                 XCTAssertEqual((Self.json(r)["reports"] as? [Any])?.count, Reports.all.count)
             }
-            try await client.execute(uri: "/v1/reports/nosuch", method: .get, headers: op) { XCTAssertEqual($0.status, .notFound) }
+            try await client.execute(uri: "/v1/reports/nosuch%3Cscript%3E", method: .get, headers: op) { r in
+                XCTAssertEqual(r.status, .notFound)
+                XCTAssertEqual(Self.json(r)["code"] as? String, "no-such-report")
+                XCTAssertFalse(String(buffer: r.body).contains("nosuch"), "the name asked for is not echoed")
+            }
             try await client.execute(uri: "/v1/reports/lending?limit=many", method: .get, headers: op) { XCTAssertEqual($0.status, .badRequest) }
             try await client.execute(uri: "/v1/reports/lending?format=xml", method: .get, headers: op) { XCTAssertEqual($0.status, .badRequest) }
             try await client.execute(uri: "/v1/reports/lending?from=2026-13-01", method: .get, headers: op) { XCTAssertEqual($0.status, .badRequest) }

@@ -18,11 +18,12 @@ public enum HubServer {
     /// Largest request body accepted on the wire, its most inflated size, and most events
     /// (or lines, or corrections) in one request.
     public static let maxBodyBytes = 4 << 20
-    public static let maxInflatedBytes = 16 << 20
+    public static let maxInflatedBytes = 8 << 20
     public static let maxBatchEvents = 2000
 
-    public static func router(store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func router(store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
+        let router = Router(context: HubRequestContext.self)
+        router.add(middleware: RefusalMiddleware(metrics: metrics))
         router.get("v1/health") { _, _ -> Response in json(.ok, ["status": "ok"]) }
         addBoxRoutes(router, store: store, keys: keys, metrics: metrics)
         addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics)
@@ -30,12 +31,9 @@ public enum HubServer {
     }
 
     /// What boxes call: enrollment, batches, clock corrections, the device log, the downlink.
-    static func addBoxRoutes(_ router: Router<BasicRequestContext>, store: HubStore, keys: HubKeys?, metrics: HubMetrics) {
+    static func addBoxRoutes(_ router: Router<HubRequestContext>, store: HubStore, keys: HubKeys?, metrics: HubMetrics) {
         router.post("v1/enroll") { request, _ -> Response in
-            let data = try await body(request, limit: 64 * 1024)
-            guard let enroll = try? JSONDecoder().decode(EnrollRequest.self, from: data) else {
-                throw HubError(.invalid, "expected {\"token\": \"...\"}")
-            }
+            let enroll = try decode(EnrollRequest.self, try await body(request, limit: 64 * 1024), expected: "{\"token\": \"...\"}")
             return json(.ok, try await store.enroll(token: enroll.token))
         }
         router.post("v1/batches") { request, _ -> Response in
@@ -72,7 +70,7 @@ public enum HubServer {
             let owner = try await authenticate(request, store)
             let sinceText = request.uri.queryParameters.get("since") ?? "0"
             guard let since = Int64(sinceText), since >= 0 else {
-                throw HubError(.invalid, "since must be a revision (a whole number ≥ 0), not \(sinceText)")
+                throw HubError(.invalid, "since must be a revision (a whole number ≥ 0)", code: "invalid-parameter")
             }
             let down = try await store.downlink(site: owner.site, since: since)
             return json(.ok, down, gzip: request.headers[.acceptEncoding]?.contains("gzip") ?? false)
@@ -80,7 +78,7 @@ public enum HubServer {
     }
 
     /// What operators call with the operator token: metrics and reports.
-    static func addOperatorRoutes(_ router: Router<BasicRequestContext>, store: HubStore, operatorToken: String?, metrics: HubMetrics) {
+    static func addOperatorRoutes(_ router: Router<HubRequestContext>, store: HubStore, operatorToken: String?, metrics: HubMetrics) {
         let operatorDigest = operatorToken.map { SHA256.hash(data: Data($0.utf8)) }
         /// Reports are for operators: the bearer must be the operator token.
         @Sendable func authorizeOperator(_ request: Request) throws {
@@ -103,16 +101,16 @@ public enum HubServer {
             try authorizeOperator(request)
             let name = context.parameters.get("name") ?? ""
             guard Reports.all.contains(where: { $0.name == name }) else {
-                throw HubError(.notFound, "no report \(name): \(Reports.all.map(\.name).joined(separator: ", "))")
+                throw HubError(.notFound, "no such report; the reports are \(Reports.all.map(\.name).joined(separator: ", "))", code: "no-such-report")
             }
             let query = request.uri.queryParameters
             let limitText = query.get("limit") ?? "20"
-            guard let limit = Int(limitText) else { throw HubError(.invalid, "limit must be a whole number, not \(limitText)") }
+            guard let limit = Int(limitText) else { throw HubError(.invalid, "limit must be a whole number", code: "invalid-parameter") }
             let parameters = Reports.Parameters(
                 from: query.get("from"), to: query.get("to"), site: query.get("site"), region: query.get("region"), item: query.get("item"),
                 limit: limit, nowMillis: HubIngest.nowMillis())
             let format = query.get("format") ?? "json"
-            guard ["json", "csv"].contains(format) else { throw HubError(.invalid, "format is json or csv, not \(format)") }
+            guard ["json", "csv"].contains(format) else { throw HubError(.invalid, "format is json or csv", code: "invalid-parameter") }
             let table = try await store.report(name, parameters)
             if format == "csv" {
                 return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: table.csv)))

@@ -56,16 +56,18 @@ extension HubStore {
     /// credentials opened; card UIDs of known members become the member).
     func sort(_ s: any SQLSession, box: String, events: [HubIncoming], keys: HubKeys?, now: Int64) async throws -> Intake {
         var held = try await Self.heldHashes(s, box: box, seqs: events.compactMap { if case .event(let e, _) = $0 { e.seq } else { nil } })
+        // What the box may not claim, found before anything of the event is opened.
+        let refusals = events.map { incoming -> String? in if case .event(let e, _) = incoming { BoxClaims.refusal(e) } else { nil } }
         // Opened before the loop, so the member list is asked once for the whole batch.
-        let openings = events.map { incoming -> Result<CredentialOpener.Opening, any Error>? in
-            guard case .event(let e, _) = incoming, held[e.seq] == nil else { return nil }
+        let openings = zip(events, refusals).map { incoming, refusal -> Result<CredentialOpener.Opening, any Error>? in
+            guard case .event(let e, _) = incoming, held[e.seq] == nil, refusal == nil else { return nil }
             return Result { try opener.begin(e.draft.worker, keys: keys) }
         }
         let uids = openings.compactMap { opening -> String? in if case .success(.opened(let p))? = opening { p.cardUID } else { nil } }
         let members = try await Self.members(s, cardUIDs: Array(Set(uids)))
 
         var intake = Intake()
-        for (incoming, opening) in zip(events, openings) {
+        for ((incoming, opening), refusal) in zip(zip(events, openings), refusals) {
             switch incoming {
             case .unreadable(let seq, let body, let reason):
                 intake.quarantined.append((seq ?? 0, reason, body))
@@ -80,12 +82,16 @@ extension HubStore {
                     }
                     continue
                 }
+                if let refusal {
+                    intake.quarantined.append((e.seq, refusal, canonical))
+                    continue
+                }
                 var stored = e
                 switch opening {
                 case .success(.ready(let worker))?: stored.draft.worker = worker
                 case .success(.opened(let pending))?: stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] }, keys: keys!)
                 case .failure(let error)?:
-                    intake.quarantined.append((e.seq, "seq \(e.seq): the sealed credential cannot be opened (\(error))", canonical))
+                    intake.quarantined.append((e.seq, "seq \(e.seq): the sealed credential cannot be opened: \(HubKeys.plainReason(error, e.draft.worker))", canonical))
                     continue
                 case nil: continue
                 }

@@ -72,11 +72,9 @@ public final class HubStore: Sendable {
         let credential = HubIngest.randomSecret()
         let tokenHash = SQLValue.text(HubIngest.hash(token))
         return try await engine.transaction { s in
+            // Unknown and used tokens get one answer: it must not tell which tokens existed.
             guard let box = try await s.value("UPDATE enrollment_token SET used = 1 WHERE token_hash = ? AND used = 0 RETURNING box_id", [tokenHash])?.text else {
-                if try await !s.rows("SELECT 1 FROM enrollment_token WHERE token_hash = ?", [tokenHash]).isEmpty {
-                    throw HubError(.unauthorized, "this enrollment token was used already; issue a new one")
-                }
-                throw HubError(.unauthorized, "unknown enrollment token")
+                throw HubError(.unauthorized, "this enrollment token is not valid (unknown, or used already): ask the hub's operator for a new one", code: "token-refused")
             }
             let site = try await s.value(
                 "UPDATE box SET credential_hash = ?, revoked_reason = NULL WHERE id = ? RETURNING site_id", [.text(HubIngest.hash(credential)), .text(box)])

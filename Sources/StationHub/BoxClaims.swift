@@ -1,0 +1,77 @@
+import Foundation
+import StationCore
+
+/// What a box may assert in an event, and what only the hub decides, as values. A box
+/// says what happened at it (which item, which worker as its own hash and the number
+/// sealed to the hub, when, which loan a return closes); it never says who a worker is
+/// union-wide (the pseudonym), and it cannot show more of a number than its masked form.
+/// An event that claims what a box may not is quarantined with the reason; one that
+/// breaks the protocol itself (a seq below 1, an epoch below 0) refuses its batch.
+public enum BoxClaims {
+    /// Why the batch is refused whole, or nil.
+    public static func protocolBreach(_ e: JournalEvent) -> String? {
+        if e.seq < 1 { return "seq \(e.seq) is below 1" }
+        if e.epoch < 0 { return "seq \(e.seq): epoch \(e.epoch) is below 0" }
+        return nil
+    }
+
+    /// Why this event is set aside, or nil when a box may say all it says.
+    public static func refusal(_ e: JournalEvent) -> String? {
+        let d = e.draft
+        if let w = d.worker, let why = refusal(w) { return "seq \(e.seq): \(why)" }
+        if let ref = d.refersTo, ref < 1 || ref >= e.seq {
+            return "seq \(e.seq) refers to seq \(ref), which is not an earlier event of this box"
+        }
+        if let due = d.dueDate, !isDate(due) { return "seq \(e.seq): due date \(due) is not a date" }
+        if let missing = missing(d) { return "seq \(e.seq): a \(d.kind.rawValue) without \(missing)" }
+        return nil
+    }
+
+    /// What a worker reference may hold from a box: its own keyed hash, a masked form that
+    /// shows no more than a mask does, the sealed number; never a pseudonym.
+    static func refusal(_ w: WorkerRef) -> String? {
+        if w.pseudonym != nil { return "a worker's pseudonym is the hub's to derive; a box may not send one" }
+        if !isMask(w.masked) { return "the masked number shows more than a mask does" }
+        return nil
+    }
+
+    /// A box's mask (``RawCredential/mask(_:kind:)``): at most the last four characters
+    /// shown, or a resident ID's first four and last four around ten stars.
+    static func isMask(_ masked: String) -> Bool {
+        let chars = Array(masked)
+        let shown = chars.filter { $0 != "*" }.count
+        if shown <= 4 { return chars.count <= 64 }
+        return chars.count == 18 && shown <= 8 && chars[4..<14].allSatisfy { $0 == "*" }
+    }
+
+    /// What each kind of event cannot do without, as the workflow records it.
+    static func missing(_ d: EventDraft) -> String? {
+        switch d.kind {
+        case .checkout, .renewal:
+            if d.item == nil { return "an item" }
+            if d.worker == nil { return "a worker" }
+        case .return:
+            if d.item == nil { return "an item" }
+        case .visitStart:
+            if d.worker == nil { return "a worker" }
+        case .visitEnd:
+            // (Without the visit it ends it is still news: the ledger pairs it or flags it.)
+            if d.worker == nil { return "a worker" }
+        case .void:
+            if d.refersTo == nil { return "the event it cancels" }
+        }
+        return nil
+    }
+
+    /// `YYYY-MM-DD`, a day that exists.
+    static func isDate(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), d >= 1
+        else { return false }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        return d <= days
+    }
+}

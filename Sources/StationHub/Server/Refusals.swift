@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The hub's request context: Hummingbird's, and the peer's address, so that a refusal
+/// can be told apart by where it came from.
+public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Every refused request made visible: counted by its code
+/// (`stationhub_refused_total{reason}`), and a warning in the log, at most one a minute
+/// per address and code, saying how many like it went unlogged since.
+struct RefusalMiddleware: RouterMiddleware {
+    typealias Context = HubRequestContext
+    let metrics: HubMetrics
+    let warnings = WarningPacer(intervalMillis: 60_000)
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HubError where error.kind != .unavailable {
+            metrics.refused(error.code)
+            let from = context.remoteAddress?.ipAddress ?? "an unknown address"
+            if let unlogged = warnings.admit("\(from) \(error.code)", nowMillis: HubIngest.nowMillis()) {
+                let more = unlogged > 0 ? " (\(unlogged) more like it unlogged)" : ""
+                context.logger.warning("refused \(request.method) \(request.uri.path) from \(from): \(error.code): \(error.message)\(more)")
+            }
+            throw error
+        }
+    }
+}
+
+/// At most one warning per key and interval: answers, when one is due, how many were held
+/// back since the last. In memory, bounded: a flood of new keys evicts the oldest.
+final class WarningPacer: Sendable {
+    struct Entry: Sendable {
+        var lastMillis: Int64
+        var held: Int
+    }
+    let entries = BoundedCache<String, Entry>(capacity: 10_000)
+    let intervalMillis: Int64
+
+    init(intervalMillis: Int64) { self.intervalMillis = intervalMillis }
+
+    func admit(_ key: String, nowMillis: Int64) -> Int? {
+        if var entry = entries.value(key), nowMillis - entry.lastMillis < intervalMillis {
+            entry.held += 1
+            entries.store(key, entry)
+            return nil
+        }
+        let held = entries.value(key)?.held ?? 0
+        entries.store(key, Entry(lastMillis: nowMillis, held: 0))
+        return held
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import StationCore
+import StationProtocol
+import XCTest
+
+@testable import StationHub
+
+/// What a box may claim, enforced by the store on both engines (``BoxClaims``): a box
+/// that names a worker's pseudonym, shows a whole number, refers forward or sends a seq
+/// or epoch out of range gets nothing of it stored, and every other event still applies.
+final class StoreClaimsConformanceTests: XCTestCase {
+    func testABoxCannotPutLoansOnAMemberOrBreakTheProtocol() async throws {
+        let (hub, box) = try StoreSchemaTests.keys()
+        let worker = RawCredential(kind: .memberCard, secret: "M0001")
+        let victim = hub.pseudonym(RawCredential(kind: .memberCard, secret: "M0002"))
+        let log = try await Engines.agree("claims") { _, store in
+            try await Events.union(store)
+            func checkout(_ seq: Int64) -> JournalEvent {
+                Events.event("box-a", seq, site: "shelf-a", .checkout, at: seq, item: "label:C\(seq)", due: "2026-11-20")
+            }
+            var events = (1...6).map(checkout)
+            let sealed = WorkerRef(try CredentialProtector.protect(worker, keys: box))
+            // 1: sealed and honest. 2: a pseudonym named beside a sealed number; 3: a
+            // pseudonym alone (with keys and without); 4: the whole number in the mask;
+            // 5: a return of a loan that comes later; 6: honest, unsealed.
+            events[0].draft.worker = sealed
+            events[1].draft.worker = sealed
+            events[1].draft.worker?.pseudonym = victim
+            events[2].draft.worker = Events.worker("w3")
+            events[2].draft.worker?.pseudonym = victim
+            events[3].draft.worker = Events.worker("w4")
+            events[3].draft.worker?.masked = "M0002"
+            events[5].draft.worker = Events.worker("w1")
+            events[4] = Events.event("box-a", 5, site: "shelf-a", .return, at: 5, item: "label:C1", refersTo: 8)
+            var log = [Events.summary(try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming(events), keys: hub))]
+            var pseudonymOnly = Events.event("box-b", 1, site: "shelf-b", .checkout, at: 1, item: "label:D1", who: "w9", due: "2026-11-20")
+            pseudonymOnly.draft.worker?.pseudonym = victim
+            log.append(Events.summary(try await store.ingest(box: "box-b", site: "shelf-b", events: Events.incoming([pseudonymOnly]), keys: nil)))
+            // Out of the protocol's range: the batch is refused whole, the good event with it.
+            for (seq, epoch) in [(Int64(0), 0), (-5, 0), (7, -3)] {
+                let bad = Events.event("box-a", seq, site: "shelf-a", .return, at: 7, item: "label:C7", epoch: epoch)
+                log.append(await StoreConformanceTests.attempt("seq \(seq) epoch \(epoch)") {
+                    Events.summary(try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming([checkout(7), bad]), keys: hub))
+                })
+            }
+            log += try await store.dump("SELECT box_id, seq, coalesce(worker_pseudonym, worker_key) FROM event ORDER BY box_id, seq")
+            log += try await store.dump("SELECT count(*) FROM event WHERE worker_pseudonym = ? OR body LIKE ?", [.text(victim), .text("%\(victim)%")])
+            log += try await store.report("overdue", Reports.Parameters(limit: 100, nowMillis: Events.base + 60 * 86_400_000)).csv
+                .components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            return log
+        }
+        let mine = hub.pseudonym(worker)
+        XCTAssertEqual(
+            log,
+            [
+                "acked 6 applied 2 dup 0 q [2:seq 2: a worker's pseudonym is the hub's to derive; a box may not send one;"
+                    + "3:seq 3: a worker's pseudonym is the hub's to derive; a box may not send one;"
+                    + "4:seq 4: the masked number shows more than a mask does;"
+                    + "5:seq 5 refers to seq 8, which is not an earlier event of this box] resume - conflict false",
+                "acked 1 applied 0 dup 0 q [1:seq 1: a worker's pseudonym is the hub's to derive; a box may not send one] resume - conflict false",
+                "seq 0 epoch 0: invalid", "seq -5 epoch 0: invalid", "seq 7 epoch -3: invalid",
+                "box-a|1|\(mine)", "box-a|6|box-a/v1:w1",
+                "0",
+                "item_key,title,site,due_date,borrower", "label:C1,,shelf-a,2026-11-20,\(mine)", "label:C6,,shelf-a,2026-11-20,box-a/v1:w1",
+            ])
+    }
+}
