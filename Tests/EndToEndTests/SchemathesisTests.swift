@@ -3,9 +3,10 @@ import StationTesting
 import XCTest
 
 /// schemathesis against a running hub with a valid box credential: generated requests to
-/// every operation in docs/api/openapi.yaml, no 5xx, every answer as documented.
+/// every operation in docs/api/openapi.yaml, valid and invalid ones, no 5xx, every answer
+/// as documented, and every invalid request refused (`negative_data_rejection`).
 final class SchemathesisTests: XCTestCase {
-    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+    let checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection"
 
     func hubWithCredential(_ label: String) throws -> (HubProcess, String) {
         let hub = try HubProcess(label: label)
@@ -21,7 +22,7 @@ final class SchemathesisTests: XCTestCase {
         XCTAssertEqual(setup.wait(timeout: 600), 0, setup.standardError)
         let st = try ChildProcess(
             [
-                ProjectPaths.file(".build/venv-schemathesis/bin/st"), "run", spec, "-u", "http://127.0.0.1:\(hub.port)",
+                ProjectPaths.file(".build/venv-schemathesis/bin/st"), "--config-file", ProjectPaths.file("Tests/Differential/schemathesis.toml"), "run", spec, "-u", "http://127.0.0.1:\(hub.port)",
                 "-H", "Authorization: Bearer \(credential)", "-c", checks, "-n", "25", "--seed", String(seed), "--no-color",
             ], environment: ["SCHEMATHESIS_HOOKS": "", "HOME": hub.directory.path])
         return (st, st.wait(timeout: 600))
