@@ -26,7 +26,7 @@ public enum HubIngest {
 
     /// A batch naming another box or site, or breaking the protocol (``BoxClaims``), is
     /// refused whole.
-    static func checkOwner(box: String, site: String, events: [HubIncoming]) throws {
+    static func checkBatch(box: String, site: String, events: [HubIncoming]) throws {
         for case .event(let e, _) in events {
             if let breach = BoxClaims.protocolBreach(e) { throw HubError(.invalid, breach, code: "event-out-of-range") }
             if e.boxID != box { throw HubError(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
@@ -174,14 +174,11 @@ final class CredentialOpener: Sendable {
 /// When each box was last heard from, written at most once a minute per box (and per
 /// instance): a box's every request must not become a write.
 final class LastSeen: Sendable {
-    let written = BoundedCache<String, Int64>(capacity: 100_000)
-    static let intervalMillis: Int64 = 60_000
+    let pacer = Pacer(intervalMillis: 60_000, capacity: 100_000)
 
     /// The time to record for `box` now, or nil when it was recorded less than a minute ago.
     func due(_ box: String) -> Int64? {
         let now = HubIngest.nowMillis()
-        if let last = written.value(box), now - last < Self.intervalMillis { return nil }
-        written.store(box, now)
-        return now
+        return pacer.admit(box, nowMillis: now) == nil ? nil : now
     }
 }

@@ -20,7 +20,7 @@ public struct HubRequestContext: RequestContext, RemoteAddressRequestContext {
 struct RefusalMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let metrics: HubMetrics
-    let warnings = WarningPacer(intervalMillis: 60_000)
+    let warnings = Pacer(intervalMillis: 60_000, capacity: 10_000)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -34,29 +34,5 @@ struct RefusalMiddleware: RouterMiddleware {
             }
             throw error
         }
-    }
-}
-
-/// At most one warning per key and interval: answers, when one is due, how many were held
-/// back since the last. In memory, bounded: a flood of new keys evicts the oldest.
-final class WarningPacer: Sendable {
-    struct Entry: Sendable {
-        var lastMillis: Int64
-        var held: Int
-    }
-    let entries = BoundedCache<String, Entry>(capacity: 10_000)
-    let intervalMillis: Int64
-
-    init(intervalMillis: Int64) { self.intervalMillis = intervalMillis }
-
-    func admit(_ key: String, nowMillis: Int64) -> Int? {
-        if var entry = entries.value(key), nowMillis - entry.lastMillis < intervalMillis {
-            entry.held += 1
-            entries.store(key, entry)
-            return nil
-        }
-        let held = entries.value(key)?.held ?? 0
-        entries.store(key, Entry(lastMillis: nowMillis, held: 0))
-        return held
     }
 }

@@ -11,7 +11,7 @@ extension HubStore {
     /// sealed number left out of what is stored; an unopenable one is quarantined.
     public func ingest(box: String, site: String, events: [HubIncoming], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool) {
         let now = HubIngest.nowMillis()
-        try HubIngest.checkOwner(box: box, site: site, events: events)
+        try HubIngest.checkBatch(box: box, site: site, events: events)
         return try await engine.transaction { s in
             // The box's row, held: its batches apply one at a time, whichever instance got them.
             try await s.lock(.box(box))
