@@ -9,7 +9,7 @@ import StationProtocol
 /// sentence for people, naming no Swift type and echoing nothing it was not sure of.
 public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable
+        case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable, uriTooLong, headersTooLarge
     }
 
     public var kind: Kind
@@ -34,6 +34,8 @@ public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Eq
         case .tooLarge: .contentTooLarge
         case .unsupportedMedia: .unsupportedMediaType
         case .unavailable: .serviceUnavailable
+        case .uriTooLong: .uriTooLong
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
         }
     }
 
@@ -63,6 +65,8 @@ extension HubError.Kind {
         case .tooLarge: "too-large"
         case .unsupportedMedia: "unsupported-encoding"
         case .unavailable: "unavailable"
+        case .uriTooLong: "url-too-long"
+        case .headersTooLarge: "headers-too-large"
         }
     }
 }

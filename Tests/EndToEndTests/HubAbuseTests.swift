@@ -73,4 +73,23 @@ final class HubAbuseTests: XCTestCase {
         XCTAssertTrue(metrics.contains(#"stationhub_refused_total{reason="body-too-large"} 4"#), metrics)
         XCTAssertTrue(metrics.contains(#"stationhub_refused_total{reason="json-too-large"} 4"#), metrics)
     }
+
+    func testOversizeURLsAndHeadersAreAnsweredWithACodeNotAnEmptyPage() throws {
+        let hub = try HubProcess(label: "hub-oversize")
+        try hub.start()
+        defer { hub.stop() }
+        let cases: [(what: String, path: String, headers: [String], status: Int, code: String)] = [
+            ("a 10 KB URL", "/v1/health?x=" + String(repeating: "u", count: 10_000), [], 414, "url-too-long"),
+            ("a 20 KB header", "/v1/health", ["X-Big: " + String(repeating: "h", count: 20_000)], 431, "headers-too-large"),
+            ("a 100 KB header, past the parser's limit", "/v1/health", ["X-Big: " + String(repeating: "h", count: 100_000)], 431, "headers-too-large"),
+            ("a 100 KB URL, past the parser's limit", "/v1/health?x=" + String(repeating: "u", count: 100_000), [], 431, "headers-too-large"),
+        ]
+        for c in cases {
+            let reply = try hub.request("GET", c.path, headers: c.headers)
+            XCTAssertEqual(reply.status, c.status, "\(c.what): \(reply.text)")
+            XCTAssertEqual(reply.body["code"] as? String, c.code, "\(c.what): \(reply.text)")
+            XCTAssertFalse((reply.body["error"] as? String ?? "").isEmpty, "\(c.what): \(reply.text)")
+        }
+        XCTAssertEqual(try hub.request("GET", "/v1/health").status, 200, "the hub still answers")
+    }
 }

@@ -2,6 +2,7 @@ import CompressNIO
 import Crypto
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -20,6 +21,19 @@ public enum HubServer {
     public static let maxBodyBytes = 4 << 20
     public static let maxInflatedBytes = 8 << 20
     public static let maxBatchEvents = 2000
+    /// Longest URL and most header bytes a route is given; NIO's parser stops a request
+    /// line or headers at ``maxParsedHeaderBytes``.
+    public static let maxURLBytes = 8 << 10
+    public static let maxHeaderBytes = 16 << 10
+    public static let maxParsedHeaderBytes = 64 << 10
+
+    /// The HTTP/1 server: NIO's parser limits, and what it refuses answered with a body.
+    static func http1(metrics: HubMetrics) -> HTTPServerBuilder {
+        .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ParserRefusalHandler(metrics: metrics)],
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: maxParsedHeaderBytes, maxHeaderListSize: maxParsedHeaderBytes, maxHeaderFieldCount: 200)))
+    }
 
     public static func router(store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
@@ -187,9 +201,11 @@ public enum HubServer {
             try await store.prepare()
             if let keys { try await store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
             let (port, onListening) = (self.port, self.onListening)
+            let metrics = HubMetrics()
+            let http1 = HubServer.http1(metrics: metrics)
             let app = Application(
-                router: HubServer.router(store: store, keys: keys, operatorToken: operatorToken),
-                server: try tls.map { try .tls(tlsConfiguration: $0) } ?? .http1(),
+                router: HubServer.router(store: store, keys: keys, operatorToken: operatorToken, metrics: metrics),
+                server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
                 configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
                 logger: logger)
