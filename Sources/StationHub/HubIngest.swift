@@ -6,11 +6,6 @@ import StationProtocol
 /// What both engines decide the same way during ingest, as values: who may send what,
 /// the stored form and columns of an event, opened credentials, and the high-water mark.
 public enum HubIngest {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = .sortedKeys
-        return e
-    }()
 
     static func hash(_ secret: String) -> String {
         Hex.encode(SHA256.hash(data: Data(secret.utf8)))
@@ -26,7 +21,7 @@ public enum HubIngest {
 
     /// A batch naming another box or site, or breaking the protocol (``BoxClaims``), is
     /// refused whole.
-    static func checkBatch(box: String, site: String, events: [HubIncoming]) throws {
+    static func checkBatch(box: String, site: String, events: [IncomingEvent]) throws {
         for case .event(let e, _) in events {
             if let breach = BoxClaims.protocolBreach(e) { throw HubError(.invalid, breach, code: "event-out-of-range") }
             if e.boxID != box { throw HubError(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
@@ -78,7 +73,7 @@ public enum HubIngest {
     static func row(_ e: JournalEvent, canonical: String, stored: JournalEvent, receivedMillis: Int64) throws -> Row {
         // (WorkerRef's == compares the local hash only: compare what changed.)
         let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
-        let body = unchanged ? canonical : String(decoding: try encoder.encode(stored), as: UTF8.self)
+        let body = unchanged ? canonical : Canonical.text(stored)
         return Row(
             boxID: e.boxID, seq: e.seq, epoch: Int64(e.epoch), siteID: e.siteID, kind: e.draft.kind.rawValue, wallMillis: e.time.wallMillis, body: body,
             contentHash: hash(canonical), pseudonym: stored.draft.worker?.pseudonym, itemKey: e.draft.item?.key, bootID: e.time.bootID,

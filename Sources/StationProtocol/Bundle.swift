@@ -23,9 +23,7 @@ public struct SyncBundle: Codable, Sendable, Equatable {
     }
 
     static func canonical(_ value: some Encodable) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(value)) ?? Data()
+        (try? Canonical.encoder.encode(value)) ?? Data()
     }
 
     static func sign(_ data: Data, key: SymmetricKey) -> String {

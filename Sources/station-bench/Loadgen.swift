@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import StationHub
+import StationTesting
 
 /// `station-bench loadgen`: thousands of simulated boxes uploading at once to one or more
 /// `stationhub` instances. The boxes are provisioned in the hub's database (`--database`,
@@ -75,7 +76,7 @@ enum Loadgen {
             let time = #""time":{"wallMillis":\#(at),"synchronized":true,"bootID":"boot-1","monotonicMicros":\#(seq)}"#
             var draft: String
             if hut {
-                let worker = "v1:\(prefix)-m\(random.next(50))"
+                let worker = TestWorkers.localHash("\(prefix)-m\(random.next(50))")
                 let kind = seq % 2 == 1 ? "visit-start" : "visit-end"
                 draft = #"{"kind":"\#(kind)","worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"service":"\#(random.next(4) == 0 ? "childcare" : "lactation")","flags":[]}"#
             } else if !open.isEmpty, random.next(3) == 0 {
@@ -83,7 +84,7 @@ enum Loadgen {
                 draft = #"{"kind":"return","item":{"key":"\#(item)"},"flags":[]}"#
             } else {
                 let item = "label:\(prefix)-\(random.next(60_000))"
-                let worker = "v1:\(prefix)-w\(random.next(100))"
+                let worker = TestWorkers.localHash("\(prefix)-w\(random.next(100))")
                 open.append(item)
                 draft = #"{"kind":"checkout","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"\#(worker)","masked":"****"},"dueDate":"2026-12-31","flags":[]}"#
             }

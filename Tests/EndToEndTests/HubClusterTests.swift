@@ -57,7 +57,7 @@ final class HubClusterTests: XCTestCase {
 
     static func event(box: String, site: String, seq: Int, at: Int, kind: String, item: String, worker: String) -> String {
         let due = kind == "checkout" ? #","dueDate":"2026-12-31""# : ""
-        return #"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":0,"time":{"wallMillis":\#(at),"synchronized":true,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"\#(kind)","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"v1:\#(worker)","masked":"****"}\#(due),"flags":[]}}"#
+        return #"{"boxID":"\#(box)","seq":\#(seq),"siteID":"\#(site)","epoch":0,"time":{"wallMillis":\#(at),"synchronized":true,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"\#(kind)","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"\#(TestWorkers.localHash(worker))","masked":"****"}\#(due),"flags":[]}}"#
     }
 
     func testATokenEnrollsOneBoxEvenWhenBothInstancesAreAskedAtOnce() throws {

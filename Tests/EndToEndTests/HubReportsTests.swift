@@ -21,7 +21,7 @@ final class HubReportsTests: XCTestCase {
     ) -> String {
         var draft = [#""kind":"\#(kind)""#, #""flags":[]"#]
         if let item { draft.append(#""item":{"key":"\#(item)"}"#) }
-        if let worker { draft.append(#""worker":{"kind":"member-card","localHash":"v1:\#(worker)","masked":"****"}"#) }
+        if let worker { draft.append(#""worker":{"kind":"member-card","localHash":"\#(TestWorkers.localHash(worker))","masked":"****"}"#) }
         if let due { draft.append(#""dueDate":"\#(due)""#) }
         if let service { draft.append(#""service":"\#(service)""#) }
         if let refersTo { draft.append(#""refersTo":\#(refersTo)"#) }
@@ -132,7 +132,7 @@ final class HubReportsTests: XCTestCase {
             "label:A1|Red Sorghum|shelf-b|2026-10-30",
             "label:B1|Fortress Besieged|shelf-a|2026-11-16",
         ])
-        XCTAssertEqual(try report("overdue").map { $0.components(separatedBy: "|").last! }, ["box-c/v1:w5", "box-a/v1:w2", "box-b/v1:w9", "box-a/v1:w1"])
+        XCTAssertEqual(try report("overdue").map { $0.components(separatedBy: "|").last! }, [("box-c", "w5"), ("box-a", "w2"), ("box-b", "w9"), ("box-a", "w1")].map { "\($0)/\(TestWorkers.localHash($1))" })
         XCTAssertEqual(try report("most-borrowed"), [
             "north|1|Red Sorghum|3|3",  // two copies, one title
             "north|2|Rickshaw Boy|2|2",
@@ -249,8 +249,9 @@ extension HubReportsTests {
 
     func testErasingAWorkerLeavesEveryReportAddingUp() throws {
         let before = try ["lending", "most-borrowed", "also-borrowed", "drift", "visits"].map { try report($0) }
-        XCTAssertTrue(try everything().contains("v1:w1"))
-        let out = try hub.admin(["erase", "box-a/v1:w1", "--reference", "REQ-2026-117", "--operator", "ops-li"])
+        let w1 = TestWorkers.localHash("w1")
+        XCTAssertTrue(try everything().contains(w1))
+        let out = try hub.admin(["erase", "box-a/\(w1)", "--reference", "REQ-2026-117", "--operator", "ops-li"])
         XCTAssertEqual(out, ["erased (REQ-2026-117, by ops-li): 3 events, 1 book records, 0 visits no longer name this worker"])
         XCTAssertEqual(try ["lending", "most-borrowed", "also-borrowed", "drift", "visits"].map { try report($0) }, before, "the same figures")
         let overdue = try report("overdue")
@@ -259,8 +260,8 @@ extension HubReportsTests {
         hub.stop()  // (SQLite: the write-ahead log checkpointed into the file)
         let text = try everything()
         // (SQLite: the files themselves; PostgreSQL: every live row, as pg_dump gives them.)
-        XCTAssertFalse(text.contains("v1:w1"), "the worker's key is nowhere in the database: \(text.components(separatedBy: "v1:w1").dropLast().map { String($0.suffix(120)) })")
-        XCTAssertTrue(text.contains("v1:w2"), "other workers are untouched")
+        XCTAssertFalse(text.contains(w1), "the worker's key is nowhere in the database: \(text.components(separatedBy: w1).dropLast().map { String($0.suffix(120)) })")
+        XCTAssertTrue(text.contains(TestWorkers.localHash("w2")), "other workers are untouched")
         let log = try hub.query("SELECT reference, operator, events, books, visits FROM erasure_log")
         XCTAssertEqual(log, ["REQ-2026-117|ops-li|3|1|0"])
         XCTAssertFalse(try hub.query("SELECT * FROM erasure_log").joined().contains("w1"), "the log does not name the worker")

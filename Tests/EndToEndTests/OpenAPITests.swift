@@ -15,7 +15,7 @@ final class OpenAPITests: XCTestCase {
             exchanges.append(#"{"path":"\#(path)","method":"\#(method)","request":\#(request ?? "null"),"status":\#(reply.status),"response":\#(reply.text)}"#)
         }
         func event(_ seq: Int, item: String = "label:LIB-1") -> String {
-            #"{"boxID":"box-1","seq":\#(seq),"siteID":"shelf-a","epoch":0,"time":{"wallMillis":\#(seq),"synchronized":false,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"checkout","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"v1:w1","masked":"****"},"dueDate":"2026-12-30","flags":[]}}"#
+            #"{"boxID":"box-1","seq":\#(seq),"siteID":"shelf-a","epoch":0,"time":{"wallMillis":\#(seq),"synchronized":false,"bootID":"b","monotonicMicros":\#(seq)},"draft":{"kind":"checkout","item":{"key":"\#(item)"},"worker":{"kind":"member-card","localHash":"\#(TestWorkers.localHash("w1"))","masked":"****"},"dueDate":"2026-12-30","flags":[]}}"#
         }
         let enroll = #"{"token":"\#(token)"}"#
         let enrolled = try hub.post("/v1/enroll", body: enroll)

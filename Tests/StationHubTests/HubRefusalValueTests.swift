@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import NIOCore
 import StationCore
+import StationProtocol
 import XCTest
 
 @testable import StationHub
@@ -49,7 +50,7 @@ final class HubRefusalValueTests: XCTestCase {
 
     func inflate(_ bytes: [UInt8], max: Int = 1 << 20) -> Result<String, Gzip.Refusal> {
         do throws(Gzip.Refusal) {
-            return .success(String(buffer: try Gzip.inflate(ByteBuffer(bytes: bytes), maxSize: max)))
+            return .success(String(decoding: try Gzip.inflate(bytes, maxSize: max), as: UTF8.self))
         } catch {
             return .failure(error)
         }
@@ -59,7 +60,7 @@ final class HubRefusalValueTests: XCTestCase {
         let text = #"{"box_id":"box-a","events":[]}"# + String(repeating: " ", count: 5000)
         let gz = try gzip(text)
         XCTAssertEqual(try inflate(gz).get(), text)
-        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+        XCTAssertEqual(Gzip.crc32(Array("123456789".utf8)), 0xCBF4_3926)
         // Cut anywhere, trailer included: refused.
         for cut in [1, 4, 7, 8, 9, gz.count / 2, gz.count - 10] {
             guard case .failure = inflate(Array(gz.dropLast(cut))) else { return XCTFail("cut by \(cut) accepted") }
@@ -136,18 +137,18 @@ final class HubRefusalValueTests: XCTestCase {
     }
 
     func testAnUnreadableEventIsDescribedByItsFieldInPlainWords() throws {
-        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: HubIngest.encoder.encode(Self.event(1, .return))) as? [String: Any])
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Canonical.encoder.encode(Self.event(1, .return))) as? [String: Any])
         var draft = try XCTUnwrap(object["draft"] as? [String: Any])
         draft["kind"] = "teleport"
         object["draft"] = draft
-        guard case .unreadable(let seq, _, let reason) = HubServer.decodeEvent(object) else { return XCTFail("decoded") }
+        guard case .unreadable(let seq, _, let reason) = BodyIntake.event(object) else { return XCTFail("decoded") }
         XCTAssertEqual(seq, 1)
         XCTAssertEqual(reason, "not an event this hub understands: draft.kind holds a value this hub does not know")
         object["seq"] = "one"
-        guard case .unreadable(_, _, let typeReason) = HubServer.decodeEvent(object) else { return XCTFail("decoded") }
+        guard case .unreadable(_, _, let typeReason) = BodyIntake.event(object) else { return XCTFail("decoded") }
         XCTAssertEqual(typeReason, "not an event this hub understands: seq must be a whole number")
         object.removeValue(forKey: "time")
-        guard case .unreadable(_, _, let missing) = HubServer.decodeEvent(object) else { return XCTFail("decoded") }
+        guard case .unreadable(_, _, let missing) = BodyIntake.event(object) else { return XCTFail("decoded") }
         XCTAssertFalse(missing.contains("DecodingError") || missing.contains("Debug") || missing.contains("Int64"), missing)
     }
 

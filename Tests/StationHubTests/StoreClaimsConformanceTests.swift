@@ -2,18 +2,22 @@ import Crypto
 import Foundation
 import StationCore
 import StationProtocol
+import StationTesting
 import XCTest
 
 @testable import StationHub
 
 /// What a box may claim, enforced by the store on both engines (``BoxClaims``): a box
-/// that names a worker's pseudonym, shows a whole number, refers forward or sends a seq
+/// that names a worker's pseudonym, shows a whole number (in the mask or in place of its
+/// hash), refers forward or sends a seq
 /// or epoch out of range gets nothing of it stored, and every other event still applies.
 final class StoreClaimsConformanceTests: XCTestCase {
     func testABoxCannotPutLoansOnAMemberOrBreakTheProtocol() async throws {
         let (hub, box) = try StoreSchemaTests.keys()
         let worker = RawCredential(kind: .memberCard, secret: "M0001")
         let victim = hub.pseudonym(RawCredential(kind: .memberCard, secret: "M0002"))
+        var identities = TestIdentities(seed: UInt64.random(in: 0...UInt64.max))
+        let identity = identities.valid()
         let log = try await Engines.agree("claims") { _, store in
             try await Events.union(store)
             func checkout(_ seq: Int64) -> JournalEvent {
@@ -36,7 +40,13 @@ final class StoreClaimsConformanceTests: XCTestCase {
             var log = [Events.summary(try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming(events), keys: hub))]
             var pseudonymOnly = Events.event("box-b", 1, site: "shelf-b", .checkout, at: 1, item: "label:D1", who: "w9", due: "2026-11-20")
             pseudonymOnly.draft.worker?.pseudonym = victim
-            log.append(Events.summary(try await store.ingest(box: "box-b", site: "shelf-b", events: Events.incoming([pseudonymOnly]), keys: nil)))
+            // 2: a number where the box's hash belongs; 3: a hash of the wrong shape.
+            var numbered = Events.event("box-b", 2, site: "shelf-b", .checkout, at: 2, item: "label:D2", who: "w9", due: "2026-11-20")
+            numbered.draft.worker?.localHash = "v1:" + identity
+            var shapeless = Events.event("box-b", 3, site: "shelf-b", .checkout, at: 3, item: "label:D3", who: "w9", due: "2026-11-20")
+            shapeless.draft.worker?.localHash = Events.hash("w9").uppercased()
+            log.append(
+                Events.summary(try await store.ingest(box: "box-b", site: "shelf-b", events: Events.incoming([pseudonymOnly, numbered, shapeless]), keys: nil)))
             // Out of the protocol's range: the batch is refused whole, the good event with it.
             for (seq, epoch) in [(Int64(0), 0), (-5, 0), (7, -3)] {
                 let bad = Events.event("box-a", seq, site: "shelf-a", .return, at: 7, item: "label:C7", epoch: epoch)
@@ -46,11 +56,16 @@ final class StoreClaimsConformanceTests: XCTestCase {
             }
             log += try await store.dump("SELECT box_id, seq, coalesce(worker_pseudonym, worker_key) FROM event ORDER BY box_id, seq")
             log += try await store.dump("SELECT count(*) FROM event WHERE worker_pseudonym = ? OR body LIKE ?", [.text(victim), .text("%\(victim)%")])
+            // The number is kept nowhere, not even in the quarantine (nor the mask that showed one).
+            log += try await store.dump(
+                "SELECT (SELECT count(*) FROM event WHERE worker_key LIKE ? OR body LIKE ?) + (SELECT count(*) FROM quarantine WHERE body LIKE ? OR body LIKE ?)",
+                [.text("%\(identity)%"), .text("%\(identity)%"), .text("%\(identity)%"), .text("%M0002%")])
             log += try await store.report("overdue", Reports.Parameters(limit: 100, nowMillis: Events.base + 60 * 86_400_000)).csv
                 .components(separatedBy: "\r\n").filter { !$0.isEmpty }
             return log
         }
         let mine = hub.pseudonym(worker)
+        let notAHash = "the worker's box-local hash is not one (v, its key version, a colon and 64 hex digits)"
         XCTAssertEqual(
             log,
             [
@@ -58,11 +73,12 @@ final class StoreClaimsConformanceTests: XCTestCase {
                     + "3:seq 3: a worker's pseudonym is the hub's to derive; a box may not send one;"
                     + "4:seq 4: the masked number shows more than a mask does;"
                     + "5:seq 5 refers to seq 8, which is not an earlier event of this box] resume - conflict false",
-                "acked 1 applied 0 dup 0 q [1:seq 1: a worker's pseudonym is the hub's to derive; a box may not send one] resume - conflict false",
+                "acked 3 applied 0 dup 0 q [1:seq 1: a worker's pseudonym is the hub's to derive; a box may not send one;"
+                    + "2:seq 2: \(notAHash);3:seq 3: \(notAHash)] resume - conflict false",
                 "seq 0 epoch 0: invalid", "seq -5 epoch 0: invalid", "seq 7 epoch -3: invalid",
-                "box-a|1|\(mine)", "box-a|6|box-a/v1:w1",
-                "0",
-                "item_key,title,site,due_date,borrower", "label:C1,,shelf-a,2026-11-20,\(mine)", "label:C6,,shelf-a,2026-11-20,box-a/v1:w1",
+                "box-a|1|\(mine)", "box-a|6|\(Events.key("box-a", "w1"))",
+                "0", "0",
+                "item_key,title,site,due_date,borrower", "label:C1,,shelf-a,2026-11-20,\(mine)", "label:C6,,shelf-a,2026-11-20,\(Events.key("box-a", "w1"))",
             ])
     }
 }

@@ -60,7 +60,7 @@ final class StoreConformanceTests: XCTestCase {
     func testIngestIsIdempotentQuarantinesConflictsAndFollowsDeclaredGaps() async throws {
         let log = try await Engines.agree("ingest") { _, store in
             try await Events.union(store)
-            func send(_ events: [JournalEvent], extra: [HubIncoming] = [], box: String = "box-a", site: String = "shelf-a") async -> String {
+            func send(_ events: [JournalEvent], extra: [IncomingEvent] = [], box: String = "box-a", site: String = "shelf-a") async -> String {
                 await Self.attempt("batch") { Events.summary(try await store.ingest(box: box, site: site, events: Events.incoming(events) + extra, keys: nil)) }
             }
             func ret(_ seq: Int64, item: String = "label:B1", epoch: Int = 0) -> JournalEvent {
@@ -148,7 +148,7 @@ final class StoreConformanceTests: XCTestCase {
             [
                 // Box-a's clock: as recorded the loan came first; 0.3 s late (the Date
                 // header) it still does; 1 s late (NTP, preferred) it came after the return.
-                "-|shelf-b|drifted", "-|shelf-b|drifted", "box-a/v1:w|shelf-a|returned-without-loan", "2", "1000",
+                "-|shelf-b|drifted", "-|shelf-b|drifted", "\(Events.key("box-a", "w"))|shelf-a|returned-without-loan", "2", "1000",
             ])
     }
 
@@ -170,6 +170,6 @@ final class StoreConformanceTests: XCTestCase {
             log += try await store.dump("SELECT item_key, holder, due_date FROM ledger_book ORDER BY item_key")
             return log
         }
-        XCTAssertEqual(log, ["label:V1|box-a/v1:w|2026-12-01", "label:V1|-|-", "label:V1|-|-", "label:V2|-|-"])
+        XCTAssertEqual(log, ["label:V1|\(Events.key("box-a", "w"))|2026-12-01", "label:V1|-|-", "label:V1|-|-", "label:V2|-|-"])
     }
 }

@@ -81,7 +81,7 @@ final class StoreDataConformanceTests: XCTestCase {
         }
         XCTAssertEqual(tables.first { $0.hasPrefix("lending:") }, "lending: site,month,loans,borrowers,returns / shelf-a,2026-11,3,2,1 / shelf-b,2026-11,1,1,2 / ")
         XCTAssertEqual(tables.first { $0.hasPrefix("drift:") }, "drift: from_site,to_site,books / shelf-a,shelf-b,1 / ")
-        XCTAssertEqual(tables.first { $0.hasPrefix("overdue:") }, "overdue: item_key,title,site,due_date,borrower / label:B2,Second Book,shelf-a,2026-11-20,box-a/v1:w2 / label:B3,,shelf-b,2026-11-21,box-b/v1:w3 / ")
+        XCTAssertEqual(tables.first { $0.hasPrefix("overdue:") }, "overdue: item_key,title,site,due_date,borrower / label:B2,Second Book,shelf-a,2026-11-20,\(Events.key("box-a", "w2")) / label:B3,,shelf-b,2026-11-21,\(Events.key("box-b", "w3")) / ")
         XCTAssertEqual(tables.count, Reports.all.count)
     }
 
@@ -120,11 +120,11 @@ final class StoreDataConformanceTests: XCTestCase {
             func lending() async throws -> String { try await store.report("lending", .init(nowMillis: Events.base)).csv }
             let before = try await lending()
             var log: [String] = []
-            let erased = try await store.erase(worker: "box-b/v1:w3", reference: "REQ-1", operator: "ops-li")
+            let erased = try await store.erase(worker: Events.key("box-b", "w3"), reference: "REQ-1", operator: "ops-li")
             log.append("erased \(erased.events) \(erased.books) \(erased.visits)")
             log.append(await StoreConformanceTests.attempt("erase a tag") { _ = try await store.erase(worker: "erased:x", reference: "R", operator: "o"); return "ok" })
             log += try await store.dump("SELECT reference, operator, events, books, visits FROM erasure_log")
-            log += try await store.dump("SELECT count(*) FROM event WHERE worker_key = 'box-b/v1:w3' OR body LIKE '%v1:w3%'")
+            log += try await store.dump("SELECT count(*) FROM event WHERE worker_key = '\(Events.key("box-b", "w3"))' OR body LIKE '%\(Events.hash("w3"))%'")
             log += try await store.dump("SELECT count(*) FROM ledger_book WHERE holder LIKE 'erased:%'")
             log.append("lending unchanged \(try await lending() == before)")
             for (key, days) in [("visit:nosuch-ok", 1), ("nonsense", 1), ("checkout", -1)] {

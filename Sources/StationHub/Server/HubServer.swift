@@ -19,8 +19,8 @@ public enum HubServer {
     /// Largest request body accepted on the wire, its most inflated size, and most events
     /// (or lines, or corrections) in one request.
     public static let maxBodyBytes = 4 << 20
-    public static let maxInflatedBytes = 8 << 20
-    public static let maxBatchEvents = 2000
+    public static let maxInflatedBytes = BodyIntake.maxInflatedBytes
+    public static let maxBatchEvents = BodyIntake.maxBatchEvents
     /// Longest URL and most header bytes a route is given; NIO's parser stops a request
     /// line or headers at ``maxParsedHeaderBytes``.
     public static let maxURLBytes = 8 << 10
@@ -161,7 +161,7 @@ public enum HubServer {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable, gzip: Bool = false) -> Response {
-        var buffer = ByteBuffer(bytes: (try? HubIngest.encoder.encode(value)) ?? Data("{}".utf8))
+        var buffer = ByteBuffer(bytes: (try? Canonical.encoder.encode(value)) ?? Data("{}".utf8))
         var headers: HTTPFields = [.contentType: "application/json"]
         if gzip, buffer.readableBytes > 1024, let compressed = try? buffer.compress(with: .gzip()) {
             buffer = compressed

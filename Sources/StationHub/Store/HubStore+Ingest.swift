@@ -9,7 +9,7 @@ extension HubStore {
     /// another box or site is refused whole. Answers the high-water mark durably applied.
     /// With `keys`, a worker's sealed credential is opened, the pseudonym derived and the
     /// sealed number left out of what is stored; an unopenable one is quarantined.
-    public func ingest(box: String, site: String, events: [HubIncoming], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool) {
+    public func ingest(box: String, site: String, events: [IncomingEvent], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool) {
         let now = HubIngest.nowMillis()
         try HubIngest.checkBatch(box: box, site: site, events: events)
         return try await engine.transaction { s in
@@ -54,7 +54,7 @@ extension HubStore {
     /// Sorts a batch against what the hub holds: duplicates counted, conflicts and
     /// unreadable, unopenable or unstorable events set aside, the rest made rows (sealed
     /// credentials opened; card UIDs of known members become the member).
-    func sort(_ s: any SQLSession, box: String, events: [HubIncoming], keys: HubKeys?, now: Int64) async throws -> Intake {
+    func sort(_ s: any SQLSession, box: String, events: [IncomingEvent], keys: HubKeys?, now: Int64) async throws -> Intake {
         var held = try await Self.heldHashes(s, box: box, seqs: events.compactMap { if case .event(let e, _) = $0 { e.seq } else { nil } })
         // What the box may not claim, found before anything of the event is opened.
         let refusals = events.map { incoming -> String? in if case .event(let e, _) = incoming { BoxClaims.refusal(e) } else { nil } }
@@ -83,7 +83,7 @@ extension HubStore {
                     continue
                 }
                 if let refusal {
-                    intake.quarantined.append((e.seq, refusal, canonical))
+                    intake.quarantined.append((e.seq, refusal, Canonical.text(BoxClaims.withheld(e))))
                     continue
                 }
                 var stored = e

@@ -113,18 +113,13 @@ public final class HubStore: Sendable {
         guard bundle.verify(credentialHash: hash) else {
             throw HubError(.unauthorized, "the bundle's signature does not match box \(bundle.boxID)'s credential")
         }
-        let incoming = bundle.events.map { e -> HubIncoming in .event(e, canonical: String(decoding: (try? HubIngest.encoder.encode(e)) ?? Data(), as: UTF8.self)) }
+        let incoming = bundle.events.map(IncomingEvent.init)
         let (result, _) = try await ingest(box: bundle.boxID, site: site, events: incoming, keys: keys)
         return (result, BundleAcknowledgement(boxID: bundle.boxID, ackedThrough: result.ackedThrough, credentialHash: hash))
     }
 }
 
 /// One event as uploaded: decoded, or the reason it could not be.
-public enum HubIncoming: Sendable {
-    case event(JournalEvent, canonical: String)
-    case unreadable(seq: Int64?, body: String, reason: String)
-}
-
 /// Opens the store a `--database` value names: `postgres://` or `postgresql://` URLs are
 /// PostgreSQL; anything else (a path, or `sqlite:PATH`) is a SQLite file.
 public enum HubDatabase {

@@ -1,6 +1,7 @@
 import Foundation
 import StationCore
 import StationProtocol
+import StationTesting
 
 @testable import StationHub
 
@@ -11,8 +12,14 @@ enum Events {
     static let minute: Int64 = 60_000
 
     static func worker(_ who: String, kind: CredentialKind = .memberCard) -> WorkerRef {
-        WorkerRef(kind: kind, localHash: "v1:\(who)", masked: "****", sealed: nil)
+        WorkerRef(kind: kind, localHash: hash(who), masked: "****", sealed: nil)
     }
+
+    /// A box-local hash of the shape a box makes (``TestWorkers``).
+    static func hash(_ who: String) -> String { TestWorkers.localHash(who) }
+
+    /// The hub's key of a worker known only by a box's hash: `BOX/HASH`.
+    static func key(_ box: String, _ who: String) -> String { "\(box)/\(hash(who))" }
 
     static func event(
         _ box: String, _ seq: Int64, site: String, _ kind: EventKind, at minutes: Int64, item: String? = nil, who: String? = nil,
@@ -28,8 +35,8 @@ enum Events {
     }
 
     /// As the API hands events to the store.
-    static func incoming(_ events: [JournalEvent]) -> [HubIncoming] {
-        events.map { .event($0, canonical: String(decoding: try! HubIngest.encoder.encode($0), as: UTF8.self)) }
+    static func incoming(_ events: [JournalEvent]) -> [IncomingEvent] {
+        events.map(IncomingEvent.init)
     }
 
     /// Sites `shelf-a` (region east), `shelf-b` (east), `hut-c` (west); boxes box-a, box-b,

@@ -1,4 +1,3 @@
-import Foundation
 import StationCore
 
 /// What a box may assert in an event, and what only the hub decides, as values. A box
@@ -31,8 +30,31 @@ public enum BoxClaims {
     /// shows no more than a mask does, the sealed number; never a pseudonym.
     static func refusal(_ w: WorkerRef) -> String? {
         if w.pseudonym != nil { return "a worker's pseudonym is the hub's to derive; a box may not send one" }
+        if !isLocalHash(w.localHash) { return "the worker's box-local hash is not one (v, its key version, a colon and 64 hex digits)" }
         if !isMask(w.masked) { return "the masked number shows more than a mask does" }
         return nil
+    }
+
+    /// The event as the quarantine may keep it: a worker's mask or hash that is not one
+    /// could hold a number in the clear, so it is withheld (the reason says what it was).
+    public static func withheld(_ e: JournalEvent) -> JournalEvent {
+        guard let w = e.draft.worker else { return e }
+        var out = e
+        if !isLocalHash(w.localHash) { out.draft.worker?.localHash = "withheld" }
+        if !isMask(w.masked) { out.draft.worker?.masked = "withheld" }
+        return out
+    }
+
+    /// A box's keyed hash of a credential (``CredentialProtector/localHash(_:key:version:)``):
+    /// `v`, the key's version, `:`, and an HMAC-SHA-256 in lowercase hex. Nothing else may
+    /// stand there: it is the one worker field a box writes freely, so a number typed into
+    /// it would travel as if it were a hash.
+    static func isLocalHash(_ hash: String) -> Bool {
+        let bytes = Array(hash.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.first == UInt8(ascii: "v") else { return false }
+        let version = bytes[1..<colon], mac = bytes[(colon + 1)...]
+        return (1...9).contains(version.count) && version.allSatisfy { (0x30...0x39).contains($0) }
+            && mac.count == 64 && mac.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     /// A box's mask (``RawCredential/mask(_:kind:)``): at most the last four characters

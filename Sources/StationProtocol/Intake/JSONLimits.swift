@@ -1,5 +1,3 @@
-import Foundation
-
 /// A count over a JSON text before anything is decoded, so that what a body may cost in
 /// memory follows these limits and not its length: a body of a few kilobytes that inflates
 /// to millions of array elements is refused after one pass over its bytes, holding nothing.
