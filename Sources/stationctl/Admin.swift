@@ -1,10 +1,11 @@
-import StationProtocol
 import ArgumentParser
 import Foundation
+import StationConfigFile
 import StationDaemon
 import StationInput
-import StationSystem
+import StationProtocol
 import StationStore
+import StationSystem
 
 struct AdminOptions: ParsableArguments {
     @Option(name: .customLong("socket"), help: "The daemon's admin socket.")

@@ -1,10 +1,11 @@
-import StationSystem
 import ArgumentParser
 import Foundation
+import StationConfigFile
 import StationCore
 import StationDaemon
 import StationProtocol
 import StationStore
+import StationSystem
 
 /// Exit codes: 0 the sheet was written; 1 nothing to print (no catalog yet) or a file
 /// could not be written; 64 a usage error (the config has problems).

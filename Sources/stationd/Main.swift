@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Glibc
 import Logging
+import StationConfigFile
 import StationCore
 import StationDaemon
 import StationInput
-import StationSystem
 import StationProtocol
+import StationSystem
 
 @main
 struct Stationd: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import StationConfigFile
 import StationCore
 import StationStore
 

@@ -1,3 +1,4 @@
+import StationConfigFile
 import StationCore
 
 /// The printable sheets the manager page offers (`/cards/control`, `/cards/items`,

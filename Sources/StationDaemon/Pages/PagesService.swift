@@ -2,23 +2,11 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import NIOPosix
 import Logging
+import NIOPosix
 import ServiceLifecycle
+import StationConfigFile
 import StationCore
-
-/// `[pages]`: where the kiosk and manager pages listen.
-public struct PagesSettings: Sendable, Equatable {
-    /// The kiosk page, for the box's own screen: loopback only (nil: off).
-    public var kioskPort: Int? = 8480
-    /// The manager page: loopback unless the config names another address (nil: off).
-    public var managerHost = "127.0.0.1"
-    public var managerPort = 8481
-    /// Without a password the manager page is off.
-    public var managerPassword: String?
-
-    public init() {}
-}
 
 /// What the manager page shows, gathered when it is asked for.
 public struct ManagerSnapshot: Sendable {

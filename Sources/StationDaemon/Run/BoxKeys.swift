@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import StationConfigFile
 import StationCore
 import StationSystem
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import StationConfigFile
 import StationCore
 import StationInput
 import StationSystem

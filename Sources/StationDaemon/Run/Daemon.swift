@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import StationConfigFile
 import StationCore
 import StationInput
 import StationStore

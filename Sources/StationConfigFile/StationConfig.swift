@@ -68,8 +68,11 @@ public struct StationConfig: Sendable {
 
     /// Reads and checks a config file; every problem found is returned, not only the first.
     public static func load(path: String) -> Result<StationConfig, ProblemList> {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(ProblemList([Problem(file: path, line: 0, key: nil, message: "cannot read the config file")]))
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            return .failure(ProblemList([Problem(file: path, line: 0, key: nil, message: "the config file is not UTF-8 text (saved as GBK? save it as UTF-8)")]))
         }
         return parse(text, file: path)
     }
@@ -81,6 +84,9 @@ public struct StationConfig: Sendable {
     }
 
     public static func parse(_ text: String, file: String) -> Result<StationConfig, ProblemList> {
+        if let found = TOMLText.problem(text) {
+            return .failure(ProblemList([Problem(file: file, line: found.line, key: nil, message: "TOML syntax: \(found.message)")]))
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
