@@ -38,6 +38,10 @@ let package = Package(
             providers: [.apt(["libxkbcommon-dev"])]),
         .target(name: "CEvdevShim"),
         .target(name: "CSystemShim"),
+        // zlib, for the hub's strict reading of gzip bodies: imported by StationProtocol only.
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // Pure values: no I/O.
         .target(name: "StationCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -63,8 +67,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        // Wire types shared by stationd and stationhub.
-        .target(name: "StationProtocol", dependencies: ["StationCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Wire types shared by stationd and stationhub, and the hub's intake of a request
+        // body (strict gzip, bounded JSON, what a box may claim): pure but for zlib.
+        .target(name: "StationProtocol", dependencies: ["StationCore", "CZlib", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // The box's config file (station.toml) and device tables read into values.
+        .target(
+            name: "StationConfigFile",
+            dependencies: ["StationCore", .product(name: "TOMLKit", package: "TOMLKit")]),
 
         // The hub as a library: store, ingest, routes.
         .target(
@@ -90,8 +100,7 @@ let package = Package(
         .target(
             name: "StationDaemon",
             dependencies: [
-                "StationCore", "StationSystem", "StationInput", "StationStore", "StationProtocol",
-                .product(name: "TOMLKit", package: "TOMLKit"),
+                "StationCore", "StationSystem", "StationInput", "StationStore", "StationProtocol", "StationConfigFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -105,14 +114,14 @@ let package = Package(
         .executableTarget(
             name: "stationd",
             dependencies: [
-                "StationDaemon", "StationCore", "StationSystem", "StationInput", "StationProtocol",
+                "StationDaemon", "StationConfigFile", "StationCore", "StationSystem", "StationInput", "StationProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "stationctl",
             dependencies: [
-                "StationCore", "StationDaemon", "StationStore", "StationSystem", "StationInput", "StationProtocol",
+                "StationCore", "StationDaemon", "StationConfigFile", "StationStore", "StationSystem", "StationInput", "StationProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -153,6 +162,13 @@ let package = Package(
         // two system calls.
         .executableTarget(name: "station-testtool", dependencies: ["StationDaemon"], path: "Tests/Tools/StationTestTool"),
 
+        // Fuzz targets: pure functions over any bytes, each checking its stage's promises.
+        // Here the unit tests replay their corpus; libFuzzer runs them in a package of their
+        // own (Tests/Fuzz/Package.swift, `scripts/fuzz`).
+        .target(
+            name: "StationFuzzing",
+            dependencies: ["StationCore", "StationProtocol", "StationConfigFile", .product(name: "Crypto", package: "swift-crypto")]),
+
         // Helpers for the tests: child processes, project paths, umockdev runs.
         .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
@@ -175,6 +191,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(name: "StationConfigFileTests", dependencies: ["StationConfigFile", "StationTesting"]),
+        .testTarget(name: "StationFuzzingTests", dependencies: ["StationFuzzing", "StationProtocol", "StationTesting"]),
         .testTarget(name: "EndToEndTests", dependencies: ["StationCore", "StationTesting", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v6]
