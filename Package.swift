@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "stationhub",
             dependencies: [
-                "StationHub", "StationProtocol", "StationCore", "StationSystem",
+                "StationHub", "StationProtocol", "StationCore", "StationSystem", "StationConfigFile",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -43,6 +43,7 @@ def keys(scans):
 
 def start_hub(bin_dir, work):
     db = os.path.join(work, "hub.sqlite")
+    subprocess.run([f"{bin_dir}/stationhub", "init", "--database", db], check=True, capture_output=True)
     for site in ["shelf-site", "hut-site", "shelf-east"]:
         subprocess.run([f"{bin_dir}/stationhub", "site", "add", site, "--database", db], check=True, capture_output=True)
     # The union's catalog: LIB-000777 belongs to the east bookshelf (returning it here is drift).
@@ -62,8 +63,8 @@ def run_box(bin_dir, work, name, kind, scans, expect, hub_db, hub_port, hub):
     state = os.path.join(work, name)
     token = subprocess.run([f"{bin_dir}/stationhub", "box", "add", f"{name}-box-1", "--site", f"{name}-site", "--database", hub_db],
                            capture_output=True, text=True, check=True).stdout.strip()
-    subprocess.run([f"{bin_dir}/stationctl", "enroll", f"http://127.0.0.1:{hub_port}", token, "--state-dir", state],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([f"{bin_dir}/stationctl", "enroll", f"http://127.0.0.1:{hub_port}", "-", "--state-dir", state],
+                   input=token, text=True, check=True, stdout=subprocess.DEVNULL)
     config = os.path.join(work, f"{name}.toml")
     with open(config, "w") as f:
         f.write(f'[box]\nid = "{name}-box-1"\nsite = "{name}-site"\nstate_dir = "{state}"\n'

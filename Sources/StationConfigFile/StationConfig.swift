@@ -39,16 +39,12 @@ public struct StationConfig: Sendable {
 
     public static let defaultPath = "/etc/station/station.toml"
 
-    /// A problem with file, line and key.
-    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public var key: String?
-        public var message: String
-        public var description: String {
-            "\(file):\(line):" + (key.map { " \($0):" } ?? "") + " \(message)"
-        }
-    }
+    /// Keys that examples shipped as `hub.public_key`: a box sealing to one seals to a key
+    /// no hub holds.
+    static let placeholderKeys: Set<String> = ["Yz4m0n5sP1u7V3c2b9XqkZLwq6s8f0rT2yU4iO6pA1E="]
+
+    public typealias Problem = ConfigProblem
+    public typealias ProblemList = ConfigProblems
 
     static let schema: [String: [String: String]] = [
         "box": ["id": "string", "site": "string", "state_dir": "string", "time_zone": "string", "device_tables": "strings", "admin_socket": "string"],
@@ -68,37 +64,18 @@ public struct StationConfig: Sendable {
 
     /// Reads and checks a config file; every problem found is returned, not only the first.
     public static func load(path: String) -> Result<StationConfig, ProblemList> {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            return .failure(ProblemList([Problem(file: path, line: 0, key: nil, message: "cannot read the config file")]))
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            return .failure(ProblemList([Problem(file: path, line: 0, key: nil, message: "the config file is not UTF-8 text (saved as GBK? save it as UTF-8)")]))
-        }
-        return parse(text, file: path)
-    }
-
-    public struct ProblemList: Error, CustomStringConvertible, Sendable {
-        public var problems: [Problem]
-        init(_ problems: [Problem]) { self.problems = problems }
-        public var description: String { problems.map(\.description).joined(separator: "\n") }
+        TOMLDocument.text(path: path).flatMap { parse($0, file: path) }
     }
 
     public static func parse(_ text: String, file: String) -> Result<StationConfig, ProblemList> {
-        if let found = TOMLText.problem(text) {
-            return .failure(ProblemList([Problem(file: file, line: found.line, key: nil, message: "TOML syntax: \(found.message)")]))
+        let document: TOMLDocument
+        switch TOMLDocument.parse(text, file: file, schema: schema) {
+        case .success(let d): document = d
+        case .failure(let problems): return .failure(problems)
         }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            return .failure(ProblemList([Problem(file: file, line: error.source.begin.line, key: nil, message: "TOML syntax: \(error.description)")]))
-        } catch {
-            return .failure(ProblemList([Problem(file: file, line: 0, key: nil, message: "TOML syntax: \(error)")]))
-        }
-        let problems = ProblemCollector(file: file, lines: KeyLines(text))
+        let (table, problems) = (document.table, document.problems)
         let fail = problems.fail
-        checkSchema(table, fail: fail)
-        let r = Reader(table: table, fail: fail)
+        let r = document.reader
         let (string, int, strings, positive) = (r.string, r.int, r.strings, r.positive)
 
         let boxID = string("box", "id")
@@ -121,6 +98,13 @@ public struct StationConfig: Sendable {
         // Anything weaker would tell outcomes before they are on the disk.
         if !["FULL", "EXTRA"].contains(synchronous) { fail("journal.synchronous", "must be FULL (or EXTRA)") }
 
+        if let key = string("hub", "public_key") {
+            if placeholderKeys.contains(key) {
+                fail("hub.public_key", "the example's placeholder, not your hub's key: remove public_key and key_version (enrollment gives the box the hub's own)")
+            } else if Data(base64Encoded: key)?.count != 32 {
+                fail("hub.public_key", "not a base64 X25519 public key (32 bytes); remove it to take the hub's at enrollment")
+            }
+        }
         if let ca = string("hub", "ca_file"), !FileManager.default.isReadableFile(atPath: ca) {
             fail("hub.ca_file", "\(ca) cannot be read")
         }
@@ -146,39 +130,8 @@ public struct StationConfig: Sendable {
         return .success(config)
     }
 
-    /// Every section and key against ``schema``: unknown ones and wrong types are problems.
-    static func checkSchema(_ table: TOMLTable, fail: (String?, String) -> Void) {
-        for section in table.keys {
-            guard let fields = schema[section] else {
-                fail(section, "unknown section [\(section)]")
-                continue
-            }
-            guard let sub = table[section]?.table else {
-                fail(section, "[\(section)] must be a table")
-                continue
-            }
-            for key in sub.keys {
-                let full = "\(section).\(key)"
-                guard let type = fields[key] else {
-                    fail(full, "unknown key")
-                    continue
-                }
-                let value = sub[key]!
-                let ok: Bool
-                switch type {
-                case "string": ok = value.string != nil
-                case "int": ok = value.int != nil
-                case "bool": ok = value.bool != nil
-                case "strings": ok = value.array.map { $0.allSatisfy { $0.string != nil } } ?? false
-                default: ok = value.table != nil
-                }
-                if !ok { fail(full, "must be \(type == "strings" ? "an array of strings" : type == "int" ? "an integer" : "a \(type)")") }
-            }
-        }
-    }
-
     /// `[site]`: what the kiosk workflow is configured with.
-    static func parseKiosk(_ r: Reader, siteID: String) -> KioskSettings {
+    static func parseKiosk(_ r: TOMLDocument.Reader, siteID: String) -> KioskSettings {
         let (string, strings, positive, fail) = (r.string, r.strings, r.positive, r.fail)
         var kind = KioskSettings.SiteKind.bookshelf
         if let k = string("site", "kind") {
@@ -196,34 +149,6 @@ public struct StationConfig: Sendable {
             doubleReadWindowMillis: Int64(positive("site", "double_read_window_ms", 1500, 0...10_000)),
             maxLoans: positive("site", "max_loans", 5, 1...100), overLimit: overLimit, loanDays: positive("site", "loan_days", 30, 1...365),
             visitMaxMinutes: positive("site", "visit_max_minutes", 120, 1...1440), services: strings("site", "services"))
-    }
-
-    /// Problems found while reading one file, each with its line.
-    final class ProblemCollector {
-        let file: String
-        let lines: KeyLines
-        private(set) var list: [Problem] = []
-        init(file: String, lines: KeyLines) {
-            self.file = file
-            self.lines = lines
-        }
-        func fail(_ key: String?, _ message: String) {
-            list.append(Problem(file: file, line: key.flatMap { lines[$0] } ?? 0, key: key, message: message))
-        }
-    }
-
-    /// Typed reads of `section.key`; a value out of its range is a problem (and the value kept).
-    struct Reader {
-        let table: TOMLTable
-        let fail: (String?, String) -> Void
-        func string(_ s: String, _ k: String) -> String? { table[s]?.table?[k]?.string }
-        func int(_ s: String, _ k: String) -> Int? { table[s]?.table?[k]?.int }
-        func strings(_ s: String, _ k: String) -> [String] { table[s]?.table?[k]?.array?.compactMap(\.string) ?? [] }
-        func positive(_ s: String, _ k: String, _ d: Int, _ range: ClosedRange<Int>) -> Int {
-            guard let v = int(s, k) else { return d }
-            if !range.contains(v) { fail("\(s).\(k)", "must be between \(range.lowerBound) and \(range.upperBound)") }
-            return v
-        }
     }
 
     static func parseFeedback(_ t: TOMLTable?, fail: (String?, String) -> Void) -> FeedbackSettings {
@@ -305,27 +230,4 @@ public struct StationConfig: Sendable {
         }
         return p
     }
-}
-
-/// Where each `section.key` (and each `[section]`) is defined: TOMLKit gives positions
-/// for syntax errors only.
-struct KeyLines {
-    private var lines: [String: Int] = [:]
-
-    init(_ text: String) {
-        var section = ""
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") && !line.hasPrefix("[[") {
-                section = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
-                if lines[section] == nil { lines[section] = i + 1 }
-            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-                let full = section.isEmpty ? key : "\(section).\(key)"
-                if lines[full] == nil { lines[full] = i + 1 }
-            }
-        }
-    }
-
-    subscript(_ key: String) -> Int? { lines[key] }
 }

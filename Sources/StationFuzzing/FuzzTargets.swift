@@ -26,7 +26,7 @@ public enum FuzzTargets {
         }
         let events: [IncomingEvent]
         do {
-            events = try BodyIntake.batch(body, box: "box-0001")
+            events = try BodyIntake.batch(body, box: "box-0001").events
         } catch {
             plain(error.message)
             return

@@ -21,11 +21,12 @@ public enum HubIngest {
 
     /// A batch naming another box or site, or breaking the protocol (``BoxClaims``), is
     /// refused whole.
-    static func checkBatch(box: String, site: String, events: [IncomingEvent]) throws {
+    /// `sites`: the box's site and those it stood at before a move.
+    static func checkBatch(box: String, site: String, sites: Set<String>, events: [IncomingEvent]) throws {
         for case .event(let e, _) in events {
             if let breach = BoxClaims.protocolBreach(e) { throw HubError(.invalid, breach, code: "event-out-of-range") }
             if e.boxID != box { throw HubError(.forbidden, "event \(e.seq) names box \(e.boxID); this credential is box \(box)") }
-            if e.siteID != site { throw HubError(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
+            if !sites.contains(e.siteID) { throw HubError(.forbidden, "event \(e.seq) names site \(e.siteID); box \(box) belongs to \(site)") }
         }
     }
 

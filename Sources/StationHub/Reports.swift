@@ -22,15 +22,36 @@ public enum Reports {
             return ([columns] + rows.map { $0.map(\.csv) }).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
         }
 
-        /// Columns padded to their widest cell, for a terminal.
+        /// Columns padded to their widest cell, for a terminal (a Chinese character takes
+        /// two columns of it).
         public var aligned: String {
             let cells = [columns] + rows.map { $0.map(\.csv) }
-            let widths = columns.indices.map { i in cells.map { $0[i].count }.max() ?? 0 }
+            let widths = columns.indices.map { i in cells.map { Self.width($0[i]) }.max() ?? 0 }
             let lines = cells.map { row in
-                row.enumerated().map { i, s in s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                row.enumerated().map { i, s in s + String(repeating: " ", count: widths[i] - Self.width(s)) }.joined(separator: "  ")
                     .trimmingCharacters(in: .whitespaces)
             }
             return lines.joined(separator: "\n") + "\n" + (rows.isEmpty ? "(no rows)\n" : "")
+        }
+
+        /// Terminal columns: East Asian wide and full-width characters take two.
+        static func width(_ s: String) -> Int {
+            s.unicodeScalars.reduce(0) { n, u in
+                let v = u.value
+                let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v) || (0xF900...0xFAFF).contains(v)
+                    || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v) || (0x20000...0x3FFFD).contains(v)
+                return n + (wide ? 2 : 1)
+            }
+        }
+
+        /// The table for people: each `*_ms` column a local time (ISO 8601 with its offset,
+        /// in `timeZone`), named without `_ms`. JSON keeps milliseconds.
+        public func humanized(timeZone: TimeZone) -> Table {
+            let times = Set(columns.indices.filter { columns[$0].hasSuffix("_ms") })
+            guard !times.isEmpty else { return self }
+            return Table(
+                columns: columns.enumerated().map { times.contains($0) ? String($1.dropLast(3)) : $1 },
+                rows: rows.map { row in row.enumerated().map { i, v in times.contains(i) ? v.int.map { .text(HumanTime.text($0, timeZone)) } ?? v : v } })
         }
 
         /// `{"report": NAME, "columns": [...], "rows": [{column: value}]}`.
@@ -135,7 +156,37 @@ public enum Reports {
         guard from < to else { throw ReportError("--from must come before --to") }
         guard (1...10_000).contains(p.limit) else { throw ReportError("--limit \(p.limit): 1 to 10000") }
         guard let build = builders[name] else { throw ReportError("no report \(name): \(all.map(\.name).joined(separator: ", "))") }
+        try checkApplies(name, p)
         return try build(Bounds(from: from, to: to, limit: .int(Int64(p.limit)), p: p, d: dialect))
+    }
+
+    /// What each report can be narrowed by (beyond `--limit`): a parameter a report would
+    /// not use is refused, never silently ignored.
+    static let narrowedBy: [String: Set<String>] = [
+        "lending": ["period", "site", "region"], "drift": ["period", "site", "region"], "overdue": ["site", "region"],
+        "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
+        "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
+    ]
+
+    static func checkApplies(_ name: String, _ p: Parameters) throws {
+        let uses = narrowedBy[name] ?? []
+        let given: [(String, String, Bool)] = [
+            ("period", "--from and --to", p.from != nil || p.to != nil), ("site", "--site", p.site != nil), ("region", "--region", p.region != nil),
+            ("item", "--item", p.item != nil),
+        ]
+        for (key, flag, isGiven) in given where isGiven && !uses.contains(key) {
+            let why = key == "period" ? " (it is as of now\(name == "overdue" ? "; --as-of DAY asks as of another day" : ""))" : ""
+            throw ReportError("\(flag) does not apply to \(name)\(why)")
+        }
+    }
+
+    /// Rows of a site, or of the sites of a region, or all: the condition on the column
+    /// that holds a site, and its four arguments.
+    static func scope(_ column: String, _ p: Parameters) -> (sql: String, arguments: [SQLValue]) {
+        (
+            "(CAST(? AS TEXT) IS NULL OR \(column) = ?) AND (CAST(? AS TEXT) IS NULL OR \(column) IN (SELECT id FROM site WHERE region = ?))",
+            [text(p.site), text(p.site), text(p.region), text(p.region)]
+        )
     }
 
     /// A report's parameters as its SQL takes them.
@@ -162,11 +213,11 @@ public enum Reports {
                    count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
                    CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
             FROM event e
-            WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.site_id = ?) AND \(notVoided())
+            WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(scope("e.site_id", b.p).sql) AND \(notVoided())
             GROUP BY e.site_id, \(b.d.month("e.corrected_ms"))
             ORDER BY \(b.c("e.site_id")), month
             """,
-            [.int(b.from), .int(b.to), text(b.p.site), text(b.p.site)], columns: ["site", "month", "loans", "borrowers", "returns"])
+            [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments, columns: ["site", "month", "loans", "borrowers", "returns"])
     }
 
     @Sendable static func drift(_ b: Bounds) -> Query {
@@ -178,10 +229,11 @@ public enum Reports {
                 FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
             SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
             FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
+              AND ((\(scope("previous_site", b.p).sql)) OR (\(scope("site_id", b.p).sql)))
             GROUP BY previous_site, site_id
             ORDER BY books DESC, \(b.c("previous_site")), \(b.c("site_id"))
             """,
-            [.int(b.from), .int(b.to)], columns: ["from_site", "to_site", "books"])
+            [.int(b.from), .int(b.to)] + scope("previous_site", b.p).arguments + scope("site_id", b.p).arguments, columns: ["from_site", "to_site", "books"])
     }
 
     @Sendable static func overdue(_ b: Bounds) -> Query {
@@ -189,10 +241,10 @@ public enum Reports {
             """
             SELECT b.item_key, coalesce(c.title, '') AS title, b.site_id AS site, b.due_date, b.holder AS borrower
             FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key
-            WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+            WHERE b.holder IS NOT NULL AND b.due_date IS NOT NULL AND b.due_date < ? AND \(scope("b.site_id", b.p).sql)
             ORDER BY b.due_date, \(b.c("b.item_key")) LIMIT ?
             """,
-            [.text(date(b.p.nowMillis)), text(b.p.site), text(b.p.site), b.limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
+            [.text(date(b.p.nowMillis))] + scope("b.site_id", b.p).arguments + [b.limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
     }
 
     @Sendable static func mostBorrowed(_ b: Bounds) -> Query {
@@ -201,12 +253,12 @@ public enum Reports {
             WITH loans AS (
                 SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
                 FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND (CAST(? AS TEXT) IS NULL OR s.region = ?) AND \(notVoided())
+                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(scope("e.site_id", b.p).sql) AND \(notVoided())
                 GROUP BY coalesce(s.region, ''), \(titleOf)),
             ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(b.c("title"))) AS rank FROM loans)
             SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY \(b.c("region")), rank
             """,
-            [.int(b.from), .int(b.to), text(b.p.region), text(b.p.region), b.limit], columns: ["region", "rank", "title", "loans", "borrowers"])
+            [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments + [b.limit], columns: ["region", "rank", "title", "loans", "borrowers"])
     }
 
     @Sendable static func visits(_ b: Bounds) -> Query {
@@ -218,11 +270,11 @@ public enum Reports {
                    CAST(avg(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000.0 END) AS DOUBLE PRECISION) AS average_minutes,
                    max(CASE WHEN v.start_ms IS NOT NULL AND v.end_ms IS NOT NULL THEN (v.end_ms - v.start_ms) / 60000 END) AS longest_minutes
             FROM ledger_visit v
-            WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND (CAST(? AS TEXT) IS NULL OR v.site_id = ?)
+            WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND \(scope("v.site_id", b.p).sql)
             GROUP BY v.site_id, coalesce(v.service, ''), \(month)
             ORDER BY \(b.c("v.site_id")), \(b.c("coalesce(v.service, '')")), month
             """,
-            [.int(b.from), .int(b.to), text(b.p.site), text(b.p.site)],
+            [.int(b.from), .int(b.to)] + scope("v.site_id", b.p).arguments,
             columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"])
         // Lactation rooms: aggregate only, and a cell so small it could point at one
         // mother is withheld whole.
@@ -247,20 +299,20 @@ public enum Reports {
             FROM box b
             WHERE (b.revoked_reason IS NULL) AND (b.last_seen_ms IS NULL OR b.last_seen_ms < ?
                    OR EXISTS (SELECT 1 FROM device_log l WHERE l.box_id = b.id AND l.level = 'error' AND l.at_ms >= ?))
-              AND (CAST(? AS TEXT) IS NULL OR b.site_id = ?)
+              AND \(scope("b.site_id", b.p).sql)
             ORDER BY CASE WHEN b.last_seen_ms IS NULL THEN 0 ELSE 1 END, b.last_seen_ms, \(b.c("b.id"))
             """,
-            [since, since, since, since, text(b.p.site), text(b.p.site)], columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
+            [since, since, since, since] + scope("b.site_id", b.p).arguments, columns: ["box", "site", "last_seen_ms", "errors_last_day", "why"])
     }
 
     @Sendable static func quarantine(_ b: Bounds) -> Query {
         Query(
             """
             SELECT q.id, q.box_id AS box, q.seq, q.reason, q.received_ms FROM quarantine q
-            WHERE (CAST(? AS TEXT) IS NULL OR q.box_id IN (SELECT id FROM box WHERE site_id = ?))
+            WHERE q.box_id IN (SELECT id FROM box WHERE \(scope("site_id", b.p).sql))
             ORDER BY q.id DESC LIMIT ?
             """,
-            [text(b.p.site), text(b.p.site), b.limit], columns: ["id", "box", "seq", "reason", "received_ms"])
+            scope("site_id", b.p).arguments + [b.limit], columns: ["id", "box", "seq", "reason", "received_ms"])
     }
 
     /// Pairs of one reader's check-outs, joined through the worker index (a join of the
@@ -279,12 +331,13 @@ public enum Reports {
                   AND coalesce(ca.title, a.item_key) <> coalesce(cb.title, b.item_key)
                   AND (CAST(? AS TEXT) IS NULL OR a.item_key = ? OR ca.title = ?
                        OR ca.title IN (SELECT title FROM catalog_title WHERE item_key = ?))
+                  AND a.corrected_ms >= ? AND a.corrected_ms < ? AND \(scope("a.site_id", b.p).sql)
                   AND \(notVoided("a")) AND \(notVoided("b"))
                 GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
             ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
             SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
             """,
-            [item, item, item, item, b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
+            [item, item, item, item, .int(b.from), .int(b.to)] + scope("a.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
     }
 
     @Sendable static func restock(_ b: Bounds) throws -> Query {

@@ -133,9 +133,7 @@ public enum Retention {
                 """, [.text(tag), .text(tag), .text(worker), .text(worker)]),
             q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)]),
             q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)]),
-            // The member list's card of this member, and (for a box-local key BOX/HASH)
-            // that box's quarantined events carrying the hash.
-            q("DELETE FROM member_card WHERE member = ?", [.text(worker)]),
+            // (For a box-local key BOX/HASH) that box's quarantined events carrying the hash.
             q(
                 "DELETE FROM quarantine WHERE ? LIKE '%/%' AND box_id = ? AND body LIKE ?",
                 [.text(worker), .text(String(worker.split(separator: "/", maxSplits: 1).first ?? "")),

@@ -15,15 +15,19 @@ public struct EnrollResponse: Codable, Sendable, Equatable {
     public var siteID: String
     /// The box's bearer credential for every later request. The hub keeps only its hash.
     public var credential: String
+    /// The hub's public keys (as the downlink sends them): the box seals to the hub's own
+    /// credential key from its first scan on. Absent from hubs older than this field.
+    public var keys: [Downlink.Key]?
 
-    public init(boxID: String, siteID: String, credential: String) {
+    public init(boxID: String, siteID: String, credential: String, keys: [Downlink.Key]? = nil) {
         self.boxID = boxID
         self.siteID = siteID
         self.credential = credential
+        self.keys = keys
     }
 
     enum CodingKeys: String, CodingKey {
-        case boxID = "box_id", siteID = "site_id", credential
+        case boxID = "box_id", siteID = "site_id", credential, keys
     }
 }
 
@@ -31,14 +35,20 @@ public struct EnrollResponse: Codable, Sendable, Equatable {
 public struct BatchUpload: Codable, Sendable, Equatable {
     public var boxID: String
     public var events: [JournalEvent]
+    /// How many events the box still holds to send after these (what operators see as its
+    /// backlog), and the software it runs. Absent from boxes older than these fields.
+    public var backlog: Int64?
+    public var software: String?
 
-    public init(boxID: String, events: [JournalEvent]) {
+    public init(boxID: String, events: [JournalEvent], backlog: Int64? = nil, software: String? = nil) {
         self.boxID = boxID
         self.events = events
+        self.backlog = backlog
+        self.software = software
     }
 
     enum CodingKeys: String, CodingKey {
-        case boxID = "box_id", events
+        case boxID = "box_id", events, backlog, software
     }
 }
 
@@ -164,23 +174,30 @@ public struct Downlink: Codable, Sendable, Equatable {
         public var itemKey: String
         public var title: String?
         public var homeSite: String?
-        public init(itemKey: String, title: String?, homeSite: String?) {
+        /// Taken out of the catalog: the box forgets it.
+        public var removed: Bool?
+        public init(itemKey: String, title: String?, homeSite: String?, removed: Bool? = nil) {
             self.itemKey = itemKey
             self.title = title
             self.homeSite = homeSite
+            self.removed = removed
         }
-        enum CodingKeys: String, CodingKey { case itemKey = "item_key", title, homeSite = "home_site" }
+        enum CodingKeys: String, CodingKey { case itemKey = "item_key", title, homeSite = "home_site", removed }
     }
 
     /// A card UID of a member, and the member as the union knows them (the pseudonym).
     public struct Member: Codable, Sendable, Equatable {
         public var cardUID: String
         public var member: String
-        public init(cardUID: String, member: String) {
+        /// Taken off the member list: the box forgets the card (older boxes see a member of
+        /// its own, `removed:UID`, that no one else is).
+        public var removed: Bool?
+        public init(cardUID: String, member: String, removed: Bool? = nil) {
             self.cardUID = cardUID
             self.member = member
+            self.removed = removed
         }
-        enum CodingKeys: String, CodingKey { case cardUID = "card_uid", member }
+        enum CodingKeys: String, CodingKey { case cardUID = "card_uid", member, removed }
     }
 
     /// A public key: `credential` (X25519, boxes seal to it) or `ecard` (Ed25519, e-cards
@@ -202,14 +219,23 @@ public struct Downlink: Codable, Sendable, Equatable {
     public var keys: [Key]
     /// Settings of the site the hub holds (`loan_days`, `max_loans`, ...), as strings.
     public var siteConfig: [String: String]
+    /// The site the hub has the box at (after `stationhub box move`, its new one).
+    public var siteID: String?
+    /// Seqs of this box's events whose worker was erased at the hub: the box deletes its
+    /// copies (those it no longer has to send).
+    public var forget: [Int64]?
 
-    public init(revision: Int64, catalog: [Title], members: [Member], keys: [Key], siteConfig: [String: String]) {
+    public init(
+        revision: Int64, catalog: [Title], members: [Member], keys: [Key], siteConfig: [String: String], siteID: String? = nil, forget: [Int64]? = nil
+    ) {
         self.revision = revision
         self.catalog = catalog
         self.members = members
         self.keys = keys
         self.siteConfig = siteConfig
+        self.siteID = siteID
+        self.forget = forget
     }
 
-    enum CodingKeys: String, CodingKey { case revision, catalog, members, keys, siteConfig = "site_config" }
+    enum CodingKeys: String, CodingKey { case revision, catalog, members, keys, siteConfig = "site_config", siteID = "site_id", forget }
 }

@@ -61,39 +61,84 @@ extension Journal {
     /// One page of the hub's downlink, applied in one transaction with its revision.
     public struct CacheUpdate: Sendable {
         public var revision: Int64
-        public var titles: [(itemKey: String, title: String?, homeSite: String?)]
-        public var members: [(cardUID: String, member: String)]
+        /// Titles; `removed` ones are forgotten.
+        public var titles: [(itemKey: String, title: String?, homeSite: String?, removed: Bool)]
+        public var members: [(cardUID: String, member: String, removed: Bool)]
         public var keys: [(purpose: String, version: Int, material: String)]
         public var siteSettings: [String: String]
+        /// The site the hub has this box at (nil: a hub older than that).
+        public var siteID: String?
+        /// Seqs of events whose worker was erased at the hub: acknowledged ones go.
+        public var forget: [Int64]
 
         public init(
-            revision: Int64, titles: [(itemKey: String, title: String?, homeSite: String?)], members: [(cardUID: String, member: String)],
-            keys: [(purpose: String, version: Int, material: String)], siteSettings: [String: String]
+            revision: Int64, titles: [(itemKey: String, title: String?, homeSite: String?, removed: Bool)],
+            members: [(cardUID: String, member: String, removed: Bool)], keys: [(purpose: String, version: Int, material: String)],
+            siteSettings: [String: String], siteID: String? = nil, forget: [Int64] = []
         ) {
             self.revision = revision
             self.titles = titles
             self.members = members
             self.keys = keys
             self.siteSettings = siteSettings
+            self.siteID = siteID
+            self.forget = forget
         }
     }
 
-    public func apply(_ update: CacheUpdate) throws {
+    /// Applies a page; answers how many events of forgotten workers it deleted.
+    @discardableResult
+    public func apply(_ update: CacheUpdate) throws -> Int {
         try pool.write { db in
             for t in update.titles {
-                try db.execute(sql: "INSERT OR REPLACE INTO catalog_title (item_key, title, home_site) VALUES (?, ?, ?)", arguments: [t.itemKey, t.title, t.homeSite])
+                if t.removed {
+                    try db.execute(sql: "DELETE FROM catalog_title WHERE item_key = ?", arguments: [t.itemKey])
+                } else {
+                    try db.execute(sql: "INSERT OR REPLACE INTO catalog_title (item_key, title, home_site) VALUES (?, ?, ?)", arguments: [t.itemKey, t.title, t.homeSite])
+                }
             }
             for m in update.members {
-                try db.execute(sql: "INSERT OR REPLACE INTO member (card_uid, pseudonym) VALUES (?, ?)", arguments: [m.cardUID, m.member])
+                if m.removed {
+                    try db.execute(sql: "DELETE FROM member WHERE card_uid = ?", arguments: [m.cardUID])
+                } else {
+                    try db.execute(sql: "INSERT OR REPLACE INTO member (card_uid, pseudonym) VALUES (?, ?)", arguments: [m.cardUID, m.member])
+                }
             }
-            for k in update.keys {
-                try db.execute(sql: "INSERT OR REPLACE INTO hub_key (purpose, version, material) VALUES (?, ?, ?)", arguments: [k.purpose, k.version, k.material])
-            }
+            try Self.storeKeys(db, update.keys)
             for (key, value) in update.siteSettings {
                 try db.execute(sql: "INSERT OR REPLACE INTO site_setting (key, value) VALUES (?, ?)", arguments: [key, value])
             }
+            if let site = update.siteID { try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('hub_site', ?)", arguments: [site]) }
+            var forgotten = 0
+            for seq in update.forget {
+                // Acknowledged events only (the hub has them, and erased them).
+                try db.execute(sql: "DELETE FROM event WHERE seq = ? AND seq NOT IN (SELECT seq FROM outbox)", arguments: [seq])
+                forgotten += db.changesCount
+            }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('downlink_revision', ?)", arguments: [String(update.revision)])
+            return forgotten
         }
+    }
+
+    /// The hub's public keys (from the downlink, or given at enrollment), into the cache.
+    public func storeHubKeys(_ keys: [(purpose: String, version: Int, material: String)]) throws {
+        try pool.write { db in try Self.storeKeys(db, keys) }
+    }
+
+    static func storeKeys(_ db: Database, _ keys: [(purpose: String, version: Int, material: String)]) throws {
+        for k in keys {
+            try db.execute(sql: "INSERT OR REPLACE INTO hub_key (purpose, version, material) VALUES (?, ?, ?)", arguments: [k.purpose, k.version, k.material])
+        }
+    }
+
+    /// The site the hub has this box at, as its downlink last said.
+    public func hubSite() throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'hub_site'") }
+    }
+
+    /// The hub's credential key of `version`, as the cache holds it.
+    public func hubKey(purpose: String, version: Int) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT material FROM hub_key WHERE purpose = ? AND version = ?", arguments: [purpose, version]) }
     }
 
     /// The member a card UID belongs to (the hub's pseudonym), from the downlink.

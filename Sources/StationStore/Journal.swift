@@ -257,8 +257,8 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    public func pendingCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    public func pendingCount(after afterSeq: Int64 = 0) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE seq > ?", arguments: [afterSeq]) ?? 0 }
     }
 
     /// The hub has durably applied everything through `seq`.

@@ -41,6 +41,15 @@ public final class JournalReader {
         try queue.read { db in try Journal.fetchCatalog(db, homeSite: site) }
     }
 
+    /// The hub's newest key of `purpose` the box holds (from the downlink or enrollment).
+    public func newestHubKey(purpose: String) throws -> (version: Int, material: String)? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT version, material FROM hub_key WHERE purpose = ? ORDER BY version DESC LIMIT 1", arguments: [purpose]).map {
+                ($0["version"], $0["material"])
+            }
+        }
+    }
+
     public func pendingCount() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }

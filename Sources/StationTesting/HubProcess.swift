@@ -38,6 +38,7 @@ public final class HubProcess {
             database = directory.appendingPathComponent("hub.sqlite").path
             localDatabase = database
         }
+        try admin(["init"])
     }
 
     /// A second instance on the database of `other` (PostgreSQL: several hubs, one database).

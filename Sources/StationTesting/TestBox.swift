@@ -43,6 +43,16 @@ public struct TestBox {
     }
 
     public var journalPath: String { stateDirectory + "/journal.sqlite" }
+
+    /// A one-time enrollment token in a file of its own (mode 0600), as `stationctl enroll
+    /// URL FILE` reads it: a token is never an argument.
+    public func tokenFile(_ token: String) throws -> String {
+        let path = directory.appendingPathComponent("token-\(UUID().uuidString.prefix(8))").path
+        guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        return path
+    }
     public var adminSocket: String { directory.path + "/admin.sock" }
 
     /// Writes an evemu events file of keyboard-wedge scans of `codes` (letters, digits,

@@ -122,7 +122,7 @@ struct CheckConfigCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let report = ConfigCheck.run(path: config)
+        let report = ConfigCheck.run(path: config, published: BoxKeys.published(stateDirectory:))
         if json {
             StandardOutput.writeLine(JSONLine([("ok", .bool(report.ok)), ("lines", .array(report.lines.map { .string($0) }))]).rendered)
         } else {
@@ -155,35 +155,51 @@ struct SyncNow: ParsableCommand {
 
 struct Enroll: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Enroll this box at its hub with a one-time token (from `stationhub box add` or an enrollment card).")
+        abstract: "Enroll this box at its hub with a one-time token (from `stationhub box add` or an enrollment card), read from standard input or a file.")
 
     @Argument(help: "The hub's URL, e.g. https://hub.example:8440") var url: String
-    @Argument(help: "The one-time enrollment token.") var token: String
+    @Argument(help: "`-` to read the one-time token from standard input, or a file holding it (never the token itself: it would stay in shell history and show in ps).")
+    var token: String
     @OptionGroup var state: StateOptions
     @OptionGroup var admin: AdminOptions
 
     @Flag(help: "Allow plain HTTP to a hub that is not on this machine.")
     var insecure = false
 
-    @Option(help: "PEM file of the CA the hub's certificate chains to (as hub.ca_file in the config).")
+    @Option(help: "PEM file of the CA the hub's certificate chains to; kept with the link, so sync trusts the hub the same way.")
     var caFile: String?
+
+    @Flag(help: "Replace this box's enrollment (after its hub revoked or replaced it): the old credential is dropped.")
+    var replace = false
 
     @Flag(help: "One JSON object.")
     var json = false
 
     func run() async throws {
-        let link: HubLink
+        let secret = try Self.token(token)
+        if let held = HubLink.load(stateDirectory: state.stateDirectory), !replace {
+            throw CommandError("this box is enrolled already (as \(held.boxID) at \(held.url)); a second token would replace its credential: give --replace if the hub revoked or replaced it")
+        }
+        var ca: String?
+        if let caFile {
+            let path = URL(fileURLWithPath: caFile).standardizedFileURL.path
+            guard FileManager.default.isReadableFile(atPath: path) else { throw CommandError("cannot read the CA file \(path)") }
+            ca = path
+        }
+        var link: HubLink
         let client: HubClient
-        do { client = try HubClient(url: url, credential: nil, insecure: insecure, caFile: caFile) } catch { throw CommandError("\(error)") }
+        do { client = try HubClient(url: url, credential: nil, insecure: insecure, caFile: ca) } catch { throw CommandError("\(error)") }
         do {
-            link = try await client.enroll(token: token)
+            link = try await client.enroll(token: secret)
             await client.shutdown()
         } catch {
             await client.shutdown()
             throw CommandError("\(error)")
         }
-        try link.save(stateDirectory: state.stateDirectory)
-        // A running daemon starts syncing now; a stopped one when it starts.
+        link.caFile = ca
+        do { try link.save(stateDirectory: state.stateDirectory) } catch { throw CommandError("cannot save the hub link in \(state.stateDirectory): \(error)") }
+        // A running daemon starts syncing now (over the new link, when it replaces one); a
+        // stopped one when it starts.
         let syncing = admin.ask("start-sync")?["sync"] as? String == "started"
         if json {
             StandardOutput.writeLine(
@@ -198,6 +214,23 @@ struct Enroll: AsyncParsableCommand {
                 ? Words.say("enrolled as box \(link.boxID) of site \(link.siteID); stationd is syncing", "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；stationd 已开始同步")
                 : Words.say("enrolled as box \(link.boxID) of site \(link.siteID); stationd syncs when it starts",
                             "已登记为站点 \(link.siteID) 的设备 \(link.boxID)；stationd 启动后开始同步"))
+    }
+
+    /// The token from standard input (`-`) or a file; a token typed as the argument is
+    /// refused (it would stay in shell history and show in ps).
+    static func token(_ source: String) throws -> String {
+        let data: Data?
+        if source == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else if FileManager.default.isReadableFile(atPath: source) {
+            data = FileManager.default.contents(atPath: source)
+        } else {
+            throw CommandError("give the token on standard input (`-`) or in a file, not as an argument: it would stay in shell history and show in ps")
+        }
+        guard let text = data.flatMap({ String(data: $0, encoding: .utf8) })?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+            throw CommandError("no token in \(source == "-" ? "standard input" : source)")
+        }
+        return text
     }
 }
 

@@ -32,7 +32,7 @@ struct Cards: ParsableCommand {
         func load() throws -> StationConfig {
             switch StationConfig.load(path: config) {
             case .success(let c): return c
-            case .failure(let problems): throw ValidationError("the config has problems (stationctl check-config):\n\(problems)")
+            case .failure(let problems): throw CommandError("the config has problems (stationctl check-config):\n\(problems)")
             }
         }
 

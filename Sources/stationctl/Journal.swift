@@ -15,7 +15,7 @@ struct StateOptions: ParsableArguments {
         do {
             return try JournalReader(directory: stateDirectory)
         } catch {
-            throw ValidationError("cannot read the journal in \(stateDirectory): \(error)")
+            throw CommandError("cannot read the journal in \(stateDirectory): \(error)")
         }
     }
 }
@@ -39,7 +39,7 @@ struct Export: ParsableCommand {
     func run() throws {
         if let bundle {
             guard let link = HubLink.load(stateDirectory: state.stateDirectory) else {
-                throw ValidationError("this box is not enrolled (no hub.json in \(state.stateDirectory)): a bundle is signed with its credential")
+                throw CommandError("this box is not enrolled (no hub.json in \(state.stateDirectory)): a bundle is signed with its credential")
             }
             let events = try state.reader().pending()
             let data = try JSONEncoder().encode(SyncBundle(boxID: link.boxID, events: events, credential: link.credential))
@@ -166,12 +166,12 @@ struct ImportAck: ParsableCommand {
     @Flag(help: "One JSON object.") var json = false
 
     func run() throws {
-        guard let link = HubLink.load(stateDirectory: state.stateDirectory) else { throw ValidationError("this box is not enrolled") }
+        guard let link = HubLink.load(stateDirectory: state.stateDirectory) else { throw CommandError("this box is not enrolled") }
         guard let data = FileManager.default.contents(atPath: file), let ack = try? JSONDecoder().decode(BundleAcknowledgement.self, from: data) else {
-            throw ValidationError("\(file) is not an acknowledgement file")
+            throw CommandError("\(file) is not an acknowledgement file")
         }
         guard ack.boxID == link.boxID, ack.verify(credential: link.credential) else {
-            throw ValidationError("\(file) is not signed for this box: nothing acknowledged")
+            throw CommandError("\(file) is not signed for this box: nothing acknowledged")
         }
         let n = try JournalReader.acknowledge(directory: state.stateDirectory, through: ack.ackedThrough)
         StandardOutput.writeLine(

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import StationConfigFile
 import StationCore
 import StationDaemon
+import StationProtocol
 
 @main
 struct Stationctl: AsyncParsableCommand {
@@ -47,27 +49,42 @@ struct Parse: ParsableCommand {
     @Flag(help: "Member-card numbers carry a Luhn check digit.")
     var luhn = false
 
-    @Option(name: .customLong("time-zone"), help: "The site's time zone, for birth dates in the future.")
-    var timeZone = "Asia/Shanghai"
+    @Option(name: .customLong("time-zone"), help: "The site's time zone, for birth dates in the future (default: the config's, or Asia/Shanghai).")
+    var timeZone: String?
 
-    func recognizer() throws -> CodeRecognizer {
+    @Option(help: "The box's config, whose item-label and member-card patterns and e-card keys the box judges codes by (default \(StationConfig.defaultPath), where it exists).")
+    var config: String?
+
+    func validate() throws {
+        if lines && code != "-" { throw ValidationError("--lines reads standard input: give `-` as the code") }
+    }
+
+    /// The box's own recogniser (its config's patterns and keys), with the patterns given
+    /// here added; only the flags' where there is no config.
+    func recognizer() throws -> (CodeRecognizer, zone: String) {
+        var box: StationConfig?
+        let path = config ?? StationConfig.defaultPath
+        if config != nil || FileManager.default.fileExists(atPath: path) {
+            switch StationConfig.load(path: path) {
+            case .success(let c): box = c
+            case .failure(let problems): throw CommandError("the config has problems (stationctl check-config):\n\(problems)")
+            }
+        }
         do {
-            return CodeRecognizer(
-                itemLabels: try itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) },
-                memberCards: try memberCardPatterns.enumerated().map {
-                    try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: luhn)
-                })
+            var recognizer = try box.map { try Daemon.recognizer(for: $0) } ?? CodeRecognizer()
+            recognizer.itemLabels += try itemLabelPatterns.enumerated().map { try CodePattern(name: "item label \($0.offset + 1)", pattern: $0.element) }
+            recognizer.memberCards += try memberCardPatterns.enumerated().map { try CodePattern(name: "member card \($0.offset + 1)", pattern: $0.element, luhn: luhn) }
+            return (recognizer, timeZone ?? box?.timeZone ?? "Asia/Shanghai")
         } catch {
-            throw ValidationError("a pattern is not a valid regular expression: \(error)")
+            throw CommandError("a pattern or key cannot be used: \(error)")
         }
     }
 
     func run() throws {
-        let recognizer = try recognizer()
+        let (recognizer, zone) = try recognizer()
         let role: DeviceRole = idReader ? .idReader : .scanner
-        let moment = CodeRecognizer.Moment.now(timeZone: timeZone)
+        let moment = CodeRecognizer.Moment.now(timeZone: zone)
         if lines {
-            guard code == "-" else { throw ValidationError("--lines reads standard input: give `-` as the code") }
             while let line = readLine(strippingNewline: true) {
                 let text = line.hasSuffix("\r") ? String(line.dropLast()) : line
                 StandardOutput.writeLine(recognizer.recognize(text, aim: aim, role: role, at: moment).jsonLine.rendered)
@@ -76,7 +93,7 @@ struct Parse: ParsableCommand {
         }
         var text = code
         if code == "-" {
-            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no code on standard input") }
+            guard let line = readLine(strippingNewline: true) else { throw CommandError("no code on standard input") }
             text = line.hasSuffix("\r") ? String(line.dropLast()) : line
         }
         let result = recognizer.recognize(text, aim: aim, role: role, at: moment)

@@ -103,7 +103,7 @@ struct CheckConfig: ParsableCommand {
     var config: String = StationConfig.defaultPath
 
     func run() throws {
-        let report = ConfigCheck.run(path: config)
+        let report = ConfigCheck.run(path: config, published: BoxKeys.published(stateDirectory:))
         for line in report.lines { StandardOutput.writeLine(line) }
         if !report.ok { throw ExitCode(1) }
     }

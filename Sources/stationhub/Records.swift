@@ -1,104 +1,217 @@
-import StationSystem
 import ArgumentParser
 import Foundation
 import StationCore
 import StationHub
 import StationProtocol
+import StationSystem
 
-struct ReportCommand: AsyncParsableCommand {
+struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Operators' reports and recommendations, computed in the hub's database.",
-        discussion: Reports.all.map { "\($0.name): \($0.summary)" }.joined(separator: "\n"))
+        commandName: "catalog", abstract: "The union's catalog, sent down to boxes.", subcommands: [Import.self, List.self, Find.self, Remove.self])
 
-    @OptionGroup var db: DatabaseOption
-    @Argument(help: "The report: \(Reports.all.map(\.name).joined(separator: ", ")).") var name: String
-    @Option(help: "First day (UTC), YYYY-MM-DD.") var from: String?
-    @Option(help: "Day after the last (UTC), YYYY-MM-DD.") var to: String?
-    @Option(help: "One site (restock needs it).") var site: String?
-    @Option(help: "One region (most-borrowed).") var region: String?
-    @Option(help: "also-borrowed: one title, or an item key of it.") var item: String?
-    @Option(help: "Most rows (per region or per title where ranked).") var limit = 20
-    @Option(help: "text (aligned columns), csv or json.") var format = "text"
-    @Option(help: "Write to this file instead of standard output.") var out: String?
-
-    func validate() throws {
-        guard Reports.all.contains(where: { $0.name == name }) else {
-            throw ValidationError("no report \(name): \(Reports.all.map(\.name).joined(separator: ", "))")
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load titles from CSV: item_key,title,home_site, item keys as boxes record them (isbn:9787..., gtin:..., label:LIB-000123). Every line is checked first: one bad line imports nothing.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "The CSV file.") var file: String
+        func run() async throws {
+            let rows = try readCSV(file, columns: 3, header: "item_key")
+            let titles: [Downlink.Title]
+            switch CatalogImport.titles(rows) {
+            case .success(let t): titles = t
+            case .failure(let found):
+                let problems = found.lines
+                throw CommandError("\(file): nothing imported:\n" + problems.prefix(50).map { "  \($0)" }.joined(separator: "\n") + (problems.count > 50 ? "\n  (and \(problems.count - 50) more)" : ""))
+            }
+            let changed = try await hub.with { try await $0.importCatalog(titles) }
+            Swift.print("\(titles.count) titles read, \(changed) new or changed")
         }
-        guard ["text", "csv", "json"].contains(format) else { throw ValidationError("--format text, csv or json") }
     }
 
-    func run() async throws {
-        let parameters = Reports.Parameters(
-            from: from, to: to, site: site, region: region, item: item, limit: limit, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
-        let table = try await db.with { try await $0.report(name, parameters) }
-        let text: String
-        switch format {
-        case "csv": text = table.csv
-        case "json": text = String(decoding: table.json(report: name), as: UTF8.self) + "\n"
-        default: text = table.aligned
+    static func show(_ records: [CatalogRecord], _ format: ListFormat) {
+        format.print(records, columns: ["item_key", "title", "home", "now_at", "on_loan_until"]) { c in
+            [c.itemKey, c.title, c.homeSite, c.site, c.holder == nil ? nil : (c.dueDate ?? "on loan")]
         }
-        if let out {
-            do { try OutputFile.write(Data(text.utf8), to: out) } catch { throw CommandError("cannot write \(out): \(error)") }
-        } else {
-            print(text, terminator: "")
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The catalog, with where each copy is now (a site's, or all).")
+        @OptionGroup var hub: HubOptions
+        @OptionGroup var format: ListFormat
+        @Option(help: "Titles at home or now at this site.") var site: String?
+        @Option(help: "Most titles.") var limit = 100
+        @Option(help: "Skip this many first.") var offset = 0
+        func run() async throws {
+            let (site, limit, offset) = (site, limit, offset)
+            CatalogCommand.show(try await hub.with { try await $0.catalog(site: site, limit: limit, offset: offset) }, format)
+        }
+    }
+
+    struct Find: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Titles whose title or item key holds TEXT (any case), with where each copy is now.")
+        @OptionGroup var hub: HubOptions
+        @OptionGroup var format: ListFormat
+        @Argument(help: "Part of a title, an ISBN or a label.") var text: String
+        @Option(help: "Only at home or now at this site.") var site: String?
+        @Option(help: "Most titles.") var limit = 50
+        func run() async throws {
+            let (text, site, limit) = (text, site, limit)
+            CatalogCommand.show(try await hub.with { try await $0.catalog(query: text, site: site, limit: limit) }, format)
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take titles out of the catalog (boxes forget them; their loans' history stays).")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Item keys.") var itemKeys: [String]
+        func run() async throws {
+            let keys = itemKeys
+            let removed = try await hub.with { try await $0.removeCatalog(keys) }
+            Swift.print("\(removed) titles removed")
         }
     }
 }
 
-struct RetentionCommand: AsyncParsableCommand {
+struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retention", abstract: "How long records keep their link to a person; past it, they count in reports but name no one.",
-        subcommands: [Set.self, Show.self, Apply.self])
+        commandName: "member", abstract: "Members' card UIDs, sent down to boxes.", subcommands: [Import.self, List.self, Remove.self])
 
-    struct Set: AsyncParsableCommand {
+    struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a retention period: KEY is checkout, renewal, return, void, visit, visit:SERVICE (e.g. visit:lactation, shorter) or quarantine.")
-        @OptionGroup var db: DatabaseOption
-        @Argument(help: "What the period is for.") var key: String
-        @Argument(help: "Days.") var days: Int
+            abstract: "Load card UIDs from CSV: card_uid,member_card. The member card number becomes the member's pseudonym and is not stored.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "The CSV file.") var file: String
+        @Option(help: "The hub's key directory (pseudonyms; default: the settings file's [keys] dir).") var keys: String?
         func run() async throws {
-            try await db.with { try await $0.setRetention(key, days: days) }
-            print("retention \(key): \(days) days")
+            let hubKeys = try hub.hubKeys(keys, neededFor: "turning member cards into pseudonyms")!
+            let rows = try readCSV(file, columns: 2, header: "card_uid")
+            var members: [Downlink.Member] = []
+            for r in rows {
+                let uid = r.fields[0].uppercased()
+                guard !uid.isEmpty, uid.allSatisfy(\.isHexDigit) else { throw CommandError("\(file): line \(r.line): a card UID is hex digits") }
+                guard !r.fields[1].isEmpty else { throw CommandError("\(file): line \(r.line): the member card number is empty") }
+                members.append(.init(cardUID: uid, member: hubKeys.pseudonym(RawCredential(kind: .memberCard, secret: r.fields[1]))))
+            }
+            let list = members
+            let changed = try await hub.with { try await $0.importMembers(list) }
+            print("\(members.count) cards read, \(changed) new or changed")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The member list: card UIDs and the members they are (pseudonyms).")
+        @OptionGroup var hub: HubOptions
+        @OptionGroup var format: ListFormat
+        @Option(help: "Most cards.") var limit = 100
+        @Option(help: "Skip this many first.") var offset = 0
+        func run() async throws {
+            let (limit, offset) = (limit, offset)
+            let members = try await hub.with { try await $0.members(limit: limit, offset: offset) }
+            format.print(members, columns: ["card_uid", "member"]) { [$0.cardUID, $0.member] }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take card UIDs off the member list (a lost card): boxes forget them with their next sync.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Card UIDs.") var cardUIDs: [String]
+        func run() async throws {
+            let uids = cardUIDs
+            let removed = try await hub.with { try await $0.removeMembers(uids) }
+            print("\(removed) cards removed")
+        }
+    }
+}
+
+struct QuarantineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine", abstract: "Events set aside: why, and what becomes of them.", subcommands: [List.self, Show.self, Release.self, Discard.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Events set aside, newest first.")
+        @OptionGroup var hub: HubOptions
+        @OptionGroup var format: ListFormat
+        @Option(help: "Only this box's.") var box: String?
+        @Option(help: "Most events.") var limit = 100
+        func run() async throws {
+            let (box, limit) = (box, limit)
+            let records = try await hub.with { try await $0.quarantine(box: box, limit: limit) }
+            let zone = try hub.timeZone
+            format.print(records, columns: ["id", "box", "seq", "received", "reason"]) { [String($0.id), $0.box, String($0.seq), HumanTime.text($0.receivedMillis, zone), $0.reason] }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The retention periods set.")
-        @OptionGroup var db: DatabaseOption
+        static let configuration = CommandConfiguration(abstract: "One event set aside, as it came.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Its id (quarantine list).") var id: Int64
         func run() async throws {
-            for (key, days) in try await db.with({ try await $0.retentionPeriods() }) { print("\(key)\t\(days) days") }
+            let id = id
+            let r = try await hub.with { try await $0.quarantined(id) }
+            print("quarantine \(r.id): box \(r.box) seq \(r.seq), received \(HumanTime.text(r.receivedMillis, try hub.timeZone))")
+            print("why: \(r.reason)")
+            print(r.body ?? "")
         }
     }
 
-    struct Apply: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "De-identify what has outlived its period now (serve also does, hourly).")
-        @OptionGroup var db: DatabaseOption
-        @Option(help: "As of this day (UTC, YYYY-MM-DD) instead of now.") var now: String?
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply an event set aside now that its cause is fixed (a key found, a site created); it is set aside again, with the new reason, if it still cannot be taken.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Its id (quarantine list).") var id: Int64
+        @Option(help: "Why, for the audit log.") var note: String
+        @Option(help: "The hub's key directory, to open sealed credentials (default: the settings file's [keys] dir).") var keys: String?
         func run() async throws {
-            var at = Int64(Date().timeIntervalSince1970 * 1000)
-            if let now {
-                guard let day = (try? Reports.millis(now, "now")) ?? nil else { throw ValidationError("--now \(now): YYYY-MM-DD") }
-                at = day
+            let hubKeys = try hub.hubKeys(keys)
+            let (id, note) = (id, note)
+            let result = try await hub.with { try await $0.release(id, keys: hubKeys, note: note) }
+            if let again = result.quarantined.first {
+                print("quarantine \(id): set aside again: \(again.reason)")
+                throw ExitCode(1)
             }
-            let asOf = at
-            for (key, changed) in try await db.with({ try await $0.applyRetention(nowMillis: asOf) }) {
-                print("retention \(key): \(changed) records \(key == "quarantine" ? "deleted" : "de-identified")")
-            }
+            print("quarantine \(id): applied")
+        }
+    }
+
+    struct Discard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an event set aside, with a note for the audit log.")
+        @OptionGroup var hub: HubOptions
+        @Argument(help: "Its id (quarantine list).") var id: Int64
+        @Option(help: "Why, for the audit log.") var note: String
+        func run() async throws {
+            let (id, note) = (id, note)
+            try await hub.with { try await $0.discard(id, note: note) }
+            print("quarantine \(id): discarded")
         }
     }
 }
 
-struct Erase: AsyncParsableCommand {
+struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Erase one worker's link to their records (a person's request): their events, loans and visits still count in reports but name no one. Logged with the reference, never with the pseudonym.")
-    @OptionGroup var db: DatabaseOption
-    @Argument(help: "The worker as reports name them: the pseudonym (p1:...), or a box-local key (BOX/v1:...) from a hub without keys.") var worker: String
-    @Option(help: "The request's reference (ticket, letter), kept in the erasure log.") var reference: String
-    @Option(name: .customLong("operator"), help: "Who carries it out, kept in the erasure log.") var operatorName: String
+        abstract: "Apply a box's offline bundle (stationctl export --bundle) and write the acknowledgement file for it.")
+
+    @OptionGroup var hub: HubOptions
+    @Argument(help: "The bundle file.") var file: String
+    @Option(help: "The hub's key directory (pseudonyms), as for serve (default: the settings file's [keys] dir).") var keys: String?
+    @Option(name: .customLong("ack"), help: "Where to write the acknowledgement (default: the bundle's name + .ack).") var ackPath: String?
+
     func run() async throws {
-        let (events, books, visits) = try await db.with { try await $0.erase(worker: worker, reference: reference, operator: operatorName) }
-        print("erased (\(reference), by \(operatorName)): \(events) events, \(books) book records, \(visits) visits no longer name this worker")
+        guard let data = FileManager.default.contents(atPath: file), let bundle = try? JSONDecoder().decode(SyncBundle.self, from: data) else {
+            throw CommandError("\(file) is not a Station bundle")
+        }
+        // Without keys, workers' sealed numbers could never become their pseudonyms.
+        let sealed = bundle.events.contains { $0.draft.worker?.sealed != nil }
+        let hubKeys = try hub.hubKeys(keys, neededFor: sealed ? "\(file) holds sealed credentials: nothing was imported; giving workers their pseudonyms" : nil)
+        let (result, ack, reopened) = try await hub.with { store in
+            let (result, ack) = try await store.importBundle(bundle, keys: hubKeys)
+            // Credentials an earlier import without keys stored sealed get their pseudonyms now.
+            var reopened = 0
+            if let hubKeys { reopened = try await store.openSealed(keys: hubKeys).opened }
+            return (result, ack, reopened)
+        }
+        let out = ackPath ?? file + ".ack"
+        try OutputFile.write(try JSONEncoder().encode(ack), to: out, mode: 0o600)
+        print("box \(bundle.boxID): \(result.applied) applied, \(result.duplicates) already here, \(result.quarantined.count) quarantined; acknowledged through \(result.ackedThrough); \(out) written")
+        if reopened > 0 { print("\(reopened) sealed credentials stored earlier without keys opened: those workers have their pseudonyms") }
     }
 }
-

@@ -7,42 +7,46 @@ import ServiceLifecycle
 import StationHub
 import StationProtocol
 
+/// `stationhub init`: the one command that makes a hub where there is none.
+struct Initialize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create the hub's database (or bring an existing one to this release's schema); every other command refuses a database that holds no hub.")
+
+    @OptionGroup var hub: HubOptions
+
+    func run() async throws {
+        let url = try hub.databaseURL
+        let sites = try await hub.with(creating: true) { try await $0.sites().count }
+        print("hub database ready: \(HubDatabase.describe(url)) (\(sites) sites)")
+        if try hub.keys(nil) == nil {
+            print("next: `stationhub keygen --dir DIR`, and name DIR in the settings file ([keys] dir) or give --keys to serve")
+        }
+    }
+}
+
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the sync API.")
+    static let configuration = CommandConfiguration(abstract: "Serve the sync API (and reports and metrics for the operator token).")
 
-    @OptionGroup var db: DatabaseOption
+    @OptionGroup var hub: HubOptions
 
-    @Option(help: "Address and port to listen on; port 0 picks a free one.")
-    var listen = "127.0.0.1:8440"
+    @Option(help: "Address and port to listen on; port 0 picks a free one (default: the settings file's [serve] listen, or 127.0.0.1:8440).")
+    var listen: String?
 
-    @Option(help: "The hub's key directory (from `stationhub keygen`): sealed credentials are opened and pseudonyms derived. Without it, sealed credentials are stored sealed.")
+    @Option(help: "The hub's key directory (from `stationhub keygen`): sealed credentials are opened and pseudonyms derived; a key version added to it is taken without a restart. Default: the settings file's [keys] dir. Without keys, sealed credentials are stored sealed.")
     var keys: String?
 
-    @Option(help: "PEM certificate chain: serve HTTPS only (with --tls-key).")
+    @Option(help: "PEM certificate chain: serve HTTPS only (with --tls-key; default: the settings file's [serve] tls_cert).")
     var tlsCert: String?
 
     @Option(help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
-    @Option(help: "Apply the retention periods (`stationhub retention`) this often, in seconds; 0: never (run `retention apply` instead).")
-    var retentionEvery = 3600
+    @Option(help: "Apply the retention periods (`stationhub retention`) this often, in seconds; 0: never (run `retention apply` instead). Default 3600.")
+    var retentionEvery: Int?
 
-    @Option(help: "A file holding the operators' secret (32+ characters): GET /v1/reports answers whoever bears it. Without it, reports are off over HTTP.")
+    @Option(help: "A file holding the operators' secret (32+ characters): reports and metrics answer whoever bears it. Without it, they are off over HTTP.")
     var operatorTokenFile: String?
 
-    func validate() throws {
-        guard address != nil else { throw ValidationError("--listen HOST:PORT") }
-        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-    }
-
-    var address: (host: String, port: Int)? {
-        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else { return nil }
-        return (String(parts[0]), port)
-    }
-
-    /// One ServiceGroup: the database engine's own work (PostgreSQL's pool), the API and
-    /// the retention loop; SIGTERM and SIGINT shut them down in reverse order.
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -50,46 +54,63 @@ struct Serve: AsyncParsableCommand {
             return h
         }
         let logger = Logger(label: "stationhub")
-        let (tls, operatorToken, hubKeys) = try loadSecrets(logger)
+        let settings = try hub.settings
+        let listening = listen ?? settings.listen ?? "127.0.0.1:8440"
+        guard let address = Self.address(listening) else { throw CommandError("listen \(listening): HOST:PORT") }
+        let certificate = tlsCert ?? settings.tlsCertificate, privateKey = tlsKey ?? settings.tlsKey
+        guard (certificate == nil) == (privateKey == nil) else { throw CommandError("--tls-cert and --tls-key go together") }
+        let every = retentionEvery ?? settings.retentionEverySeconds ?? 3600
+        let keyDirectory = try hub.keys(keys)
+        let (tls, operatorToken, hubKeys) = try Self.loadSecrets(
+            certificate: certificate, key: privateKey, tokenFile: operatorTokenFile ?? settings.operatorTokenFile, keys: keyDirectory, logger)
+        let url = try hub.databaseURL
         let engine: any SQLEngine
-        do { engine = try HubDatabase.engine(db.database, waitSeconds: db.databaseWait) } catch { throw CommandError("\(error)") }
-        let store = HubStore(engine: engine)
-        let host = address!.host
+        do { engine = try HubDatabase.engine(url, waitSeconds: try hub.databaseWait ?? settings.databaseWaitSeconds ?? 30, creating: false) } catch {
+            throw CommandError("\(error)")
+        }
+        let store = HubStore(engine: engine, creating: false)
+        let ring = KeyRing(hubKeys)
         var services: [any Service] = HubDatabase.service(of: engine).map { [$0] } ?? []
         services.append(
-            HubServer.API(store: store, keys: hubKeys, operatorToken: operatorToken, host: host, port: address!.port, tls: tls, logger: logger) { bound in
+            HubServer.API(store: store, ring: ring, operatorToken: operatorToken, host: address.host, port: address.port, tls: tls, logger: logger) { bound in
                 // One line on stdout, for whoever started the hub (tests, scripts).
-                print("listening on \(host):\(bound)")
+                print("listening on \(address.host):\(bound)")
                 fflush(nil)
             })
-        if retentionEvery > 0 { services.append(RetentionService(store: store, every: .seconds(retentionEvery), logger: logger)) }
+        if every > 0 { services.append(RetentionService(store: store, every: .seconds(every), logger: logger)) }
+        if let keyDirectory { services.append(KeyWatch(directory: keyDirectory, ring: ring, store: store, logger: logger)) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
         } catch let error as HubError {
             await store.close()
-            throw CommandError(error.message)
+            throw CommandError(error.code == "no-hub-database" ? "\(HubDatabase.describe(url)) \(error.message)" : error.message)
         }
         await store.close()
     }
 
-    func loadSecrets(_ logger: Logger) throws -> (TLSConfiguration?, String?, HubKeys?) {
+    static func address(_ listen: String) -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+
+    static func loadSecrets(certificate: String?, key: String?, tokenFile: String?, keys: String?, _ logger: Logger) throws -> (TLSConfiguration?, String?, HubKeys?) {
         var tls: TLSConfiguration?
-        if let tlsCert, let tlsKey {
-            do { tls = try HubServer.tlsConfiguration(certificate: tlsCert, key: tlsKey) } catch { throw CommandError("cannot load the TLS certificate or key: \(error)") }
+        if let certificate, let key {
+            do { tls = try HubServer.tlsConfiguration(certificate: certificate, key: key) } catch { throw CommandError("cannot load the TLS certificate or key: \(error)") }
         }
         var operatorToken: String?
-        if let operatorTokenFile {
-            guard let text = try? String(contentsOfFile: operatorTokenFile, encoding: .utf8) else { throw CommandError("cannot read \(operatorTokenFile)") }
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else { throw CommandError("cannot read \(tokenFile)") }
             let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard token.count >= 32 else { throw CommandError("\(operatorTokenFile): the operator token must be 32 characters or more") }
+            guard token.count >= 32 else { throw CommandError("\(tokenFile): the operator token must be 32 characters or more") }
             operatorToken = token
         }
         var hubKeys: HubKeys?
         if let keys {
             do { hubKeys = try HubKeys(directory: keys) } catch { throw CommandError("\(error)") }
         } else {
-            logger.warning("no --keys: sealed credentials are stored sealed and no pseudonyms are derived")
+            logger.warning("no keys: sealed credentials are stored sealed and no pseudonyms are derived (give --keys, or [keys] dir in the settings file)")
         }
         return (tls, operatorToken, hubKeys)
     }

@@ -77,7 +77,7 @@ final class CardsTests: XCTestCase {
         XCTAssertTrue(before.run.standardError.contains("start stationd and let it sync once"), before.run.standardError)
 
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
-        let enroll = try stationctl(["enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        let enroll = try stationctl(["enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.status, 0, enroll.run.standardError)
         // The daemon's first sync round, at its start, brings the catalog down.
         let daemon = try box.run(events: try box.events(named: "idle", scans: [], leadIn: 500))

@@ -78,9 +78,9 @@ final class NetworkFaultTests: XCTestCase {
         XCTAssertEqual(fill.wait(timeout: 300), 0, fill.standardError)
         // Without the test's CA the hub's certificate is refused; with it, enrollment works.
         let url = "https://\(subnet).1:8443"
-        let untrusted = try ChildProcess(["ip", "netns", "exec", boxNS, ProjectPaths.executable("stationctl"), "enroll", url, token, "--state-dir", box.stateDirectory])
+        let untrusted = try ChildProcess(["ip", "netns", "exec", boxNS, ProjectPaths.executable("stationctl"), "enroll", url, try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(untrusted.wait(timeout: 60), 1, untrusted.standardError)
-        try sh(["ip", "netns", "exec", boxNS, ProjectPaths.executable("stationctl"), "enroll", url, token, "--state-dir", box.stateDirectory, "--ca-file", tls.ca])
+        try sh(["ip", "netns", "exec", boxNS, ProjectPaths.executable("stationctl"), "enroll", url, try box.tokenFile(token), "--state-dir", box.stateDirectory, "--ca-file", tls.ca])
 
         // 30 % of packets lost in each direction from here on.
         try sh(["ip", "netns", "exec", boxNS, "nft", "add table inet loss; add chain inet loss in { type filter hook input priority 0; }; add chain inet loss out { type filter hook output priority 0; }; add rule inet loss in iifname \(boxIf) numgen random mod 100 < 30 counter drop; add rule inet loss out oifname \(boxIf) numgen random mod 100 < 30 counter drop"])

@@ -11,7 +11,7 @@ final class SyncDownlinkTests: XCTestCase {
     func enrolledBox(_ hub: HubProcess, label: String) throws -> TestBox {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         let box = try TestBox(label: label)
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
         return box
     }

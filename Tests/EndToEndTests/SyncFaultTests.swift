@@ -24,7 +24,7 @@ final class SyncFaultTests: XCTestCase {
         let box = try TestBox(label: label, extra: "batch_events = \(batchEvents)\nretry_max_seconds = 4")
         let fill = try ChildProcess([ProjectPaths.executable("station-bench"), "fill", "--state-dir", box.stateDirectory, "--events", String(backlog), "--seed", String(seed)])
         XCTAssertEqual(fill.wait(timeout: 300), 0, fill.standardError)
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", url, token, "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", url, try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
         return box
     }

@@ -23,7 +23,7 @@ final class SyncTests: XCTestCase {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         try hub.start()
         let box = try TestBox(label: "sync-box")
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
         XCTAssertTrue(enroll.lines.first?.contains("enrolled as box box-test-1 of site site-a") ?? false, enroll.lines.joined())
 
@@ -56,7 +56,7 @@ final class SyncTests: XCTestCase {
 
     func testPlainHTTPToAnotherMachineIsRefused() throws {
         let box = try TestBox(label: "sync-insecure")
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://192.0.2.10:8440", "token", "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://192.0.2.10:8440", try box.tokenFile(String(repeating: "0", count: 64)), "--state-dir", box.stateDirectory])
         XCTAssertNotEqual(enroll.wait(timeout: 20), 0)
         XCTAssertTrue(enroll.standardError.contains("plain HTTP to 192.0.2.10 would send events in the clear"), enroll.standardError)
     }
@@ -71,7 +71,7 @@ extension SyncTests {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         try hub.start()
         let box = try TestBox(label: "sync-gap")
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0)
         let events = try box.events(named: "gap", scans: ["LIB-000001", "LIB-000002", "LIB-000003", "LIB-000004"], gapMillis: 1500)
         let child = try box.run(events: events)
@@ -102,7 +102,7 @@ extension SyncTests {
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
         try hub.start()
         let box = try TestBox(label: "bundle-box")
-        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory])
+        let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
         hub.stop()  // from here on, the site has no network
 
@@ -149,7 +149,7 @@ extension SyncTests {
         let child = try box.run(events: events)
         XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"recorded\":true") }, child.standardError)
         let enroll = try ChildProcess([
-            ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", token, "--state-dir", box.stateDirectory,
+            ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory,
             "--socket", box.adminSocket, "--json",
         ])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)

@@ -10,12 +10,12 @@ final class ReportsTests: XCTestCase {
         let q = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .postgres)
         let sql = SQLDialect.postgres.placeholders(q.statement.text)
         XCTAssertFalse(sql.contains("?"), sql)
-        XCTAssertTrue(sql.contains("$1") && sql.contains("$4") && !sql.contains("$5"), sql)
+        XCTAssertTrue(sql.contains("$1") && sql.contains("$6") && !sql.contains("$7"), sql)
         XCTAssertTrue(sql.contains("'YYYY-MM'"), "the quoted format is left alone")
         XCTAssertEqual(SQLDialect.sqlite.placeholders(q.statement.text), q.statement.text, "SQLite takes ? as it is")
         let lite = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .sqlite)
-        XCTAssertEqual(lite.statement.text.filter { $0 == "?" }.count, 4)
-        XCTAssertEqual(lite.statement.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a")])
+        XCTAssertEqual(lite.statement.text.filter { $0 == "?" }.count, 6)
+        XCTAssertEqual(lite.statement.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a"), .null, .null])
     }
 
     func testEveryReportHasSQLForBothEngines() throws {

@@ -28,7 +28,7 @@ final class StoreDataConformanceTests: XCTestCase {
             try await store.setSiteSetting(site: "shelf-b", key: "max_loans", value: "9")
             try await store.publishKeys(purpose: "credential", [1: "K1", 2: "K2"])
             try await store.publishKeys(purpose: "credential", [1: "K1", 2: "K2"])
-            let all = try await store.downlink(site: "shelf-a", since: 0)
+            let all = try await store.downlink(box: "box-a", site: "shelf-a", since: 0)
             log.append("revision \(all.revision)")
             log += all.catalog.map { "title \($0.itemKey) \($0.title ?? "-") \($0.homeSite ?? "-")" }
             log += all.members.map { "member \($0.cardUID) \($0.member)" } + all.keys.map { "key \($0.version) \($0.material)" }
@@ -36,13 +36,13 @@ final class StoreDataConformanceTests: XCTestCase {
             // Paged: two rows at a time, each page continuing where the last stopped.
             var since: Int64 = 0, pages: [String] = []
             while true {
-                let page = try await store.downlink(site: "shelf-a", since: since, limit: 2)
+                let page = try await store.downlink(box: "box-a", site: "shelf-a", since: since, limit: 2)
                 if page.revision == since { break }
                 pages.append("\(page.catalog.count + page.members.count + page.keys.count + page.siteConfig.count)@\(page.revision)")
                 since = page.revision
             }
             log.append("pages " + pages.joined(separator: " "))
-            log.append("nothing new \(try await store.downlink(site: "shelf-a", since: all.revision).revision)")
+            log.append("nothing new \(try await store.downlink(box: "box-a", site: "shelf-a", since: all.revision).revision)")
             return log
         }
         XCTAssertEqual(
@@ -127,7 +127,8 @@ final class StoreDataConformanceTests: XCTestCase {
             log += try await store.dump("SELECT count(*) FROM event WHERE worker_key = '\(Events.key("box-b", "w3"))' OR body LIKE '%\(Events.hash("w3"))%'")
             log += try await store.dump("SELECT count(*) FROM ledger_book WHERE holder LIKE 'erased:%'")
             log.append("lending unchanged \(try await lending() == before)")
-            for (key, days) in [("visit:nosuch-ok", 1), ("nonsense", 1), ("checkout", -1)] {
+            // A service no box recorded and no card chooses, no period at all: refused.
+            for (key, days) in [("visit:nosuch", 1), ("nonsense", 1), ("checkout", -1), ("checkout", 0)] {
                 log.append(await StoreConformanceTests.attempt("set \(key) \(days)") { try await store.setRetention(key, days: days); return "ok" })
             }
             try await store.setRetention("visit:lactation", days: 7)
@@ -146,9 +147,9 @@ final class StoreDataConformanceTests: XCTestCase {
             [
                 // w3's one loan and the book it holds now name no one; the log names w3 nowhere.
                 "erased 1 1 0", "erase a tag: invalid", "REQ-1|ops-li|1|1|0", "0", "1", "lending unchanged true",
-                "set visit:nosuch-ok 1: ok", "set nonsense 1: invalid", "set checkout -1: invalid", "checkout=20", "visit:lactation=7", "visit:nosuch-ok=1",
+                "set visit:nosuch 1: invalid", "set nonsense 1: invalid", "set checkout -1: invalid", "set checkout 0: invalid", "checkout=20", "visit:lactation=7",
                 // Four live check-outs (one voided) and five lactation visits, both ends.
-                "checkout: 4", "visit:lactation: 10", "visit:nosuch-ok: 0", "again checkout: 0", "again visit:lactation: 0", "again visit:nosuch-ok: 0",
+                "checkout: 4", "visit:lactation: 10", "again checkout: 0", "again visit:lactation: 0",
                 "lending unchanged true", "checkout|4", "visit-end|5", "visit-start|5", "5",
             ])
     }

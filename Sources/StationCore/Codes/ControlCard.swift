@@ -91,6 +91,9 @@ extension ControlCardTable {
         return settings.services.filter { !actions.values.contains(.service($0)) }
     }
 
+    /// The services this table's cards choose, in their usual order.
+    public var services: [String] { Self.serviceOrder(actions.values) }
+
     /// The table's services, the standard ones in their usual order, others after them.
     static func serviceOrder(_ actions: Dictionary<String, ControlAction>.Values) -> [String] {
         let usual = ["rest", "water", "charging", "lactation", "childcare", "legal-aid"]

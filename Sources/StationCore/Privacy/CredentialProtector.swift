@@ -40,10 +40,12 @@ public struct SealedCredential: Sendable, Equatable, Codable {
 public struct CredentialKeys: Sendable {
     public var localKey: SymmetricKey
     public var localVersion: Int
-    public var hubKey: Curve25519.KeyAgreement.PublicKey
+    /// The hub's key credentials are sealed to; nil until the box learns it (enrollment):
+    /// a box that cannot seal a number does not record it.
+    public var hubKey: Curve25519.KeyAgreement.PublicKey?
     public var hubVersion: Int
 
-    public init(localKey: SymmetricKey, localVersion: Int, hubKey: Curve25519.KeyAgreement.PublicKey, hubVersion: Int) {
+    public init(localKey: SymmetricKey, localVersion: Int, hubKey: Curve25519.KeyAgreement.PublicKey?, hubVersion: Int) {
         self.localKey = localKey
         self.localVersion = localVersion
         self.hubKey = hubKey
@@ -66,7 +68,8 @@ public enum CredentialProtector {
         if let kept = reuse(hash), kept.keyVersion == keys.hubVersion {
             return ProtectedCredential(kind: raw.kind, localHash: hash, masked: raw.masked, sealed: kept)
         }
-        var sender = try HPKE.Sender(recipientKey: keys.hubKey, ciphersuite: ciphersuite, info: info)
+        guard let hubKey = keys.hubKey else { throw ProtectError.noHubKey }
+        var sender = try HPKE.Sender(recipientKey: hubKey, ciphersuite: ciphersuite, info: info)
         let plaintext = Data("\(raw.kind.rawValue):\(raw.secret)".utf8)
         let ciphertext = try sender.seal(plaintext, authenticating: Data(raw.kind.rawValue.utf8))
         return ProtectedCredential(
@@ -80,6 +83,13 @@ public enum CredentialProtector {
     public static func localHash(_ raw: RawCredential, key: SymmetricKey, version: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(raw.kind.rawValue):\(raw.secret)".utf8), using: key)
         return "v\(version):" + Hex.encode(mac)
+    }
+
+    /// Why a credential was not protected.
+    public enum ProtectError: Error, CustomStringConvertible, Equatable {
+        /// The box does not know the hub's key yet: it has not enrolled.
+        case noHubKey
+        public var description: String { "this box does not know its hub's key yet: enroll it first" }
     }
 
     public enum OpenError: Error, CustomStringConvertible {

@@ -8,7 +8,8 @@ import StationSystem
 
 /// The config in force: reloaded on SIGHUP, with the hub's site settings and keys over it.
 extension Daemon {
-    static func recognizer(for config: StationConfig) throws -> CodeRecognizer {
+    /// The recogniser a box with this config judges codes by (the daemon, `stationctl parse`).
+    public static func recognizer(for config: StationConfig) throws -> CodeRecognizer {
         var eCardKeys: [String: Curve25519.Signing.PublicKey] = [:]
         for (kid, b64) in config.eCardKeys {
             guard let raw = Data(base64Encoded: b64), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
@@ -80,12 +81,37 @@ extension Daemon {
             pipeline.apply(settings: settings)
             logger.notice("site settings from the hub in force", metadata: ["site.max_loans": "\(settings.maxLoans)", "site.loan_days": "\(settings.loanDays)"])
         }
-        if let newest = try? journal.newestHubKey(purpose: "credential"), newest.version > pipeline.keys.hubVersion,
-            let raw = Data(base64Encoded: newest.material), let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
-        {
-            pipeline.keys.hubKey = key
-            pipeline.keys.hubVersion = newest.version
-            logger.notice("credentials are sealed to the hub's newer key", metadata: ["hub.key_version": "\(newest.version)"])
+        takeHubKey()
+    }
+
+    /// The hub's credential key over the config's: a newer version, or the same version
+    /// with other material (the config's then cannot be the hub's: a copied example, a
+    /// hub rebuilt), or any key where the config named none. Whatever the hub published
+    /// is what it can open.
+    func takeHubKey() {
+        guard let newest = try? journal.newestHubKey(purpose: "credential"), let raw = Data(base64Encoded: newest.material),
+            let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
+        else { return }
+        let held = pipeline.keys.hubKey?.rawRepresentation
+        guard held == nil || newest.version > pipeline.keys.hubVersion || (newest.version == pipeline.keys.hubVersion && held != raw) else { return }
+        if held != nil, newest.version == pipeline.keys.hubVersion {
+            logger.error(
+                "the config's hub.public_key is not the hub's key of that version: sealing to the hub's; remove public_key from the config",
+                metadata: ["hub.key_version": "\(newest.version)"])
         }
+        pipeline.keys.hubKey = key
+        pipeline.keys.hubVersion = newest.version
+        logger.notice("credentials are sealed to the hub's key", metadata: ["hub.key_version": "\(newest.version)"])
+    }
+
+    /// Keys enrollment gave (in the hub link) into the journal's cache, then in force.
+    func takeLinkKeys(_ link: HubLink) {
+        guard let keys = link.keys, !keys.isEmpty else { return }
+        do {
+            try journal.storeHubKeys(keys.map { ($0.purpose, $0.version, $0.material) })
+        } catch {
+            logger.error("cannot keep the hub's keys from enrollment", metadata: ["error": "\(error)"])
+        }
+        takeHubKey()
     }
 }

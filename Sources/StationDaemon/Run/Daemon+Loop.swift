@@ -82,8 +82,10 @@ extension Daemon {
     /// An enrollment card scanned: a box that is not enrolled enrolls itself (through the
     /// enrollment service, off the loop) and starts syncing; an enrolled one refuses.
     func enroll(_ card: EnrollmentCard, scannerID: String) {
-        if let link = HubLink.load(stateDirectory: config.stateDirectory) {
-            tellOutcome(Told(outcome: .refused, message: "this box is enrolled already (hub \(link.url)); to move it, use stationctl enroll", scannerID: scannerID))
+        // An enrolled box refuses a second card, unless its hub refuses it (revoked, or
+        // its credential replaced): then a new card is how it comes back.
+        if let link = HubLink.load(stateDirectory: config.stateDirectory), uploader?.state.refused == nil {
+            tellOutcome(Told(outcome: .refused, message: "this box is enrolled already (hub \(link.url)); a second card is refused", scannerID: scannerID))
             return
         }
         guard !enrolling else { return }

@@ -9,8 +9,16 @@ extension Daemon {
     /// The sync service when the box is enrolled (hub.json in the state directory) and
     /// sync is not running yet; kept as ``uploader``.
     func makeUploader() -> BatchUploader? {
-        guard uploader == nil else { return nil }
-        guard let link = HubLink.load(stateDirectory: config.stateDirectory) else {
+        let stored = HubLink.load(stateDirectory: config.stateDirectory)
+        if let current = uploader {
+            // Syncing over this link already; a new link (enrolled again, after the hub
+            // revoked the box or replaced it) takes over from the old service at once.
+            guard let stored, stored != current.link else { return nil }
+            current.stop()
+            uploader = nil
+            logger.notice("enrolled again: sync starts over the new link", metadata: ["hub.url": "\(stored.url)"])
+        }
+        guard let link = stored else {
             logger.notice("not enrolled: events stay on the box (stationctl enroll URL TOKEN)")
             return nil
         }
@@ -18,8 +26,9 @@ extension Daemon {
             logger.error("enrolled as another box: not syncing", metadata: ["box.id": "\(config.boxID)", "hub.box_id": "\(link.boxID)"])
             return nil
         }
+        takeLinkKeys(link)
         do {
-            let client = try HubClient(link: link, insecure: config.hubInsecure, caFile: config.hubCAFile)
+            let client = try HubClient(link: link, insecure: config.hubInsecure, caFile: config.hubCAFile ?? link.caFile)
             var settings = BatchUploader.Settings()
             settings.maxEvents = config.hubBatchEvents
             settings.backoffCap = Double(config.hubRetryMaxSeconds)

@@ -131,6 +131,9 @@ public final class ScanPipeline {
         case .credential(let raw):
             do {
                 return .worker(try protect(raw))
+            } catch CredentialProtector.ProtectError.noHubKey {
+                // A number that cannot be sealed to the hub is not recorded at all.
+                return .rejected(.refused, reason: "设备尚未登记：请管理员扫描设备登记卡 / this box is not enrolled yet: scan its enrollment card first")
             } catch {
                 logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
                 tell(Told(outcome: .storageError, message: "cannot protect the credential", scannerID: scannerID))

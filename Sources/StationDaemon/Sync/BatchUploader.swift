@@ -33,7 +33,8 @@ public final class BatchUploader: Service, @unchecked Sendable {
     }
 
     private let journal: Journal
-    private let link: HubLink
+    /// The link this service syncs over (a new enrollment makes a new service).
+    public let link: HubLink
     private let client: HubClient
     private let logger: Logger
     private let settings: Settings
@@ -41,6 +42,8 @@ public final class BatchUploader: Service, @unchecked Sendable {
     private let asked = Wakeup()
     private let lock = NSLock()
     private var current = State()
+    /// Set by ``stop()``: the loop ends after the request in flight.
+    private var stopping = false
     private var clock = ClockWatch(bootID: SystemClock.bootID)
     /// Called (on this service's task) when the downlink changed what the workflow uses:
     /// site settings or the hub's keys.
@@ -70,6 +73,21 @@ public final class BatchUploader: Service, @unchecked Sendable {
     /// New events are waiting (any thread).
     public func nudge() { wakeup.signal() }
 
+    /// Ends this service (any thread): the box enrolled again and another takes over.
+    public func stop() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        wakeup.signal()
+        asked.signal()
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
     /// A person asked for a sync now (`stationctl sync-now`, any thread): it also cuts a
     /// backoff short, which new events do not.
     public func syncNow() {
@@ -92,7 +110,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
     }
 
     private func loop() async {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !isStopping {
             do {
                 try await round()
                 update {
@@ -188,11 +206,17 @@ public final class BatchUploader: Service, @unchecked Sendable {
     func prepare(after afterSeq: Int64, limit: Int) throws -> Prepared? {
         var pending = try journal.pending(after: afterSeq, limit: limit)
         guard let first = pending.first else { return nil }
+        // What the box holds beyond this batch: the operators' view of its backlog.
+        let waiting = try journal.pendingCount(after: afterSeq)
         let encoder = JSONEncoder()
-        var body = try encoder.encode(BatchUpload(boxID: link.boxID, events: Self.wireOrder(pending)))
+        func encoded() throws -> Data {
+            try encoder.encode(
+                BatchUpload(boxID: link.boxID, events: Self.wireOrder(pending), backlog: Int64(max(0, waiting - pending.count)), software: Self.software))
+        }
+        var body = try encoded()
         while pending.count > 1, body.count > settings.maxBytes {
             pending.removeLast(pending.count / 2)
-            body = try encoder.encode(BatchUpload(boxID: link.boxID, events: Self.wireOrder(pending)))
+            body = try encoded()
         }
         return Prepared(first: first.seq, last: pending.last!.seq, body: body)
     }
@@ -240,6 +264,9 @@ public final class BatchUploader: Service, @unchecked Sendable {
         }
     }
 
+    /// What the box says it runs (`stationd` and its version).
+    static let software = "stationd \(StationVersion.current)"
+
     /// A batch as it goes on the wire: one worker's events side by side (then by seq),
     /// so that gzip finds a worker's hash and sealed credential again within its window.
     /// The hub applies each (box, seq) whatever the order within a batch.
@@ -265,10 +292,12 @@ public final class BatchUploader: Service, @unchecked Sendable {
             await observe(date)
             guard down.revision > since else { break }
             let update = Journal.CacheUpdate(
-                revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite) }, members: down.members.map { ($0.cardUID, $0.member) },
-                keys: down.keys.map { ($0.purpose, $0.version, $0.material) }, siteSettings: down.siteConfig)
-            try await Blocking.run { [journal] in try journal.apply(update) }
-            if !down.keys.isEmpty || !down.siteConfig.isEmpty { changedSettings = true }
+                revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite, $0.removed ?? false) },
+                members: down.members.map { ($0.cardUID, $0.member, $0.removed ?? false) }, keys: down.keys.map { ($0.purpose, $0.version, $0.material) },
+                siteSettings: down.siteConfig, siteID: down.siteID, forget: down.forget ?? [])
+            let forgotten = try await Blocking.run { [journal] in try journal.apply(update) }
+            if !down.keys.isEmpty || !down.siteConfig.isEmpty || !(down.forget ?? []).isEmpty || down.siteID != nil { changedSettings = true }
+            if forgotten > 0 { logger.notice("workers erased at the hub: their records on this box deleted", metadata: ["journal.events": "\(forgotten)"]) }
             logger.info(
                 "downlink applied",
                 metadata: ["downlink.revision": "\(down.revision)", "downlink.titles": "\(down.catalog.count)", "downlink.members": "\(down.members.count)"])

@@ -60,7 +60,7 @@ public final class HubClient: Sendable {
         guard status == 200, let r = try? JSONDecoder().decode(EnrollResponse.self, from: data) else {
             throw HubRequestError(status: status, description: "enrollment refused (\(status)): \(HubLink.reason(data))")
         }
-        return HubLink(url: url, boxID: r.boxID, siteID: r.siteID, credential: r.credential)
+        return HubLink(url: url, boxID: r.boxID, siteID: r.siteID, credential: r.credential, keys: r.keys)
     }
 
     /// Uploads a batch; the hub's answer (200, or 409 with a conflict quarantined).
@@ -151,7 +151,34 @@ public final class HubClient: Sendable {
         } catch let failure as HubRequestError {
             throw failure
         } catch {
-            throw HubRequestError(status: nil, description: "hub unreachable: \(error)")
+            throw HubRequestError(status: nil, description: "hub unreachable: \(Self.plain(error, url: url))")
         }
+    }
+
+    /// A network or TLS failure as a site manager can act on it: what went wrong and what
+    /// to do, never a TLS library's error text with its build paths.
+    static func plain(_ error: any Error, url: String) -> String {
+        let text = String(describing: error)
+        let host = URL(string: url)?.host ?? url
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("unable to get local issuer") || text.contains("self signed") || text.contains("self-signed") {
+            return "the hub's certificate is not trusted by this box: give the CA that signed it (stationctl enroll --ca-file FILE, or [hub] ca_file in the config)"
+        }
+        if text.contains("hostname") || text.contains("HOSTNAME") || text.contains("unableToValidateCertificate") {
+            return "the hub's certificate is not for \(host): use the name the certificate was made for"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("handshakeFailed") || text.contains("SSL") || text.contains("TLS") {
+            return "no TLS handshake with \(host): is it HTTPS there (and not plain HTTP)?"
+        }
+        if text.contains("connectTimeout") || text.contains("readTimeout") || text.contains("deadlineExceeded") || text.contains("timed out") {
+            return "no answer from \(host) in time"
+        }
+        if text.contains("Connection refused") || text.contains("connectionRefused") || text.contains("ECONNREFUSED") {
+            return "\(host) refused the connection: is stationhub running there, on that port?"
+        }
+        if text.contains("nodename nor servname") || text.contains("Name or service not known") || text.contains("getaddrinfo") || text.contains("EAI_") {
+            return "\(host) cannot be found (DNS): check the hub's address and the box's network"
+        }
+        if text.contains("Network is unreachable") || text.contains("ENETUNREACH") || text.contains("No route") { return "no network route to \(host)" }
+        return "the connection to \(host) failed (\(String(describing: type(of: error))))"
     }
 }

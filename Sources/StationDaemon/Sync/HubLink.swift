@@ -10,14 +10,22 @@ public struct HubLink: Codable, Sendable, Equatable {
     public var boxID: String
     public var siteID: String
     public var credential: String
+    /// The CA file enrollment trusted the hub by (`stationctl enroll --ca-file`): sync
+    /// trusts it by the same, unless the config names another (`[hub] ca_file`).
+    public var caFile: String?
+    /// The hub's public keys as enrollment gave them (the box seals to the hub's own key
+    /// from its first scan on).
+    public var keys: [Downlink.Key]?
 
     public static let fileName = "hub.json"
 
-    public init(url: String, boxID: String, siteID: String, credential: String) {
+    public init(url: String, boxID: String, siteID: String, credential: String, caFile: String? = nil, keys: [Downlink.Key]? = nil) {
         self.url = url
         self.boxID = boxID
         self.siteID = siteID
         self.credential = credential
+        self.caFile = caFile
+        self.keys = keys
     }
 
     /// Plain HTTP only to a loopback hub, unless the config says `insecure = true`.

@@ -25,7 +25,7 @@ extension HubServer {
         try intake { () throws(BodyIntake.Refusal) in try BodyIntake.decode(type, body, expected: expected) }
     }
 
-    static func decodeBatch(_ body: [UInt8], box: String) throws -> [IncomingEvent] {
+    static func decodeBatch(_ body: [UInt8], box: String) throws -> BodyIntake.Batch {
         try intake { () throws(BodyIntake.Refusal) in try BodyIntake.batch(body, box: box) }
     }
 

@@ -36,16 +36,20 @@ public enum HubServer {
     }
 
     public static func router(store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
+        router(store: store, ring: KeyRing(keys), operatorToken: operatorToken, metrics: metrics)
+    }
+
+    public static func router(store: HubStore, ring: KeyRing, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RefusalMiddleware(metrics: metrics))
         router.get("v1/health") { _, _ -> Response in json(.ok, ["status": "ok"]) }
-        addBoxRoutes(router, store: store, keys: keys, metrics: metrics)
+        addBoxRoutes(router, store: store, ring: ring, metrics: metrics)
         addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics)
         return router
     }
 
     /// What boxes call: enrollment, batches, clock corrections, the device log, the downlink.
-    static func addBoxRoutes(_ router: Router<HubRequestContext>, store: HubStore, keys: HubKeys?, metrics: HubMetrics) {
+    static func addBoxRoutes(_ router: Router<HubRequestContext>, store: HubStore, ring: KeyRing, metrics: HubMetrics) {
         router.post("v1/enroll") { request, _ -> Response in
             let enroll = try decode(EnrollRequest.self, try await body(request, limit: 64 * 1024), expected: "{\"token\": \"...\"}")
             return json(.ok, try await store.enroll(token: enroll.token))
@@ -60,9 +64,10 @@ public enum HubServer {
             }
             let owner = try await authenticate(request, store)
             site = owner.site
-            let incoming = try decodeBatch(try await body(request), box: owner.box)
-            oldest = incoming.compactMap { if case .event(let e, _) = $0, e.time.synchronized { e.time.wallMillis } else { nil } }.min()
-            let (result, isConflict) = try await store.ingest(box: owner.box, site: owner.site, events: incoming, keys: keys)
+            let batch = try decodeBatch(try await body(request), box: owner.box)
+            oldest = batch.events.compactMap { if case .event(let e, _) = $0, e.time.synchronized { e.time.wallMillis } else { nil } }.min()
+            let (result, isConflict) = try await store.ingest(
+                box: owner.box, site: owner.site, events: batch.events, keys: ring.current, report: BatchReport(backlog: batch.backlog, software: batch.software))
             (outcome, conflict) = (result, isConflict)
             return json(isConflict ? .conflict : .ok, result)
         }
@@ -86,7 +91,7 @@ public enum HubServer {
             guard let since = Int64(sinceText), since >= 0 else {
                 throw HubError(.invalid, "since must be a revision (a whole number ≥ 0)", code: "invalid-parameter")
             }
-            let down = try await store.downlink(site: owner.site, since: since)
+            let down = try await store.downlink(box: owner.box, site: owner.site, since: since)
             return json(.ok, down, gzip: request.headers[.acceptEncoding]?.contains("gzip") ?? false)
         }
     }
@@ -181,7 +186,7 @@ public enum HubServer {
     /// `onListening` gets the bound port (port 0 picks one). With `tls`, HTTPS only.
     public struct API: Service {
         public var store: HubStore
-        public var keys: HubKeys?
+        public var ring: KeyRing
         public var operatorToken: String?
         public var host: String
         public var port: Int
@@ -190,21 +195,21 @@ public enum HubServer {
         public var onListening: @Sendable (Int) -> Void
 
         public init(
-            store: HubStore, keys: HubKeys?, operatorToken: String?, host: String, port: Int, tls: TLSConfiguration?, logger: Logger,
+            store: HubStore, ring: KeyRing, operatorToken: String?, host: String, port: Int, tls: TLSConfiguration?, logger: Logger,
             onListening: @escaping @Sendable (Int) -> Void
         ) {
-            (self.store, self.keys, self.operatorToken, self.host, self.port, self.tls, self.logger, self.onListening) =
-                (store, keys, operatorToken, host, port, tls, logger, onListening)
+            (self.store, self.ring, self.operatorToken, self.host, self.port, self.tls, self.logger, self.onListening) =
+                (store, ring, operatorToken, host, port, tls, logger, onListening)
         }
 
         public func run() async throws {
             try await store.prepare()
-            if let keys { try await store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
+            if let keys = ring.current { try await store.publishKeys(purpose: "credential", keys.publicCredentialKeys) }
             let (port, onListening) = (self.port, self.onListening)
             let metrics = HubMetrics()
             let http1 = HubServer.http1(metrics: metrics)
             let app = Application(
-                router: HubServer.router(store: store, keys: keys, operatorToken: operatorToken, metrics: metrics),
+                router: HubServer.router(store: store, ring: ring, operatorToken: operatorToken, metrics: metrics),
                 server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
                 configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

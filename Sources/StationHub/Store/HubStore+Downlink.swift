@@ -96,38 +96,9 @@ extension HubStore {
         return changed.compactMap { $0[0].text }
     }
 
-    /// Titles and their home sites, inserted or updated; only rows that change take a
-    /// revision (an unchanged re-import sends nothing down). The whole ledger is held: a
-    /// batch applied meanwhile could otherwise compute a book with the home site this
-    /// import is replacing (imports are rare).
-    public func importCatalog(_ titles: [Downlink.Title]) async throws -> Int {
-        try await engine.transaction { s in
-            try await s.lock(.wholeLedger)
-            let changed = try await self.upsertChanged(
-                s, titles, table: "catalog_title", key: "item_key", columns: ["title", "home_site"],
-                values: { [.text($0.itemKey), SQLValue($0.title), SQLValue($0.homeSite)] })
-            // A home site decides drift: books already in the ledger are recomputed.
-            var books = LedgerKeys()
-            for chunk in SQLStatement.chunks(changed) {
-                let known = try await s.rows("SELECT DISTINCT item_key FROM event WHERE item_key IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) })
-                books.items.formUnion(known.compactMap { $0[0].text })
-            }
-            try await self.rebuildBooks(s, Array(books.items))
-            return changed.count
-        }
-    }
-
-    /// Card UIDs of members, by the member's pseudonym.
-    public func importMembers(_ members: [Downlink.Member]) async throws -> Int {
-        try await engine.transaction { s in
-            try await self.upsertChanged(s, members, table: "member_card", key: "card_uid", columns: ["member"], values: { [.text($0.cardUID), .text($0.member)] })
-                .count
-        }
-    }
-
     /// `stationhub site set SITE KEY=VALUE`: what a box would accept, and nothing else
     /// (StationCore holds the one table).
-    public func setSiteSetting(site: String, key: String, value: String) async throws {
+    public func setSiteSetting(site: String, key: String, value: String, by actor: Actor = .process) async throws {
         if case .failure(let problem) = KioskSettings(siteID: site, siteKind: .bookshelf).applying(key, value) {
             throw HubError(.invalid, problem.description)
         }
@@ -140,6 +111,7 @@ extension HubStore {
                 INSERT INTO site_setting (site_id, key, value, revision) VALUES (?, ?, ?, ?)
                 ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, revision = excluded.revision
                 """, [.text(site), .text(key), .text(value), .int(revision)])
+            try await Self.audit(s, actor, "site.setting", site, "\(key)=\(value)")
         }
     }
 
@@ -160,42 +132,57 @@ extension HubStore {
         }
     }
 
-    /// What changed for `site` after revision `since`, at most `limit` rows, oldest first;
-    /// `revision` is where the next request continues (equal to `since` when nothing
-    /// changed). One statement, so the rows and the counter come from one snapshot.
-    public func downlink(site: String, since: Int64, limit: Int = 5000) async throws -> Downlink {
+    /// What changed for `box` at `site` after revision `since`, at most `limit` rows,
+    /// oldest first; `revision` is where the next request continues (equal to `since` when
+    /// nothing changed). One statement, so the rows and the counter come from one snapshot.
+    public func downlink(box: String, site: String, since: Int64, limit: Int = 5000) async throws -> Downlink {
         let rows = try await engine.read(
             SQLStatement(
                 """
                 SELECT revision, what, a, b, c FROM (
-                    SELECT revision, 'title' AS what, item_key AS a, title AS b, home_site AS c FROM catalog_title WHERE revision > ?
-                    UNION ALL SELECT revision, 'member', card_uid, member, NULL FROM member_card WHERE revision > ?
+                    SELECT revision, CASE WHEN removed = 1 THEN 'title-removed' ELSE 'title' END AS what, item_key AS a, title AS b, home_site AS c
+                        FROM catalog_title WHERE revision > ?
+                    UNION ALL SELECT revision, CASE WHEN removed = 1 THEN 'member-removed' ELSE 'member' END, card_uid, member, NULL
+                        FROM member_card WHERE revision > ?
                     UNION ALL SELECT revision, 'key', purpose, CAST(version AS TEXT), material FROM public_key WHERE revision > ?
                     UNION ALL SELECT revision, 'setting', key, value, NULL FROM site_setting WHERE revision > ? AND site_id = ?
+                    UNION ALL SELECT revision, 'forget', CAST(seq AS TEXT), NULL, NULL FROM forget WHERE revision > ? AND box_id = ?
                     ORDER BY revision LIMIT ?) AS page
                 UNION ALL SELECT value, 'head', NULL, NULL, NULL FROM revision WHERE id = 1
+                UNION ALL SELECT count(*), 'read', NULL, NULL, NULL FROM forget WHERE box_id = ? AND revision <= ?
                 ORDER BY revision
-                """, [.int(since), .int(since), .int(since), .int(since), .text(site), .int(Int64(limit))]))
+                """, [.int(since), .int(since), .int(since), .int(since), .text(site), .int(since), .text(box), .int(Int64(limit)), .text(box), .int(since)]))
         var d = Downlink(revision: since, catalog: [], members: [], keys: [], siteConfig: [:])
-        var count = 0, head = since
+        d.siteID = site
+        var count = 0, head = since, read: Int64 = 0
         for row in rows {
             let (a, b, c) = (row[2].text ?? "", row[3].text, row[4].text)
             switch row[1].text {
             case "head":
                 head = row[0].int ?? since
                 continue
+            case "read":
+                read = row[0].int ?? 0
+                continue
             case "title": d.catalog.append(.init(itemKey: a, title: b, homeSite: c))
+            case "title-removed": d.catalog.append(.init(itemKey: a, title: nil, homeSite: nil, removed: true))
             case "member": d.members.append(.init(cardUID: a, member: b ?? ""))
+            case "member-removed": d.members.append(.init(cardUID: a, member: b ?? "", removed: true))
             case "key": d.keys.append(.init(purpose: a, version: Int(b ?? "") ?? 0, material: c ?? ""))
+            case "forget": d.forget = (d.forget ?? []) + [Int64(a) ?? 0]
             default: d.siteConfig[a] = b ?? ""
             }
             count += 1
             d.revision = max(d.revision, row[0].int ?? 0)
         }
-        // Rows of other sites' settings are skipped, so the revision may stop short of the
-        // newest: moving it to the newest revision held when the page was not full spares
-        // the box asking again for nothing.
+        // Rows of other sites' settings and other boxes' hashes are skipped, so the revision
+        // may stop short of the newest: moving it to the newest revision held when the page
+        // was not full spares the box asking again for nothing.
         if count < limit { d.revision = max(d.revision, head) }
+        // A box asking from `since` has what came before: its erased seqs are kept no longer.
+        if read > 0 {
+            try await engine.transaction { s in try await s.execute("DELETE FROM forget WHERE box_id = ? AND revision <= ?", [.text(box), .int(since)]) }
+        }
         return d
     }
 }

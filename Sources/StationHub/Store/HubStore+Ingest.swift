@@ -2,6 +2,17 @@ import Foundation
 import StationCore
 import StationProtocol
 
+/// What a box says of itself beside a batch: how many events it still holds to send, and
+/// the software it runs.
+public struct BatchReport: Sendable, Equatable {
+    public var backlog: Int64?
+    public var software: String?
+    public init(backlog: Int64? = nil, software: String? = nil) {
+        self.backlog = backlog
+        self.software = software
+    }
+}
+
 /// Ingest: a batch in one transaction, idempotent on (box, seq), the ledger following.
 extension HubStore {
     /// Applies a batch in one transaction: idempotent on (box, seq); the same seq with
@@ -9,38 +20,49 @@ extension HubStore {
     /// another box or site is refused whole. Answers the high-water mark durably applied.
     /// With `keys`, a worker's sealed credential is opened, the pseudonym derived and the
     /// sealed number left out of what is stored; an unopenable one is quarantined.
-    public func ingest(box: String, site: String, events: [IncomingEvent], keys: HubKeys?) async throws -> (BatchResult, conflict: Bool) {
+    public func ingest(
+        box: String, site: String, events: [IncomingEvent], keys: HubKeys?, report: BatchReport = BatchReport()
+    ) async throws -> (BatchResult, conflict: Bool) {
+        // Events recorded before the box learnt of a move name a site it stood at before.
+        let named = Set(events.compactMap { if case .event(let e, _) = $0 { e.siteID } else { nil } })
+        let sites = named.isSubset(of: [site]) ? [site] : try await formerSites(box).union([site])
+        try HubIngest.checkBatch(box: box, site: site, sites: sites, events: events)
+        return try await engine.transaction { s in try await self.apply(s, box: box, site: site, events: events, keys: keys, report: report) }
+    }
+
+    /// A batch applied in the transaction `s`: what ``ingest(box:site:events:keys:report:)``
+    /// does, and what releasing a quarantined event does inside its own transaction.
+    func apply(
+        _ s: any SQLSession, box: String, site: String, events: [IncomingEvent], keys: HubKeys?, report: BatchReport
+    ) async throws -> (BatchResult, conflict: Bool) {
         let now = HubIngest.nowMillis()
-        try HubIngest.checkBatch(box: box, site: site, events: events)
-        return try await engine.transaction { s in
-            // The box's row, held: its batches apply one at a time, whichever instance got them.
-            try await s.lock(.box(box))
-            guard let mark = try await s.rows("SELECT acked_through, epoch FROM box WHERE id = ?", [.text(box)]).first,
-                let ackedBefore = mark[0].int, let epochBefore = mark[1].int
-            else { throw HubError(.notFound, "no box \(box)") }
+        // The box's row, held: its batches apply one at a time, whichever instance got them.
+        try await s.lock(.box(box))
+        guard let mark = try await s.rows("SELECT acked_through, epoch FROM box WHERE id = ?", [.text(box)]).first,
+            let ackedBefore = mark[0].int, let epochBefore = mark[1].int
+        else { throw HubError(.notFound, "no box \(box)") }
 
-            var intake = try await self.sort(s, box: box, events: events, keys: keys, now: now)
-            let offsets = try await Self.clockOffsets(s, box: box, boots: Set(intake.rows.filter { !$0.clockSynced }.map(\.bootID)))
-            for i in intake.rows.indices where !intake.rows[i].clockSynced {
-                intake.rows[i].correctedMillis = HubIngest.corrected(intake.rows[i].wallMillis, offsets[intake.rows[i].bootID] ?? 0)
-            }
-            try await s.execute(SQLStatement.insert(into: "event", columns: HubIngest.Row.columns, rows: intake.rows.map(\.values)))
-            try await s.execute(
-                SQLStatement.insert(
-                    into: "quarantine", columns: ["box_id", "seq", "reason", "body", "received_ms"],
-                    rows: intake.quarantined.map { [.text(box), .int($0.seq), .text($0.reason), .text($0.body), .int(now)] }))
-
-            // The ledger follows in the same transaction: what was applied is reflected.
-            var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey) })
-            touched.formUnion(try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo)))
-            try await self.rebuildLedger(s, touched)
-
-            let next = try await Self.advance(s, box: box, acked: ackedBefore, epoch: epochBefore)
-            let result = BatchResult(
-                ackedThrough: next.acked, applied: intake.rows.count, duplicates: intake.duplicates,
-                quarantined: intake.quarantined.map { Quarantined(seq: $0.seq, reason: $0.reason) }, resumeFrom: next.resumeFrom)
-            return (result, intake.conflict)
+        var intake = try await self.sort(s, box: box, events: events, keys: keys, now: now)
+        let offsets = try await Self.clockOffsets(s, box: box, boots: Set(intake.rows.filter { !$0.clockSynced }.map(\.bootID)))
+        for i in intake.rows.indices where !intake.rows[i].clockSynced {
+            intake.rows[i].correctedMillis = HubIngest.corrected(intake.rows[i].wallMillis, offsets[intake.rows[i].bootID] ?? 0)
         }
+        try await s.execute(SQLStatement.insert(into: "event", columns: HubIngest.Row.columns, rows: intake.rows.map(\.values)))
+        try await s.execute(
+            SQLStatement.insert(
+                into: "quarantine", columns: ["box_id", "seq", "reason", "body", "received_ms"],
+                rows: intake.quarantined.map { [.text(box), .int($0.seq), .text($0.reason), .text($0.body), .int(now)] }))
+
+        // The ledger follows in the same transaction: what was applied is reflected.
+        var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey) })
+        touched.formUnion(try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo)))
+        try await self.rebuildLedger(s, touched)
+
+        let next = try await Self.advance(s, box: box, acked: ackedBefore, epoch: epochBefore, report: report, now: now)
+        let result = BatchResult(
+            ackedThrough: next.acked, applied: intake.rows.count, duplicates: intake.duplicates,
+            quarantined: intake.quarantined.map { Quarantined(seq: $0.seq, reason: $0.reason) }, resumeFrom: next.resumeFrom)
+        return (result, intake.conflict)
     }
 
     /// What a batch becomes: rows to store, duplicates, and what is set aside.
@@ -167,15 +189,23 @@ extension HubStore {
         return keys
     }
 
-    /// The box's high-water mark over what it has above it (``HubIngest/advance``), stored.
-    static func advance(_ s: any SQLSession, box: String, acked: Int64, epoch: Int64) async throws -> (acked: Int64, resumeFrom: Int64?) {
+    /// The box's high-water mark over what it has above it (``HubIngest/advance``), stored
+    /// with when this batch came and what the box said of itself, in one statement.
+    static func advance(
+        _ s: any SQLSession, box: String, acked: Int64, epoch: Int64, report: BatchReport, now: Int64
+    ) async throws -> (acked: Int64, resumeFrom: Int64?) {
         let above = try await s.rows("SELECT seq, epoch FROM event WHERE box_id = ? AND seq > ?", [.text(box), .int(acked)])
             .map { (seq: $0[0].int ?? 0, epoch: $0[1].int ?? 0) }
         let aside = try await s.rows("SELECT DISTINCT seq FROM quarantine WHERE box_id = ? AND seq > ?", [.text(box), .int(acked)]).compactMap { $0[0].int }
         let next = HubIngest.advance(acked: acked, epoch: epoch, applied: above, quarantined: aside)
-        if next.acked != acked || next.epoch != epoch {
-            try await s.execute("UPDATE box SET acked_through = ?, epoch = ? WHERE id = ?", [.int(next.acked), .int(next.epoch), .text(box)])
-        }
+        try await s.execute(
+            "UPDATE box SET acked_through = ?, epoch = ?, last_batch_ms = ?, backlog = coalesce(?, backlog), software = coalesce(?, software) WHERE id = ?",
+            [.int(next.acked), .int(next.epoch), .int(now), SQLValue(report.backlog), SQLValue(report.software), .text(box)])
         return (next.acked, next.resumeFrom)
+    }
+
+    /// The sites a box stood at before it was moved.
+    func formerSites(_ box: String) async throws -> Set<String> {
+        Set(try await engine.read(SQLStatement("SELECT site_id FROM box_former_site WHERE box_id = ?", [.text(box)])).compactMap { $0[0].text })
     }
 }

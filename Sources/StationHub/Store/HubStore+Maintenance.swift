@@ -1,7 +1,7 @@
 import Foundation
 import StationCore
 
-/// Reports, retention and erasure, and the figures metrics read at each scrape.
+/// Reports, and the figures metrics read at each scrape.
 extension HubStore {
     // MARK: - Reports
 
@@ -40,46 +40,5 @@ extension HubStore {
         }
         await engine.forgetOldPages()
         return counts
-    }
-
-    /// `stationhub retention set KEY DAYS` (``Retention/Key``).
-    public func setRetention(_ key: String, days: Int) async throws {
-        do { _ = try Retention.Key(key) } catch { throw HubError(.invalid, "\(error)") }
-        guard (0...36_500).contains(days) else { throw HubError(.invalid, "\(days) days: 0 to 36500") }
-        try await engine.transaction { s in
-            try await s.execute(
-                "INSERT INTO retention (key, days) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET days = excluded.days", [.text(key), .int(Int64(days))])
-        }
-    }
-
-    public func retentionPeriods() async throws -> [(key: String, days: Int)] {
-        try await engine.read(SQLStatement("SELECT key, days FROM retention ORDER BY key")).compactMap {
-            guard let key = $0[0].text, let days = $0[1].int else { return nil }
-            return (key, Int(days))
-        }
-    }
-
-    /// De-identifies (or, for quarantine, deletes) what has outlived its retention period
-    /// at `nowMillis`; answers how many records each period changed.
-    public func applyRetention(nowMillis: Int64) async throws -> [(key: String, changed: Int)] {
-        var out: [(String, Int)] = []
-        let run = String(UUID().uuidString.prefix(8)).lowercased()
-        for (index, (key, days)) in try await retentionPeriods().enumerated() {
-            guard let parsed = try? Retention.Key(key) else { continue }
-            // Tags of one key and run (`expired:RUN-K:N`) never meet another key's.
-            let cutoff = Retention.cutoff(periodEndingAt: nowMillis - Int64(days) * 86_400_000)
-            let plan = Retention.expire(parsed, cutoff: cutoff, run: "\(run)-\(index)", dialect: dialect)
-            out.append((key, try await deidentify(plan.statements)[plan.changed]))
-        }
-        return out
-    }
-
-    /// `stationhub erase WORKER`: every record of one worker de-identified, logged.
-    public func erase(worker: String, reference: String, operator name: String) async throws -> (events: Int, books: Int, visits: Int) {
-        guard !worker.hasPrefix("expired:"), !worker.hasPrefix("erased:") else { throw HubError(.invalid, "\(worker) names no one already") }
-        let tag = "erased:" + String(HubIngest.randomSecret().prefix(16))
-        let counts = try await deidentify(
-            Retention.erase(worker: worker, tag: tag, reference: reference, operator: name, atMillis: HubIngest.nowMillis(), dialect: dialect))
-        return (counts[0], counts[1], counts[2])
     }
 }

@@ -14,54 +14,24 @@ public final class HubStore: Sendable {
     let opener = CredentialOpener()
     let lastSeen = LastSeen()
     private let schema = SchemaGate()
+    /// Whether ``prepare()`` may create a hub in a database that holds none.
+    let creating: Bool
 
     public var dialect: SQLDialect { engine.dialect }
 
-    public init(engine: any SQLEngine) {
+    /// `creating`: `stationhub init` (and tests) may make a new hub; every other command
+    /// refuses a database that holds none.
+    public init(engine: any SQLEngine, creating: Bool = true) {
         self.engine = engine
+        self.creating = creating
     }
 
     /// Brings the database to this hub's schema (once; later calls return at once).
     public func prepare() async throws {
-        try await schema.once { try await Schema.migrate(self.engine) }
+        try await schema.once { try await Schema.migrate(self.engine, creating: self.creating) }
     }
 
     public func close() async { await engine.close() }
-
-    // MARK: - Administration
-
-    /// A site, in a region (reports rank titles per region).
-    public func addSite(_ id: String, region: String?) async throws {
-        try await engine.transaction { s in
-            let created = try await s.rows("INSERT INTO site (id, region) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id", [.text(id), SQLValue(region)])
-            guard !created.isEmpty else { throw HubError(.conflict, "site \(id) exists") }
-        }
-    }
-
-    /// Creates a box of `site` (or reissues its token) and returns a one-time enrollment token.
-    public func addBox(_ id: String, site: String) async throws -> String {
-        let token = HubIngest.randomSecret()
-        try await engine.transaction { s in
-            guard try await !s.rows("SELECT 1 FROM site WHERE id = ?", [.text(site)]).isEmpty else {
-                throw HubError(.notFound, "no site \(site): create it with `stationhub site add \(site)`")
-            }
-            try await s.execute("INSERT INTO box (id, site_id) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", [.text(id), .text(site)])
-            guard try await s.value("SELECT site_id FROM box WHERE id = ?", [.text(id)])?.text == site else {
-                throw HubError(.conflict, "box \(id) belongs to another site")
-            }
-            try await s.execute("INSERT INTO enrollment_token (token_hash, box_id) VALUES (?, ?)", [.text(HubIngest.hash(token)), .text(id)])
-        }
-        return token
-    }
-
-    /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
-    public func revoke(_ id: String, reason: String) async throws {
-        try await engine.transaction { s in
-            guard try await !s.rows("UPDATE box SET revoked_reason = ? WHERE id = ? RETURNING id", [.text(reason), .text(id)]).isEmpty else {
-                throw HubError(.notFound, "no box \(id)")
-            }
-        }
-    }
 
     // MARK: - Boxes
 
@@ -77,8 +47,15 @@ public final class HubStore: Sendable {
                 throw HubError(.unauthorized, "this enrollment token is not valid (unknown, or used already): ask the hub's operator for a new one", code: "token-refused")
             }
             let site = try await s.value(
-                "UPDATE box SET credential_hash = ?, revoked_reason = NULL WHERE id = ? RETURNING site_id", [.text(HubIngest.hash(credential)), .text(box)])
-            return EnrollResponse(boxID: box, siteID: site?.text ?? "", credential: credential)
+                "UPDATE box SET credential_hash = ?, revoked_reason = NULL, revoked_ms = NULL, enrolled_ms = ? WHERE id = ? RETURNING site_id",
+                [.text(HubIngest.hash(credential)), .int(HubIngest.nowMillis()), .text(box)])
+            // The hub's public keys come with the credential: a box seals to the hub's own key
+            // from its first scan on, whatever its config said.
+            let keys = try await s.rows("SELECT purpose, version, material FROM public_key ORDER BY purpose, version").compactMap { r -> Downlink.Key? in
+                guard let purpose = r[0].text, let version = r[1].int, let material = r[2].text else { return nil }
+                return Downlink.Key(purpose: purpose, version: Int(version), material: material)
+            }
+            return EnrollResponse(boxID: box, siteID: site?.text ?? "", credential: credential, keys: keys)
         }
     }
 
@@ -126,11 +103,16 @@ public enum HubDatabase {
     /// The engine, not yet running: PostgreSQL's pool runs as ``PostgresEngine/service``.
     /// `waitSeconds`: PostgreSQL, how long a request waits for a connection before it is
     /// answered 503 (under load they queue; a database that is gone must not hold boxes).
-    public static func engine(_ database: String, waitSeconds: Int = 30) throws -> any SQLEngine {
+    /// Without `creating`, a SQLite file that does not exist is refused before it is made.
+    public static func engine(_ database: String, waitSeconds: Int = 30, creating: Bool = true) throws -> any SQLEngine {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             return try PostgresEngine(url: database, leaseSeconds: waitSeconds)
         }
-        return try SQLiteEngine(path: database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database)
+        let path = database.hasPrefix("sqlite:") ? String(database.dropFirst("sqlite:".count)) : database
+        if !creating, !FileManager.default.fileExists(atPath: path) {
+            throw HubError(.notFound, "\(path) does not exist: check --database (or STATIONHUB_DATABASE, or [database] url in stationhub.toml), or create a hub there with `stationhub init`", code: "no-hub-database")
+        }
+        return try SQLiteEngine(path: path)
     }
 
     /// The engine's own background work, if it has any (PostgreSQL's connection pool).
@@ -140,9 +122,11 @@ public enum HubDatabase {
 
     /// Runs `body` with the store open and prepared; the engine's background work runs
     /// beside it and ends with it, and the store is closed after, whatever `body` did.
-    public static func with<T: Sendable>(_ database: String, waitSeconds: Int = 30, _ body: @escaping @Sendable (HubStore) async throws -> T) async throws -> T {
-        let engine = try engine(database, waitSeconds: waitSeconds)
-        let store = HubStore(engine: engine)
+    public static func with<T: Sendable>(
+        _ database: String, waitSeconds: Int = 30, creating: Bool = true, _ body: @escaping @Sendable (HubStore) async throws -> T
+    ) async throws -> T {
+        let engine = try engine(database, waitSeconds: waitSeconds, creating: creating)
+        let store = HubStore(engine: engine, creating: creating)
         return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
             if let background = service(of: engine) { group.addTask { try await background.run() } }
             defer { group.cancelAll() }

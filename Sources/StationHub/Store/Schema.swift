@@ -12,7 +12,44 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(name: "1-tables", statements: tables),
         Migration(name: "1-indexes", statements: { _ in indexes }),
+        Migration(name: "2-fleet", statements: fleet),
     ]
+
+    /// What running a fleet needs: a site's name and kind; what the hub knows of each box
+    /// (when it enrolled or was revoked, its last batch, the backlog and software it last
+    /// reported); the sites a box stood at before a move (its older events name them);
+    /// catalog titles and member cards removed (sent down, then no longer listed); which
+    /// events each box is to forget after an erasure (by seq: nothing of the worker is kept
+    /// for it, and a row goes once its box has read it); and the audit log of every
+    /// change an operator made.
+    @Sendable static func fleet(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        return [
+            "ALTER TABLE site ADD COLUMN name TEXT",
+            "ALTER TABLE site ADD COLUMN kind TEXT",
+            "ALTER TABLE box ADD COLUMN enrolled_ms \(int)",
+            "ALTER TABLE box ADD COLUMN revoked_ms \(int)",
+            "ALTER TABLE box ADD COLUMN last_batch_ms \(int)",
+            "ALTER TABLE box ADD COLUMN backlog \(int)",
+            "ALTER TABLE box ADD COLUMN software TEXT",
+            "ALTER TABLE catalog_title ADD COLUMN removed \(int) NOT NULL DEFAULT 0",
+            "ALTER TABLE member_card ADD COLUMN removed \(int) NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE box_former_site (box_id TEXT NOT NULL REFERENCES box(id), site_id TEXT NOT NULL REFERENCES site(id),
+                until_ms \(int) NOT NULL, PRIMARY KEY (box_id, site_id))\(d.strict)
+            """,
+            """
+            CREATE TABLE forget (box_id TEXT NOT NULL REFERENCES box(id), seq \(int) NOT NULL, revision \(int) NOT NULL,
+                PRIMARY KEY (box_id, seq))\(d.strict)
+            """,
+            "CREATE INDEX forget_revision ON forget(revision)",
+            """
+            CREATE TABLE audit (id \(d.serialKey), at_ms \(int) NOT NULL, actor TEXT NOT NULL, origin TEXT NOT NULL, action TEXT NOT NULL,
+                subject TEXT NOT NULL, detail TEXT NOT NULL)\(d.strict)
+            """,
+            "CREATE INDEX audit_time ON audit(at_ms)",
+        ]
+    }
 
     /// Sites, boxes and their credentials (hashed), one-time tokens, every event ever
     /// received with the columns the ledger and the reports read, quarantine, the ledger,
@@ -104,11 +141,16 @@ enum Schema {
         "CREATE INDEX member_revision ON member_card(revision)",
     ]
 
-    /// Brings the database to the newest schema; one hub instance at a time.
-    static func migrate(_ engine: any SQLEngine) async throws {
+    /// Brings the database to the newest schema; one hub instance at a time. Without
+    /// `creating`, a database that holds no hub's tables at all is refused: a mistyped
+    /// `--database` must not become a new, empty hub that reports a healthy fleet.
+    static func migrate(_ engine: any SQLEngine, creating: Bool) async throws {
         try await engine.transaction { s in
             try await s.lock(.migrations)
             let d = s.dialect
+            if !creating, try await !isHubDatabase(s) {
+                throw HubError(.notFound, "holds no Station hub: check the database's name, or create a hub there with `stationhub init`", code: "no-hub-database")
+            }
             try await s.execute("CREATE TABLE IF NOT EXISTS hub_migration (name TEXT PRIMARY KEY NOT NULL, applied_ms \(d.integer) NOT NULL)\(d.strict)")
             var applied = Set(try await s.rows("SELECT name FROM hub_migration").compactMap { $0[0].text })
             if applied.isEmpty { applied = try await LegacySchema.adopt(s) }
@@ -122,6 +164,17 @@ enum Schema {
                 try await record(m.name, s)
             }
         }
+    }
+
+    /// Whether a hub wrote this database: its migrations table, or a previous release's.
+    static func isHubDatabase(_ s: any SQLSession) async throws -> Bool {
+        let names = ["hub_migration", "grdb_migrations", "schema_version"]
+        let list = names.map { "'\($0)'" }.joined(separator: ", ")
+        let query =
+            s.dialect == .sqlite
+            ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (\(list))"
+            : "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (\(list))"
+        return (try await s.value(query)?.int ?? 0) > 0
     }
 
     static func record(_ name: String, _ s: any SQLSession) async throws {

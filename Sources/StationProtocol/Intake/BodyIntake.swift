@@ -89,23 +89,42 @@ public enum BodyIntake {
         }
     }
 
+    /// A batch: its events, and what the box says of itself beside them.
+    public struct Batch: Sendable {
+        public var events: [IncomingEvent]
+        public var backlog: Int64?
+        public var software: String?
+    }
+
     /// A batch's events. The whole batch decodes in one pass when every event is well
     /// formed (the usual case); otherwise each event is decoded on its own, so that a
     /// malformed one is set aside and the rest still apply.
-    public static func batch(_ bytes: [UInt8], box: String) throws(Refusal) -> [IncomingEvent] {
+    public static func batch(_ bytes: [UInt8], box: String) throws(Refusal) -> Batch {
         let data = try bounded(bytes)
         let expected = Refusal(.invalid, "expected {\"box_id\": \"<this box>\", \"events\": [...]}")
         let tooMany = Refusal(.tooLarge, "at most \(maxBatchEvents) events per batch", code: "too-many-events")
         if let batch = try? JSONDecoder().decode(BatchUpload.self, from: data) {
             guard batch.boxID == box else { throw expected }
             guard batch.events.count <= maxBatchEvents else { throw tooMany }
-            return batch.events.map(IncomingEvent.init)
+            try checkReport(batch.backlog, batch.software)
+            return Batch(events: batch.events.map(IncomingEvent.init), backlog: batch.backlog, software: batch.software)
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
             let events = object["events"] as? [Any], object["box_id"] as? String == box
         else { throw expected }
         guard events.count <= maxBatchEvents else { throw tooMany }
-        return events.map(event)
+        let backlog = object["backlog"] as? Int64, software = object["software"] as? String
+        try checkReport(backlog, software)
+        return Batch(events: events.map(event), backlog: backlog, software: software)
+    }
+
+    /// What a box says of itself: a backlog of 0 or more, software named in at most 64
+    /// printable characters.
+    static func checkReport(_ backlog: Int64?, _ software: String?) throws(Refusal) {
+        if let backlog, backlog < 0 { throw Refusal(.invalid, "backlog must be 0 or more") }
+        if let software, software.utf8.count > 64 || !software.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) {
+            throw Refusal(.invalid, "software is at most 64 printable characters")
+        }
     }
 
     /// One event of a batch, decoded on its own. (Foundation's writer stops the process on

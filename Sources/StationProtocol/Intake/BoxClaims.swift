@@ -49,7 +49,7 @@ public enum BoxClaims {
     /// `v`, the key's version, `:`, and an HMAC-SHA-256 in lowercase hex. Nothing else may
     /// stand there: it is the one worker field a box writes freely, so a number typed into
     /// it would travel as if it were a hash.
-    static func isLocalHash(_ hash: String) -> Bool {
+    public static func isLocalHash(_ hash: String) -> Bool {
         let bytes = Array(hash.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes.first == UInt8(ascii: "v") else { return false }
         let version = bytes[1..<colon], mac = bytes[(colon + 1)...]
