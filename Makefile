@@ -50,8 +50,9 @@ hw-rules: build
 	$(BIN)/stationd hw-rules hw/devices.conf > hw/60-station.rules
 
 # Installs the binaries of the one build (BIN), the unit, sysusers/tmpfiles entries, the
-# udev rules, the device table, the voice prompts (rendered by scripts/voices) and the
-# example config under DESTDIR.
+# udev rules, the device table, the voice prompts (rendered by scripts/voices), the
+# examples, and /etc/station/station.toml and /etc/stationhub/stationhub.toml where there
+# are none yet, under DESTDIR.
 DESTDIR ?=
 PREFIX ?= /usr/local
 UNITDIR ?= /lib/systemd/system
@@ -70,4 +71,8 @@ install: build
 	install -m 0644 hw/60-station.rules $(DESTDIR)/usr/lib/udev/rules.d/60-station.rules
 	install -m 0644 hw/devices.conf $(DESTDIR)$(PREFIX)/share/station/devices.conf
 	scripts/voices $(DESTDIR)$(PREFIX)/share/station/voices $(BIN)/stationd >/dev/null
-	install -m 0644 docs/station.example.toml README.md $(DESTDIR)$(PREFIX)/share/doc/station/
+	install -m 0644 docs/station.example.toml docs/stationhub.example.toml README.md $(DESTDIR)$(PREFIX)/share/doc/station/
+	# The configs, where none is there yet (an edited one is never replaced).
+	install -d $(DESTDIR)/etc/station $(DESTDIR)/etc/stationhub
+	[ -e $(DESTDIR)/etc/station/station.toml ] || install -m 0644 docs/station.example.toml $(DESTDIR)/etc/station/station.toml
+	[ -e $(DESTDIR)/etc/stationhub/stationhub.toml ] || install -m 0644 docs/stationhub.example.toml $(DESTDIR)/etc/stationhub/stationhub.toml

@@ -10,7 +10,7 @@ public final class ChildProcess {
     private var stderrFD: Int32
     private var stdoutBuffer: [UInt8] = []
     private var stderrBytes: [UInt8] = []
-    private var exitStatus: Int32?
+    public private(set) var exitStatus: Int32?
     /// Every stdout line read so far.
     public private(set) var lines: [String] = []
 
@@ -19,22 +19,28 @@ public final class ChildProcess {
         public init(description: String) { self.description = description }
     }
 
-    /// Starts `argv[0]` (looked up in PATH) with the given environment additions.
-    public init(_ argv: [String], environment: [String: String] = [:]) throws {
+    /// Starts `argv[0]` (looked up in PATH) with the given environment additions; `input`
+    /// is its standard input (a secret a command reads from `-`), else /dev/null.
+    public init(_ argv: [String], environment: [String: String] = [:], input: Data? = nil) throws {
         command = argv
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+        var inPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
             throw ProcessError(description: "pipe: \(String(cString: strerror(errno)))")
         }
         // Only the child's dup2'ed copies survive exec; other children never inherit these.
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -58,6 +64,12 @@ public final class ChildProcess {
         let rc = posix_spawnp(&child, argv[0], &actions, &attributes, &cArgs, &cEnv)
         close(outPipe[1])
         close(errPipe[1])
+        if let input {
+            close(inPipe[0])
+            // Small inputs (a token, a number) fit the pipe's buffer: written whole, then closed.
+            _ = input.withUnsafeBytes { write(inPipe[1], $0.baseAddress, $0.count) }
+            close(inPipe[1])
+        }
         guard rc == 0 else {
             close(outPipe[0])
             close(errPipe[0])

@@ -10,9 +10,11 @@ public struct TestBox {
     public let hubPrivateKey: Curve25519.KeyAgreement.PrivateKey
 
     /// `site` is the `[site]` table's body (kind and settings); `extra` is appended as is.
+    /// `pinHubKey`: the config names a (generated) hub key; without it the box learns its
+    /// hub's key at enrollment, as a real box does.
     public init(
         label: String, boxID: String = "box-test-1", siteID: String = "site-a", site: String = "kind = \"bookshelf\"",
-        extraDeviceTables: [String] = [], extra: String = ""
+        extraDeviceTables: [String] = [], extra: String = "", pinHubKey: Bool = true
     ) throws {
         directory = try ProjectPaths.temporaryDirectory(label)
         stateDirectory = directory.appendingPathComponent("state").path
@@ -33,8 +35,7 @@ public struct TestBox {
             item_label_patterns = ["LIB-[0-9]{6}"]
 
             [hub]
-            public_key = "\(hubPrivateKey.publicKey.rawRepresentation.base64EncodedString())"
-            key_version = 1
+            \(pinHubKey ? "public_key = \"\(hubPrivateKey.publicKey.rawRepresentation.base64EncodedString())\"\nkey_version = 1" : "")
 
             \(extra)
             \(extra.contains("[pages]") ? "" : "[pages]\nkiosk_port = 0")

@@ -64,6 +64,17 @@ struct Status: ParsableCommand {
                 "提示：\(beepers.isEmpty ? "无蜂鸣器" : "蜂鸣器 " + beepers.joined(separator: "、"))，语音\(voice ? "开" : "关")"))
             let last = s["last_sync"] as? String ?? "never"
             StandardOutput.writeLine(Words.say("last sync: \(last)", "上次同步：\(last.hasPrefix("never") ? "从未" + last.dropFirst(5) : last)"))
+            if let version = s["hub_key_version"] as? Int {
+                StandardOutput.writeLine(Words.say("identities sealed to the hub's key version \(version)", "身份信息以中心密钥第 \(version) 版加密"))
+            } else {
+                StandardOutput.writeLine(Words.say(
+                    "no hub key: enroll this box (scan its enrollment card); until then worker cards are refused", "尚无中心密钥：请先登记本设备（扫描设备登记卡）；登记前职工卡将被拒绝"))
+            }
+            if let site = s["hub_site"] as? String {
+                StandardOutput.writeLine(Words.say(
+                    "the hub has this box at site \(site): set [box] site = \"\(site)\" in the config and restart stationd",
+                    "中心登记本设备在站点 \(site)：请在配置中设 [box] site = \"\(site)\" 并重启 stationd"))
+            }
             return
         }
         let reader = try state.reader()

@@ -57,6 +57,9 @@ struct Parse: ParsableCommand {
 
     func validate() throws {
         if lines && code != "-" { throw ValidationError("--lines reads standard input: give `-` as the code") }
+        for p in itemLabelPatterns + memberCardPatterns where (try? CodePattern(name: "flag", pattern: p)) == nil {
+            throw ValidationError("a pattern is not a valid regular expression: \(p)")
+        }
     }
 
     /// The box's own recogniser (its config's patterns and keys), with the patterns given

@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A file holding the operators' secret (32+ characters): reports and metrics answer whoever bears it. Without it, they are off over HTTP.")
     var operatorTokenFile: String?
 
+    @Option(help: "How often the key directory is read for a new key version, in seconds.")
+    var keysEvery = 30
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -57,12 +60,12 @@ struct Serve: AsyncParsableCommand {
         let settings = try hub.settings
         let listening = listen ?? settings.listen ?? "127.0.0.1:8440"
         guard let address = Self.address(listening) else { throw CommandError("listen \(listening): HOST:PORT") }
-        let certificate = tlsCert ?? settings.tlsCertificate, privateKey = tlsKey ?? settings.tlsKey
+        let certificate = try tlsCert ?? settings.tlsCertificate.map(Self.credential), privateKey = try tlsKey ?? settings.tlsKey.map(Self.credential)
         guard (certificate == nil) == (privateKey == nil) else { throw CommandError("--tls-cert and --tls-key go together") }
         let every = retentionEvery ?? settings.retentionEverySeconds ?? 3600
         let keyDirectory = try hub.keys(keys)
         let (tls, operatorToken, hubKeys) = try Self.loadSecrets(
-            certificate: certificate, key: privateKey, tokenFile: operatorTokenFile ?? settings.operatorTokenFile, keys: keyDirectory, logger)
+            certificate: certificate, key: privateKey, tokenFile: try operatorTokenFile ?? settings.operatorTokenFile.map(Self.credential), keys: keyDirectory, logger)
         let url = try hub.databaseURL
         let engine: any SQLEngine
         do { engine = try HubDatabase.engine(url, waitSeconds: try hub.databaseWait ?? settings.databaseWaitSeconds ?? 30, creating: false) } catch {
@@ -78,7 +81,7 @@ struct Serve: AsyncParsableCommand {
                 fflush(nil)
             })
         if every > 0 { services.append(RetentionService(store: store, every: .seconds(every), logger: logger)) }
-        if let keyDirectory { services.append(KeyWatch(directory: keyDirectory, ring: ring, store: store, logger: logger)) }
+        if let keyDirectory { services.append(KeyWatch(directory: keyDirectory, ring: ring, store: store, every: .seconds(max(1, keysEvery)), logger: logger)) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
             try await group.run()
@@ -87,6 +90,17 @@ struct Serve: AsyncParsableCommand {
             throw CommandError(error.code == "no-hub-database" ? "\(HubDatabase.describe(url)) \(error.message)" : error.message)
         }
         await store.close()
+    }
+
+    /// A path of the settings file under `$CREDENTIALS_DIRECTORY` (systemd's LoadCredential=:
+    /// secrets the service reads without owning the files).
+    static func credential(_ path: String) throws -> String {
+        let prefix = "$CREDENTIALS_DIRECTORY"
+        guard path.hasPrefix(prefix) else { return path }
+        guard let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else {
+            throw CommandError("\(path): CREDENTIALS_DIRECTORY is set by systemd's LoadCredential= (stationhub.service); outside it give the file with its flag")
+        }
+        return directory + path.dropFirst(prefix.count)
     }
 
     static func address(_ listen: String) -> (host: String, port: Int)? {

@@ -29,19 +29,6 @@ final class NetworkFaultTests: XCTestCase {
     }
 
 
-    /// A CA and a hub certificate for `ip`, signed by it (openssl).
-    func certificates(in dir: URL, ip: String) throws -> (ca: String, cert: String, key: String) {
-        let p = { (name: String) in dir.appendingPathComponent(name).path }
-        try sh(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-                "-subj", "/CN=Station test CA", "-keyout", p("ca.key"), "-out", p("ca.pem")])
-        try sh(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=\(ip)",
-                "-keyout", p("hub.key"), "-out", p("hub.csr")])
-        try "subjectAltName=IP:\(ip)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".write(toFile: p("ext.cnf"), atomically: true, encoding: .utf8)
-        try sh(["openssl", "x509", "-req", "-in", p("hub.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-days", "2",
-                "-extfile", p("ext.cnf"), "-out", p("hub.pem")])
-        return (p("ca.pem"), p("hub.pem"), p("hub.key"))
-    }
-
     func testThirtyPercentLossAndLinkFlapsOverHTTPSDeliverEveryEventOnce() throws {
         guard getuid() == 0 else { throw XCTSkip("network namespaces need root (CI runs as root)") }
         let seed = Torture.seed()
@@ -64,7 +51,7 @@ final class NetworkFaultTests: XCTestCase {
         let hub = try HubProcess(label: "netns-hub")
         try hub.admin(["site", "add", "site-a"])
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
-        let tls = try certificates(in: hub.directory, ip: "\(subnet).1")
+        let tls = try TestTLS.certificates(in: hub.directory, ip: "\(subnet).1")
         let serve = try ChildProcess([
             "ip", "netns", "exec", hubNS, ProjectPaths.executable("stationhub"), "serve", "--database", hub.localDatabase,
             "--listen", "\(subnet).1:8443", "--tls-cert", tls.cert, "--tls-key", tls.key,

@@ -98,15 +98,19 @@ extension SyncTests {
     /// A site without a network: a signed bundle to the hub, a signed acknowledgement back.
     func testOfflineBundleAndAcknowledgementFile() throws {
         let hub = try HubProcess(label: "bundle-hub")
+        let keys = hub.directory.appendingPathComponent("keys").path
+        XCTAssertEqual(try ChildProcess([ProjectPaths.executable("stationhub"), "keygen", "--dir", keys]).wait(timeout: 30), 0)
         try hub.admin(["site", "add", "site-a"])
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-test-1", "--site", "site-a"]).first)
-        try hub.start()
-        let box = try TestBox(label: "bundle-box")
+        try hub.start(arguments: ["--keys", keys])
+        // The box learns the hub's key at enrollment: a worker's loans go sealed to it.
+        let box = try TestBox(label: "bundle-box", pinHubKey: false)
+        var identities = TestIdentities(seed: UInt64.random(in: 0...UInt64.max))
         let enroll = try ChildProcess([ProjectPaths.executable("stationctl"), "enroll", "http://127.0.0.1:\(hub.port)", try box.tokenFile(token), "--state-dir", box.stateDirectory])
         XCTAssertEqual(enroll.wait(timeout: 30), 0, enroll.standardError)
         hub.stop()  // from here on, the site has no network
 
-        let child = try box.run(events: try box.events(named: "offline", scans: ["LIB-000001", "LIB-000002", "LIB-000003"]))
+        let child = try box.run(events: try box.events(named: "offline", scans: [identities.valid(), "LIB-000001", "LIB-000002", "LIB-000003"], gapMillis: 200))
         XCTAssertTrue(child.readLines(timeout: 30, count: 3) { $0.contains("\"recorded\":true") })
         for pid in child.children() { kill(pid, SIGTERM) }
         XCTAssertEqual(child.wait(timeout: 20), 0)
@@ -119,14 +123,20 @@ extension SyncTests {
         // A bundle altered on the way is refused whole.
         let tampered = box.directory.appendingPathComponent("tampered.bundle").path
         try (try String(contentsOfFile: file, encoding: .utf8)).replacingOccurrences(of: "LIB-000002", with: "LIB-000009").write(toFile: tampered, atomically: true, encoding: .utf8)
-        let bad = try ChildProcess([ProjectPaths.executable("stationhub"), "import", tampered, "--database", hub.database])
+        let bad = try ChildProcess([ProjectPaths.executable("stationhub"), "import", tampered, "--database", hub.database, "--keys", keys])
         XCTAssertNotEqual(bad.wait(timeout: 30), 0)
         XCTAssertTrue(bad.standardError.contains("signature does not match"), bad.standardError)
 
-        let imported = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database])
+        // Without the hub's keys the workers could never get their pseudonyms: refused whole.
+        let keyless = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database])
+        XCTAssertEqual(keyless.wait(timeout: 30), 1)
+        XCTAssertTrue(keyless.standardError.contains("holds sealed credentials"), keyless.standardError)
+        XCTAssertEqual(try hubCount(hub, box: "box-test-1"), 0)
+        let imported = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database, "--keys", keys])
         XCTAssertEqual(imported.wait(timeout: 30), 0, imported.standardError)
         XCTAssertTrue(imported.lines.first?.contains("3 applied, 0 already here, 0 quarantined; acknowledged through 3") ?? false, imported.lines.joined())
-        let again = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database])
+        XCTAssertEqual(try hub.query("SELECT count(*), count(DISTINCT worker_pseudonym) FROM event WHERE worker_pseudonym IS NOT NULL"), ["3|1"])
+        let again = try ChildProcess([ProjectPaths.executable("stationhub"), "import", file, "--database", hub.database, "--keys", keys])
         XCTAssertEqual(again.wait(timeout: 30), 0)
         XCTAssertTrue(again.lines.first?.contains("0 applied, 3 already here") ?? false, "the same idempotency as an upload")
         XCTAssertEqual(try hubCount(hub, box: "box-test-1"), 3)

@@ -67,6 +67,10 @@ public enum AdminCommands {
         public var beepers: [String]
         public var voice: Bool
         public var cuesDropped: Int
+        /// The hub key credentials are sealed to (nil: none yet, the box is not enrolled).
+        public var hubKeyVersion: Int?
+        /// The site the hub has this box at, when it is not the config's (after a move).
+        public var hubSite: String?
     }
 
     public static func unknown(_ line: String) -> JSONLine {
@@ -79,6 +83,7 @@ public enum AdminCommands {
             ("scanners", .int(s.scanners)), ("pending", .int(s.pending)), ("next_seq", .int(Int(s.nextSeq))), ("epoch", .int(s.epoch)),
             ("last_sync", .string(s.lastSync)), ("uptime_s", .int(s.uptimeSeconds)), ("kiosk_url", s.kioskURL.map { .string($0) } ?? .null),
             ("beepers", .array(s.beepers.map { .string($0) })), ("voice", .bool(s.voice)), ("cues_dropped", .int(s.cuesDropped)),
+            ("hub_key_version", s.hubKeyVersion.map { .int($0) } ?? .null), ("hub_site", s.hubSite.map { .string($0) } ?? .null),
         ])
     }
 

@@ -143,6 +143,7 @@ public final class Daemon {
             boxID: config.boxID, siteID: config.siteID, siteKind: config.kiosk.siteKind.rawValue, scanners: input?.attached.count ?? 0,
             pending: (try? journal.pendingCount()) ?? -1, nextSeq: journal.upcomingSeq, epoch: journal.epoch, lastSync: lastSyncText,
             uptimeSeconds: Int(Date().timeIntervalSince(startedAt)), kioskURL: pages?.kioskURL, beepers: feedback.summary.beepers,
-            voice: feedback.summary.voice, cuesDropped: feedback.summary.dropped)
+            voice: feedback.summary.voice, cuesDropped: feedback.summary.dropped, hubKeyVersion: pipeline.keys.hubKey == nil ? nil : pipeline.keys.hubVersion,
+            hubSite: (try? journal.hubSite()).flatMap { $0 == config.siteID ? nil : $0 })
     }
 }

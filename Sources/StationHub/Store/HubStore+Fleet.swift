@@ -153,8 +153,8 @@ extension HubStore {
         }
     }
 
-    /// Every box, or a site's; oldest contact first is the caller's to sort.
-    public func boxes(site: String? = nil) async throws -> [BoxRecord] {
+    /// Every box, or a site's, or one (`id`), in id order.
+    public func boxes(site: String? = nil, id: String? = nil) async throws -> [BoxRecord] {
         var sql = """
             SELECT b.id, b.site_id, CASE WHEN b.credential_hash IS NULL THEN 0 ELSE 1 END, b.revoked_reason, b.enrolled_ms, b.revoked_ms, b.last_seen_ms, b.last_batch_ms,
                    b.acked_through, b.backlog, b.software,
@@ -162,14 +162,20 @@ extension HubStore {
                    (SELECT max(c.received_ms) FROM clock_correction c WHERE c.box_id = b.id)
             FROM box b
             """
-        var arguments: [SQLValue] = []
+        var arguments: [SQLValue] = [], conditions: [String] = []
         if let site {
-            sql += " WHERE b.site_id = ?"
+            conditions.append("b.site_id = ?")
             arguments.append(.text(site))
         }
+        if let id {
+            conditions.append("b.id = ?")
+            arguments.append(.text(id))
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         sql += " ORDER BY b.id"
         var former: [String: [String]] = [:]
-        for row in try await engine.read(SQLStatement("SELECT box_id, site_id FROM box_former_site ORDER BY until_ms")) {
+        let formerOf = id.map { SQLStatement("SELECT box_id, site_id FROM box_former_site WHERE box_id = ? ORDER BY until_ms", [.text($0)]) }
+        for row in try await engine.read(formerOf ?? SQLStatement("SELECT box_id, site_id FROM box_former_site ORDER BY until_ms")) {
             if let box = row[0].text, let s = row[1].text { former[box, default: []].append(s) }
         }
         return try await engine.read(SQLStatement(sql, arguments)).compactMap { r in
@@ -183,7 +189,7 @@ extension HubStore {
     }
 
     public func box(_ id: String) async throws -> BoxRecord {
-        guard let box = try await boxes().first(where: { $0.id == id }) else { throw HubError(.notFound, "no box \(id)") }
+        guard let box = try await boxes(id: id).first else { throw HubError(.notFound, "no box \(id)") }
         return box
     }
 

@@ -113,7 +113,10 @@ public enum BodyIntake {
             let events = object["events"] as? [Any], object["box_id"] as? String == box
         else { throw expected }
         guard events.count <= maxBatchEvents else { throw tooMany }
+        // What the box says of itself must be what the contract says, or absent or null.
         let backlog = object["backlog"] as? Int64, software = object["software"] as? String
+        if backlog == nil, let given = object["backlog"], !(given is NSNull) { throw Refusal(.invalid, "backlog must be a whole number") }
+        if software == nil, let given = object["software"], !(given is NSNull) { throw Refusal(.invalid, "software must be a string") }
         try checkReport(backlog, software)
         return Batch(events: events.map(event), backlog: backlog, software: software)
     }
