@@ -25,7 +25,8 @@ public enum ConfigCheck {
                 let table = try DeviceTableLoader.load(paths: config.deviceTables)
                 guard lines.isEmpty else { return Report(ok: false, lines: lines) }
                 let key = config.hubPublicKey.map { _ in "hub key version \(config.hubKeyVersion) pinned" } ?? published(config.stateDirectory).map { "the hub's key version \($0.version)" } ?? "no hub key yet (enroll the box)"
-                return Report(ok: true, lines: ["\(path): ok (box \(config.boxID), site \(config.siteID), \(config.kiosk.siteKind.rawValue), \(table.entries.count) device table entries, \(key))"])
+                let identity = config.identityFromCard ? "box and site from its enrollment card" : "box \(config.boxID), site \(config.siteID)"
+                return Report(ok: true, lines: ["\(path): ok (\(identity), \(config.kiosk.siteKind.rawValue), \(table.entries.count) device table entries, \(key))"])
             } catch {
                 return Report(ok: false, lines: lines + error.problems)
             }

@@ -39,6 +39,19 @@ public struct StationConfig: Sendable {
 
     public static let defaultPath = "/etc/station/station.toml"
 
+    /// No `[box] id` and `site` in the file: the box takes both from the hub when its
+    /// enrollment card is scanned (`boxID` and `siteID` are empty until `adopting` them).
+    public var identityFromCard: Bool { boxID.isEmpty }
+
+    /// This config with the identity the hub gave at enrollment.
+    public func adopting(boxID: String, siteID: String) -> StationConfig {
+        var c = self
+        c.boxID = boxID
+        c.siteID = siteID
+        c.kiosk.siteID = siteID
+        return c
+    }
+
     /// Keys that examples shipped as `hub.public_key`: a box sealing to one seals to a key
     /// no hub holds.
     static let placeholderKeys: Set<String> = ["Yz4m0n5sP1u7V3c2b9XqkZLwq6s8f0rT2yU4iO6pA1E="]
@@ -78,10 +91,13 @@ public struct StationConfig: Sendable {
         let r = document.reader
         let (string, int, strings, positive) = (r.string, r.int, r.strings, r.positive)
 
-        let boxID = string("box", "id")
-        if boxID == nil { fail("box", "box.id is required") }
-        let siteID = string("box", "site")
-        if siteID == nil { fail("box", "box.site is required") }
+        // Both or neither: a box written from one image for a whole union takes both from
+        // the enrollment card it is given (the hub knows which box a token is for).
+        let boxID = string("box", "id"), siteID = string("box", "site")
+        if (boxID == nil) != (siteID == nil) {
+            fail("box", "give both box.id and box.site, or neither (the box then takes both from its enrollment card)")
+        }
+        if boxID == "" || siteID == "" { fail("box", "box.id and box.site must not be empty (leave both out to take them from the enrollment card)") }
         let timeZone = string("box", "time_zone") ?? "Asia/Shanghai"
         if TimeZone(identifier: timeZone) == nil { fail("box.time_zone", "unknown time zone \(timeZone)") }
         let kiosk = parseKiosk(r, siteID: siteID ?? "")
@@ -113,10 +129,10 @@ public struct StationConfig: Sendable {
         let sensitiveDays = positive("journal", "sensitive_visit_retention_days", 7, 1...3650)
         let feedback = parseFeedback(table["feedback"]?.table, fail: fail)
         let pages = parsePages(table["pages"]?.table, fail: fail)
-        guard problems.list.isEmpty, let boxID, let siteID else { return .failure(ProblemList(problems.list)) }
+        guard problems.list.isEmpty else { return .failure(ProblemList(problems.list)) }
         var config =
             StationConfig(
-                boxID: boxID, siteID: siteID, stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
+                boxID: boxID ?? "", siteID: siteID ?? "", stateDirectory: string("box", "state_dir") ?? "/var/lib/station",
                 adminSocket: string("box", "admin_socket") ?? "/run/station/admin.sock", timeZone: timeZone,
                 deviceTables: table["box"]?.table?["device_tables"] != nil ? strings("box", "device_tables") : DeviceTableLoader.installedPaths,
                 kiosk: kiosk, itemLabelPatterns: strings("codes", "item_label_patterns"), memberCardPatterns: strings("codes", "member_card_patterns"),

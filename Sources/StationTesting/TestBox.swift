@@ -9,11 +9,12 @@ public struct TestBox {
     public let stateDirectory: String
     public let hubPrivateKey: Curve25519.KeyAgreement.PrivateKey
 
+    /// `boxID` nil: the config leaves the box's identity (id and site) to its enrollment card.
     /// `site` is the `[site]` table's body (kind and settings); `extra` is appended as is.
     /// `pinHubKey`: the config names a (generated) hub key; without it the box learns its
     /// hub's key at enrollment, as a real box does.
     public init(
-        label: String, boxID: String = "box-test-1", siteID: String = "site-a", site: String = "kind = \"bookshelf\"",
+        label: String, boxID: String? = "box-test-1", siteID: String = "site-a", site: String = "kind = \"bookshelf\"",
         extraDeviceTables: [String] = [], extra: String = "", pinHubKey: Bool = true
     ) throws {
         directory = try ProjectPaths.temporaryDirectory(label)
@@ -22,8 +23,7 @@ public struct TestBox {
         hubPrivateKey = Curve25519.KeyAgreement.PrivateKey()
         let config = """
             [box]
-            id = "\(boxID)"
-            site = "\(siteID)"
+            \(boxID.map { "id = \"\($0)\"\nsite = \"\(siteID)\"" } ?? "# id and site: from the enrollment card")
             state_dir = "\(stateDirectory)"
             admin_socket = "\(directory.path)/admin.sock"
             device_tables = [\(([ProjectPaths.file("hw/devices.conf")] + extraDeviceTables).map { "\"\($0)\"" }.joined(separator: ", "))]

@@ -88,10 +88,9 @@ struct RunCommand: AsyncParsableCommand {
         let table: DeviceTable
         do { table = try DeviceTableLoader.load(paths: loaded.deviceTables) } catch { throw CommandError("device table:\n\(error)") }
         let printing = printOutcomes
-        let daemon = try Daemon(config: loaded, configPath: config, logger: logger) { line in
+        try await Daemon.run(config: loaded, configPath: config, table: table, logger: logger) { line in
             if printing && !StandardOutput.writeLine(line.rendered) { Glibc.exit(0) }
         }
-        try await daemon.serve(table: table)
     }
 }
 

@@ -48,6 +48,37 @@ final class EnrollmentCardTests: XCTestCase {
         XCTAssertEqual(child.wait(timeout: 20), 0, child.standardError)
     }
 
+    /// One image for every box of a union: the config names no box, and the card does. The
+    /// box acts on nothing before it, then runs as the box the hub named, without a restart
+    /// by hand, and its journal is that box's.
+    func testABoxWhoseConfigNamesNoBoxTakesTheNameOnItsCard() throws {
+        let hub = try HubProcess(label: "card-name-hub")
+        try hub.admin(["site", "add", "site-n"])
+        try hub.start()
+        let url = "http://127.0.0.1:\(hub.port)"
+        let token = try XCTUnwrap(try hub.admin(["box", "add", "box-n-7", "--site", "site-n"]).first)
+        let box = try TestBox(label: "card-name-box", boxID: nil)
+        let check = try ChildProcess([ProjectPaths.executable("stationd"), "check-config", "--config", box.configPath])
+        XCTAssertEqual(check.wait(timeout: 20), 0, check.lines.joined() + check.standardError)
+        XCTAssertTrue(check.lines.joined().contains("box and site from its enrollment card"), check.lines.joined())
+
+        let events = try box.events(named: "name", scans: ["LIB-000001", "station-enroll:\(url)#\(token)", "LIB-000002"], gapMillis: 4000, leadIn: 500)
+        let child = try box.run(events: events)
+        XCTAssertTrue(child.readLines(timeout: 60, count: 3) { $0.contains("\"type\":\"outcome\"") }, child.lines.joined(separator: "\n") + child.standardError)
+        let outcomes = child.lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }.filter { $0["type"] as? String == "outcome" }
+        XCTAssertEqual(outcomes.map { $0["outcome"] as? String }, ["refused", "mode-changed", "returned"], child.lines.joined(separator: "\n"))
+        XCTAssertTrue((outcomes.first?["message"] as? String)?.contains("not enrolled yet") ?? false)
+        XCTAssertEqual(outcomes.first?["recorded"] as? Bool, false)
+        XCTAssertEqual((outcomes.last?["event"] as? [String: Any])?["box_id"] as? String, "box-n-7", child.lines.last ?? "")
+        XCTAssertTrue(try waitUntil(30) { try hub.query("SELECT count(*) FROM event WHERE box_id = 'box-n-7' AND site_id = 'site-n'") == ["1"] }, child.standardError)
+        // The running box says its new name to the site manager.
+        let status = try ChildProcess([ProjectPaths.executable("stationctl"), "status", "--state-dir", box.stateDirectory, "--socket", box.adminSocket, "--json"])
+        XCTAssertEqual(status.wait(timeout: 20), 0, status.standardError)
+        XCTAssertTrue(status.lines.joined().contains("\"box_id\":\"box-n-7\""), status.lines.joined())
+        for pid in child.children() { kill(pid, SIGTERM) }
+        XCTAssertEqual(child.wait(timeout: 20), 0, child.standardError)
+    }
+
     func testADamagedCardIsAMisreadThatSaysWhy() throws {
         let parse = try ChildProcess([ProjectPaths.executable("stationctl"), "parse", "station-enroll:http://hub.example#123", "--json"])
         XCTAssertEqual(parse.wait(timeout: 20), 1, "a misread exits 1: \(parse.standardError)")

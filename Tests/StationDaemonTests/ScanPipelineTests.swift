@@ -126,6 +126,18 @@ final class ScanPipelineTests: XCTestCase {
         XCTAssertEqual(told.last?.outcome, .misread)
     }
 
+    func testABoxWaitingForItsIdentityActsOnTheEnrollmentCardAloneAndRecordsNothing() throws {
+        let p = try pipeline()
+        p.awaitingIdentity = true
+        var ids = TestIdentities(seed: 11)
+        for code in ["LIB-000001", ids.valid(), "9787111213827"] { scan(p, code) }
+        XCTAssertEqual(told.map(\.outcome), [.refused, .refused, .refused])
+        XCTAssertTrue(told.allSatisfy { $0.message.contains("not enrolled yet") && $0.event == nil }, told.map(\.message).joined(separator: "\n"))
+        XCTAssertTrue(journal.events.isEmpty, "nothing recorded before the box has its name")
+        scan(p, EnrollmentCard(hubURL: "https://hub.example:8440", token: String(repeating: "b", count: 64)).payload)
+        XCTAssertEqual(enrolled, ["https://hub.example:8440 from sc-1"])
+    }
+
     func testAnEnrollmentCardIsHandedOverAndNothingIsTold() throws {
         let p = try pipeline()
         scan(p, EnrollmentCard(hubURL: "https://hub.example:8440", token: String(repeating: "a", count: 64)).payload)

@@ -36,7 +36,7 @@ extension Daemon {
         case .failure(let problems):
             logger.error("config reload refused: the running config stays", metadata: ["config.problems": "\(problems.problems.map(\.description).joined(separator: "; "))"])
             return
-        case .success(let c): next = c
+        case .success(let c): next = c.withLinkIdentity()
         }
         guard next.boxID == config.boxID, next.siteID == config.siteID, next.stateDirectory == config.stateDirectory,
             next.journalSynchronous == config.journalSynchronous

@@ -103,6 +103,7 @@ extension Daemon {
         case .success(let link):
             logger.notice("enrolled: syncing starts", metadata: ["hub.url": "\(link.url)", "site.id": "\(link.siteID)"])
             tellOutcome(Told(outcome: .modeChanged, message: "enrolled at \(link.url) as box \(link.boxID) of site \(link.siteID)", scannerID: scannerID))
+            if config.identityFromCard { takeIdentity() }
         }
     }
 }

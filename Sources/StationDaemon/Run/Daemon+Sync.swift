@@ -18,6 +18,8 @@ extension Daemon {
             uploader = nil
             logger.notice("enrolled again: sync starts over the new link", metadata: ["hub.url": "\(stored.url)"])
         }
+        // Not before the box has the identity the card gives: it restarts to take it.
+        guard !config.identityFromCard else { return nil }
         guard let link = stored else {
             logger.notice("not enrolled: events stay on the box (stationctl enroll URL TOKEN)")
             return nil
@@ -46,7 +48,12 @@ extension Daemon {
 
     /// `stationctl enroll` wrote hub.json: sync starts without a restart.
     func startSync() -> JSONLine {
-        guard uploader != nil || HubLink.load(stateDirectory: config.stateDirectory)?.boxID == config.boxID else {
+        let link = HubLink.load(stateDirectory: config.stateDirectory)
+        if config.identityFromCard, link != nil {
+            takeIdentity()
+            return AdminCommands.syncStarted()
+        }
+        guard uploader != nil || link?.boxID == config.boxID else {
             return AdminCommands.notEnrolled("not enrolled (no usable hub.json): nothing to sync to")
         }
         enrollment?.ask(.linkWritten)
@@ -65,6 +72,16 @@ extension Daemon {
         if let refused = state.refused { return "stopped: \(refused)" }
         guard let at = state.lastSyncMillis else { return state.lastError.map { "never (\($0))" } ?? "never" }
         return ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(at) / 1000))
+    }
+
+    /// Enrolled with the identity left to the card: the scan loop returns, the group
+    /// stops, and the box starts again as the box the hub named.
+    func takeIdentity() {
+        guard !restartForIdentity else { return }
+        restartForIdentity = true
+        logger.notice("enrolled: starting again as the box the hub named")
+        notifier.status("enrolled: starting again as the box the hub named")
+        loop.stop()
     }
 
     /// What the enrollment service asks of the loop.

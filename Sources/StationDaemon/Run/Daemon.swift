@@ -4,6 +4,7 @@ import ServiceLifecycle
 import StationConfigFile
 import StationCore
 import StationInput
+import StationProtocol
 import StationStore
 import StationSystem
 
@@ -36,6 +37,9 @@ public final class Daemon {
     var uploader: BatchUploader?
     var enrollment: EnrollmentService?
     var enrolling = false
+    /// Enrolled while its identity was left to the card: `serve` returns, and the box
+    /// runs again as the box the hub named (``Daemon/run(config:configPath:table:logger:print:)``).
+    var restartForIdentity = false
     /// Opens when the scan loop has returned (the store closes the journal after it).
     let loopEnded = Latch()
 
@@ -61,6 +65,7 @@ public final class Daemon {
             recognizer: try Self.recognizer(for: config), keys: try BoxKeys.load(stateDirectory: config.stateDirectory, config: config),
             workflow: KioskWorkflow(settings: config.kiosk, ledger: try journal.ledger()), journal: journal, timeZone: config.timeZone,
             visitMaxMinutes: config.kiosk.visitMaxMinutes, logger: logger, tell: { tell($0) }, enroll: { enroll($0, $1) })
+        pipeline.awaitingIdentity = config.identityFromCard
         tell = { [unowned self] in self.tellOutcome($0) }
         enroll = { [unowned self] in self.enroll($0, scannerID: $1) }
         pipeline.onRecorded = { [unowned self] in self.uploader?.nudge() }
@@ -100,6 +105,22 @@ public final class Daemon {
         defer { feedback.stop() }
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// Runs the box until SIGTERM or SIGINT. A box whose config leaves its identity to the
+    /// enrollment card runs as one that acts on nothing but that card until it is
+    /// scanned (or `stationctl enroll` links it), then again as the box the hub named.
+    public static func run(config: StationConfig, configPath: String?, table: DeviceTable, logger: Logger, print: @escaping (JSONLine) -> Void) async throws {
+        var config = config.withLinkIdentity()
+        while true {
+            if config.identityFromCard { logger.notice("not enrolled yet: waiting for the enrollment card (box and site come from it)") }
+            let daemon = try Daemon(config: config, configPath: configPath, logger: logger, print: print)
+            try await daemon.serve(table: table)
+            guard daemon.restartForIdentity else { return }
+            let next = config.withLinkIdentity()
+            guard !next.identityFromCard else { throw CommandError("enrolled, but the hub link cannot be read back from \(config.stateDirectory)") }
+            config = next
+        }
     }
 
     /// Tells an outcome: the JSON line (`--print`), then the feedback sinks and the kiosk

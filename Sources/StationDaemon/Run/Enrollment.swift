@@ -67,7 +67,8 @@ final class EnrollmentService: Service, @unchecked Sendable {
             }
             await client.shutdown()
             let link = try outcome.get()
-            guard link.boxID == s.boxID else { throw HubRequestError(status: nil, description: "the card is for box \(link.boxID), this is box \(s.boxID)") }
+            // A box whose config leaves its identity to the card takes the one the hub gives.
+            guard s.boxID.isEmpty || link.boxID == s.boxID else { throw HubRequestError(status: nil, description: "the card is for box \(link.boxID), this is box \(s.boxID)") }
             do { try link.save(stateDirectory: s.state) } catch { throw HubRequestError(status: nil, description: "cannot save the hub link: \(error)") }
             return .success(link)
         } catch {

@@ -64,6 +64,9 @@ public final class ScanPipeline {
     let enroll: (EnrollmentCard, String) -> Void
     /// After an event is recorded (the uploader is nudged).
     var onRecorded: () -> Void = {}
+    /// A box whose config leaves its identity to the enrollment card, before that card:
+    /// nothing but an enrollment card is acted on, nothing is recorded.
+    public var awaitingIdentity = false
     /// One sealed credential per worker and hub key (see `CredentialProtector.protect`).
     private var seals: [String: SealedCredential] = [:]
     /// After a failed automatic close, the next try waits (monotonic ms): the disk gets
@@ -115,6 +118,8 @@ public final class ScanPipeline {
         record(draft, told)
     }
 
+    static let notEnrolled = "设备尚未登记：请管理员扫描设备登记卡 / this box is not enrolled yet: scan its enrollment card first"
+
     /// A burst the framer rejected (typing, a stuck key, dropped events): a misread.
     public func rejected(_ why: ScanRejection, scannerID: String) {
         tell(Told(outcome: .misread, message: why.detail, scannerID: scannerID))
@@ -122,6 +127,9 @@ public final class ScanPipeline {
 
     /// What the workflow is given for a recognition; nil when the scan was handled here.
     func scanned(_ recognition: Recognition, scannerID: String) -> Scanned? {
+        if awaitingIdentity {
+            guard case .enrollment = recognition else { return .rejected(.refused, reason: Self.notEnrolled) }
+        }
         switch recognition {
         case .book(let b): return .book(ItemRef(b))
         case .control(let a): return .control(a)
@@ -133,7 +141,7 @@ public final class ScanPipeline {
                 return .worker(try protect(raw))
             } catch CredentialProtector.ProtectError.noHubKey {
                 // A number that cannot be sealed to the hub is not recorded at all.
-                return .rejected(.refused, reason: "设备尚未登记：请管理员扫描设备登记卡 / this box is not enrolled yet: scan its enrollment card first")
+                return .rejected(.refused, reason: Self.notEnrolled)
             } catch {
                 logger.error("cannot protect a credential", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
                 tell(Told(outcome: .storageError, message: "cannot protect the credential", scannerID: scannerID))

@@ -1,4 +1,5 @@
 import Foundation
+import StationConfigFile
 import StationCore
 import StationProtocol
 import StationSystem
@@ -52,6 +53,16 @@ public struct HubLink: Codable, Sendable, Equatable {
 
     static func reason(_ data: Data) -> String {
         (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error ?? String(decoding: data.prefix(200), as: UTF8.self)
+    }
+}
+
+extension StationConfig {
+    /// A config that leaves the box's identity to its enrollment card, with the identity
+    /// the hub gave at enrollment (kept in hub.json); unchanged when it names the box or
+    /// the box is not enrolled yet.
+    public func withLinkIdentity() -> StationConfig {
+        guard identityFromCard, let link = HubLink.load(stateDirectory: stateDirectory) else { return self }
+        return adopting(boxID: link.boxID, siteID: link.siteID)
     }
 }
 
