@@ -3,7 +3,7 @@ SWIFT ?= swift
 STAGE := scripts/stage
 BIN := .build/debug
 
-.PHONY: all bootstrap build test demo bench bench-hub torture hw-rules install deb
+.PHONY: all bootstrap build test demo bench bench-hub torture hw-rules install deb image system-test
 
 all: build
 
@@ -44,6 +44,18 @@ torture: build
 # the Swift runtime inside; CONFIG=release for packages to ship.
 deb: build
 	@$(STAGE) deb scripts/deb
+
+# The box's disk image (README, "A box from the image"): Debian 12, the kernel, systemd,
+# the station package, cage and Chromium, booting by UEFI; .build/image/station.img.
+# Needs root (mmdebstrap chroots into the tree) and Debian's package mirror.
+image: build
+	@$(STAGE) image scripts/image; rc=$$?; $(STAGE) --summary; exit $$rc
+
+# That image booted under QEMU (KVM, or TCG where KVM cannot run a guest): udev and the
+# unit's sandbox, enrollment by card, a morning of scans synced, SIGKILL and the
+# watchdog, the kiosk screen, and 20 power cuts checked by the journal checker.
+system-test: image
+	@$(STAGE) system python3 Tests/System/system_test.py; rc=$$?; $(STAGE) --summary; exit $$rc
 
 # Regenerates the udev rules from the device table (commit the result).
 hw-rules: build

@@ -130,9 +130,11 @@ final class ScanPipelineTests: XCTestCase {
         let p = try pipeline()
         p.awaitingIdentity = true
         var ids = TestIdentities(seed: 11)
-        for code in ["LIB-000001", ids.valid(), "9787111213827"] { scan(p, code) }
+        for code in ["LIB-000001", ids.valid(), "9787111213833"] { scan(p, code) }
         XCTAssertEqual(told.map(\.outcome), [.refused, .refused, .refused])
         XCTAssertTrue(told.allSatisfy { $0.message.contains("not enrolled yet") && $0.event == nil }, told.map(\.message).joined(separator: "\n"))
+        scan(p, "9787111213827")  // a bad check digit: a misread, told as one
+        XCTAssertEqual(told.last?.outcome, .misread)
         XCTAssertTrue(journal.events.isEmpty, "nothing recorded before the box has its name")
         scan(p, EnrollmentCard(hubURL: "https://hub.example:8440", token: String(repeating: "b", count: 64)).payload)
         XCTAssertEqual(enrolled, ["https://hub.example:8440 from sc-1"])

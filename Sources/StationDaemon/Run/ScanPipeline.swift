@@ -128,7 +128,10 @@ public final class ScanPipeline {
     /// What the workflow is given for a recognition; nil when the scan was handled here.
     func scanned(_ recognition: Recognition, scannerID: String) -> Scanned? {
         if awaitingIdentity {
-            guard case .enrollment = recognition else { return .rejected(.refused, reason: Self.notEnrolled) }
+            switch recognition {
+            case .book, .control, .credential: return .rejected(.refused, reason: Self.notEnrolled)
+            case .enrollment, .unusable, .misread: break  // a misread is told as one
+            }
         }
         switch recognition {
         case .book(let b): return .book(ItemRef(b))
