@@ -68,18 +68,18 @@ public final class Journal: @unchecked Sendable {
         let salvage = try Salvage.ifCorrupt(path: path, boxID: boxID, logger: logger)
         database = try Self.openPool(path: path, options: options)
 
-        let (storedBox, storedEpoch, dbMax, anyEvent) = try database.read { db -> (String?, Int?, Int64, Bool) in
+        let (storedBox, storedEpoch, dbMax) = try database.read { db -> (String?, Int?, Int64) in
             (
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'box_id'"),
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'epoch'").flatMap { Int($0) },
-                try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE box_id = ?", arguments: [boxID]) ?? 0,
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false
+                try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE box_id = ?", arguments: [boxID]) ?? 0
             )
         }
-        // A journal opened before the box had its identity (left to the enrollment card)
-        // holds no event: the box takes it over under the name the hub gave.
-        if let storedBox, storedBox != boxID, !(storedBox.isEmpty && !anyEvent) {
-            throw JournalError.identityMismatch(expected: boxID, found: storedBox)
+        if let storedBox, storedBox != boxID {
+            // A journal opened before the box had its identity (left to the enrollment
+            // card) holds no event: the box takes it over under the name the hub gave.
+            let adoptable = try storedBox.isEmpty && !(database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false })
+            guard adoptable else { throw JournalError.identityMismatch(expected: boxID, found: storedBox) }
         }
 
         if salvage == nil && storedEpoch == reservation.epoch && dbMax <= reservation.reservedThrough && (dbMax > 0 || reservation.reservedThrough == 0) {

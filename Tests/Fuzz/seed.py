@@ -3,7 +3,10 @@
 root; the seeds are committed, so this runs only when their shapes change). Identities are
 generated: a real county code, a random birth date and sequence number, a valid check
 character."""
-import gzip, json, os, random
+import gzip, json, os, random, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Fixtures", "tools"))
+from identities import identity  # noqa: E402
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 rng = random.Random(20261205)
@@ -15,9 +18,7 @@ def write(target, name, data):
 
 
 def resident_id():
-    body = "330802" + f"{rng.randint(1960, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" + f"{rng.randint(0, 999):03d}"
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+    return identity(rng, "330802")
 
 
 def local_hash(n):

@@ -43,6 +43,20 @@ final class JournalTests: XCTestCase {
         try j.close()
     }
 
+    /// A box waiting for its card opens an unnamed journal; the first name it is given takes
+    /// it over while it is empty, and a journal with events never changes owner.
+    func testAnUnnamedEmptyJournalIsAdoptedAndANamedOneKeepsItsBox() throws {
+        try open(box: "").close()
+        var j = try open(box: "box-7")
+        XCTAssertEqual(try j.append(draft(1), time: time(1000)).boxID, "box-7")
+        try j.close()
+        XCTAssertThrowsError(try open(box: "box-8")) { XCTAssertTrue("\($0)".contains("box-7"), "\($0)") }
+        XCTAssertThrowsError(try open(box: ""), "a named journal is not given back to an unnamed box")
+        j = try open(box: "box-7")
+        XCTAssertEqual(try j.events().map(\.seq), [1])
+        try j.close()
+    }
+
     func testOutboxUntilAcknowledged() throws {
         let j = try open()
         for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }

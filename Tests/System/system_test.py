@@ -53,6 +53,8 @@ HERE = os.path.join(ROOT, "Tests", "System")
 BIN = os.path.join(ROOT, ".build", "debug")
 IMAGE = os.environ.get("STATION_IMAGE", os.path.join(ROOT, ".build", "image", "station.img"))
 SHOTS = os.path.join(ROOT, ".build", "screenshots", "system")
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Fixtures", "tools"))
+from identities import identity  # noqa: E402  (generated, never a real person's)
 HUB_IP, HUB_PORT = "10.0.2.100", 8443
 
 
@@ -81,18 +83,6 @@ def wait_for(what, timeout, probe, every=0.5):
             return value
         time.sleep(every)
     raise Failure(f"timed out after {timeout} s waiting for {what}")
-
-
-# --- generated identities: real county codes, random dates and sequence numbers, valid
-# check digits (GB 11643: ISO 7064 MOD 11-2); never a real person's.
-COUNTIES = ["330802", "330803", "330822", "330824", "330825", "330881", "330102", "330106", "110105", "440305"]
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-
-
-def identity(rng):
-    born = datetime.date(1965, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 38))
-    body = rng.choice(COUNTIES) + born.strftime("%Y%m%d") + f"{rng.randrange(0, 1000):03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
 
 
 # --- the hub, on the host's loopback, HTTPS with a throwaway CA for 10.0.2.100
@@ -161,7 +151,7 @@ class Disk:
         return out.stdout
 
     def dump(self, path, to):
-        out = self.debugfs([f"dump {path} {to}"], write=False)
+        self.debugfs([f"dump {path} {to}"], write=False)
         return os.path.exists(to) and os.path.getsize(to) > 0
 
     def put(self, files, links=()):
@@ -594,9 +584,11 @@ def main():
         log(f"stationctl status as a site manager (group station): {status}")
         check(status.get("daemon") == "running", f"stationctl status for a site manager: {status}")
         devices_json = m.sh("stationctl devices --json")
-        check("station-scanner" in devices_json and "plain-keyboard" not in devices_json.replace("ignored", ""),
-              f"stationd's devices: {devices_json}")
-        grabbed = m.sh("cat /proc/bus/input/devices")
+        listed = json.loads(devices_json)
+        attached = {d["devnode"] for d in listed["attached"]}
+        check(attached == {scanner[0], "/dev/ttyUSB0"} and all(d["grabbed"] for d in listed["attached"] if d["interface"] == "evdev"),
+              f"stationd should hold the two scanners, the evdev one grabbed: {devices_json}")
+        check(keyboard[0] in {d["devnode"] for d in listed["ignored"]}, f"stationd should leave the keyboard alone: {devices_json}")
         log("devices: " + " | ".join(l for l in devices_json.splitlines()[:4]))
 
         # Typing on the plain keyboard records nothing.
@@ -613,7 +605,7 @@ def main():
         check(enrolled["outcome"] == "mode-changed" and "box-qz-0001" in enrolled["message"], f"enrollment: {enrolled}")
         wait_for("the box running as box-qz-0001", 60,
                  lambda: '"box_id":"box-qz-0001"' in m.sh("stationctl status --json", ok=False)[1].replace(" ", "") or None, every=1)
-        shot = m.screendump("kiosk-enrolled")
+        m.screendump("kiosk-enrolled")
 
         # A morning: loans through the USB scanner, returns through the serial one.
         got = morning(m, rng, workers=3, books=2, serial_books=2)
