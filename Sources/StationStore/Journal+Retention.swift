@@ -21,20 +21,17 @@ extension Journal {
         }
     }
 
-    /// Deletes acknowledged events older than their retention period, except those in
-    /// `keep` (what the local ledger still needs: open loans, open visits). Unacknowledged
-    /// events are never purged. Returns how many were deleted.
+    /// Deletes acknowledged events older than their retention period, except those the
+    /// ledger stands on (its snapshot: open loans with their renewals, open visits).
+    /// Unacknowledged events are never purged. Returns how many were deleted.
     @discardableResult
-    public func purge(nowMillis: Int64, retention: Retention, keep: Set<Int64>) throws -> Int {
+    public func purge(nowMillis: Int64, retention: Retention) throws -> Int {
         let day: Int64 = 86_400_000
         let cutoff = nowMillis - Int64(retention.days) * day
         let sensitiveCutoff = nowMillis - Int64(retention.sensitiveVisitDays) * day
         let services = Array(retention.sensitiveServices)
         let placeholders = services.map { _ in "?" }.joined(separator: ",")
         return try pool.write { db in
-            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS keep_seq (seq INTEGER PRIMARY KEY)")
-            try db.execute(sql: "DELETE FROM keep_seq")
-            for seq in keep { try db.execute(sql: "INSERT INTO keep_seq VALUES (?)", arguments: [seq]) }
             var arguments: StatementArguments = [boxID, cutoff, sensitiveCutoff]
             arguments += StatementArguments(services)
             try db.execute(
@@ -42,7 +39,7 @@ extension Journal {
                     DELETE FROM event
                     WHERE box_id = ?1
                       AND seq NOT IN (SELECT seq FROM outbox)
-                      AND seq NOT IN (SELECT seq FROM keep_seq)
+                      AND seq NOT IN (SELECT seq FROM ledger_entry)
                       -- The newest event stays: at start, seq continues above it.
                       AND seq < (SELECT max(seq) FROM event WHERE box_id = ?1)
                       AND (wall_ms < ?

@@ -36,7 +36,9 @@ public final class Journal: @unchecked Sendable {
     }
     private let options: Options
     private let logger: Logger
-    private let lock = NSLock()
+    let lock = NSLock()
+    /// The ledger as of the last event written, kept with its snapshot (Journal+Ledger).
+    var ledgerInForce = LocalLedger()
     private var reservation: SeqReservation
     private var nextSeq: Int64
     public private(set) var epoch: Int
@@ -108,6 +110,7 @@ public final class Journal: @unchecked Sendable {
                     arguments: [boxID, siteID, String(epoch)])
             }
         }
+        ledgerInForce = try Self.openLedger(database, rebuild: salvage != nil)
         checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
     }
 
@@ -179,9 +182,18 @@ public final class Journal: @unchecked Sendable {
         return event
     }
 
+    /// The event's row, its outbox row and its change to the ledger's snapshot, in one
+    /// transaction; the ledger in force follows only once that committed.
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
-        try pool.write { db in try Self.insertRow(db, event, body: body) }
+        var next = ledgerInForce
+        let change = next.apply(event)
+        ledgerInForce = try pool.write { db in
+            try Self.insertRow(db, event, body: body)
+            if event.draft.kind == .void { return try Self.undoLedgerChange(db, void: event) }
+            try Self.recordLedgerChange(db, change, by: event.seq)
+            return next
+        }
     }
 
     /// The one place an event row and its outbox row are written (the append path, and
@@ -219,6 +231,8 @@ public final class Journal: @unchecked Sendable {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
         }
         needsReconcile = false
+        // What landed or not, the ledger is the one on disk.
+        ledgerInForce = try pool.read { db in try Self.snapshotLedger(db) }
         let attempt = failedAttempt
         failedAttempt = nil
         if landed {
@@ -292,19 +306,6 @@ public final class Journal: @unchecked Sendable {
             boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
             time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
             draft: try decoder.decode(EventDraft.self, from: Data(body.utf8)))
-    }
-
-    /// The workflow's ledger (open loans and visits) rebuilt from the whole journal, one
-    /// row at a time: memory stays at the ledger's size, not the journal's.
-    public func ledger() throws -> LocalLedger {
-        try pool.read { db in
-            let voided = Set(
-                try Int64.fetchAll(
-                    db, sql: "SELECT json_extract(body, '$.refersTo') FROM event WHERE kind = 'void' AND json_extract(body, '$.refersTo') IS NOT NULL"))
-            let decoder = JSONDecoder()
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM event ORDER BY seq")
-            return try LocalLedger(voided: voided) { try rows.next().map { try Self.event(from: $0, decoder: decoder) } }
-        }
     }
 
     /// A durable write that changes nothing anyone reads: the watchdog probe's last stage.

@@ -88,6 +88,21 @@ enum JournalSchema {
                     ) STRICT;
                     """)
         }
+        m.registerMigration("v3-ledger-snapshot") { db in
+            try db.execute(
+                sql: """
+                    -- The events the box's ledger (open loans, open visits) stands on, kept in
+                    -- the transaction of each event: a box starts from these, not from history.
+                    -- closed_by: the event that closed the entry, kept until the next event
+                    -- so that a void of that event can reopen it. Filled from a full replay
+                    -- when meta's 'ledger_snapshot' is missing.
+                    CREATE TABLE ledger_entry (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        closed_by INTEGER
+                    ) STRICT;
+                    CREATE INDEX ledger_entry_closed ON ledger_entry (closed_by) WHERE closed_by IS NOT NULL;
+                    """)
+        }
         return m
     }
 }

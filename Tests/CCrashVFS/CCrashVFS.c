@@ -45,6 +45,9 @@ static void forget(const char *path) {
     }
 }
 
+/* After this many syncs the power is off: later syncs reach no durable image (-1: never). */
+static long power_off_after = -1;
+
 /* The file as it is now becomes its durable image. */
 static int snapshot(CrashFile *f) {
     sqlite3_int64 size = 0;
@@ -57,6 +60,12 @@ static int snapshot(CrashFile *f) {
         if (rc != SQLITE_OK) { free(data); return rc; }
     }
     pthread_mutex_lock(&lock);
+    if (power_off_after >= 0 && syncs >= power_off_after) {
+        syncs++;
+        pthread_mutex_unlock(&lock);
+        free(data);
+        return SQLITE_OK;
+    }
     Image *i = find(f->path);
     if (!i) {
         i = calloc(1, sizeof *i);
@@ -164,6 +173,13 @@ void crashvfs_reset(void) {
     pthread_mutex_lock(&lock);
     while (images) forget(images->path);
     syncs = 0;
+    power_off_after = -1;
+    pthread_mutex_unlock(&lock);
+}
+
+void crashvfs_power_off_after(long n) {
+    pthread_mutex_lock(&lock);
+    power_off_after = n;
     pthread_mutex_unlock(&lock);
 }
 

@@ -8,14 +8,20 @@ Reads journal.sqlite with Python's own sqlite3 (not the daemon's code) and the J
     kind and item (nothing acknowledged is lost; nothing is claimed that is not there);
   - seq is unique and strictly increasing with the monotonic clock within a boot, and
     contiguous within an epoch;
-  - no label was printed as recorded twice (the replay resumes after the last outcome).
+  - no label was printed as recorded twice (the replay resumes after the last outcome);
+  - the ledger's snapshot (`ledger_entry`, the events the box's open loans and visits
+    stand on) is what a replay of every event gives, by this checker's own reading of the
+    ledger's rules (ARCHITECTURE.md, "the box's ledger").
 
 With --faults (scans told `storage-error` while writes failed), also: every event in the
 journal was either told as recorded or cancelled by a void event, nothing told
 `storage-error` is in the journal without a void, and every scan sent got one answer
 (recorded or storage-error).
 
-usage: journal_check.py [--faults] JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
+With --items-repeat (a workload that lends and returns the same copies), a label told
+recorded twice is not a problem in itself; seqs still are.
+
+usage: journal_check.py [--faults] [--items-repeat] JOURNAL.sqlite OUTCOMES.jsonl SCANS_SENT
 Prints `N scans, N acknowledged, 0 lost, 0 duplicated`; exit 1 on any problem.
 """
 import json
@@ -25,9 +31,9 @@ import sys
 
 def main():
     args = sys.argv[1:]
-    faults = args[0] == "--faults"
-    if faults:
-        args = args[1:]
+    faults = "--faults" in args
+    repeats = "--items-repeat" in args
+    args = [a for a in args if a not in ("--faults", "--items-repeat")]
     db_path, outcomes_path, sent = args[0], args[1], int(args[2])
     problems = []
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
@@ -69,7 +75,7 @@ def main():
             lost += 1
             problems.append(f"seq {seq}: journal has {kind} {item}, the worker was told {e['kind']} {e['item']}")
     labels = [e["item"] for e in told]
-    if len(labels) != len(set(labels)):
+    if not repeats and len(labels) != len(set(labels)):
         duplicated += len(labels) - len(set(labels))
         problems.append("a label was told recorded twice")
 
@@ -85,6 +91,8 @@ def main():
         if len(told) + errors != sent:
             problems.append(f"{sent} scans, but {len(told)} told recorded and {errors} told storage-error: some scan got no answer")
         print(f"storage-error outcomes: {errors}; void events: {len(voided)}")
+
+    problems += snapshot_problems(db, journal)
 
     last = None
     for seq in sorted(journal):
@@ -103,6 +111,54 @@ def main():
     for p in problems[:20]:
         print("  PROBLEM", p)
     return 1 if problems else 0
+
+
+def replayed_ledger(journal):
+    """The events the ledger stands on after every event, voided ones left out: labelled
+    copies are with one worker at a time, title-only books with many; a renewal belongs to
+    its worker's first loan of the item; a return closes the loan it names or the oldest,
+    with its renewals; a visit is open from its start (a second start replaces it) to its
+    end."""
+    voided = {body.get("refersTo") for (_, kind, _, _, body) in journal.values() if kind == "void"}
+    loans = {}  # item key -> [[checkout seq, worker hash, [renewal seqs]], ...] oldest first
+    visits = {}  # worker hash -> visit-start seq
+    for seq in sorted(journal):
+        _, kind, _, _, body = journal[seq]
+        if seq in voided:
+            continue
+        key = (body.get("item") or {}).get("key")
+        worker = (body.get("worker") or {}).get("localHash")
+        if kind == "checkout" and key and worker:
+            if not key.startswith("label:"):
+                loans.setdefault(key, [])
+            else:
+                loans[key] = []
+            loans[key].append([seq, worker, []])
+        elif kind == "renewal" and key and worker:
+            mine = [loan for loan in loans.get(key, []) if loan[1] == worker]
+            if mine:
+                mine[0][2].append(seq)
+        elif kind == "return" and loans.get(key):
+            named = [i for i, loan in enumerate(loans[key]) if loan[0] == body.get("refersTo")]
+            loans[key].pop(named[0] if named else 0)
+            if not loans[key]:
+                del loans[key]
+        elif kind == "visit-start" and worker:
+            visits[worker] = seq
+        elif kind == "visit-end" and worker:
+            visits.pop(worker, None)
+    return {s for held in loans.values() for loan in held for s in [loan[0], *loan[2]]} | set(visits.values())
+
+
+def snapshot_problems(db, journal):
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_entry'").fetchone():
+        return []
+    snapshot = {seq for (seq,) in db.execute("SELECT seq FROM ledger_entry WHERE closed_by IS NULL")}
+    replayed = replayed_ledger(journal)
+    if snapshot == replayed:
+        return []
+    return [f"the ledger's snapshot is not the replay's: only in the snapshot {sorted(snapshot - replayed)[:10]}, "
+            f"only in the replay {sorted(replayed - snapshot)[:10]}"]
 
 
 if __name__ == "__main__":

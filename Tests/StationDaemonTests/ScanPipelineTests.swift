@@ -32,7 +32,7 @@ final class ScanPipelineTests: XCTestCase {
             itemKey == "label:LIB-000001" ? ("site-b", "活着") : nil
         }
         func member(cardUID: String) throws -> String? { nil }
-        func ledger() throws -> LocalLedger {
+        var ledger: LocalLedger {
             ledgerReads += 1
             return LocalLedger(events: events)
         }
@@ -167,7 +167,7 @@ final class ScanPipelineTests: XCTestCase {
         XCTAssertTrue(told.last?.event?.draft.flags.contains("auto-closed") ?? false)
     }
 
-    func testAVoidRebuildsTheLedgerFromTheJournal() throws {
+    func testAVoidTakesTheJournalsLedger() throws {
         let p = try pipeline()
         XCTAssertTrue(p.record(EventDraft(kind: .void, flags: ["reported-as-storage-error"], refersTo: 1), Told(outcome: .modeChanged, message: "void")))
         XCTAssertEqual(journal.ledgerReads, 1)

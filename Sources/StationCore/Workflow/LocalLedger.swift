@@ -8,6 +8,8 @@ public struct LocalLedger: Sendable, Equatable {
         public var item: ItemRef
         public var dueDate: String?
         public var atMillis: Int64
+        /// The renewals of this loan, oldest first: its due date stands on them.
+        public var renewalSeqs: [Int64] = []
     }
 
     public struct Visit: Sendable, Equatable {
@@ -25,8 +27,21 @@ public struct LocalLedger: Sendable, Equatable {
     public private(set) var loans: [String: [Loan]] = [:]
     /// Open visits by worker's local hash.
     public private(set) var visits: [String: Visit] = [:]
-    /// Renewal events by item key, while the item is on loan.
-    private var renewals: [String: [Int64]] = [:]
+
+    /// What one event did to the events the ledger stands on (``neededSeqs``): the journal
+    /// keeps that set on disk with each event, so a box starts from it and not from history.
+    public struct Change: Sendable, Equatable {
+        /// Events the ledger now stands on: a checkout, a renewal, a visit's start.
+        public var opened: [Int64] = []
+        /// Events it no longer stands on: a loan returned (its checkout and renewals), a
+        /// labelled copy lent again, a visit ended or started again.
+        public var closed: [Int64] = []
+
+        public init(opened: [Int64] = [], closed: [Int64] = []) {
+            self.opened = opened
+            self.closed = closed
+        }
+    }
 
     public init() {}
 
@@ -44,10 +59,11 @@ public struct LocalLedger: Sendable, Equatable {
         }
     }
 
-    /// The events this ledger still stands on: the checkouts of open loans (and the
-    /// renewals of their items) and the starts of open visits. Retention keeps them.
+    /// The events this ledger stands on: the checkouts of open loans and their renewals,
+    /// and the starts of open visits. Replaying just these, in order, gives this ledger
+    /// again; retention keeps them.
     public var neededSeqs: Set<Int64> {
-        Set(loans.values.flatMap { $0.map(\.seq) } + visits.values.map(\.seq) + renewals.filter { loans[$0.key] != nil }.map(\.value).flatMap { $0 })
+        Set(loans.values.flatMap { $0.flatMap { [$0.seq] + $0.renewalSeqs } } + visits.values.map(\.seq))
     }
 
     public func openLoans(of worker: String) -> Int {
@@ -60,39 +76,47 @@ public struct LocalLedger: Sendable, Equatable {
     /// The oldest open loan of `item`.
     public func oldestLoan(of item: String) -> Loan? { loans[item]?.first }
 
-    public mutating func apply(_ e: JournalEvent) {
+    /// Follows one recorded event; says which events the ledger now stands on and which
+    /// it no longer does.
+    @discardableResult
+    public mutating func apply(_ e: JournalEvent) -> Change {
         let d = e.draft
         switch d.kind {
         case .checkout:
-            guard let item = d.item, let worker = d.worker else { return }
+            guard let item = d.item, let worker = d.worker else { return Change() }
+            var closed: [Int64] = []
             // A labelled copy is with one worker at a time: a checkout implies its return.
-            if !item.isTitleOnly { loans[item.key] = nil }
+            if !item.isTitleOnly, let earlier = loans.removeValue(forKey: item.key) {
+                closed = earlier.flatMap { [$0.seq] + $0.renewalSeqs }
+            }
             loans[item.key, default: []].append(Loan(seq: e.seq, worker: worker.localHash, item: item, dueDate: d.dueDate, atMillis: e.time.wallMillis))
+            return Change(opened: [e.seq], closed: closed)
         case .renewal:
             guard let item = d.item, let worker = d.worker,
                 let i = loans[item.key]?.firstIndex(where: { $0.worker == worker.localHash })
-            else { return }
+            else { return Change() }
             loans[item.key]![i].dueDate = d.dueDate
-            renewals[item.key, default: []].append(e.seq)
+            loans[item.key]![i].renewalSeqs.append(e.seq)
+            return Change(opened: [e.seq])
         case .return:
-            guard let item = d.item, var list = loans[item.key] else { return }
-            if let ref = d.refersTo, let i = list.firstIndex(where: { $0.seq == ref }) {
-                list.remove(at: i)
-            } else if !list.isEmpty {
-                list.removeFirst()
-            }
+            guard let item = d.item, var list = loans[item.key], !list.isEmpty else { return Change() }
+            let i = d.refersTo.flatMap { ref in list.firstIndex { $0.seq == ref } } ?? 0
+            let returned = list.remove(at: i)
             loans[item.key] = list.isEmpty ? nil : list
-            if list.isEmpty { renewals[item.key] = nil }
+            return Change(closed: [returned.seq] + returned.renewalSeqs)
         case .visitStart:
-            guard let worker = d.worker else { return }
+            guard let worker = d.worker else { return Change() }
+            let earlier = visits[worker.localHash]
             visits[worker.localHash] = Visit(
                 seq: e.seq, worker: worker, service: d.service, startedAtMillis: e.time.wallMillis, bootID: e.time.bootID,
                 startedMonotonicMillis: e.time.monotonicMicros / 1000)
+            return Change(opened: [e.seq], closed: earlier.map { [$0.seq] } ?? [])
         case .visitEnd:
-            guard let worker = d.worker else { return }
-            visits[worker.localHash] = nil
+            guard let worker = d.worker, let ended = visits.removeValue(forKey: worker.localHash) else { return Change() }
+            return Change(closed: [ended.seq])
         case .void:
-            break
+            // The journal undoes what the voided event did (it knows what that was).
+            return Change()
         }
     }
 }

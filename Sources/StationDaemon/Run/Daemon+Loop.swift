@@ -38,7 +38,7 @@ extension Daemon {
         refreshFromCaches()
         pipeline.tick()
         try housekeeping.start(
-            on: loop, keep: { [unowned self] in pipeline.workflow.ledger.neededSeqs }, pipeline: { [unowned self] in (pipeline.recognizer, config.timeZone) },
+            on: loop, pipeline: { [unowned self] in (pipeline.recognizer, config.timeZone) },
             status: { [unowned self] in statusLine() })
         // Ready: the journal is open and the devices present are enumerated.
         notifier.ready(status: statusLine())

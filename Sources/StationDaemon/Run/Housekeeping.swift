@@ -26,11 +26,11 @@ final class Housekeeping {
         probe = try PipelineProbe()
     }
 
-    /// The timers, on `loop`. `keep`: the events the local ledger still needs.
-    func start(on loop: EventLoop, keep: @escaping () -> Set<Int64>, pipeline: @escaping () -> (CodeRecognizer, String), status: @escaping () -> String) throws {
+    /// The timers, on `loop`.
+    func start(on loop: EventLoop, pipeline: @escaping () -> (CodeRecognizer, String), status: @escaping () -> String) throws {
         try loop.addTimer(clock: .realtime, deadline: { [unowned self] in (lastPurgeMillis + 3_600_000) * 1000 }) { [unowned self] now in
             guard now / 1000 - lastPurgeMillis >= 3_600_000 else { return }
-            purge(nowMillis: now / 1000, keep: keep())
+            purge(nowMillis: now / 1000)
         }
         guard notifier.watchdogMicros != nil else { return }
         try loop.addTimer(clock: .monotonic, deadline: { [unowned self] in nextProbeMicros }) { [unowned self] now in
@@ -42,10 +42,10 @@ final class Housekeeping {
         watchdog(recognizer: recognizer, timeZone: timeZone, status: status())
     }
 
-    func purge(nowMillis: Int64, keep: Set<Int64>) {
+    func purge(nowMillis: Int64) {
         lastPurgeMillis = nowMillis
         do {
-            let purged = try journal.purge(nowMillis: nowMillis, retention: retention, keep: keep)
+            let purged = try journal.purge(nowMillis: nowMillis, retention: retention)
             if purged > 0 { logger.info("acknowledged events past retention purged", metadata: ["journal.purged": "\(purged)"]) }
         } catch {
             logger.warning("retention purge failed", metadata: ["error": "\(error)"])

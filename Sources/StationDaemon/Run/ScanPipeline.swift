@@ -14,8 +14,8 @@ public protocol ScanJournal: AnyObject {
     func catalogEntry(itemKey: String) throws -> (homeSite: String?, title: String?)?
     /// The member a card UID belongs to, from the hub's member list.
     func member(cardUID: String) throws -> String?
-    /// The workflow's ledger from the whole journal (after a void).
-    func ledger() throws -> LocalLedger
+    /// The ledger as of the last event recorded (after a void: without the voided event).
+    var ledger: LocalLedger { get }
 }
 
 extension Journal: ScanJournal {}
@@ -194,14 +194,10 @@ public final class ScanPipeline {
         }
     }
 
-    /// After a void: the ledger again from the journal (rare: a failed write that landed).
-    /// When the journal cannot be read, the ledger in force stays and says so.
+    /// After a void: the journal's ledger, which left the voided event out (rare: a
+    /// failed write that landed).
     func rebuildLedger() {
-        do {
-            workflow.rebuild(ledger: try journal.ledger())
-        } catch {
-            logger.error("cannot rebuild the ledger after a void: the ledger in force stays", metadata: ["error": "\(error)"])
-        }
+        workflow.rebuild(ledger: journal.ledger)
     }
 
     /// The workflow's next deadline (session timeout, a visit to close), monotonic µs.
