@@ -18,11 +18,13 @@ usage: bench.py [--idle-seconds S] [--startup-events N] [--drain-events N]
 import argparse
 import base64
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -172,8 +174,11 @@ def fill(state, events, seed=11):
 
 def measure_startup(events):
     """READY with `events` in the journal beside READY with an empty journal. The big journal
-    is written once and kept in .build/bench (a copy is used, so every run starts alike)."""
-    cached = os.path.join(OUT, f"journal-{events}")
+    is written once per journal schema and kept in .build/bench (a copy is used, so every
+    run starts alike; a journal of an older schema would time its one-off upgrade). Also
+    says how many events the ledger's snapshot stands on: what a start replays."""
+    schema = hashlib.sha256(open(os.path.join(ROOT, "Sources", "StationStore", "JournalSchema.swift"), "rb").read()).hexdigest()[:12]
+    cached = os.path.join(OUT, f"journal-{events}-{schema}")
     if not os.path.exists(os.path.join(cached, "done")):
         shutil.rmtree(cached, ignore_errors=True)
         t = time.monotonic()
@@ -187,9 +192,12 @@ def measure_startup(events):
             if name != "done":
                 shutil.copy2(os.path.join(cached, name), os.path.join(big, name))
         subprocess.run(["sync"], check=True)
+        db = sqlite3.connect(f"file:{os.path.join(big, 'journal.sqlite')}?mode=ro", uri=True)
+        standing = db.execute("SELECT count(*) FROM ledger_entry WHERE closed_by IS NULL").fetchone()[0]
+        db.close()
         empty_s, empty_rss = startup(empty)
         big_s, big_rss = startup(big)
-        return empty_s, empty_rss, big_s, big_rss
+        return empty_s, empty_rss, big_s, big_rss, standing
     finally:
         shutil.rmtree(empty, ignore_errors=True)
         shutil.rmtree(big, ignore_errors=True)
@@ -284,8 +292,9 @@ def main():
     row("stationd", "idle CPU", cpu, f"s in {wall:.0f} s", f"{100 * cpu / wall:.3f} % of one core; {woke} thread wake-ups ({woke / wall:.2f}/s)")
 
     print(f"bench: startup to READY with {args.startup_events} events ...", flush=True)
-    empty_s, empty_rss, big_s, big_rss = measure_startup(args.startup_events)
-    row("stationd", f"startup to READY, {args.startup_events:,} events", big_s, "s", f"empty journal {empty_s:.3f} s; RSS {big_rss:.1f} MiB (empty {empty_rss:.1f})")
+    empty_s, empty_rss, big_s, big_rss, standing = measure_startup(args.startup_events)
+    row("stationd", f"startup to READY, {args.startup_events:,} events", big_s, "s",
+        f"empty journal {empty_s:.3f} s; RSS {big_rss:.1f} MiB (empty {empty_rss:.1f}); the ledger stands on {standing:,} events")
 
     print(f"bench: drain of {args.drain_events} events to a loopback hub ...", flush=True)
     d = drain(args.drain_events)

@@ -28,12 +28,32 @@ extension Journal {
         }
     }
 
-    /// Replays the open entries, in order: the same ledger as every event would give.
+    /// Replays the open entries, in order: the same ledger as every event would give. A
+    /// loan keeps only its item, its worker's local hash and its dates, so checkouts and
+    /// renewals are read as those fields (SQLite's json_extract) instead of decoding each
+    /// whole body with its sealed credential; a visit keeps its worker whole and is decoded.
     static func snapshotLedger(_ db: Database) throws -> LocalLedger {
         let decoder = JSONDecoder()
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT \(columns) FROM event WHERE seq IN (SELECT seq FROM ledger_entry WHERE closed_by IS NULL) ORDER BY seq")
-        return try LocalLedger(voided: []) { try rows.next().map { try event(from: $0, decoder: decoder) } }
+            db,
+            sql: """
+                SELECT \(columns), kind,
+                       json_extract(body, '$.item.key') AS item_key, json_extract(body, '$.item.title') AS item_title,
+                       json_extract(body, '$.item.addOn') AS item_add_on, json_extract(body, '$.worker.kind') AS worker_kind,
+                       json_extract(body, '$.worker.localHash') AS worker_hash, json_extract(body, '$.dueDate') AS due_date
+                FROM event WHERE seq IN (SELECT seq FROM ledger_entry WHERE closed_by IS NULL) ORDER BY seq
+                """)
+        return try LocalLedger(voided: []) {
+            guard let row = try rows.next() else { return nil }
+            guard let kind = EventKind(rawValue: row["kind"]), kind == .checkout || kind == .renewal,
+                let key: String = row["item_key"], let hash: String = row["worker_hash"],
+                let workerKind = CredentialKind(rawValue: row["worker_kind"] ?? "")
+            else { return try event(from: row, decoder: decoder) }
+            let loan = EventDraft(
+                kind: kind, item: ItemRef(key: key, title: row["item_title"], addOn: row["item_add_on"]),
+                worker: WorkerRef(kind: workerKind, localHash: hash, masked: "", sealed: nil), dueDate: row["due_date"])
+            return try event(from: row, draft: loan)
+        }
     }
 
     /// The ledger from every event, voided ones left out: the reference the snapshot is

@@ -299,13 +299,13 @@ public final class Journal: @unchecked Sendable {
         return try Row.fetchAll(db, sql: "SELECT \(columns) FROM event " + sql, arguments: arguments).map { try event(from: $0, decoder: decoder) }
     }
 
-    /// The one place a row (selected with `columns`) becomes an event.
-    static func event(from row: Row, decoder: JSONDecoder = JSONDecoder()) throws -> JournalEvent {
-        let body: String = row["body"]
-        return JournalEvent(
+    /// The one place a row (selected with `columns`) becomes an event: its body decoded, or
+    /// `draft` when the caller read what it needs of the body itself.
+    static func event(from row: Row, decoder: JSONDecoder = JSONDecoder(), draft: EventDraft? = nil) throws -> JournalEvent {
+        JournalEvent(
             boxID: row["box_id"], seq: row["seq"], siteID: row["site_id"], epoch: row["epoch"],
             time: EventTime(wallMillis: row["wall_ms"], synchronized: row["clock_synced"] == 1, bootID: row["boot_id"], monotonicMicros: row["mono_us"]),
-            draft: try decoder.decode(EventDraft.self, from: Data(body.utf8)))
+            draft: try draft ?? decoder.decode(EventDraft.self, from: Data((row["body"] as String).utf8)))
     }
 
     /// A durable write that changes nothing anyone reads: the watchdog probe's last stage.
