@@ -236,7 +236,9 @@ class Machine:
         for s in ("qmp.sock", "agent.sock", "serial-scanner.sock"):
             if os.path.exists(self.path(s)):
                 os.unlink(self.path(s))
-        accel = ["-enable-kvm", "-cpu", "host,-arch-capabilities"] if self.kvm else ["-accel", "tcg"]
+        # Under TCG the emulated CPU is QEMU's "max" (SSE4.2, AVX2 and the rest a box's CPU
+        # has), not the default qemu64, which lacks what a current Chromium may use.
+        accel = ["-enable-kvm", "-cpu", "host,-arch-capabilities"] if self.kvm else ["-accel", "tcg", "-cpu", "max"]
         argv = ["qemu-system-x86_64", *accel, "-machine", "q35,i8042=off,pcspk-audiodev=beep", "-smp", "2", "-m", "2048", "-nodefaults",
                 "-drive", "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
                 "-drive", f"if=pflash,format=raw,file={self.vars}",
@@ -637,6 +639,8 @@ def main():
         except Failure as e:
             later.append(f"{e} (the last screendump: {os.path.join(SHOTS, 'kiosk.png')})")
             log(f"FAILED, going on: {later[-1]}")
+            print(m.sh("ps -o pid,etimes,time,rss,args -u station-kiosk | cut -c1-200; "
+                       "journalctl -b -u station-kiosk -o short-monotonic --no-pager | tail -25", ok=False)[1], flush=True)
 
         # A crash: SIGKILL; systemd starts it again, nothing acknowledged is lost.
         pid = m.sh("systemctl show -p MainPID --value stationd").strip()
