@@ -170,7 +170,7 @@ let package = Package(
             dependencies: ["StationCore", "StationProtocol", "StationConfigFile", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Helpers for the tests: child processes, project paths, umockdev runs.
-        .target(name: "StationTesting", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "StationTesting", dependencies: ["StationCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         .testTarget(name: "StationCoreTests", dependencies: ["StationCore", "StationTesting"]),
         .testTarget(name: "StationInputTests", dependencies: ["StationInput", "StationCore", "StationSystem"]),

@@ -183,16 +183,24 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// The event's row, its outbox row and its change to the ledger's snapshot, in one
-    /// transaction; the ledger in force follows only once that committed.
+    /// transaction. The ledger in force follows in place (a copy per event would cost the
+    /// open loans each time); when the write fails it is read again from the snapshot,
+    /// which the failed transaction left as it was.
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
-        var next = ledgerInForce
-        let change = next.apply(event)
-        ledgerInForce = try pool.write { db in
-            try Self.insertRow(db, event, body: body)
-            if event.draft.kind == .void { return try Self.undoLedgerChange(db, void: event) }
-            try Self.recordLedgerChange(db, change, by: event.seq)
-            return next
+        let change = ledgerInForce.apply(event)
+        do {
+            try pool.write { db in
+                try Self.insertRow(db, event, body: body)
+                if event.draft.kind == .void {
+                    ledgerInForce = try Self.undoLedgerChange(db, void: event)
+                } else {
+                    try Self.recordLedgerChange(db, change, by: event.seq)
+                }
+            }
+        } catch {
+            if let onDisk = try? pool.read({ db in try Self.snapshotLedger(db) }) { ledgerInForce = onDisk }
+            throw error
         }
     }
 
