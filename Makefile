@@ -78,6 +78,7 @@ install: build
 	sed -e 's|/usr/bin/stationhub|$(PREFIX)/bin/stationhub|' -e 's|/usr/share/doc/station|$(PREFIX)/share/doc/station|' \
 		systemd/stationhub.service > $(DESTDIR)$(UNITDIR)/stationhub.service
 	install -m 0644 systemd/station-kiosk.service $(DESTDIR)$(UNITDIR)/station-kiosk.service
+	install -D -m 0644 systemd/station-kiosk.chromium-policy.json $(DESTDIR)/etc/chromium/policies/managed/station-kiosk.json
 	chmod 0644 $(DESTDIR)$(UNITDIR)/stationd.service $(DESTDIR)$(UNITDIR)/stationhub.service
 	install -m 0644 systemd/station.sysusers $(DESTDIR)/usr/lib/sysusers.d/station.conf
 	install -m 0644 systemd/station.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/station.conf

@@ -109,7 +109,7 @@ extension Journal {
     }
 
     /// The ledger from a full replay of the journal: the reference the snapshot must equal
-    /// (tests, `stationctl check-journal`).
+    /// (the tests).
     public func replayedLedger() throws -> LocalLedger {
         try pool.read { db in try Self.replayedLedger(db) }
     }

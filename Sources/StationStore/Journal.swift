@@ -184,23 +184,18 @@ public final class Journal: @unchecked Sendable {
 
     /// The event's row, its outbox row and its change to the ledger's snapshot, in one
     /// transaction. The ledger in force follows in place (a copy per event would cost the
-    /// open loans each time); when the write fails it is read again from the snapshot,
-    /// which the failed transaction left as it was.
+    /// open loans each time); when the write fails, the reconcile that comes before the
+    /// next write reads it again from the snapshot, which is what landed.
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
         let change = ledgerInForce.apply(event)
-        do {
-            try pool.write { db in
-                try Self.insertRow(db, event, body: body)
-                if event.draft.kind == .void {
-                    ledgerInForce = try Self.undoLedgerChange(db, void: event)
-                } else {
-                    try Self.recordLedgerChange(db, change, by: event.seq)
-                }
+        try pool.write { db in
+            try Self.insertRow(db, event, body: body)
+            if event.draft.kind == .void {
+                ledgerInForce = try Self.undoLedgerChange(db, void: event)
+            } else {
+                try Self.recordLedgerChange(db, change, by: event.seq)
             }
-        } catch {
-            if let onDisk = try? pool.read({ db in try Self.snapshotLedger(db) }) { ledgerInForce = onDisk }
-            throw error
         }
     }
 
@@ -238,9 +233,10 @@ public final class Journal: @unchecked Sendable {
         let landed = try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
         }
-        needsReconcile = false
-        // What landed or not, the ledger is the one on disk.
+        // What landed or not, the ledger is the one on disk; until it is read, the
+        // reconcile is not done (the next append tries again).
         ledgerInForce = try pool.read { db in try Self.snapshotLedger(db) }
+        needsReconcile = false
         let attempt = failedAttempt
         failedAttempt = nil
         if landed {
