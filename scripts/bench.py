@@ -143,6 +143,19 @@ def rss_mib(pid):
     return 0.0
 
 
+def memory_mib(pid):
+    """RSS, PSS (shared pages divided among the processes that map them), private and
+    shared, from /proc/PID/smaps_rollup."""
+    kb = {}
+    for line in open(f"/proc/{pid}/smaps_rollup"):
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "kB":
+            kb[parts[0].rstrip(":")] = int(parts[1])
+    mib = lambda *keys: sum(kb.get(k, 0) for k in keys) / 1024
+    return {"rss": mib("Rss"), "pss": mib("Pss"), "private": mib("Private_Clean", "Private_Dirty"),
+            "shared": mib("Shared_Clean", "Shared_Dirty")}
+
+
 def notify_socket(directory):
     path = os.path.join(directory, "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -216,8 +229,9 @@ def measure_idle(seconds):
         cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
         time.sleep(seconds)
         cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
+        mem = memory_mib(pid)
         stop(proc, pid)
-        return rss0, rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0
+        return rss0, rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0, mem
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -287,8 +301,9 @@ def main():
     row("durability", "scan-to-durable p99", durable[1], "ms", f"raw fdatasync p99 {sync[1]:.3f} ms, same disk: {durable[1] / sync[1]:.2f}x")
 
     print(f"bench: stationd idle with two scanners for {args.idle_seconds:.0f} s ...", flush=True)
-    rss0, rss1, cpu, woke, wall = measure_idle(args.idle_seconds)
-    row("stationd", "idle RSS", rss1, "MiB", f"{rss0:.1f} MiB at the start of the window, {rss1 - rss0:+.1f} MiB after {wall:.0f} s")
+    rss0, rss1, cpu, woke, wall, mem = measure_idle(args.idle_seconds)
+    row("stationd", "idle RSS", rss1, "MiB", f"{rss0:.1f} MiB at the start of the window, {rss1 - rss0:+.1f} MiB after {wall:.0f} s; "
+        f"PSS {mem['pss']:.1f} MiB; private {mem['private']:.1f} MiB, shared {mem['shared']:.1f} MiB")
     row("stationd", "idle CPU", cpu, f"s in {wall:.0f} s", f"{100 * cpu / wall:.3f} % of one core; {woke} thread wake-ups ({woke / wall:.2f}/s)")
 
     print(f"bench: startup to READY with {args.startup_events} events ...", flush=True)

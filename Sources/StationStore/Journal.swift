@@ -111,7 +111,7 @@ public final class Journal: @unchecked Sendable {
             }
         }
         ledgerInForce = try Self.openLedger(database, rebuild: salvage != nil)
-        checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+        checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
     }
 
     /// Opens the pool, sets the writer's durability and migrates.
@@ -228,7 +228,7 @@ public final class Journal: @unchecked Sendable {
         poolLock.lock()
         database = reopened
         poolLock.unlock()
-        checkpointer = try Checkpointer(path: path, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+        checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
         logger.warning("journal reopened after a failed write", metadata: ["journal.path": "\(path)", "journal.seq": "\(seq)"])
         let landed = try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
@@ -348,6 +348,9 @@ public final class Journal: @unchecked Sendable {
 
     /// Runs a checkpoint now (tests, shutdown).
     public func checkpoint() throws { try checkpointer?.run() }
+
+    /// Checkpoints the background thread ran since the journal opened (tests).
+    var checkpointsRun: Int { checkpointer?.checkpointsRun ?? 0 }
 }
 
 extension Logger.Level {

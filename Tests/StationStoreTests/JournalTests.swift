@@ -30,6 +30,23 @@ final class JournalTests: XCTestCase {
         EventDraft(kind: .return, scannerID: "1eab:0103:S1", item: ItemRef(key: "label:LIB-\(n)"), flags: ["returned-without-loan"])
     }
 
+    /// The WAL is copied back a while after commits, not on a clock: commits within the
+    /// interval share one checkpoint, and a journal nobody writes runs none (an idle box is
+    /// not woken by it).
+    func testCheckpointsFollowCommitsNotTheClock() throws {
+        let j = try Journal(directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointIntervalSeconds: 2), logger: logger)
+        defer { try? j.close() }
+        Thread.sleep(forTimeInterval: 2.5)
+        XCTAssertEqual(j.checkpointsRun, 0, "nothing committed, yet a checkpoint ran")
+        _ = try j.append(draft(1), time: time(1000))
+        _ = try j.append(draft(2), time: time(2000))
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while j.checkpointsRun == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(j.checkpointsRun, 1, "two commits within the interval should share one checkpoint")
+        Thread.sleep(forTimeInterval: 2.5)
+        XCTAssertEqual(j.checkpointsRun, 1, "nothing committed since the checkpoint, yet another ran")
+    }
+
     func testAppendIsReadBackAfterReopenWithIncreasingSeq() throws {
         var j = try open()
         let a = try j.append(draft(1), time: time(1000))
