@@ -144,15 +144,15 @@ def rss_mib(pid):
 
 
 def memory_mib(pid):
-    """RSS, PSS (shared pages divided among the processes that map them), private and
-    shared, from /proc/PID/smaps_rollup."""
+    """PSS (shared pages divided among the processes that map them), private and shared,
+    from /proc/PID/smaps_rollup (RSS is rss_mib's)."""
     kb = {}
     for line in open(f"/proc/{pid}/smaps_rollup"):
         parts = line.split()
         if len(parts) == 3 and parts[2] == "kB":
             kb[parts[0].rstrip(":")] = int(parts[1])
     mib = lambda *keys: sum(kb.get(k, 0) for k in keys) / 1024
-    return {"rss": mib("Rss"), "pss": mib("Pss"), "private": mib("Private_Clean", "Private_Dirty"),
+    return {"pss": mib("Pss"), "private": mib("Private_Clean", "Private_Dirty"),
             "shared": mib("Shared_Clean", "Shared_Dirty")}
 
 

@@ -34,7 +34,6 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
         self.queue = queue
         let state = self.state
         let thread = Thread { Self.loop(state, queue: queue, intervalSeconds: intervalSeconds, logger: logger) }
-        thread.name = "station.checkpoint"
         thread.start()
         writer.add(transactionObserver: self, extent: .observerLifetime)
     }
