@@ -93,11 +93,24 @@ public enum HubIngest {
     /// way): beyond it a box's clock is not wrong but broken, and arithmetic could overflow.
     static let maxMillis: Int64 = 10_000_000_000_000
 
+    /// Whether JSON text holds `\u0000`: one pass over its bytes (a generic substring
+    /// search cost more than everything else ingest does to an event).
+    static func holdsEscapedNUL(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            guard b.count >= 6 else { return false }
+            for i in 0...(b.count - 6) where b[i] == UInt8(ascii: "\\") && b[i + 1] == UInt8(ascii: "u") {
+                if b[i + 2] == 0x30 && b[i + 3] == 0x30 && b[i + 4] == 0x30 && b[i + 5] == 0x30 { return true }
+            }
+            return false
+        }
+    }
+
     /// Text a database column cannot hold (PostgreSQL refuses U+0000 in text): such an
     /// event is quarantined on either engine, so both answer alike.
     static func unstorable(_ row: Row) -> String? {
         // (The body as JSON escapes it as \u0000, which PostgreSQL's jsonb refuses too.)
-        if row.body.contains("\\u0000") { return "seq \(row.seq) holds a NUL character" }
+        if holdsEscapedNUL(row.body) { return "seq \(row.seq) holds a NUL character" }
         if row.wallMillis.magnitude > maxMillis { return "seq \(row.seq): wall time \(row.wallMillis) ms is out of range" }
         return nil
     }

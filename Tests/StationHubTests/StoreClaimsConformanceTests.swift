@@ -81,4 +81,25 @@ final class StoreClaimsConformanceTests: XCTestCase {
                 "item_key,title,site,due_date,borrower", "label:C1,,shelf-a,2026-11-20,\(mine)", "label:C6,,shelf-a,2026-11-20,\(Events.key("box-a", "w1"))",
             ])
     }
+
+    /// Text neither engine can store (a NUL, which PostgreSQL refuses in text) sets its event
+    /// aside on both engines alike; the events around it apply.
+    func testAnEventHoldingANULIsQuarantinedAndTheRestApply() async throws {
+        XCTAssertTrue(HubIngest.holdsEscapedNUL(#"{"a":"x\u0000"}"#))
+        XCTAssertTrue(HubIngest.holdsEscapedNUL(#"\u0000"#))
+        XCTAssertFalse(HubIngest.holdsEscapedNUL(#"{"a":"\u0001 u0000 \u000"}"#))
+        XCTAssertFalse(HubIngest.holdsEscapedNUL(#"\u000"#))
+        let log = try await Engines.agree("nul") { _, store in
+            try await Events.union(store)
+            let events = [
+                Events.event("box-a", 1, site: "shelf-a", .checkout, at: 1, item: "label:N1", who: "w1", due: "2026-11-20"),
+                Events.event("box-a", 2, site: "shelf-a", .checkout, at: 2, item: "label:N\u{0}2", who: "w1", due: "2026-11-20"),
+                Events.event("box-a", 3, site: "shelf-a", .checkout, at: 3, item: "label:N3", who: "w1", due: "2026-11-20"),
+            ]
+            var log = [Events.summary(try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming(events), keys: nil))]
+            log += try await store.dump("SELECT seq, item_key FROM event ORDER BY seq")
+            return log
+        }
+        XCTAssertEqual(log, ["acked 3 applied 2 dup 0 q [2:seq 2 holds a NUL character] resume - conflict false", "1|label:N1", "3|label:N3"])
+    }
 }

@@ -2,13 +2,15 @@ import Foundation
 import GRDB
 
 /// The hub's database in one SQLite file through GRDB, the embedded default (one hub
-/// process). One writer at a time: a transaction holds the writer from `BEGIN IMMEDIATE`
-/// to `COMMIT`, each statement a GRDB access on the writer's own queue (never on the
-/// cooperative pool); reads run on the pool's reader connections beside it (WAL).
+/// process). One writer at a time: transactions are committed in groups (``transaction(_:)``),
+/// each statement a GRDB access on the writer's own queue (never on the cooperative pool);
+/// reads run on the pool's reader connections beside it (WAL).
 public final class SQLiteEngine: SQLEngine {
     let pool: DatabasePool
-    /// The transactions, one at a time and first come first served.
+    /// The writer, one holder at a time: a group of transactions, or a checkpoint.
     let writer = AsyncMutex()
+    let commits = GroupCommit()
+    let commitsRun = Counter()
     public var dialect: SQLDialect { .sqlite }
 
     public init(path: String) throws {
@@ -31,26 +33,86 @@ public final class SQLiteEngine: SQLEngine {
         }
     }
 
+    /// Transactions are committed in groups: while the writer commits one group, the
+    /// transactions that arrive wait, and the next group runs them one after another, each
+    /// in a savepoint of one `BEGIN IMMEDIATE … COMMIT`. One commit (one sync of the
+    /// write-ahead log) then serves many batches, and index pages several of them touch
+    /// are written once. A body that throws is rolled back to its savepoint alone; no
+    /// caller hears of success before the group's `COMMIT` returned. The bodies run on a
+    /// task of the engine's, so a caller's cancellation cannot cut a group short.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) async throws -> T) async throws -> T {
-        try await writer.withLock {
-            let pool = self.pool
-            do {
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-                let value = try await body(Session(pool: pool))
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-                return value
-            } catch {
-                // Not in this task, which may be cancelled: the writer must not be left
-                // inside a transaction (an interrupted statement may have ended it already).
-                await Task.detached {
-                    _ = try? await pool.writeWithoutTransaction { db in
-                        if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-                    }
-                }.value
-                throw Self.failure(error)
+        let value = try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, any Error>) in
+            if commits.submit(GroupCommit.Job(body: { try await body($0) }, done: done)) {
+                Task.detached { await self.lead() }
             }
         }
+        guard let typed = value as? T else { throw HubError(.unavailable, "a transaction answered \(type(of: value)), not \(T.self)") }
+        return typed
     }
+
+    /// Commits groups while transactions wait; the task that runs it ends when none do.
+    private func lead() async {
+        while true {
+            let jobs = commits.take(max: GroupCommit.maxJobs)
+            if jobs.isEmpty { return }
+            await writer.withLock { await self.commit(jobs) }
+        }
+    }
+
+    /// One group: every job in its savepoint, one `COMMIT`, then every caller answered.
+    private func commit(_ jobs: [GroupCommit.Job]) async {
+        let pool = self.pool
+        let session = Session(pool: pool)
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        } catch {
+            for job in jobs { job.done.resume(throwing: Self.failure(error)) }
+            return
+        }
+        var results: [(GroupCommit.Job, Result<any Sendable, any Error>)] = []
+        for (index, job) in jobs.enumerated() {
+            do {
+                try await pool.writeWithoutTransaction { db in try db.execute(sql: "SAVEPOINT job") }
+                let value = try await job.body(session)
+                try await pool.writeWithoutTransaction { db in try db.execute(sql: "RELEASE job") }
+                results.append((job, .success(value)))
+            } catch {
+                let undone = try? await pool.writeWithoutTransaction { db -> Bool in
+                    guard db.isInsideTransaction else { return false }
+                    try db.execute(sql: "ROLLBACK TO job; RELEASE job")
+                    return true
+                }
+                if undone != true {
+                    // SQLite ended the whole transaction (an I/O error, a full disk): what the
+                    // jobs before this one wrote is gone with it.
+                    await Self.rollBack(pool)
+                    for (earlier, _) in results { earlier.done.resume(throwing: Self.failure(error)) }
+                    for rest in jobs[index...] { rest.done.resume(throwing: Self.failure(error)) }
+                    return
+                }
+                results.append((job, .failure(Self.failure(error))))
+            }
+        }
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            commitsRun.add(1)
+        } catch {
+            await Self.rollBack(pool)
+            for (job, _) in results { job.done.resume(throwing: Self.failure(error)) }
+            return
+        }
+        for (job, result) in results { job.done.resume(with: result) }
+    }
+
+    /// The writer left outside any transaction (a failed statement may have ended it already).
+    private static func rollBack(_ pool: DatabasePool) async {
+        _ = try? await pool.writeWithoutTransaction { db in
+            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+        }
+    }
+
+    /// How many groups were committed (each one sync of the log), for tests and metrics.
+    public var commitCount: Int { commitsRun.value }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         do {
@@ -137,6 +199,51 @@ public final class SQLiteEngine: SQLEngine {
     static func message(_ error: any Error) -> String {
         (error as? DatabaseError)?.message ?? "\(error)"
     }
+}
+
+/// Transactions waiting for the next group commit. The first to arrive while no group is
+/// being committed starts the task that commits them (``submit`` answers true).
+final class GroupCommit: @unchecked Sendable {
+    /// At most this many transactions share a commit, so the first of them is not kept
+    /// waiting for the writer's work on many others.
+    static let maxJobs = 32
+
+    struct Job: Sendable {
+        let body: @Sendable (any SQLSession) async throws -> any Sendable
+        let done: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private let lock = NSLock()
+    private var waiting: [Job] = []
+    private var leading = false
+
+    /// Queues `job`; true when no task commits groups now and the caller must start one.
+    func submit(_ job: Job) -> Bool {
+        lock.withLock {
+            waiting.append(job)
+            if leading { return false }
+            leading = true
+            return true
+        }
+    }
+
+    /// The next group, oldest first; none (and the leading task ends) when nothing waits.
+    func take(max: Int) -> [Job] {
+        lock.withLock {
+            let jobs = Array(waiting.prefix(max))
+            waiting.removeFirst(jobs.count)
+            if jobs.isEmpty { leading = false }
+            return jobs
+        }
+    }
+}
+
+/// A count read and written from any thread.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func add(_ n: Int) { lock.withLock { count += n } }
 }
 
 /// A lock for async code: one holder at a time, waiters served in order.
