@@ -80,6 +80,27 @@ final class SyncFaultTests: XCTestCase {
         try checkHub(box, hub, scenario: scenario, seed: seed, faults: "\(counts[mangled] ?? 0) of \(counts["requests"] ?? 0) answers \(mangled)")
     }
 
+    /// A backlog drains with two batches on their way at a time, never more: the next is
+    /// sent while the hub applies the one before. Every event reaches the hub once.
+    func testTheNextBatchIsSentWhileTheHubAppliesTheOneBefore() throws {
+        let seed = Torture.seed()
+        print("pipeline test seed \(seed)")
+        let hub = try HubProcess(label: "pipeline-hub")
+        try hub.admin(["site", "add", "site-a"])
+        try hub.start()
+        let (proxy, proxyPort) = try proxy(hub, [])
+        let backlog = 3000
+        let box = try boxWithBacklog("pipeline-box", hub: hub, url: "http://127.0.0.1:\(proxyPort)", backlog: backlog, seed: seed, batchEvents: 100)
+        let events = try box.events(named: "pipeline", scans: ["LIB-000001"], leadIn: 200)
+        let child = try box.run(events: events)
+        XCTAssertTrue(try waitUntil(300) { pending(box) == 0 }, "seed \(seed): the outbox did not drain: \(child.standardError.suffix(2000))")
+        let counts = try counts(proxy)
+        print("proxy: \(counts)")
+        XCTAssertEqual(counts["max_in_flight"], 2, "seed \(seed): batches at the hub at once: \(counts)")
+        try assertExactlyOnce(hub, backlog + 1)
+        XCTAssertEqual(child.stopChildren(), 0, child.standardError)
+    }
+
     func testAnswersLostAfterTheHubCommittedDoubleNothing() throws {
         try drainThroughProxy(
             "drop", flags: ["--drop-rate", "0.4"], backlog: Torture.iterations(test: 3000, torture: 12000), mangled: "dropped", atLeast: 0,

@@ -8,7 +8,10 @@ the sync fault tests, `make torture` and the drain benchmark.
 
 usage: hub_proxy.py UPSTREAM_PORT [--drop-rate P] [--corrupt-rate P] [--seed S] [--path /v1/batches]
 (--corrupt-rate applies to every /v1/ answer but enrollment's; --drop-rate to --path only)
-Prints `proxy on PORT` when listening; on SIGTERM prints one JSON line of counts.
+Prints `proxy on PORT` when listening; on SIGTERM prints one JSON line of counts:
+requests, dropped, corrupted, bytes_up and bytes_down, hub_ms (how long at least one
+request was at the hub: overlapping requests count once), max_in_flight (most requests
+on --path at the hub at once).
 """
 import argparse
 import json
@@ -28,7 +31,27 @@ parser.add_argument("--path", default="/v1/batches")
 args = parser.parse_args()
 rng = random.Random(args.seed)
 lock = threading.Lock()
-counts = {"requests": 0, "dropped": 0, "corrupted": 0, "bytes_up": 0, "bytes_down": 0, "hub_ms": 0}
+counts = {"requests": 0, "dropped": 0, "corrupted": 0, "bytes_up": 0, "bytes_down": 0, "hub_ms": 0, "max_in_flight": 0}
+at_hub = {"requests": 0, "on_path": 0, "since": 0.0}
+
+
+def arrived(on_path):
+    """A request is on its way to the hub (call with the lock held)."""
+    if at_hub["requests"] == 0:
+        at_hub["since"] = time.monotonic()
+    at_hub["requests"] += 1
+    if on_path:
+        at_hub["on_path"] += 1
+        counts["max_in_flight"] = max(counts["max_in_flight"], at_hub["on_path"])
+
+
+def answered(on_path):
+    """The hub answered it, or the connection failed (call with the lock held)."""
+    at_hub["requests"] -= 1
+    if on_path:
+        at_hub["on_path"] -= 1
+    if at_hub["requests"] == 0:
+        counts["hub_ms"] += int((time.monotonic() - at_hub["since"]) * 1000)
 
 
 def corrupt(response, how):
@@ -86,18 +109,22 @@ def serve(client):
             request, pending = read_message(client, pending)
             if request is None:
                 return
-            started = time.monotonic()
-            upstream.sendall(request)
-            response, _ = read_message(upstream, b"")
-            hub_ms = int((time.monotonic() - started) * 1000)
+            line = request.split(b"\r\n", 1)[0].decode(errors="replace")
+            on_path = args.path in line
+            with lock:
+                arrived(on_path)
+            try:
+                upstream.sendall(request)
+                response, _ = read_message(upstream, b"")
+            finally:
+                with lock:
+                    answered(on_path)
             if response is None:
                 return
-            line = request.split(b"\r\n", 1)[0].decode(errors="replace")
             with lock:
                 counts["requests"] += 1
                 counts["bytes_up"] += len(request)
-                counts["hub_ms"] += hub_ms
-                drop = args.path in line and rng.random() < args.drop_rate
+                drop = on_path and rng.random() < args.drop_rate
                 close_after = False
                 if drop:
                     counts["dropped"] += 1

@@ -222,16 +222,39 @@ public final class BatchUploader: Service, @unchecked Sendable {
     }
 
     /// Batches until the outbox is empty (or the hub stops acknowledging: then the next
-    /// round, after the idle wait, asks again). The next batch is read and encoded while
-    /// the hub works on the current one.
+    /// round, after the idle wait, asks again). Two batches are on their way at a time:
+    /// the next is read, encoded and sent while the hub works on the one before, and the
+    /// answers are read in the order the batches were sent. The hub applies each (box,
+    /// seq) once whatever order its batches arrive in, and the box acknowledges the
+    /// highest mark any answer gave (a batch that overtook the one before it is answered
+    /// with the mark below that one; the earlier batch's answer then covers both).
     private func drainOutbox() async throws {
         guard var batch = try await Blocking.run({ [self] in try prepare(after: 0, limit: settings.maxEvents) }) else { return }
+        var sent = upload(batch)
+        var acked: Int64 = 0
         while !Task.isCancelled {
             let current = batch
-            async let upcoming = Blocking.run { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
-            let (result, date) = try await client.upload(body: current.body)
+            let next = try await Blocking.run { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
+            let ahead = next.map { upload($0) }
+            // Whatever ends this batch's wait ends the one sent behind it too: its events
+            // stay in the outbox until an answer acknowledges them.
+            let answer: (BatchResult, HubClient.HubDate?)
+            do {
+                let inFlight = sent
+                answer = try await withTaskCancellationHandler {
+                    try await inFlight.value
+                } onCancel: {
+                    inFlight.cancel()
+                    ahead?.cancel()
+                }
+            } catch {
+                ahead?.cancel()
+                throw error
+            }
+            let (result, date) = answer
             await observe(date)
-            try await Blocking.run { [journal] in _ = try journal.acknowledge(through: result.ackedThrough) }
+            acked = max(acked, result.ackedThrough)
+            try await Blocking.run { [journal, acked] in _ = try journal.acknowledge(through: acked) }
             // Progress: the backoff starts over (a lossy link that gets batches through
             // is not a dead hub).
             update {
@@ -243,10 +266,11 @@ public final class BatchUploader: Service, @unchecked Sendable {
             }
             logger.info(
                 "batch acknowledged",
-                metadata: ["batch.first_seq": "\(current.first)", "batch.last_seq": "\(current.last)", "batch.acked_through": "\(result.ackedThrough)"])
+                metadata: ["batch.first_seq": "\(current.first)", "batch.last_seq": "\(current.last)", "batch.acked_through": "\(acked)"])
             // Nothing of this batch acknowledged: the hub is missing events before it
             // that this box no longer holds. Asking again at once would change nothing.
-            if result.ackedThrough < current.first {
+            if acked < current.first {
+                ahead?.cancel()
                 logger.warning(
                     "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
                     metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(current.first)"])
@@ -254,14 +278,23 @@ public final class BatchUploader: Service, @unchecked Sendable {
             }
             // The hub asks to resume below what was prepared (a gap it cannot bridge):
             // start again from what it acknowledged.
-            if result.ackedThrough < current.last {
-                guard let again = try await Blocking.run({ [self] in try prepare(after: result.ackedThrough, limit: settings.maxEvents) }) else { return }
+            if acked < current.last {
+                ahead?.cancel()
+                guard let again = try await Blocking.run({ [self, acked] in try prepare(after: acked, limit: settings.maxEvents) }) else { return }
                 batch = again
+                sent = upload(again)
                 continue
             }
-            guard let next = try await upcoming else { return }
+            guard let next, let ahead else { return }
             batch = next
+            sent = ahead
         }
+        sent.cancel()
+    }
+
+    /// A batch on its way to the hub.
+    private func upload(_ batch: Prepared) -> Task<(BatchResult, HubClient.HubDate?), any Error> {
+        Task { [client] in try await client.upload(body: batch.body) }
     }
 
     /// What the box says it runs (`stationd` and its version).

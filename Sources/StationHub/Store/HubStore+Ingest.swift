@@ -27,22 +27,24 @@ extension HubStore {
         let named = Set(events.compactMap { if case .event(let e, _) = $0 { e.siteID } else { nil } })
         let sites = named.isSubset(of: [site]) ? [site] : try await formerSites(box).union([site])
         try HubIngest.checkBatch(box: box, site: site, sites: sites, events: events)
-        return try await engine.transaction { s in try await self.apply(s, box: box, site: site, events: events, keys: keys, report: report) }
+        // What needs no database is done before the transaction: the writer is not held for it.
+        let presorted = try presort(events, keys: keys, now: HubIngest.nowMillis())
+        return try await engine.transaction { s in try await self.apply(s, box: box, site: site, presorted, report: report) }
     }
 
     /// A batch applied in the transaction `s`: what ``ingest(box:site:events:keys:report:)``
     /// does, and what releasing a quarantined event does inside its own transaction.
     func apply(
-        _ s: any SQLSession, box: String, site: String, events: [IncomingEvent], keys: HubKeys?, report: BatchReport
+        _ s: any SQLSession, box: String, site: String, _ presorted: Presorted, report: BatchReport
     ) async throws -> (BatchResult, conflict: Bool) {
-        let now = HubIngest.nowMillis()
+        let now = presorted.now
         // The box's row, held: its batches apply one at a time, whichever instance got them.
         try await s.lock(.box(box))
         guard let mark = try await s.rows("SELECT acked_through, epoch FROM box WHERE id = ?", [.text(box)]).first,
             let ackedBefore = mark[0].int, let epochBefore = mark[1].int
         else { throw HubError(.notFound, "no box \(box)") }
 
-        var intake = try await self.sort(s, box: box, events: events, keys: keys, now: now)
+        var intake = try await self.sort(s, box: box, presorted)
         let offsets = try await Self.clockOffsets(s, box: box, boots: Set(intake.rows.filter { !$0.clockSynced }.map(\.bootID)))
         for i in intake.rows.indices where !intake.rows[i].clockSynced {
             intake.rows[i].correctedMillis = HubIngest.corrected(intake.rows[i].wallMillis, offsets[intake.rows[i].bootID] ?? 0)
@@ -65,6 +67,70 @@ extension HubStore {
         return (result, intake.conflict)
     }
 
+    /// A batch as far as it can be sorted without the database: each event's content
+    /// hash, what the box may not claim, its sealed credential opened and, when no member
+    /// list is asked, its row. ``sort(_:box:_:)`` finishes it inside the transaction.
+    struct Presorted: Sendable {
+        enum Item: Sendable {
+            case unreadable(seq: Int64?, body: String, reason: String)
+            case event(seq: Int64, hash: String, canonical: String, fate: Fate)
+        }
+
+        /// What becomes of an event the hub does not hold yet.
+        enum Fate: Sendable {
+            /// Stored as this row, or set aside when a column cannot hold it.
+            case row(HubIngest.Row)
+            /// Set aside for this reason, with this body.
+            case aside(reason: String, body: String)
+            /// Opened now with a card UID: the member list decides the worker.
+            case member(JournalEvent, CredentialOpener.Pending, HubKeys)
+        }
+
+        var items: [Item]
+        var now: Int64
+    }
+
+    /// What ``Presorted`` says of `events`: no database asked.
+    func presort(_ events: [IncomingEvent], keys: HubKeys?, now: Int64) throws -> Presorted {
+        Presorted(
+            items: try events.map { incoming in
+                switch incoming {
+                case .unreadable(let seq, let body, let reason):
+                    return .unreadable(seq: seq, body: body, reason: reason)
+                case .event(let e, let canonical):
+                    return .event(seq: e.seq, hash: HubIngest.hash(canonical), canonical: canonical, fate: try fate(e, canonical: canonical, keys: keys, now: now))
+                }
+            },
+            now: now)
+    }
+
+    /// What becomes of `e` if the hub does not hold it yet.
+    func fate(_ e: JournalEvent, canonical: String, keys: HubKeys?, now: Int64) throws -> Presorted.Fate {
+        // What the box may not claim, found before anything of the event is opened.
+        if let refusal = BoxClaims.refusal(e) { return .aside(reason: refusal, body: Canonical.text(BoxClaims.withheld(e))) }
+        var stored = e
+        do {
+            switch try opener.begin(e.draft.worker, keys: keys) {
+            case .ready(let worker): stored.draft.worker = worker
+            case .opened(let pending):
+                // (`begin` opens only with keys.)
+                guard let keys else { return .aside(reason: "seq \(e.seq): the sealed credential cannot be opened without keys", body: canonical) }
+                if pending.cardUID != nil { return .member(e, pending, keys) }
+                stored.draft.worker = opener.finish(pending, member: nil, keys: keys)
+            }
+        } catch {
+            return .aside(reason: "seq \(e.seq): the sealed credential cannot be opened: \(HubKeys.plainReason(error, e.draft.worker))", body: canonical)
+        }
+        return try row(e, canonical: canonical, stored: stored, now: now)
+    }
+
+    /// The row of `e` stored as `stored`, or set aside when a column cannot hold it.
+    func row(_ e: JournalEvent, canonical: String, stored: JournalEvent, now: Int64) throws -> Presorted.Fate {
+        let row = try HubIngest.row(e, canonical: canonical, stored: stored, receivedMillis: now)
+        if let problem = HubIngest.unstorable(row) { return .aside(reason: problem, body: canonical) }
+        return .row(row)
+    }
+
     /// What a batch becomes: rows to store, duplicates, and what is set aside.
     struct Intake {
         var rows: [HubIngest.Row] = []
@@ -73,57 +139,46 @@ extension HubStore {
         var quarantined: [(seq: Int64, reason: String, body: String)] = []
     }
 
-    /// Sorts a batch against what the hub holds: duplicates counted, conflicts and
-    /// unreadable, unopenable or unstorable events set aside, the rest made rows (sealed
-    /// credentials opened; card UIDs of known members become the member).
-    func sort(_ s: any SQLSession, box: String, events: [IncomingEvent], keys: HubKeys?, now: Int64) async throws -> Intake {
-        var held = try await Self.heldHashes(s, box: box, seqs: events.compactMap { if case .event(let e, _) = $0 { e.seq } else { nil } })
-        // What the box may not claim, found before anything of the event is opened.
-        let refusals = events.map { incoming -> String? in if case .event(let e, _) = incoming { BoxClaims.refusal(e) } else { nil } }
-        // Opened before the loop, so the member list is asked once for the whole batch.
-        let openings = zip(events, refusals).map { incoming, refusal -> Result<CredentialOpener.Opening, any Error>? in
-            guard case .event(let e, _) = incoming, held[e.seq] == nil, refusal == nil else { return nil }
-            return Result { try opener.begin(e.draft.worker, keys: keys) }
+    /// Sorts a presorted batch against what the hub holds: duplicates counted, conflicts
+    /// and unreadable, unopenable or unstorable events set aside, the rest made rows (card
+    /// UIDs of known members become the member).
+    func sort(_ s: any SQLSession, box: String, _ presorted: Presorted) async throws -> Intake {
+        var held = try await Self.heldHashes(s, box: box, seqs: presorted.items.compactMap { if case .event(let seq, _, _, _) = $0 { seq } else { nil } })
+        // Asked once for the whole batch.
+        let uids = presorted.items.compactMap { item -> String? in
+            if case .event(let seq, _, _, .member(_, let pending, _)) = item, held[seq] == nil { pending.cardUID } else { nil }
         }
-        let uids = openings.compactMap { opening -> String? in if case .success(.opened(let p))? = opening { p.cardUID } else { nil } }
         let members = try await Self.members(s, cardUIDs: Array(Set(uids)))
 
         var intake = Intake()
-        for ((incoming, opening), refusal) in zip(zip(events, openings), refusals) {
-            switch incoming {
+        for item in presorted.items {
+            switch item {
             case .unreadable(let seq, let body, let reason):
                 intake.quarantined.append((seq ?? 0, reason, body))
-            case .event(let e, let canonical):
-                let hash = HubIngest.hash(canonical)
-                if let existing = held[e.seq] {
+            case .event(let seq, let hash, let canonical, var fate):
+                if let existing = held[seq] {
                     if existing == hash {
                         intake.duplicates += 1
                     } else {
                         intake.conflict = true
-                        intake.quarantined.append((e.seq, "seq \(e.seq) arrived again with different content", canonical))
+                        intake.quarantined.append((seq, "seq \(seq) arrived again with different content", canonical))
                     }
                     continue
                 }
-                if let refusal {
-                    intake.quarantined.append((e.seq, refusal, Canonical.text(BoxClaims.withheld(e))))
-                    continue
+                if case .member(let e, let pending, let keys) = fate {
+                    var stored = e
+                    stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] }, keys: keys)
+                    fate = try row(e, canonical: canonical, stored: stored, now: presorted.now)
                 }
-                var stored = e
-                switch opening {
-                case .success(.ready(let worker))?: stored.draft.worker = worker
-                case .success(.opened(let pending))?: stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] }, keys: keys!)
-                case .failure(let error)?:
-                    intake.quarantined.append((e.seq, "seq \(e.seq): the sealed credential cannot be opened: \(HubKeys.plainReason(error, e.draft.worker))", canonical))
-                    continue
-                case nil: continue
+                switch fate {
+                case .row(let row):
+                    held[seq] = hash
+                    intake.rows.append(row)
+                case .aside(let reason, let body):
+                    intake.quarantined.append((seq, reason, body))
+                case .member:
+                    continue  // (made a row or set aside just above)
                 }
-                let row = try HubIngest.row(e, canonical: canonical, stored: stored, receivedMillis: now)
-                if let problem = HubIngest.unstorable(row) {
-                    intake.quarantined.append((e.seq, problem, canonical))
-                    continue
-                }
-                held[e.seq] = hash
-                intake.rows.append(row)
             }
         }
         return intake
