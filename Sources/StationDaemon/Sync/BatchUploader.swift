@@ -229,29 +229,28 @@ public final class BatchUploader: Service, @unchecked Sendable {
     /// highest mark any answer gave (a batch that overtook the one before it is answered
     /// with the mark below that one; the earlier batch's answer then covers both).
     private func drainOutbox() async throws {
-        guard var batch = try await Blocking.run({ [self] in try prepare(after: 0, limit: settings.maxEvents) }) else { return }
-        var sent = upload(batch)
+        guard let first = try await Blocking.run({ [self] in try prepare(after: 0, limit: settings.maxEvents) }) else { return }
+        // Whatever ends the drain (an answer that acknowledges too little, a failure,
+        // cancellation) ends the batches still on their way: their events stay in the
+        // outbox until an answer acknowledges them.
+        let onTheirWay = Uploads(client)
+        defer { onTheirWay.cancel() }
+        try await withTaskCancellationHandler {
+            try await drain(from: first, onTheirWay)
+        } onCancel: {
+            onTheirWay.cancel()
+        }
+    }
+
+    private func drain(from first: Prepared, _ onTheirWay: Uploads) async throws {
+        var batch = first
+        var sent = onTheirWay.start(batch)
         var acked: Int64 = 0
         while !Task.isCancelled {
             let current = batch
             let next = try await Blocking.run { [self] in try prepare(after: current.last, limit: settings.maxEvents) }
-            let ahead = next.map { upload($0) }
-            // Whatever ends this batch's wait ends the one sent behind it too: its events
-            // stay in the outbox until an answer acknowledges them.
-            let answer: (BatchResult, HubClient.HubDate?)
-            do {
-                let inFlight = sent
-                answer = try await withTaskCancellationHandler {
-                    try await inFlight.value
-                } onCancel: {
-                    inFlight.cancel()
-                    ahead?.cancel()
-                }
-            } catch {
-                ahead?.cancel()
-                throw error
-            }
-            let (result, date) = answer
+            let ahead = next.map { onTheirWay.start($0) }
+            let (result, date) = try await sent.value
             await observe(date)
             acked = max(acked, result.ackedThrough)
             try await Blocking.run { [journal, acked] in _ = try journal.acknowledge(through: acked) }
@@ -270,7 +269,6 @@ public final class BatchUploader: Service, @unchecked Sendable {
             // Nothing of this batch acknowledged: the hub is missing events before it
             // that this box no longer holds. Asking again at once would change nothing.
             if acked < current.first {
-                ahead?.cancel()
                 logger.warning(
                     "the hub acknowledged nothing of this batch: it asks to resume from a seq this box does not hold",
                     metadata: ["sync.resume_from": "\(result.resumeFrom.map(String.init) ?? "-")", "batch.first_seq": "\(current.first)"])
@@ -282,19 +280,35 @@ public final class BatchUploader: Service, @unchecked Sendable {
                 ahead?.cancel()
                 guard let again = try await Blocking.run({ [self, acked] in try prepare(after: acked, limit: settings.maxEvents) }) else { return }
                 batch = again
-                sent = upload(again)
+                sent = onTheirWay.start(again)
                 continue
             }
             guard let next, let ahead else { return }
             batch = next
             sent = ahead
         }
-        sent.cancel()
     }
 
-    /// A batch on its way to the hub.
-    private func upload(_ batch: Prepared) -> Task<(BatchResult, HubClient.HubDate?), any Error> {
-        Task { [client] in try await client.upload(body: batch.body) }
+    /// The batches on a drain's way to the hub, cancelled together.
+    final class Uploads: @unchecked Sendable {
+        typealias Upload = Task<(BatchResult, HubClient.HubDate?), any Error>
+        private let client: HubClient
+        private let lock = NSLock()
+        private var tasks: [Upload] = []
+
+        init(_ client: HubClient) { self.client = client }
+
+        /// Sends `batch`. Only the last three sent are kept: at most two are on their way
+        /// (and one more, cancelled, when the hub asked to resume lower).
+        func start(_ batch: Prepared) -> Upload {
+            let task = Upload { [client] in try await client.upload(body: batch.body) }
+            lock.withLock { tasks = tasks.suffix(2) + [task] }
+            return task
+        }
+
+        func cancel() {
+            for task in lock.withLock({ tasks }) { task.cancel() }
+        }
     }
 
     /// What the box says it runs (`stationd` and its version).
