@@ -51,8 +51,8 @@ def sqlite_floor(hub_path):
     return len(rows), seconds, f"Python sqlite3 executemany, {BATCH} rows per transaction, synchronous=FULL"
 
 
-def psql(url, *args, **kw):
-    return subprocess.run(["psql", "-XqAt", "-v", "ON_ERROR_STOP=1", "-d", url, *args], check=True, capture_output=True, text=True, **kw)
+def psql(url, *args):
+    return subprocess.run(["psql", "-XqAt", "-v", "ON_ERROR_STOP=1", "-d", url, *args], check=True, capture_output=True, text=True)
 
 
 def postgres_floor(url):

@@ -71,13 +71,13 @@ public enum HubIngest {
 
     /// The content hash is of the event as sent (a resend compares equal); what is stored
     /// has the pseudonym instead of the sealed number.
-    static func row(_ e: JournalEvent, canonical: String, stored: JournalEvent, receivedMillis: Int64) throws -> Row {
+    static func row(_ e: JournalEvent, canonical: String, contentHash: String, stored: JournalEvent, receivedMillis: Int64) -> Row {
         // (WorkerRef's == compares the local hash only: compare what changed.)
         let unchanged = stored.draft.worker?.sealed == e.draft.worker?.sealed && stored.draft.worker?.pseudonym == e.draft.worker?.pseudonym
         let body = unchanged ? canonical : Canonical.text(stored)
         return Row(
             boxID: e.boxID, seq: e.seq, epoch: Int64(e.epoch), siteID: e.siteID, kind: e.draft.kind.rawValue, wallMillis: e.time.wallMillis, body: body,
-            contentHash: hash(canonical), pseudonym: stored.draft.worker?.pseudonym, itemKey: e.draft.item?.key, bootID: e.time.bootID,
+            contentHash: contentHash, pseudonym: stored.draft.worker?.pseudonym, itemKey: e.draft.item?.key, bootID: e.time.bootID,
             clockSynced: e.time.synchronized, workerKey: Ledger.worker(stored), dueDate: e.draft.dueDate, service: e.draft.service,
             autoClosed: e.draft.flags.contains("auto-closed"), refersTo: e.draft.refersTo, receivedMillis: receivedMillis,
             correctedMillis: e.time.wallMillis)
@@ -154,7 +154,7 @@ final class CredentialOpener: Sendable {
     enum Opening {
         /// Nothing sealed, or already opened: the worker to store.
         case ready(WorkerRef?)
-        /// Opened now; a card UID asks the member list first (``finish(_:member:keys:)``).
+        /// Opened now; a card UID asks the member list first (``finish(_:member:)``).
         case opened(Pending)
     }
 
@@ -162,6 +162,8 @@ final class CredentialOpener: Sendable {
         var worker: WorkerRef
         var raw: RawCredential
         var memo: String
+        /// The keys that opened it (they also derive the pseudonym).
+        var keys: HubKeys
         /// The card UID to look up in the member list, if it is one.
         var cardUID: String? { raw.kind == .cardUID ? raw.secret : nil }
     }
@@ -170,11 +172,11 @@ final class CredentialOpener: Sendable {
         guard let keys, let worker, let sealed = worker.sealed else { return .ready(worker) }
         let memo = "\(worker.kind.rawValue)|\(sealed.keyVersion)|\(sealed.encapsulatedKey)|\(sealed.ciphertext)"
         if let known = opened.value(memo) { return .ready(known) }
-        return .opened(Pending(worker: worker, raw: try keys.open(worker), memo: memo))
+        return .opened(Pending(worker: worker, raw: try keys.open(worker), memo: memo, keys: keys))
     }
 
-    func finish(_ p: Pending, member: String?, keys: HubKeys) -> WorkerRef {
-        let out = keys.pseudonymized(p.worker, raw: p.raw, member: member)
+    func finish(_ p: Pending, member: String?) -> WorkerRef {
+        let out = p.keys.pseudonymized(p.worker, raw: p.raw, member: member)
         if p.raw.kind != .cardUID { opened.store(p.memo, out) }
         return out
     }

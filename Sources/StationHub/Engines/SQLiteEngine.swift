@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The hub's database in one SQLite file through GRDB, the embedded default (one hub
 /// process). One writer at a time: transactions are committed in groups (``transaction(_:)``),
@@ -10,7 +11,7 @@ public final class SQLiteEngine: SQLEngine {
     /// The writer, one holder at a time: a group of transactions, or a checkpoint.
     let writer = AsyncMutex()
     let commits = GroupCommit()
-    let commitsRun = Counter()
+    let commitsRun = Mutex(0)
     public var dialect: SQLDialect { .sqlite }
 
     public init(path: String) throws {
@@ -95,7 +96,7 @@ public final class SQLiteEngine: SQLEngine {
         }
         do {
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-            commitsRun.add(1)
+            commitsRun.withLock { $0 += 1 }
         } catch {
             await Self.rollBack(pool)
             for (job, _) in results { job.done.resume(throwing: Self.failure(error)) }
@@ -111,8 +112,8 @@ public final class SQLiteEngine: SQLEngine {
         }
     }
 
-    /// How many groups were committed (each one sync of the log), for tests and metrics.
-    public var commitCount: Int { commitsRun.value }
+    /// How many groups were committed (each one sync of the log), for tests.
+    var commitCount: Int { commitsRun.withLock { $0 } }
 
     public func read(_ statement: SQLStatement) async throws -> [SQLRow] {
         do {
@@ -236,14 +237,6 @@ final class GroupCommit: @unchecked Sendable {
             return jobs
         }
     }
-}
-
-/// A count read and written from any thread.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func add(_ n: Int) { lock.withLock { count += n } }
 }
 
 /// A lock for async code: one holder at a time, waiters served in order.

@@ -28,7 +28,7 @@ extension HubStore {
         let sites = named.isSubset(of: [site]) ? [site] : try await formerSites(box).union([site])
         try HubIngest.checkBatch(box: box, site: site, sites: sites, events: events)
         // What needs no database is done before the transaction: the writer is not held for it.
-        let presorted = try presort(events, keys: keys, now: HubIngest.nowMillis())
+        let presorted = presort(events, keys: keys, now: HubIngest.nowMillis())
         return try await engine.transaction { s in try await self.apply(s, box: box, site: site, presorted, report: report) }
     }
 
@@ -83,7 +83,7 @@ extension HubStore {
             /// Set aside for this reason, with this body.
             case aside(reason: String, body: String)
             /// Opened now with a card UID: the member list decides the worker.
-            case member(JournalEvent, CredentialOpener.Pending, HubKeys)
+            case member(JournalEvent, CredentialOpener.Pending)
         }
 
         var items: [Item]
@@ -91,21 +91,22 @@ extension HubStore {
     }
 
     /// What ``Presorted`` says of `events`: no database asked.
-    func presort(_ events: [IncomingEvent], keys: HubKeys?, now: Int64) throws -> Presorted {
+    func presort(_ events: [IncomingEvent], keys: HubKeys?, now: Int64) -> Presorted {
         Presorted(
-            items: try events.map { incoming in
+            items: events.map { incoming in
                 switch incoming {
                 case .unreadable(let seq, let body, let reason):
                     return .unreadable(seq: seq, body: body, reason: reason)
                 case .event(let e, let canonical):
-                    return .event(seq: e.seq, hash: HubIngest.hash(canonical), canonical: canonical, fate: try fate(e, canonical: canonical, keys: keys, now: now))
+                    let hash = HubIngest.hash(canonical)
+                    return .event(seq: e.seq, hash: hash, canonical: canonical, fate: fate(e, canonical: canonical, hash: hash, keys: keys, now: now))
                 }
             },
             now: now)
     }
 
     /// What becomes of `e` if the hub does not hold it yet.
-    func fate(_ e: JournalEvent, canonical: String, keys: HubKeys?, now: Int64) throws -> Presorted.Fate {
+    func fate(_ e: JournalEvent, canonical: String, hash: String, keys: HubKeys?, now: Int64) -> Presorted.Fate {
         // What the box may not claim, found before anything of the event is opened.
         if let refusal = BoxClaims.refusal(e) { return .aside(reason: refusal, body: Canonical.text(BoxClaims.withheld(e))) }
         var stored = e
@@ -113,20 +114,18 @@ extension HubStore {
             switch try opener.begin(e.draft.worker, keys: keys) {
             case .ready(let worker): stored.draft.worker = worker
             case .opened(let pending):
-                // (`begin` opens only with keys.)
-                guard let keys else { return .aside(reason: "seq \(e.seq): the sealed credential cannot be opened without keys", body: canonical) }
-                if pending.cardUID != nil { return .member(e, pending, keys) }
-                stored.draft.worker = opener.finish(pending, member: nil, keys: keys)
+                if pending.cardUID != nil { return .member(e, pending) }
+                stored.draft.worker = opener.finish(pending, member: nil)
             }
         } catch {
             return .aside(reason: "seq \(e.seq): the sealed credential cannot be opened: \(HubKeys.plainReason(error, e.draft.worker))", body: canonical)
         }
-        return try row(e, canonical: canonical, stored: stored, now: now)
+        return row(e, canonical: canonical, hash: hash, stored: stored, now: now)
     }
 
     /// The row of `e` stored as `stored`, or set aside when a column cannot hold it.
-    func row(_ e: JournalEvent, canonical: String, stored: JournalEvent, now: Int64) throws -> Presorted.Fate {
-        let row = try HubIngest.row(e, canonical: canonical, stored: stored, receivedMillis: now)
+    func row(_ e: JournalEvent, canonical: String, hash: String, stored: JournalEvent, now: Int64) -> Presorted.Fate {
+        let row = HubIngest.row(e, canonical: canonical, contentHash: hash, stored: stored, receivedMillis: now)
         if let problem = HubIngest.unstorable(row) { return .aside(reason: problem, body: canonical) }
         return .row(row)
     }
@@ -146,7 +145,7 @@ extension HubStore {
         var held = try await Self.heldHashes(s, box: box, seqs: presorted.items.compactMap { if case .event(let seq, _, _, _) = $0 { seq } else { nil } })
         // Asked once for the whole batch.
         let uids = presorted.items.compactMap { item -> String? in
-            if case .event(let seq, _, _, .member(_, let pending, _)) = item, held[seq] == nil { pending.cardUID } else { nil }
+            if case .event(let seq, _, _, .member(_, let pending)) = item, held[seq] == nil { pending.cardUID } else { nil }
         }
         let members = try await Self.members(s, cardUIDs: Array(Set(uids)))
 
@@ -165,10 +164,10 @@ extension HubStore {
                     }
                     continue
                 }
-                if case .member(let e, let pending, let keys) = fate {
+                if case .member(let e, let pending) = fate {
                     var stored = e
-                    stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] }, keys: keys)
-                    fate = try row(e, canonical: canonical, stored: stored, now: presorted.now)
+                    stored.draft.worker = opener.finish(pending, member: pending.cardUID.flatMap { members[$0] })
+                    fate = row(e, canonical: canonical, hash: hash, stored: stored, now: presorted.now)
                 }
                 switch fate {
                 case .row(let row):

@@ -175,7 +175,7 @@ extension HubStore {
             var touched = LedgerKeys()
             for p in opened {
                 var stored = p.event
-                stored.draft.worker = self.opener.finish(p.opening, member: p.opening.cardUID.flatMap { members[$0] }, keys: keys)
+                stored.draft.worker = self.opener.finish(p.opening, member: p.opening.cardUID.flatMap { members[$0] })
                 let before = Ledger.worker(p.event), now = Ledger.worker(stored)
                 try await s.execute(
                     "UPDATE event SET worker_pseudonym = ?, worker_key = ?, body = ? WHERE box_id = ? AND seq = ? AND worker_pseudonym IS NULL",

@@ -177,7 +177,7 @@ extension HubStore {
             if try await !s.rows("SELECT 1 FROM event WHERE box_id = ? AND seq = ?", [.text(record.box), .int(event.seq)]).isEmpty {
                 throw HubError(.conflict, "box \(record.box) holds seq \(event.seq) already: this is a different copy of it; discard it")
             }
-            let presorted = try self.presort([IncomingEvent(event)], keys: keys, now: HubIngest.nowMillis())
+            let presorted = self.presort([IncomingEvent(event)], keys: keys, now: HubIngest.nowMillis())
             let (result, _) = try await self.apply(s, box: record.box, site: site, presorted, report: BatchReport())
             try await Self.audit(
                 s, actor, "quarantine.release", "\(record.box)#\(record.seq)",
