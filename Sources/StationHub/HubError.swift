@@ -9,7 +9,7 @@ import StationProtocol
 /// sentence for people, naming no Swift type and echoing nothing it was not sure of.
 public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable, uriTooLong, headersTooLarge
+        case unauthorized, forbidden, notFound, conflict, invalid, tooLarge, unsupportedMedia, unavailable, uriTooLong, headersTooLarge, tooManyRequests
     }
 
     public var kind: Kind
@@ -36,6 +36,7 @@ public struct HubError: HTTPResponseError, CustomStringConvertible, Sendable, Eq
         case .unavailable: .serviceUnavailable
         case .uriTooLong: .uriTooLong
         case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .tooManyRequests: .tooManyRequests
         }
     }
 
@@ -67,6 +68,7 @@ extension HubError.Kind {
         case .unavailable: "unavailable"
         case .uriTooLong: "url-too-long"
         case .headersTooLarge: "headers-too-large"
+        case .tooManyRequests: "too-many-requests"
         }
     }
 }

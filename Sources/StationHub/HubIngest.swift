@@ -17,7 +17,7 @@ public enum HubIngest {
         Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
     }
 
-    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// A batch naming another box or site, or breaking the protocol (``BoxClaims``), is
     /// refused whole.

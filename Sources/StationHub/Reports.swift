@@ -133,11 +133,16 @@ public enum Reports {
         return Int64(d.timeIntervalSince1970 * 1000)
     }
 
-    static func date(_ millis: Int64) -> String {
+    static func date(_ millis: Int64) -> String { utc(millis, "yyyy-MM-dd") }
+
+    /// An instant as ISO 8601 in UTC, to the millisecond (exports).
+    static func instant(_ millis: Int64) -> String { utc(millis, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'") }
+
+    static func utc(_ millis: Int64, _ pattern: String) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
+        f.dateFormat = pattern
         return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
     }
 

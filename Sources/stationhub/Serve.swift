@@ -25,7 +25,7 @@ struct Initialize: AsyncParsableCommand {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the sync API (and reports and metrics for the operator token).")
+    static let configuration = CommandConfiguration(abstract: "Serve the sync API, the console at /console/ (accounts from `stationhub operator add`), and reports and metrics for the operator token.")
 
     @OptionGroup var hub: HubOptions
 
@@ -50,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How often the key directory is read for a new key version, in seconds.")
     var keysEvery = 30
 
+    @Option(help: "The hub's URL as boxes reach it: the console then prints enrollment cards for the boxes it adds.")
+    var publicURL: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -66,6 +69,8 @@ struct Serve: AsyncParsableCommand {
         let keyDirectory = try hub.keys(keys)
         let (tls, operatorToken, hubKeys) = try Self.loadSecrets(
             certificate: certificate, key: privateKey, tokenFile: try operatorTokenFile ?? settings.operatorTokenFile.map(Self.credential), keys: keyDirectory, logger)
+        if let publicURL { try BoxCommand.checkURL(publicURL) }
+        let console = ConsoleOptions(publicURL: publicURL, timeZone: try hub.timeZone)
         let url = try hub.databaseURL
         let engine: any SQLEngine
         do { engine = try HubDatabase.engine(url, waitSeconds: try hub.databaseWait ?? settings.databaseWaitSeconds ?? 30, creating: false) } catch {
@@ -75,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         let ring = KeyRing(hubKeys)
         var services: [any Service] = HubDatabase.service(of: engine).map { [$0] } ?? []
         services.append(
-            HubServer.API(store: store, ring: ring, operatorToken: operatorToken, host: address.host, port: address.port, tls: tls, logger: logger) { bound in
+            HubServer.API(store: store, ring: ring, operatorToken: operatorToken, host: address.host, port: address.port, tls: tls, console: console, logger: logger) { bound in
                 // One line on stdout, for whoever started the hub (tests, scripts).
                 print("listening on \(address.host):\(bound)")
                 fflush(nil)

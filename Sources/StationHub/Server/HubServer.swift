@@ -35,16 +35,21 @@ public enum HubServer {
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: maxParsedHeaderBytes, maxHeaderListSize: maxParsedHeaderBytes, maxHeaderFieldCount: 200)))
     }
 
-    public static func router(store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
-        router(store: store, ring: KeyRing(keys), operatorToken: operatorToken, metrics: metrics)
+    public static func router(
+        store: HubStore, keys: HubKeys?, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics(), console: ConsoleOptions = ConsoleOptions()
+    ) -> Router<HubRequestContext> {
+        router(store: store, ring: KeyRing(keys), operatorToken: operatorToken, metrics: metrics, console: console)
     }
 
-    public static func router(store: HubStore, ring: KeyRing, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics()) -> Router<HubRequestContext> {
+    public static func router(
+        store: HubStore, ring: KeyRing, operatorToken: String? = nil, metrics: HubMetrics = HubMetrics(), console: ConsoleOptions = ConsoleOptions()
+    ) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: RefusalMiddleware(metrics: metrics))
         router.get("v1/health") { _, _ -> Response in json(.ok, ["status": "ok"]) }
         addBoxRoutes(router, store: store, ring: ring, metrics: metrics)
         addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics)
+        addConsoleRoutes(router, store: store, options: console)
         return router
     }
 
@@ -191,15 +196,19 @@ public enum HubServer {
         public var host: String
         public var port: Int
         public var tls: TLSConfiguration?
+        public var console: ConsoleOptions
         public var logger: Logger
         public var onListening: @Sendable (Int) -> Void
 
         public init(
-            store: HubStore, ring: KeyRing, operatorToken: String?, host: String, port: Int, tls: TLSConfiguration?, logger: Logger,
-            onListening: @escaping @Sendable (Int) -> Void
+            store: HubStore, ring: KeyRing, operatorToken: String?, host: String, port: Int, tls: TLSConfiguration?, console: ConsoleOptions = ConsoleOptions(),
+            logger: Logger, onListening: @escaping @Sendable (Int) -> Void
         ) {
             (self.store, self.ring, self.operatorToken, self.host, self.port, self.tls, self.logger, self.onListening) =
                 (store, ring, operatorToken, host, port, tls, logger, onListening)
+            self.console = console
+            // Under TLS the console's cookies travel over it only.
+            if tls != nil { self.console.secureCookies = true }
         }
 
         public func run() async throws {
@@ -209,7 +218,7 @@ public enum HubServer {
             let metrics = HubMetrics()
             let http1 = HubServer.http1(metrics: metrics)
             let app = Application(
-                router: HubServer.router(store: store, ring: ring, operatorToken: operatorToken, metrics: metrics),
+                router: HubServer.router(store: store, ring: ring, operatorToken: operatorToken, metrics: metrics, console: console),
                 server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
                 configuration: .init(address: .hostname(host, port: port), serverName: "stationhub"),
                 onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

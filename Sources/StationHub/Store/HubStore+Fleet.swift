@@ -12,9 +12,33 @@ extension HubStore {
             [.int(HubIngest.nowMillis()), .text(actor.name), .text(actor.origin), .text(action), .text(subject), .text(detail)])
     }
 
-    static func requireSite(_ s: any SQLSession, _ site: String) async throws {
-        guard try await !s.rows("SELECT 1 FROM site WHERE id = ?", [.text(site)]).isEmpty else {
-            throw HubError(.notFound, "no site \(site): create it with `stationhub site add \(site)`")
+    /// Refuses a site that does not exist, or that `scope` does not see (the same answer:
+    /// an id outside one's scope is not told apart from one that does not exist).
+    static func requireSite(_ s: any SQLSession, _ site: String, scope: ConsoleRole = .union) async throws {
+        let inScope = scope.condition("id")
+        guard try await !s.rows("SELECT 1 FROM site WHERE id = ? AND \(inScope.sql)", [.text(site)] + inScope.arguments).isEmpty else {
+            throw HubError(.notFound, scope == .union ? "no site \(site): create it with `stationhub site add \(site)`" : "no site \(site)")
+        }
+    }
+
+    /// A box's site, if the box exists and `scope` sees it.
+    static func siteOfBox(_ s: any SQLSession, _ box: String, scope: ConsoleRole) async throws -> String {
+        let inScope = scope.condition("site_id")
+        guard let site = try await s.value("SELECT site_id FROM box WHERE id = ? AND \(inScope.sql)", [.text(box)] + inScope.arguments)?.text else {
+            throw HubError(.notFound, "no box \(box)")
+        }
+        return site
+    }
+
+    /// The region a new or changed site gets under `scope`: a region's operator keeps
+    /// every site in their region; a site manager changes no site's fields.
+    static func regionUnder(_ scope: ConsoleRole, asked region: String?) throws -> String? {
+        switch scope {
+        case .union: return region
+        case .region(let r):
+            if let region, region != r { throw HubError(.forbidden, "a site is put in region \(r) only by its operators, not in \(region)", code: "out-of-scope") }
+            return r
+        case .site: throw HubError(.forbidden, "a site manager does not change sites", code: "out-of-scope")
         }
     }
 
@@ -24,8 +48,9 @@ extension HubStore {
     public static let siteKinds = KioskSettings.SiteKind.allCases.map(\.rawValue)
 
     /// A site, in a region (reports rank titles per region).
-    public func addSite(_ id: String, region: String?, name: String? = nil, kind: String? = nil, by actor: Actor = .process) async throws {
+    public func addSite(_ id: String, region: String?, name: String? = nil, kind: String? = nil, by actor: Actor = .process, scope: ConsoleRole = .union) async throws {
         try Self.checkSiteFields(id: id, kind: kind)
+        let region = try Self.regionUnder(scope, asked: region)
         try await engine.transaction { s in
             let created = try await s.rows(
                 "INSERT INTO site (id, region, name, kind) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
@@ -43,10 +68,13 @@ extension HubStore {
     }
 
     /// Changes a site's name, kind or region; nil leaves a field as it is, "" clears it.
-    public func updateSite(_ id: String, name: String? = nil, kind: String? = nil, region: String? = nil, by actor: Actor = .process) async throws {
+    public func updateSite(
+        _ id: String, name: String? = nil, kind: String? = nil, region: String? = nil, by actor: Actor = .process, scope: ConsoleRole = .union
+    ) async throws {
         try Self.checkSiteFields(id: id, kind: kind.flatMap { $0.isEmpty ? nil : $0 })
+        if scope != .union { _ = try Self.regionUnder(scope, asked: region.flatMap { $0.isEmpty ? "" : $0 }) }
         try await engine.transaction { s in
-            try await Self.requireSite(s, id)
+            try await Self.requireSite(s, id, scope: scope)
             var changes: [String] = []
             for (column, value) in [("name", name), ("kind", kind), ("region", region)] {
                 guard let value else { continue }
@@ -57,9 +85,13 @@ extension HubStore {
         }
     }
 
-    public func sites() async throws -> [SiteRecord] {
+    /// Every site `scope` sees, in id order.
+    public func sites(scope: ConsoleRole = .union) async throws -> [SiteRecord] {
+        let inScope = scope.condition("s.id")
         let rows = try await engine.read(
-            SQLStatement("SELECT s.id, s.name, s.kind, s.region, (SELECT count(*) FROM box b WHERE b.site_id = s.id) FROM site s ORDER BY s.id"))
+            SQLStatement(
+                "SELECT s.id, s.name, s.kind, s.region, (SELECT count(*) FROM box b WHERE b.site_id = s.id) FROM site s WHERE \(inScope.sql) ORDER BY s.id",
+                inScope.arguments))
         var settings: [String: [String: String]] = [:]
         for row in try await engine.read(SQLStatement("SELECT site_id, key, value FROM site_setting")) {
             if let site = row[0].text, let key = row[1].text { settings[site, default: [:]][key] = row[2].text }
@@ -70,8 +102,8 @@ extension HubStore {
         }
     }
 
-    public func site(_ id: String) async throws -> SiteRecord {
-        guard let site = try await sites().first(where: { $0.id == id }) else { throw HubError(.notFound, "no site \(id)") }
+    public func site(_ id: String, scope: ConsoleRole = .union) async throws -> SiteRecord {
+        guard let site = try await sites(scope: scope).first(where: { $0.id == id }) else { throw HubError(.notFound, "no site \(id)") }
         return site
     }
 
@@ -80,20 +112,23 @@ extension HubStore {
     /// Creates a box of `site`, or reissues the token of a box there (a replacement box:
     /// the old credential stops working when the new one enrolls); answers the one-time
     /// enrollment token.
-    public func addBox(_ id: String, site: String, by actor: Actor = .process) async throws -> String {
-        try await addBoxes([(id, site)], replacing: true, by: actor)[0]
+    public func addBox(_ id: String, site: String, by actor: Actor = .process, scope: ConsoleRole = .union) async throws -> String {
+        try await addBoxes([(id, site)], replacing: true, by: actor, scope: scope)[0]
     }
 
     /// Creates boxes in one transaction and answers their tokens, in order. Without
     /// `replacing`, a box that exists already is refused (a CSV run twice must not reissue
     /// every token); nothing is created unless all are.
-    public func addBoxes(_ boxes: [(id: String, site: String)], replacing: Bool = false, by actor: Actor = .process) async throws -> [String] {
+    public func addBoxes(
+        _ boxes: [(id: String, site: String)], replacing: Bool = false, by actor: Actor = .process, scope: ConsoleRole = .union
+    ) async throws -> [String] {
+        guard scope.mayAddBoxes else { throw HubError(.forbidden, "a site manager does not add or replace boxes: ask the region's operators", code: "out-of-scope") }
         for b in boxes where !b.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) || b.id.isEmpty || b.id.count > 64 {
             throw HubError(.invalid, "box id \(b.id): 1 to 64 letters, digits, -, _ or .")
         }
         let tokens = boxes.map { _ in HubIngest.randomSecret() }
         try await engine.transaction { s in
-            for site in Set(boxes.map(\.site)) { try await Self.requireSite(s, site) }
+            for site in Set(boxes.map(\.site)) { try await Self.requireSite(s, site, scope: scope) }
             var existing: [String: String] = [:]
             for chunk in SQLStatement.chunks(boxes.map { SQLValue.text($0.id) }) {
                 for row in try await s.rows("SELECT id, site_id FROM box WHERE id IN \(SQLStatement.list(chunk.count))", chunk) {
@@ -117,9 +152,17 @@ extension HubStore {
     }
 
     /// Revokes a box: it keeps recording locally; the hub refuses its uploads with `reason`.
-    public func revoke(_ id: String, reason: String, by actor: Actor = .process) async throws {
+    public func revoke(_ id: String, reason: String, by actor: Actor = .process, scope: ConsoleRole = .union) async throws {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw HubError(.invalid, "a revocation says why, in 1 to 500 characters", code: "invalid-reason") }
         try await engine.transaction { s in
-            guard try await !s.rows("UPDATE box SET revoked_reason = ?, revoked_ms = ? WHERE id = ? RETURNING id", [.text(reason), .int(HubIngest.nowMillis()), .text(id)]).isEmpty else {
+            let inScope = scope.condition("site_id")
+            guard
+                try await !s.rows(
+                    "UPDATE box SET revoked_reason = ?, revoked_ms = ? WHERE id = ? AND \(inScope.sql) RETURNING id",
+                    [.text(reason), .int(HubIngest.nowMillis()), .text(id)] + inScope.arguments
+                ).isEmpty
+            else {
                 throw HubError(.notFound, "no box \(id)")
             }
             try await Self.audit(s, actor, "box.revoke", id, reason)
@@ -154,7 +197,7 @@ extension HubStore {
     }
 
     /// Every box, or a site's, or one (`id`), in id order.
-    public func boxes(site: String? = nil, id: String? = nil) async throws -> [BoxRecord] {
+    public func boxes(site: String? = nil, id: String? = nil, scope: ConsoleRole = .union) async throws -> [BoxRecord] {
         var sql = """
             SELECT b.id, b.site_id, CASE WHEN b.credential_hash IS NULL THEN 0 ELSE 1 END, b.revoked_reason, b.enrolled_ms, b.revoked_ms, b.last_seen_ms, b.last_batch_ms,
                    b.acked_through, b.backlog, b.software,
@@ -162,7 +205,8 @@ extension HubStore {
                    (SELECT max(c.received_ms) FROM clock_correction c WHERE c.box_id = b.id)
             FROM box b
             """
-        var arguments: [SQLValue] = [], conditions: [String] = []
+        let inScope = scope.condition("b.site_id")
+        var arguments: [SQLValue] = inScope.arguments, conditions: [String] = [inScope.sql]
         if let site {
             conditions.append("b.site_id = ?")
             arguments.append(.text(site))
@@ -171,7 +215,7 @@ extension HubStore {
             conditions.append("b.id = ?")
             arguments.append(.text(id))
         }
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " WHERE " + conditions.joined(separator: " AND ")
         sql += " ORDER BY b.id"
         var former: [String: [String]] = [:]
         let formerOf = id.map { SQLStatement("SELECT box_id, site_id FROM box_former_site WHERE box_id = ? ORDER BY until_ms", [.text($0)]) }
@@ -188,8 +232,8 @@ extension HubStore {
         }
     }
 
-    public func box(_ id: String) async throws -> BoxRecord {
-        guard let box = try await boxes(id: id).first else { throw HubError(.notFound, "no box \(id)") }
+    public func box(_ id: String, scope: ConsoleRole = .union) async throws -> BoxRecord {
+        guard let box = try await boxes(id: id, scope: scope).first else { throw HubError(.notFound, "no box \(id)") }
         return box
     }
 

@@ -13,7 +13,29 @@ enum Schema {
         Migration(name: "1-tables", statements: tables),
         Migration(name: "1-indexes", statements: { _ in indexes }),
         Migration(name: "2-fleet", statements: fleet),
+        Migration(name: "3-console", statements: console),
     ]
+
+    /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages
+    /// speak), their sessions (the id hashed: a copy of the database opens none; kept here
+    /// so that every hub instance knows them), and failed logins counted per account and
+    /// per address, for pacing.
+    @Sendable static func console(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        return [
+            """
+            CREATE TABLE operator_account (name TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL CHECK (role IN ('union', 'region', 'site')),
+                scope TEXT, password_hash TEXT NOT NULL, language TEXT NOT NULL DEFAULT 'zh', created_ms \(int) NOT NULL,
+                disabled_ms \(int), CHECK ((role = 'union') = (scope IS NULL)))\(d.strict)
+            """,
+            """
+            CREATE TABLE console_session (id_hash TEXT PRIMARY KEY NOT NULL, operator TEXT NOT NULL REFERENCES operator_account(name),
+                csrf TEXT NOT NULL, created_ms \(int) NOT NULL, seen_ms \(int) NOT NULL, origin TEXT NOT NULL)\(d.strict)
+            """,
+            "CREATE INDEX console_session_operator ON console_session(operator)",
+            "CREATE TABLE login_failure (key TEXT PRIMARY KEY NOT NULL, failures \(int) NOT NULL, last_ms \(int) NOT NULL)\(d.strict)",
+        ]
+    }
 
     /// What running a fleet needs: a site's name and kind; what the hub knows of each box
     /// (when it enrolled or was revoked, its last batch, the backlog and software it last

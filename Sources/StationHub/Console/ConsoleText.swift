@@ -1,0 +1,103 @@
+import Foundation
+
+/// Every word the console shows, in Chinese (first) and English. A phrase without both
+/// does not compile.
+public enum Phrase: CaseIterable, Sendable {
+    case console, signIn, signOut, name, password, signInFailed, overview, sites, audit, language, otherLanguage
+    case online, seenToday, quiet, notEnrolled, revoked, eventsToday, eventsThisMonth, quarantined, syncLag, backlog, boxes, never
+    case site, region, kind, add, save, addSite, editSite, addBox, boxID, box, state, lastSeen, lastBatch, ackedThrough, software
+    case clockOffset, formerSites, revoke, reason, revokeBox, deviceLog, level, scanner, time, message, filter, olderLines, noLines
+    case enrollmentToken, enrollmentCard, tokenOnce, noCardURL, when, who, origin, action, subject, detail, downloadCSV, notFound
+    case refused, kindBookshelf, kindHut, kindStation, none, all, signedInAs, roleUnion, roleRegion, roleSite, siteCount, noSites
+    case lagWorstFirst, minutes, hours, days, sessionEnded
+
+    public func text(_ language: String) -> String {
+        let (zh, en) = pair
+        return language == "en" ? en : zh
+    }
+
+    var pair: (String, String) {
+        switch self {
+        case .console: ("工会服务站控制台", "Union station console")
+        case .signIn: ("登录", "Sign in")
+        case .signOut: ("退出", "Sign out")
+        case .name: ("账号", "Name")
+        case .password: ("密码", "Password")
+        case .signInFailed: ("登录失败", "Sign-in failed")
+        case .overview: ("总览", "Overview")
+        case .sites: ("站点与设备", "Sites and boxes")
+        case .audit: ("操作日志", "Audit log")
+        case .language: ("语言", "Language")
+        case .otherLanguage: ("English", "中文")
+        case .online: ("在线", "Online")
+        case .seenToday: ("今日联系过", "Seen today")
+        case .quiet: ("失联", "Quiet")
+        case .notEnrolled: ("未注册", "Never enrolled")
+        case .revoked: ("已吊销", "Revoked")
+        case .eventsToday: ("今日记录", "Events today")
+        case .eventsThisMonth: ("本月记录", "Events this month")
+        case .quarantined: ("待处理记录", "Events in quarantine")
+        case .syncLag: ("同步延迟", "Sync lag")
+        case .backlog: ("待上传", "Backlog")
+        case .boxes: ("设备", "Boxes")
+        case .never: ("从未", "never")
+        case .site: ("站点", "Site")
+        case .region: ("区域", "Region")
+        case .kind: ("类型", "Kind")
+        case .add: ("添加", "Add")
+        case .save: ("保存", "Save")
+        case .addSite: ("新增站点", "Add a site")
+        case .editSite: ("修改站点", "Edit the site")
+        case .addBox: ("新增或更换设备", "Add or replace a box")
+        case .boxID: ("设备编号", "Box id")
+        case .box: ("设备", "Box")
+        case .state: ("状态", "State")
+        case .lastSeen: ("最后联系", "Last contact")
+        case .lastBatch: ("最后同步", "Last batch")
+        case .ackedThrough: ("已收到至序号", "Held through seq")
+        case .software: ("软件版本", "Software")
+        case .clockOffset: ("时钟校正", "Clock correction")
+        case .formerSites: ("曾在站点", "Former sites")
+        case .revoke: ("吊销", "Revoke")
+        case .reason: ("原因", "Reason")
+        case .revokeBox: ("吊销此设备", "Revoke this box")
+        case .deviceLog: ("设备日志", "Device log")
+        case .level: ("级别", "Level")
+        case .scanner: ("扫描器", "Scanner")
+        case .time: ("时间", "Time")
+        case .message: ("内容", "Message")
+        case .filter: ("筛选", "Filter")
+        case .olderLines: ("更早的记录", "Older lines")
+        case .noLines: ("没有记录", "No lines")
+        case .enrollmentToken: ("注册令牌", "Enrollment token")
+        case .enrollmentCard: ("注册卡", "Enrollment card")
+        case .tokenOnce: ("令牌只显示这一次：请立即打印注册卡或抄下令牌。", "The token is shown this once: print the card or copy the token now.")
+        case .noCardURL: ("未设置集中服务器地址（--public-url），无法生成注册卡。", "No hub address is set (--public-url), so no card can be drawn.")
+        case .when: ("时间", "When")
+        case .who: ("操作人", "Who")
+        case .origin: ("来源", "From")
+        case .action: ("操作", "Action")
+        case .subject: ("对象", "Subject")
+        case .detail: ("详情", "Detail")
+        case .downloadCSV: ("下载 CSV", "Download CSV")
+        case .notFound: ("未找到", "Not found")
+        case .refused: ("操作未完成", "Not done")
+        case .kindBookshelf: ("职工书屋", "Bookshelf")
+        case .kindHut: ("爱心妈妈小屋", "Love mother hut")
+        case .kindStation: ("户外劳动者驿站", "Outdoor workers' station")
+        case .none: ("无", "none")
+        case .all: ("全部", "all")
+        case .signedInAs: ("当前用户", "Signed in as")
+        case .roleUnion: ("总工会", "Union")
+        case .roleRegion: ("区域", "Region")
+        case .roleSite: ("站点管理员", "Site manager")
+        case .siteCount: ("站点数", "Sites")
+        case .noSites: ("暂无站点", "No sites yet")
+        case .lagWorstFirst: ("各站点同步延迟（最久在前）", "Sync lag per site (worst first)")
+        case .minutes: ("分钟", "min")
+        case .hours: ("小时", "h")
+        case .days: ("天", "d")
+        case .sessionEnded: ("会话已结束，请重新登录。", "Your session ended: sign in again.")
+        }
+    }
+}
