@@ -7,12 +7,14 @@ a misread is refused; at the hut a mother
 scans in and out. Then `stationctl export` shows what the box recorded (masked) and
 `stationctl pending` what waits for the hub. Both boxes are enrolled at a local
 `stationhub` (embedded SQLite on 127.0.0.1) and sync to it; the demo shows what the hub
-received.
+received. Then a year of a small union is uploaded to the same hub (scripts/demo-union.py)
+and the hub is left in .build/demo-hub, with console accounts, for `stationhub serve`.
 
 usage: demo-morning.py BIN_DIR"""
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -35,8 +37,14 @@ def keys(scans):
     return "\n".join(out) + "\n"
 
 
+HUB_DIR = os.path.join(ROOT, ".build", "demo-hub")
+
+
 def start_hub(bin_dir, work):
-    db = os.path.join(work, "hub.sqlite")
+    # The hub outlives the demo (the console shows it); each demo starts it afresh.
+    shutil.rmtree(HUB_DIR, ignore_errors=True)
+    os.makedirs(HUB_DIR, mode=0o700)
+    db = os.path.join(HUB_DIR, "hub.sqlite")
     subprocess.run([f"{bin_dir}/stationhub", "init", "--database", db], check=True, capture_output=True)
     for site in ["shelf-site", "hut-site", "shelf-east"]:
         subprocess.run([f"{bin_dir}/stationhub", "site", "add", site, "--database", db], check=True, capture_output=True)
@@ -45,7 +53,7 @@ def start_hub(bin_dir, work):
     with open(catalog, "w") as f:
         f.write("item_key,title,home_site\nlabel:LIB-000101,Capital,shelf-site\nlabel:LIB-000777,The Three-Body Problem,shelf-east\n")
     subprocess.run([f"{bin_dir}/stationhub", "catalog", "import", catalog, "--database", db], check=True, capture_output=True)
-    keys_dir = os.path.join(work, "hub-keys")
+    keys_dir = os.path.join(HUB_DIR, "keys")
     public = subprocess.run([f"{bin_dir}/stationhub", "keygen", "--dir", keys_dir], capture_output=True, text=True, check=True).stdout
     proc = subprocess.Popen([f"{bin_dir}/stationhub", "serve", "--database", db, "--listen", "127.0.0.1:0", "--keys", keys_dir],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -130,6 +138,11 @@ def main():
                 print(f"  visit at {site:<12} {worker[:14]}…  {service or '-':<10} {minutes} {flags}")
             drifted = db.execute("SELECT count(*) FROM ledger_book WHERE item_key = 'label:LIB-000777' AND site_id = 'shelf-site' AND flags LIKE '%drift%'").fetchone()[0]
             pseudonyms = db.execute("SELECT count(*) FROM event WHERE worker_pseudonym IS NOT NULL").fetchone()[0]
+            db.close()
+            print()
+            passwords = os.path.join(HUB_DIR, "console-accounts.txt")
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo-union.py"), bin_dir, hub_db, f"http://127.0.0.1:{hub_port}", passwords],
+                           check=True)
         finally:
             hub_proc.terminate()
             hub_proc.wait(timeout=20)
@@ -151,7 +164,7 @@ def main():
         if outcomes != want:
             print(f"demo: expected {want}, got {outcomes}", file=sys.stderr)
             return 1
-        for path in [shelf, hut, work]:
+        for path in [shelf, hut, work, HUB_DIR]:
             for name in os.listdir(path):
                 if not os.path.isfile(os.path.join(path, name)):
                     continue
@@ -160,6 +173,10 @@ def main():
                     print(f"demo: an identity number is in {name}", file=sys.stderr)
                     return 1
     print("\ndemo: 9 outcomes as expected, 6 events at the hub; no identity number stored in the clear")
+    print(f"\nThe hub stays in {os.path.relpath(HUB_DIR, ROOT)}; to see it in the console, serve it and sign in with an account from")
+    print(f"{os.path.relpath(HUB_DIR, ROOT)}/console-accounts.txt:")
+    print(f"  .build/debug/stationhub serve --database .build/demo-hub/hub.sqlite --keys .build/demo-hub/keys")
+    print("  then open http://127.0.0.1:8440/console/")
     return 0
 
 

@@ -92,6 +92,8 @@ public enum Reports {
         public var limit: Int = 20
         /// "Now" for overdue loans and quiet boxes (milliseconds).
         public var nowMillis: Int64
+        /// The hub's zone ahead of UTC (milliseconds), for hours and weekdays (`visit-hours`).
+        public var zoneOffsetMillis: Int64 = 0
 
         public init(from: String? = nil, to: String? = nil, site: String? = nil, region: String? = nil, item: String? = nil, limit: Int = 20, nowMillis: Int64) {
             self.from = from
@@ -111,6 +113,7 @@ public enum Reports {
         ("overdue", "loans past their due date, oldest first (the borrower as a pseudonym)"),
         ("most-borrowed", "per region, the titles borrowed most (--limit per region)"),
         ("visits", "per site, service and month: visits, minutes in all, average and longest; lactation rooms in aggregate only, cells under 5 visits withheld"),
+        ("visit-hours", "visits per service, weekday (1 = Monday) and hour, in the hub's time zone; lactation cells under 5 visits withheld"),
         ("quiet-boxes", "boxes not seen for a day, never seen, or with errors in their device log in the last day"),
         ("quarantine", "events set aside for an operator, newest first"),
         ("also-borrowed", "readers who borrowed this title also borrowed: co-borrowing per title (--item to ask about one)"),
@@ -134,6 +137,11 @@ public enum Reports {
     }
 
     static func date(_ millis: Int64) -> String { utc(millis, "yyyy-MM-dd") }
+
+    /// How far `zone` is ahead of UTC at an instant, in milliseconds (``Parameters/zoneOffsetMillis``).
+    public static func zoneOffset(_ zone: TimeZone, at millis: Int64) -> Int64 {
+        Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(millis) / 1000))) * 1000
+    }
 
     /// An instant as ISO 8601 in UTC, to the millisecond (exports).
     static func instant(_ millis: Int64) -> String { utc(millis, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'") }
@@ -169,7 +177,7 @@ public enum Reports {
     /// not use is refused, never silently ignored.
     static let narrowedBy: [String: Set<String>] = [
         "lending": ["period", "site", "region"], "drift": ["period", "site", "region"], "overdue": ["site", "region"],
-        "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
+        "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "visit-hours": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
         "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
     ]
 
@@ -206,7 +214,7 @@ public enum Reports {
     }
 
     static let builders: [String: @Sendable (Bounds) throws -> Query] = [
-        "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "quiet-boxes": quietBoxes,
+        "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "visit-hours": visitHours, "quiet-boxes": quietBoxes,
         "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock,
     ]
 
@@ -288,6 +296,30 @@ public enum Reports {
                 if case .int(let n) = rows[i][3], n < smallestLactationCell {
                     rows[i] = [rows[i][0], rows[i][1], rows[i][2], .null, .null, .null, .null]
                 }
+            }
+        }
+        return q
+    }
+
+    /// When visits start: per service, weekday and hour of the hub's zone (integer
+    /// arithmetic on milliseconds: the same on both engines; 1970-01-01 was a Thursday).
+    @Sendable static func visitHours(_ b: Bounds) -> Query {
+        let at = "(coalesce(v.start_ms, v.end_ms) + ?)"
+        let offset = SQLValue.int(b.p.zoneOffsetMillis)
+        var q = Query(
+            """
+            SELECT coalesce(v.service, '') AS service, CAST((\(at) / 86400000 + 3) % 7 + 1 AS BIGINT) AS weekday,
+                   CAST((\(at) / 3600000) % 24 AS BIGINT) AS hour, count(*) AS visits
+            FROM ledger_visit v
+            WHERE coalesce(v.start_ms, v.end_ms) >= ? AND coalesce(v.start_ms, v.end_ms) < ? AND \(scope("v.site_id", b.p).sql)
+            GROUP BY 1, 2, 3
+            ORDER BY \(b.c("coalesce(v.service, '')")), weekday, hour
+            """,
+            [offset, offset, .int(b.from), .int(b.to)] + scope("v.site_id", b.p).arguments,
+            columns: ["service", "weekday", "hour", "visits"])
+        q.finish = { rows in
+            for i in rows.indices where rows[i][0] == .text("lactation") {
+                if case .int(let n) = rows[i][3], n < smallestLactationCell { rows[i][3] = .null }
             }
         }
         return q

@@ -191,10 +191,11 @@ struct ReportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let now = try asOf.map { try dayMillis($0, flag: "as-of") } ?? Int64(Date().timeIntervalSince1970 * 1000)
-        let parameters = Reports.Parameters(from: from, to: to, site: site, region: region, item: item, limit: limit, nowMillis: now)
-        let name = name
-        let table = try await hub.with { try await $0.report(name, parameters) }
         let zone = try hub.timeZone
+        var parameters = Reports.Parameters(from: from, to: to, site: site, region: region, item: item, limit: limit, nowMillis: now)
+        parameters.zoneOffsetMillis = Reports.zoneOffset(zone, at: now)
+        let name = name, asked = parameters
+        let table = try await hub.with { try await $0.report(name, asked) }
         let text: String
         switch format {
         case "csv": text = table.humanized(timeZone: zone).csv

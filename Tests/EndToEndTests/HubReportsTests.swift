@@ -147,6 +147,16 @@ final class HubReportsTests: XCTestCase {
             "hut-a|lactation|2026-10|-|-|-|-",  // 4 visits: withheld
             "hut-a|lactation|2026-11|5|100|20.0|20",
         ])
+        // When visits start, in the hub's zone (Asia/Shanghai, 8 hours ahead of the UTC
+        // times above); every lactation cell here holds fewer than 5 visits: withheld.
+        XCTAssertEqual(try report("visit-hours"), [
+            "childcare|3|18|1",  // Wednesday 10-07, 10:00 UTC
+            "lactation|1|17|-", "lactation|2|17|-", "lactation|3|17|-",
+            "lactation|4|17|-",  // Thursdays 10-01 and 11-05: two
+            "lactation|5|17|-", "lactation|6|17|-",
+            "lactation|7|7|-",  // 10-31 23:50 UTC is Sunday 11-01, 07:50
+            "lactation|7|17|-",
+        ])
         XCTAssertEqual(try report("quiet-boxes").map { $0.components(separatedBy: "|") }.map { [$0[0], $0[1], $0[3], $0[4]].joined(separator: "|") }, [
             "box-q|shelf-b|0|not enrolled",
             "box-c|shelf-c|0|not seen for a day",
@@ -213,7 +223,7 @@ final class HubReportsTests: XCTestCase {
         XCTAssertEqual(try hub.request("GET", "/v1/reports/nonsense", credential: operatorToken).status, 404)
         XCTAssertEqual(try hub.request("GET", "/v1/reports/lending?from=2026-13-01", credential: operatorToken).status, 400)
         let list = try hub.request("GET", "/v1/reports", credential: operatorToken)
-        XCTAssertEqual((list.body["reports"] as? [[String: Any]])?.count, 9, list.text)
+        XCTAssertEqual((list.body["reports"] as? [[String: Any]])?.count, 10, list.text)
     }
 }
 

@@ -30,9 +30,12 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class Page:
+    """A DevTools session; the events it reads while waiting for an answer are kept."""
+
     def __init__(self, ws):
         self.ws = ws
         self.next_id = 0
+        self.events = []
 
     def call(self, method, **params):
         self.next_id += 1
@@ -43,6 +46,8 @@ class Page:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
+            if "method" in message:
+                self.events.append(message)
 
     def evaluate(self, expression):
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)

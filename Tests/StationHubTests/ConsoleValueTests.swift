@@ -115,4 +115,55 @@ final class ConsoleValueTests: XCTestCase {
         XCTAssertTrue(overview.contains("<td class=\"num\">从未</td>"))
         XCTAssertTrue(overview.contains("<td class=\"num\">3 小时</td>"))
     }
+
+    func testChartsDrawExactlyTheirTablesWithLabelsAsText() {
+        let lending = Reports.Table(
+            columns: ["site", "month", "loans", "borrowers", "returns"],
+            rows: [
+                [.text("shelf-a"), .text("2026-10"), .int(30), .int(20), .int(10)], [.text("shelf-a"), .text("2026-11"), .int(10), .int(8), .int(5)],
+                [.text("<script>"), .text("2026-11"), .int(20), .int(9), .int(1)],
+            ])
+        let charts = ReportCharts.charts("lending", lending, names: ["shelf-a": "东区书屋"], language: "zh")
+        XCTAssertEqual(charts.map(\.id), ["rank", "trend"])
+        // Ranked most first; the CSV is the table the bars are drawn from.
+        XCTAssertEqual(charts[0].table.csv, "site,loans\r\nshelf-a,40\r\n<script>,20\r\n")
+        let bars = charts[0].svg.raw
+        XCTAssertEqual(bars.components(separatedBy: "<rect ").count - 1, 2)
+        // The longest bar spans the plot (640 - 150 - 60 = 430); the other is half of it.
+        XCTAssertTrue(bars.contains("width=\"430\""), bars)
+        XCTAssertTrue(bars.contains("width=\"215\""), bars)
+        XCTAssertTrue(bars.contains(">东区书屋</text>"))
+        XCTAssertFalse(bars.contains("<script>"), "a site's name is text in a chart")
+        XCTAssertTrue(bars.contains("&lt;script&gt;"))
+        // Months with no loans at a site are drawn as 0, and the CSV says so.
+        XCTAssertEqual(charts[1].table.csv, "month,site,loans\r\n2026-10,shelf-a,30\r\n2026-10,<script>,0\r\n2026-11,shelf-a,10\r\n2026-11,<script>,20\r\n")
+        XCTAssertEqual(charts[1].svg.raw.components(separatedBy: "<polyline ").count - 1, 2)
+
+        let drift = Reports.Table(
+            columns: ["from_site", "to_site", "books"], rows: [[.text("a"), .text("b"), .int(4)], [.text("b"), .text("a"), .int(1)], [.text("a"), .text("c"), .int(2)]])
+        let flows = ReportCharts.charts("drift", drift, names: [:], language: "en")[0]
+        XCTAssertEqual(flows.table, drift)
+        // Rows a, b; columns a, b, c: six cells, of which three hold a flow.
+        let cells = flows.svg.raw.components(separatedBy: "<rect ").count - 1
+        XCTAssertEqual(cells, 6)
+        XCTAssertTrue(flows.svg.raw.contains(">4</text>"))
+
+        // A withheld lactation count withholds its whole cell (hatched, no number).
+        let visits = Reports.Table(
+            columns: ["site", "service", "month", "visits", "minutes", "average_minutes", "longest_minutes"],
+            rows: [[.text("hut"), .text("lactation"), .text("2026-11"), .int(9), .int(180), .real(20), .int(30)]])
+        let hours = Reports.Table(
+            columns: ["service", "weekday", "hour", "visits"],
+            rows: [[.text("lactation"), .int(1), .int(10), .null], [.text("childcare"), .int(1), .int(10), .int(7)], [.text("childcare"), .int(2), .int(9), .int(6)]])
+        let drawn = ReportCharts.charts("visits", visits, extra: hours, names: [:], language: "zh")
+        XCTAssertEqual(drawn.map(\.id), ["minutes", "hours"])
+        let grid = drawn[1].table.rows
+        XCTAssertEqual(grid.count, 7 * 24)
+        XCTAssertEqual(grid[10], [.int(1), .int(10), .null])
+        XCTAssertEqual(grid[24 + 9], [.int(2), .int(9), .int(6)])
+        XCTAssertEqual(drawn[1].svg.raw.components(separatedBy: "url(#withheld)").count - 1, 1)
+        // One number written in the grid: 6 (the withheld cell's 7 is not).
+        XCTAssertEqual(drawn[1].svg.raw.components(separatedBy: "class=\"small\" fill=").count - 1, 1, "a withheld cell shows no number")
+        XCTAssertTrue(drawn[0].svg.raw.contains("哺乳 Lactation"))
+    }
 }

@@ -52,7 +52,7 @@ public struct ConsolePages: Sendable {
 
     func stateText(_ state: BoxRecord.State) -> String {
         switch state {
-        case .enrolled: t(.online)
+        case .enrolled: t(.enrolled)
         case .waiting: t(.notEnrolled)
         case .revoked: t(.revoked)
         }
@@ -65,13 +65,14 @@ public struct ConsolePages: Sendable {
 
     // MARK: - Frame
 
-    enum Section { case overview, sites, audit, none }
+    enum Section { case overview, sites, reports, audit, none }
 
     /// Every signed-in page: the navigation (the audit log for the union only), who is
     /// signed in, the language toggle and sign-out (each a form with the CSRF token).
     func page(_ title: String, _ session: ConsoleSession, _ section: Section, _ body: HTML) -> HTML {
         var nav: [HTML] = [
             link("/console/", t(.overview), section == .overview), link("/console/sites", t(.sites), section == .sites),
+            link("/console/reports", t(.reports), section == .reports),
         ]
         if session.role.readsAuditLog { nav.append(link("/console/audit", t(.audit), section == .audit)) }
         let other = language == "en" ? "zh" : "en"
@@ -138,7 +139,7 @@ public struct ConsolePages: Sendable {
             rows.isEmpty
             ? "<p>\(t(.noSites))</p>"
             : """
-            <div class="scroll"><table><thead><tr><th>\(t(.site))</th><th>\(t(.syncLag))</th><th>\(t(.backlog))</th><th>\(t(.boxes))</th></tr></thead>\
+            <div class="scroll"><table><thead><tr><th>\(t(.site))</th><th class="num">\(t(.syncLag))</th><th class="num">\(t(.backlog))</th><th class="num">\(t(.boxes))</th></tr></thead>\
             <tbody>\(rows)</tbody></table></div>
             """
         return page(t(.overview), session, .overview, "<section class=\"tiles\">\(tileHTML)</section><h2>\(t(.lagWorstFirst))</h2>\(table)")
@@ -251,7 +252,7 @@ public struct ConsolePages: Sendable {
         let filterForm: HTML = """
             <form method="get" action="/console/boxes/\(Self.url(b.id))" class="fields">\
             <label>\(t(.level)) <select name="level">\(levels)</select></label><label>\(t(.scanner)) <select name="scanner">\(scannerOptions)</select></label>\
-            <label>\(t(.time)) <input name="before" type="date"></label><button>\(t(.filter))</button></form>
+            <label>\(t(.before)) <input name="before" type="date"></label><button>\(t(.filter))</button></form>
             """
         let rows: [HTML] = log.map { l in
             "<tr class=\"\(l.level)\"><td>\(time(l.atMillis))</td><td>\(l.level)</td><td>\(l.scannerID ?? "")</td><td>\(l.message)</td></tr>"
@@ -279,6 +280,91 @@ public struct ConsolePages: Sendable {
                 """
         }
         return page("\(t(.box)) \(b.id)", session, .sites, facts + "<h2>\(t(.deviceLog))</h2>" + filterForm + table + more + revoke)
+    }
+
+    // MARK: - Reports
+
+    public func reports(session: ConsoleSession) -> HTML {
+        let items: [HTML] = ReportCharts.titles.map { r in
+            let summary = Reports.all.first { $0.name == r.name }?.summary ?? ""
+            return "<li><a href=\"/console/reports/\(r.name)\">\(ReportCharts.title(r.name, language))</a> <span class=\"small\">\(summary)</span></li>"
+        }
+        return page(t(.reports), session, .reports, "<ul class=\"reports\">\(items)</ul>")
+    }
+
+    /// What a report page was asked for, as its form shows it again.
+    public struct ReportForm: Sendable, Equatable {
+        public var from: String?
+        public var to: String?
+        public var site: String?
+        public var region: String?
+        public var item: String?
+        /// Which pickers the report takes (``Reports/narrowedBy``).
+        public var takes: Set<String>
+        /// The sites and regions the reader may pick from.
+        public var sites: [SiteRecord]
+        public var regions: [String]
+    }
+
+    public func report(_ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table, query: String, session: ConsoleSession) -> HTML {
+        var fields: [HTML] = []
+        if f.takes.contains("period") {
+            fields.append("<label>\(t(.from)) <input type=\"date\" name=\"from\" value=\"\(f.from)\"></label>")
+            fields.append("<label>\(t(.to)) <input type=\"date\" name=\"to\" value=\"\(f.to)\"></label>")
+        }
+        if f.takes.contains("region"), !f.regions.isEmpty {
+            let options: [HTML] = ([""] + f.regions).map { r in
+                "<option value=\"\(r)\"\(f.region == r ? " selected" : "")>\(r.isEmpty ? t(.anyRegion) : r)</option>"
+            }
+            fields.append("<label>\(t(.region)) <select name=\"region\">\(options)</select></label>")
+        }
+        if f.takes.contains("site"), f.sites.count > 1 || name == "restock" {
+            let anySite: [HTML] = name == "restock" ? [] : ["<option value=\"\"\(f.site == nil ? " selected" : "")>\(t(.anySite))</option>"]
+            let options: [HTML] = f.sites.map { s in
+                "<option value=\"\(s.id)\"\(f.site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
+            }
+            fields.append("<label>\(t(.site)) <select name=\"site\">\(anySite + options)</select></label>")
+        }
+        if f.takes.contains("item") {
+            fields.append("<label>\(t(.item)) <input name=\"item\" maxlength=\"200\" value=\"\(f.item)\"></label>")
+        }
+        let picker: HTML = fields.isEmpty ? "" : "<form method=\"get\" class=\"fields\">\(fields)<button>\(t(.show))</button></form>"
+        let amp = query.isEmpty ? "" : "&" + query
+        let drawn: [HTML] = charts.map { c in
+            """
+            <section class="chart"><h2>\(c.title)</h2><figure>\(c.svg)</figure>\
+            <p><a href="/console/reports/\(name)/csv?chart=\(c.id)\(amp)">\(t(.downloadCSV))</a></p>\
+            <details><summary>\(t(.dataTable))</summary>\(tableHTML(c.table))</details></section>
+            """
+        }
+        // A long table is folded away under the charts (it is in the CSV whole).
+        let folded: HTML =
+            table.rows.isEmpty
+            ? "<p>\(t(.noRows))</p>"
+            : "<details\(table.rows.count <= 30 ? " open" : "")><summary>\(table.rows.count) \(t(.rows))</summary>\(tableHTML(table))</details>"
+        let whole: HTML = """
+            <h2>\(t(.dataTable))</h2>\(folded)\
+            <p><a href="/console/reports/\(name)/csv\(query.isEmpty ? "" : "?" + query)">\(t(.downloadCSV))</a></p>
+            """
+        return page(ReportCharts.title(name, language), session, .reports, picker + "\(drawn)" + whole)
+    }
+
+    func isText(_ v: SQLValue) -> Bool {
+        if case .text = v { true } else { false }
+    }
+
+    func tableHTML(_ table: Reports.Table) -> HTML {
+        // A column of numbers is right-aligned, its heading too.
+        let numeric = table.columns.indices.map { i in table.rows.contains { r in i < r.count && r[i] != .null && r[i].text != nil && !isText(r[i]) } }
+        let head: [HTML] = table.columns.enumerated().map { i, c in "<th\(numeric[i] ? HTML(" class=\"num\"") : "")>\(ReportCharts.column(c, language))</th>" }
+        let rows: [HTML] = table.rows.map { r in
+            let cells: [HTML] = r.map { v in
+                if case .text(let s) = v { return "<td>\(s)</td>" }
+                return "<td class=\"num\">\(v.csv)</td>"
+            }
+            return "<tr>\(cells)</tr>"
+        }
+        return "<div class=\"scroll\"><table><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table></div>"
     }
 
     // MARK: - Audit log
@@ -318,7 +404,7 @@ public struct ConsolePages: Sendable {
         .tile{background:#fff;border-radius:6px;padding:.75rem;display:flex;flex-direction:column;box-shadow:0 1px 2px #0002}
         .tile .n{font-size:1.6rem;font-weight:700}.tile.warn .n{color:#b3261e}
         .scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;width:100%;background:#fff}
-        th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #dde2e8;vertical-align:top}td.num{text-align:right}
+        th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #dde2e8;vertical-align:top}td.num,th.num{text-align:right}
         table.log td:last-child{word-break:break-word}tr.error td{color:#b3261e}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;background:#fff;padding:.75rem;border-radius:6px}dt{color:#5a6472}dd{margin:0;word-break:break-word}
         form.fields{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;background:#fff;padding:.75rem;border-radius:6px}
@@ -326,6 +412,8 @@ public struct ConsolePages: Sendable {
         button{font:inherit;padding:.35rem .9rem;border-radius:4px;border:1px solid #8c1c13;background:#8c1c13;color:#fff;cursor:pointer}
         button.danger{background:#fff;color:#b3261e;border-color:#b3261e}.error{color:#b3261e;font-weight:600}.note{background:#fff7e0;padding:.5rem .75rem;border-radius:4px}
         main.login{max-width:360px;margin-top:10vh}main.login form{display:flex;flex-direction:column;gap:.75rem;background:#fff;padding:1rem;border-radius:6px}
+        .small{font-size:.8rem;color:#5a6472}svg.chart{width:100%;height:auto;max-width:100%;font-size:12px;background:#fff;border-radius:6px}svg .small{font-size:9px}svg.chart.natural{width:auto}
+        section.chart figure{margin:0}ul.reports li{margin:.4rem 0}details{margin:.5rem 0}
         code{word-break:break-all}figure.card{margin:1rem 0;max-width:420px}figure.card svg{width:100%;height:auto;background:#fff}
         @media print{header,form{display:none}}
         """

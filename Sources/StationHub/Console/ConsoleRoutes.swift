@@ -40,10 +40,21 @@ extension HubServer {
         router.post("console/sites/:id/boxes") { request, context in await console.form(request, context) { try await console.addBox($0, $1, context) } }
         router.get("console/boxes/:id") { request, context in await console.page(request, context) { try await console.box($0, request, context) } }
         router.post("console/boxes/:id/revoke") { request, context in await console.form(request, context) { try await console.revoke($0, $1, context) } }
+        router.get("console/reports") { request, context in
+            await console.page(request, context) { session in Self.consoleHTML(console, session) { $0.reports(session: session) } }
+        }
+        router.get("console/reports/:name") { request, context in await console.page(request, context) { try await console.report($0, request, context) } }
+        router.get("console/reports/:name/csv") { request, context in await console.page(request, context) { try await console.reportCSV($0, request, context) } }
         router.get("console/audit") { request, context in await console.page(request, context) { try await console.audit($0, request) } }
         router.get("console/audit.csv") { request, context in await console.answer(request, context, signedIn: true) { try await console.auditCSV(request) } }
         router.post("console/language") { request, context in await console.form(request, context) { try await console.language($0, $1, request) } }
         router.post("console/logout") { request, context in await console.form(request, context) { session, _ in try await console.logout(session, request, context) } }
+    }
+}
+
+extension HubServer {
+    static func consoleHTML(_ console: ConsoleRoutes, _ session: ConsoleSession, _ page: (ConsolePages) -> HTML) -> Response {
+        ConsoleRoutes.html(.ok, page(console.pages(session.language)))
     }
 }
 
@@ -140,8 +151,8 @@ struct ConsoleRoutes: Sendable {
         Actor(name: session.operatorName, origin: "console@\(address(context))")
     }
 
-    static func id(_ context: HubRequestContext) -> String {
-        context.parameters.get("id") ?? ""
+    static func id(_ context: HubRequestContext, _ name: String = "id") -> String {
+        context.parameters.get(name) ?? ""
     }
 
     // MARK: - Sign-in
@@ -259,6 +270,84 @@ struct ConsoleRoutes: Sendable {
         let id = Self.id(context)
         try await store.revoke(id, reason: fields["reason"] ?? "", by: Self.actor(session, context), scope: session.role)
         return Self.redirect("/console/boxes/\(ConsolePages.url(id))")
+    }
+
+    // MARK: - Reports
+
+    /// A report as the reader may ask for it: the period (the last twelve months unless
+    /// given), a site or region within their scope, narrowed to it by ``ConsoleRole``.
+    func reportRequest(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> (
+        name: String, parameters: Reports.Parameters, form: ConsolePages.ReportForm, query: String
+    ) {
+        let name = Self.id(context, "name")
+        guard ReportCharts.titles.contains(where: { $0.name == name }) else { throw HubError(.notFound, "no report \(name)") }
+        let takes = Reports.narrowedBy[name] ?? []
+        let q = request.uri.queryParameters
+        func given(_ key: String) -> String? { q.get(key).flatMap { $0.isEmpty ? nil : $0 } }
+        let sites = try await store.sites(scope: session.role)
+        let now = HubIngest.nowMillis()
+        var p = Reports.Parameters(limit: 50, nowMillis: now)
+        p.zoneOffsetMillis = Reports.zoneOffset(options.timeZone, at: now)
+        if takes.contains("period") {
+            p.from = given("from") ?? Self.monthStart(now, monthsBack: 11, options.timeZone)
+            p.to = given("to") ?? Self.monthStart(now, monthsBack: -1, options.timeZone)
+        }
+        if takes.contains("site") { p.site = given("site") ?? (name == "restock" ? sites.first?.id : nil) }
+        if takes.contains("region"), session.role == .union { p.region = given("region") }
+        if takes.contains("item") { p.item = given("item") }
+        let regions = Dictionary(sites.map { ($0.id, $0.region) }, uniquingKeysWith: { a, _ in a })
+        p = try session.role.narrow(p, regionOf: { regions[$0] })
+        // A report narrowed by site only (restock) takes the reader's site, checked above.
+        if !takes.contains("region") { p.region = nil }
+        let form = ConsolePages.ReportForm(
+            from: p.from, to: p.to, site: given("site") ?? p.site, region: p.region, item: p.item, takes: takes, sites: sites,
+            regions: session.role == .union ? Array(Set(sites.compactMap(\.region))).sorted() : [])
+        var query: [String] = []
+        for (key, value) in [("from", p.from), ("to", p.to), ("site", given("site") ?? (name == "restock" ? p.site : nil)), ("region", given("region")), ("item", p.item)] {
+            if let value { query.append("\(key)=\(ConsolePages.url(value))") }
+        }
+        return (name, p, form, query.joined(separator: "&"))
+    }
+
+    /// `YYYY-MM-01` of the month `monthsBack` before the current one in `zone`.
+    static func monthStart(_ millis: Int64, monthsBack: Int, _ zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let now = Date(timeIntervalSince1970: Double(millis) / 1000)
+        let first = calendar.date(from: calendar.dateComponents([.year, .month], from: now)) ?? now
+        let start = calendar.date(byAdding: .month, value: -monthsBack, to: first) ?? first
+        let c = calendar.dateComponents([.year, .month], from: start)
+        return String(format: "%04d-%02d-01", c.year ?? 1970, c.month ?? 1)
+    }
+
+    func reportCharts(_ session: ConsoleSession, _ name: String, _ p: Reports.Parameters) async throws -> (Reports.Table, [ReportCharts.Chart]) {
+        let table = try await store.report(name, p)
+        let extra = name == "visits" ? try await store.report("visit-hours", p) : nil
+        let names = Dictionary(try await store.sites(scope: session.role).compactMap { s in s.name.map { (s.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        return (table, ReportCharts.charts(name, table, extra: extra, names: names, language: session.language))
+    }
+
+    func report(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let r = try await reportRequest(session, request, context)
+        let (table, charts) = try await reportCharts(session, r.name, r.parameters)
+        return Self.html(
+            .ok, pages(session.language).report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session))
+    }
+
+    /// Exactly what a chart draws (`?chart=ID`), or the report's whole table.
+    func reportCSV(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
+        let r = try await reportRequest(session, request, context)
+        let (table, charts) = try await reportCharts(session, r.name, r.parameters)
+        var chosen = table.humanized(timeZone: options.timeZone), file = r.name
+        if let id = request.uri.queryParameters.get("chart") {
+            guard let chart = charts.first(where: { $0.id == id }) else { throw HubError(.notFound, "report \(r.name) draws no chart \(id)") }
+            chosen = chart.table
+            file += "-" + id
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(file).csv\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: chosen.csv)))
     }
 
     static let auditPage = 100

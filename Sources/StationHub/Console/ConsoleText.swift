@@ -9,7 +9,7 @@ public enum Phrase: CaseIterable, Sendable {
     case clockOffset, formerSites, revoke, reason, revokeBox, deviceLog, level, scanner, time, message, filter, olderLines, noLines
     case enrollmentToken, enrollmentCard, tokenOnce, noCardURL, when, who, origin, action, subject, detail, downloadCSV, notFound
     case refused, kindBookshelf, kindHut, kindStation, none, all, signedInAs, roleUnion, roleRegion, roleSite, siteCount, noSites
-    case lagWorstFirst, minutes, hours, days, sessionEnded
+    case lagWorstFirst, minutes, hours, days, sessionEnded, reports, from, to, show, noRows, item, anySite, anyRegion, dataTable, rows, enrolled, before
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -98,6 +98,18 @@ public enum Phrase: CaseIterable, Sendable {
         case .hours: ("小时", "h")
         case .days: ("天", "d")
         case .sessionEnded: ("会话已结束，请重新登录。", "Your session ended: sign in again.")
+        case .reports: ("统计报表", "Reports")
+        case .from: ("起始日期", "From")
+        case .to: ("截止日期（不含）", "To (not included)")
+        case .show: ("查看", "Show")
+        case .noRows: ("该时段没有数据", "Nothing in this period")
+        case .item: ("图书（书名或条码）", "Title or item")
+        case .anySite: ("全部站点", "All sites")
+        case .anyRegion: ("全部区域", "All regions")
+        case .dataTable: ("数据表", "Table")
+        case .rows: ("行", "rows")
+        case .enrolled: ("已注册", "Enrolled")
+        case .before: ("此日期之前", "Before")
         }
     }
 }

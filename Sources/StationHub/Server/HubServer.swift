@@ -48,7 +48,7 @@ public enum HubServer {
         router.add(middleware: RefusalMiddleware(metrics: metrics))
         router.get("v1/health") { _, _ -> Response in json(.ok, ["status": "ok"]) }
         addBoxRoutes(router, store: store, ring: ring, metrics: metrics)
-        addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics)
+        addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics, timeZone: console.timeZone)
         addConsoleRoutes(router, store: store, options: console)
         return router
     }
@@ -102,7 +102,7 @@ public enum HubServer {
     }
 
     /// What operators call with the operator token: metrics and reports.
-    static func addOperatorRoutes(_ router: Router<HubRequestContext>, store: HubStore, operatorToken: String?, metrics: HubMetrics) {
+    static func addOperatorRoutes(_ router: Router<HubRequestContext>, store: HubStore, operatorToken: String?, metrics: HubMetrics, timeZone: TimeZone) {
         let operatorDigest = operatorToken.map { SHA256.hash(data: Data($0.utf8)) }
         /// Reports are for operators: the bearer must be the operator token.
         @Sendable func authorizeOperator(_ request: Request) throws {
@@ -130,9 +130,10 @@ public enum HubServer {
             let query = request.uri.queryParameters
             let limitText = query.get("limit") ?? "20"
             guard let limit = Int(limitText) else { throw HubError(.invalid, "limit must be a whole number", code: "invalid-parameter") }
-            let parameters = Reports.Parameters(
+            var parameters = Reports.Parameters(
                 from: query.get("from"), to: query.get("to"), site: query.get("site"), region: query.get("region"), item: query.get("item"),
                 limit: limit, nowMillis: HubIngest.nowMillis())
+            parameters.zoneOffsetMillis = Reports.zoneOffset(timeZone, at: parameters.nowMillis)
             let format = query.get("format") ?? "json"
             guard ["json", "csv"].contains(format) else { throw HubError(.invalid, "format is json or csv", code: "invalid-parameter") }
             let table = try await store.report(name, parameters)

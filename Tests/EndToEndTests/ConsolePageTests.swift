@@ -1,0 +1,101 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// The console in a real headless Chromium (`Tests/Pages/console_driver.py`) on a real
+/// `stationhub serve` holding a year of a small union (`scripts/demo-union.py`, uploaded
+/// through the API): each role signs in through the form and walks its pages at 1366x768
+/// and 390x844. Screenshots are kept in `.build/screenshots/console/` for people to look
+/// at; the test asserts what a person would check: the page answered, in Chinese, with
+/// no error in the browser's console, nothing scrolling sideways on the phone, and the
+/// scope: another scope's pages are "not found".
+final class ConsolePageTests: XCTestCase {
+    static let python = ProjectPaths.file(".build/venv-tests/bin/python")
+    static let screenshots = ProjectPaths.file(".build/screenshots/console")
+
+    struct Visit {
+        var path: String
+        var width: Int
+        var status: Int
+        var title: String
+        var text: String
+        var sideways: Bool
+        var lang: String
+        var errors: [String]
+    }
+
+    func walk(_ hub: HubProcess, account: String, password: String, prefix: String, paths: [String]) throws -> [Visit] {
+        let file = hub.directory.appendingPathComponent("\(prefix).password").path
+        try password.write(toFile: file, atomically: true, encoding: .utf8)
+        let driver = try ChildProcess(
+            [
+                Self.python, ProjectPaths.file("Tests/Pages/console_driver.py"), "--base", "http://127.0.0.1:\(hub.port)", "--name", account,
+                "--password-file", file, "--out", Self.screenshots, "--prefix", prefix,
+            ] + paths)
+        XCTAssertEqual(driver.wait(timeout: 300), 0, driver.lines.joined(separator: "\n") + driver.standardError)
+        return driver.lines.compactMap { line in
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], let path = o["path"] as? String else { return nil }
+            return Visit(
+                path: path, width: o["width"] as? Int ?? 0, status: o["status"] as? Int ?? 0, title: o["title"] as? String ?? "",
+                text: o["text"] as? String ?? "", sideways: o["sideways"] as? Bool ?? true, lang: o["lang"] as? String ?? "",
+                errors: o["errors"] as? [String] ?? ["(no errors field)"])
+        }
+    }
+
+    func testEachRoleSignsInAndWalksItsPagesInChinese() throws {
+        let hub = try HubProcess(label: "console-pages", engine: .sqlite)
+        try hub.start()
+        defer { hub.stop() }
+        let accounts = hub.directory.appendingPathComponent("console-accounts.txt").path
+        let seed = try ChildProcess([
+            "python3", ProjectPaths.file("scripts/demo-union.py"), ProjectPaths.executable("stationhub").replacingOccurrences(of: "/stationhub", with: ""),
+            hub.database, "http://127.0.0.1:\(hub.port)", accounts,
+        ])
+        XCTAssertEqual(seed.wait(timeout: 600), 0, seed.standardError)
+        let passwords = Dictionary(
+            try String(contentsOfFile: accounts, encoding: .utf8).split(separator: "\n").map { line -> (String, String) in
+                let f = line.split(separator: "\t").map(String.init)
+                return (f[0], f[2])
+            }, uniquingKeysWith: { a, _ in a })
+        try? FileManager.default.removeItem(atPath: Self.screenshots)
+
+        let reports = ["/console/reports", "/console/reports/lending", "/console/reports/drift", "/console/reports/visits", "/console/reports/most-borrowed"]
+        let roles: [(account: String, prefix: String, pages: [String], elsewhere: [String], sees: [String], doesNotSee: [String])] = [
+            (
+                "union-ops", "union",
+                ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-hut-1-box", "/console/audit"] + reports
+                    + ["/console/reports/overdue", "/console/reports/quiet-boxes"],
+                [], ["江山快递小哥驿站", "衢江区职工书屋", "柯城区总工会职工书屋"], []
+            ),
+            (
+                "kecheng-ops", "region", ["/console/", "/console/sites", "/console/sites/kc-hut-1", "/console/boxes/kc-station-1-box"] + reports,
+                ["/console/sites/qj-shelf-1", "/console/boxes/js-station-1-box", "/console/audit"], ["柯城区总工会职工书屋", "府山环卫工人驿站"],
+                ["衢江区", "江山"]
+            ),
+            (
+                "kc-shelf-1-manager", "site", ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-shelf-1-box", "/console/reports/lending"],
+                ["/console/sites/kc-shelf-2", "/console/boxes/kc-hut-1-box", "/console/audit"], ["柯城区总工会职工书屋"], ["荷花街道", "衢江区", "江山"]
+            ),
+        ]
+        for role in roles {
+            let password = try XCTUnwrap(passwords[role.account])
+            let visits = try walk(hub, account: role.account, password: password, prefix: role.prefix, paths: role.pages + role.elsewhere)
+            XCTAssertEqual(visits.count, 2 * (role.pages.count + role.elsewhere.count), role.account)
+            for v in visits {
+                let what = "\(role.account) \(v.path) at \(v.width)"
+                XCTAssertEqual(v.status, role.elsewhere.contains(v.path) ? 404 : 200, what)
+                XCTAssertEqual(v.lang, "zh-CN", what)
+                XCTAssertNotNil(v.text.range(of: "\\p{Han}{2,}", options: .regularExpression), what)
+                // The only message a page may leave is the browser's own note of a 404 document.
+                XCTAssertEqual(v.errors, role.elsewhere.contains(v.path) ? ["Failed to load resource: the server responded with a status of 404 (Not Found)"] : [], what)
+                if v.width == 390 { XCTAssertFalse(v.sideways, "\(what) scrolls sideways") }
+                if role.elsewhere.contains(v.path) { XCTAssertTrue(v.title.hasPrefix("未找到"), what) }
+            }
+            let everything = visits.filter { !role.elsewhere.contains($0.path) }.map(\.text).joined(separator: "\n")
+            for name in role.sees { XCTAssertTrue(everything.contains(name), "\(role.account) should see \(name)") }
+            for name in role.doesNotSee { XCTAssertFalse(everything.contains(name), "\(role.account) sees \(name), outside its scope") }
+        }
+        let shots = try FileManager.default.contentsOfDirectory(atPath: Self.screenshots).filter { $0.hasSuffix(".png") }
+        XCTAssertEqual(shots.count, 2 * roles.reduce(0) { $0 + $1.pages.count + $1.elsewhere.count })
+    }
+}
