@@ -19,28 +19,11 @@ struct WorkerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let hubKeys = try hub.hubKeys(keys, neededFor: "a pseudonym")!
-            let number = try readSecret(source, what: "card or identity number").uppercased()
-            let today = Calendar(identifier: .gregorian).dateComponents(in: HumanTime.defaultZone, from: Date())
-            let credential: RawCredential
-            switch kind {
-            case nil:
-                if case .valid(let n) = ResidentIdentity.check(Substring(number), today: (today.year ?? 2026, today.month ?? 1, today.day ?? 1)) {
-                    credential = RawCredential(kind: .residentID, secret: n)
-                } else {
-                    credential = RawCredential(kind: .memberCard, secret: number)
-                }
-            case let k?:
-                guard let parsed = CredentialKind(rawValue: k), parsed != .eCard else { throw CommandError("--kind resident-id, member-card or card-uid") }
-                credential = RawCredential(kind: parsed, secret: number)
-            }
-            let pseudonym = hubKeys.pseudonym(credential)
-            let uid = credential.kind == .cardUID ? credential.secret : nil
-            let summary = try await hub.with { store -> WorkerSummary in
-                // A card UID on the member list is that member.
-                if let uid, let member = try await store.members(limit: 1_000_000).first(where: { $0.cardUID == uid }) {
-                    return try await store.workerSummary(member.member)
-                }
-                return try await store.workerSummary(pseudonym)
+            let number = try readSecret(source, what: "card or identity number")
+            let kind = kind
+            let (summary, credential) = try await hub.with { store -> (WorkerSummary, RawCredential) in
+                let (worker, credential) = try await store.worker(number: number, kind: kind, keys: hubKeys)
+                return (try await store.workerSummary(worker), credential)
             }
             if json {
                 let e = JSONEncoder()

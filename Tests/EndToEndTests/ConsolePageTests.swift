@@ -63,18 +63,20 @@ final class ConsolePageTests: XCTestCase {
         let roles: [(account: String, prefix: String, pages: [String], elsewhere: [String], sees: [String], doesNotSee: [String])] = [
             (
                 "union-ops", "union",
-                ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-hut-1-box", "/console/audit"] + reports
+                ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-hut-1-box", "/console/audit", "/console/quarantine", "/console/catalog",
+                 "/console/privacy"] + reports
                     + ["/console/reports/overdue", "/console/reports/quiet-boxes"],
                 [], ["江山快递小哥驿站", "衢江区职工书屋", "柯城区总工会职工书屋"], []
             ),
             (
-                "kecheng-ops", "region", ["/console/", "/console/sites", "/console/sites/kc-hut-1", "/console/boxes/kc-station-1-box"] + reports,
-                ["/console/sites/qj-shelf-1", "/console/boxes/js-station-1-box", "/console/audit"], ["柯城区总工会职工书屋", "府山环卫工人驿站"],
+                "kecheng-ops", "region", ["/console/", "/console/sites", "/console/sites/kc-hut-1", "/console/boxes/kc-station-1-box", "/console/catalog"] + reports,
+                ["/console/sites/qj-shelf-1", "/console/boxes/js-station-1-box", "/console/audit", "/console/privacy"], ["柯城区总工会职工书屋", "府山环卫工人驿站"],
                 ["衢江区", "江山"]
             ),
             (
-                "kc-shelf-1-manager", "site", ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-shelf-1-box", "/console/reports/lending"],
-                ["/console/sites/kc-shelf-2", "/console/boxes/kc-hut-1-box", "/console/audit"], ["柯城区总工会职工书屋"], ["荷花街道", "衢江区", "江山"]
+                "kc-shelf-1-manager", "site",
+                ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-shelf-1-box", "/console/reports/lending", "/console/catalog"],
+                ["/console/sites/kc-shelf-2", "/console/boxes/kc-hut-1-box", "/console/audit", "/console/privacy"], ["柯城区总工会职工书屋"], ["荷花街道", "衢江区", "江山"]
             ),
         ]
         for role in roles {
@@ -89,6 +91,8 @@ final class ConsolePageTests: XCTestCase {
                 // The only message a page may leave is the browser's own note of a 404 document.
                 XCTAssertEqual(v.errors, role.elsewhere.contains(v.path) ? ["Failed to load resource: the server responded with a status of 404 (Not Found)"] : [], what)
                 if v.width == 390 { XCTAssertFalse(v.sideways, "\(what) scrolls sideways") }
+                // Markup shown as text is markup escaped twice.
+                XCTAssertNil(v.text.range(of: "</?[a-z]+[ >]", options: .regularExpression), "\(what) shows markup as text")
                 if role.elsewhere.contains(v.path) { XCTAssertTrue(v.title.hasPrefix("未找到"), what) }
             }
             let everything = visits.filter { !role.elsewhere.contains($0.path) }.map(\.text).joined(separator: "\n")

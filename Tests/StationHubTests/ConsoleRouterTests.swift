@@ -292,4 +292,86 @@ final class ConsoleRouterTests: XCTestCase {
             XCTAssertFalse(stored.joined().contains(id), "sessions are kept by their hash")
         }
     }
+
+    /// Quarantine, the catalog and privacy, each role against each scope.
+    func testQuarantineCatalogAndPrivacyKeepToTheirScope() async throws {
+        try await withConsole("console-records") { engine, client, store in
+            // One event of each box set aside (as the hub sets them aside), and a catalog.
+            var ids: [String: Int64] = [:]
+            for (box, site) in [("box-a", "shelf-a"), ("box-b", "shelf-b"), ("box-c", "hut-c")] {
+                let body = Canonical.text(Events.event(box, 7, site: site, .return, at: 7, item: "label:Q-\(box)"))
+                ids[box] = try await store.engine.transaction { s in
+                    try await s.value(
+                        "INSERT INTO quarantine (box_id, seq, reason, body, received_ms) VALUES (?, 7, 'a test', ?, 1) RETURNING id", [.text(box), .text(body)])?.int ?? 0
+                }
+            }
+            _ = try await store.importCatalog(
+                [Downlink.Title(itemKey: "label:A1", title: "平凡的世界", homeSite: "shelf-a"), Downlink.Title(itemKey: "label:C1", title: "活着", homeSite: "hut-c")])
+            var li = Browser(), zhao = Browser(), wang = Browser()
+            _ = try await li.signIn(client, "li")
+            _ = try await zhao.signIn(client, "zhao")
+            _ = try await wang.signIn(client, "wang")
+
+            // The region sees its boxes' events set aside, and may release or discard them only.
+            let list = String(buffer: try await li.get(client, "/console/quarantine").body)
+            XCTAssertTrue(list.contains("box-a") && list.contains("box-b") && !list.contains("box-c"), "\(engine)")
+            let other = try await li.get(client, "/console/quarantine/\(ids["box-c"]!)")
+            XCTAssertEqual(other.status, .notFound)
+            let discardOther = try await li.post(client, "/console/quarantine/\(ids["box-c"]!)/discard", ["note": "not mine"])
+            XCTAssertEqual(discardOther.status, .notFound)
+            let released = try await li.post(client, "/console/quarantine/\(ids["box-a"]!)/release", ["note": "site fixed"])
+            XCTAssertEqual(released.status, .seeOther)
+            // A site manager reads their box's only, and changes nothing.
+            let own = try await zhao.get(client, "/console/quarantine/\(ids["box-b"]!)")
+            XCTAssertEqual(own.status, .notFound)
+            let managerDiscard = try await zhao.post(client, "/console/quarantine/\(ids["box-b"]!)/discard", ["note": "x"])
+            XCTAssertEqual(managerDiscard.status, .forbidden)
+            let note = try await li.post(client, "/console/quarantine/\(ids["box-b"]!)/discard", [:])
+            XCTAssertEqual(note.status, .badRequest, "a discard says why")
+            let left = try await store.dump("SELECT box_id FROM quarantine ORDER BY box_id")
+            XCTAssertEqual(left, ["box-b", "box-c"], "\(engine)")
+            let applied = try await store.dump("SELECT item_key FROM event WHERE box_id = 'box-a' AND seq = 7")
+            XCTAssertEqual(applied, ["label:Q-box-a"])
+            let audited = try await store.dump("SELECT actor, action, detail FROM audit WHERE action LIKE 'quarantine.%'")
+            XCTAssertEqual(audited, ["li|quarantine.release|site fixed"])
+
+            // The catalog: a site manager's is their shelf's; another site is not found.
+            let shelf = String(buffer: try await zhao.get(client, "/console/catalog").body)
+            XCTAssertTrue(shelf.contains("平凡的世界") && !shelf.contains("活着"), "\(engine)")
+            let otherShelf = try await zhao.get(client, "/console/catalog?site=hut-c")
+            XCTAssertEqual(otherShelf.status, .notFound)
+            let found = String(buffer: try await wang.get(client, "/console/catalog?q=%E6%B4%BB").body)
+            XCTAssertTrue(found.contains("活着") && !found.contains("平凡的世界"))
+
+            // Privacy is the union's: others get no page and no form.
+            for b in [li, zhao] {
+                var b = b
+                let page = try await b.get(client, "/console/privacy")
+                XCTAssertEqual(page.status, .notFound)
+                let erase = try await b.post(client, "/console/privacy/erase/confirm", ["worker": Events.key("box-a", "w1"), "reference": "R-1"])
+                XCTAssertEqual(erase.status, .notFound)
+            }
+            // An erasure: a number without the hub's keys is refused without being echoed;
+            // a worker's key is confirmed first (counts only), then erased, and logged.
+            try await store.ingest(
+                box: "box-a", site: "shelf-a",
+                events: Events.incoming([Events.event("box-a", 8, site: "shelf-a", .checkout, at: 8, item: "label:A1", who: "w1", due: "2026-12-30")]), keys: nil)
+            let number = try await wang.post(client, "/console/privacy/erase", ["worker": "330802199001011234", "reference": "R-1"])
+            XCTAssertEqual(number.status, .serviceUnavailable)
+            XCTAssertFalse(String(buffer: number.body).contains("330802199001011234"))
+            let preview = try await wang.post(client, "/console/privacy/erase", ["worker": Events.key("box-a", "w1"), "reference": "R-1"])
+            XCTAssertEqual(preview.status, .ok)
+            XCTAssertTrue(String(buffer: preview.body).contains("name=\"worker\" value=\"\(Events.key("box-a", "w1"))\""))
+            let got101 = try await store.dump("SELECT count(*) FROM erasure_log")
+            XCTAssertEqual(got101, ["0"], "nothing is erased before the confirmation")
+            let confirmed = try await wang.post(client, "/console/privacy/erase/confirm", ["worker": Events.key("box-a", "w1"), "reference": "R-1"])
+            XCTAssertEqual(confirmed.status, .ok)
+            let got102 = try await store.dump("SELECT reference, operator, events FROM erasure_log")
+            XCTAssertEqual(got102, ["R-1|wang|1"], "\(engine)")
+            let retention = try await wang.post(client, "/console/privacy/retention", ["key": "visit:lactation", "days": "30"])
+            XCTAssertEqual(retention.status, .seeOther)
+            let got103 = try await store.retentionPeriods().map { "\($0.key)=\($0.days)" }
+            XCTAssertEqual(got103, ["visit:lactation=30"])
+        }
+    }
 }

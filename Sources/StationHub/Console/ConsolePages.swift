@@ -65,16 +65,20 @@ public struct ConsolePages: Sendable {
 
     // MARK: - Frame
 
-    enum Section { case overview, sites, reports, audit, none }
+    enum Section { case overview, sites, reports, quarantine, catalog, privacy, audit, none }
 
     /// Every signed-in page: the navigation (the audit log for the union only), who is
     /// signed in, the language toggle and sign-out (each a form with the CSRF token).
     func page(_ title: String, _ session: ConsoleSession, _ section: Section, _ body: HTML) -> HTML {
         var nav: [HTML] = [
             link("/console/", t(.overview), section == .overview), link("/console/sites", t(.sites), section == .sites),
-            link("/console/reports", t(.reports), section == .reports),
+            link("/console/reports", t(.reports), section == .reports), link("/console/quarantine", t(.quarantine), section == .quarantine),
+            link("/console/catalog", t(.catalog), section == .catalog),
         ]
-        if session.role.readsAuditLog { nav.append(link("/console/audit", t(.audit), section == .audit)) }
+        if session.role.readsAuditLog {
+            nav.append(link("/console/privacy", t(.privacy), section == .privacy))
+            nav.append(link("/console/audit", t(.audit), section == .audit))
+        }
         let other = language == "en" ? "zh" : "en"
         let header: HTML = """
             <header><a class="brand" href="/console/">\(t(.console))</a><nav>\(nav)</nav>\
@@ -367,6 +371,116 @@ public struct ConsolePages: Sendable {
         return "<div class=\"scroll\"><table><thead><tr>\(head)</tr></thead><tbody>\(rows)</tbody></table></div>"
     }
 
+    // MARK: - Quarantine
+
+    public func quarantine(_ records: [QuarantineRecord], session: ConsoleSession) -> HTML {
+        let rows: [HTML] = records.map { q in
+            """
+            <tr><td><a href="/console/quarantine/\(q.id)">\(q.id)</a></td><td><a href="/console/boxes/\(Self.url(q.box))">\(q.box)</a></td>\
+            <td class="num">\(q.seq)</td><td>\(q.reason)</td><td>\(time(q.receivedMillis))</td></tr>
+            """
+        }
+        let body: HTML =
+            rows.isEmpty
+            ? "<p>\(t(.noQuarantine))</p>"
+            : """
+            <div class="scroll"><table><thead><tr><th>#</th><th>\(t(.box))</th><th class="num">seq</th><th>\(t(.reason))</th><th>\(t(.received))</th></tr></thead>\
+            <tbody>\(rows)</tbody></table></div>
+            """
+        return page(t(.quarantine), session, .quarantine, body)
+    }
+
+    public func quarantined(_ q: QuarantineRecord, session: ConsoleSession) -> HTML {
+        var body: HTML = """
+            <dl><dt>\(t(.box))</dt><dd><a href="/console/boxes/\(Self.url(q.box))">\(q.box)</a></dd><dt>seq</dt><dd>\(q.seq)</dd>\
+            <dt>\(t(.reason))</dt><dd>\(q.reason)</dd><dt>\(t(.received))</dt><dd>\(time(q.receivedMillis))</dd></dl>\
+            <h2>\(t(.body))</h2><pre class="body">\(q.body ?? "")</pre>
+            """
+        if !session.role.isSiteManager {
+            for (action, label, style) in [("release", t(.release), ""), ("discard", t(.discard), " class=\"danger\"")] {
+                body = body + """
+                    <form method="post" action="/console/quarantine/\(q.id)/\(action)" class="fields"><input type="hidden" name="csrf" value="\(session.csrf)">\
+                    <label>\(t(.note)) <input name="note" required maxlength="500"></label><button\(HTML(raw: style))>\(label)</button></form>
+                    """
+            }
+        }
+        return page("\(t(.quarantine)) #\(q.id)", session, .quarantine, body)
+    }
+
+    // MARK: - Catalog
+
+    public func catalog(_ records: [CatalogRecord], query: String?, site: String?, sites: [SiteRecord], session: ConsoleSession) -> HTML {
+        let options: [HTML] = [HTML("<option value=\"\">\(t(.anySite))</option>")] + sites.map { s in
+            "<option value=\"\(s.id)\"\(site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
+        }
+        let form: HTML = """
+            <form method="get" action="/console/catalog" class="fields"><label>\(t(.item)) <input name="q" maxlength="200" value="\(query)"></label>\
+            <label>\(t(.site)) <select name="site">\(options)</select></label><button>\(t(.search))</button></form>
+            """
+        let rows: [HTML] = records.map { c in
+            let now: String = c.holder != nil ? "\(t(.onLoanUntil)) \(c.dueDate ?? "-")" : c.site.map { "\(t(.onShelf)) · \($0)" } ?? "-"
+            return "<tr><td>\(c.itemKey)</td><td>\(c.title ?? "")</td><td>\(c.homeSite ?? "-")</td><td>\(now)</td></tr>"
+        }
+        let table: HTML =
+            rows.isEmpty
+            ? "<p>\(t(.noResults))</p>"
+            : """
+            <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.name))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th></tr></thead>\
+            <tbody>\(rows)</tbody></table></div>
+            """
+        return page(t(.catalog), session, .catalog, form + table)
+    }
+
+    // MARK: - Privacy
+
+    public func privacy(retention: [(key: String, days: Int)], log: [ErasureRecord], session: ConsoleSession) -> HTML {
+        let periods: [HTML] = retention.map { "<tr><td>\($0.key)</td><td class=\"num\">\($0.days)</td></tr>" }
+        let erasures: [HTML] = log.map { e in
+            "<tr><td>\(time(e.atMillis))</td><td>\(e.reference)</td><td>\(e.operatorName)</td><td class=\"num\">\(e.events)</td><td class=\"num\">\(e.books)</td><td class=\"num\">\(e.visits)</td></tr>"
+        }
+        let periodsTable: HTML =
+            periods.isEmpty
+            ? "<p>\(t(.keepForever))</p>"
+            : "<div class=\"scroll\"><table><thead><tr><th>\(t(.kind))</th><th class=\"num\">\(t(.retentionDays))</th></tr></thead><tbody>\(periods)</tbody></table></div>"
+        return page(
+            t(.privacy), session, .privacy,
+            """
+            <h2>\(t(.retention))</h2>\(periodsTable)\
+            <form method="post" action="/console/privacy/retention" class="fields"><input type="hidden" name="csrf" value="\(session.csrf)">\
+            <label>\(t(.kind)) <input name="key" required maxlength="40" placeholder="visit:lactation"></label>\
+            <label>\(t(.retentionDays)) <input name="days" required type="number" min="1" max="36500"></label><button>\(t(.setRetention))</button></form>\
+            <h2>\(t(.eraseWorker))</h2><form method="post" action="/console/privacy/erase" class="fields" autocomplete="off">\
+            <input type="hidden" name="csrf" value="\(session.csrf)"><label>\(t(.workerField)) <input name="worker" required maxlength="80"></label>\
+            <label>\(t(.referenceField)) <input name="reference" required maxlength="100"></label><button class="danger">\(t(.erase))…</button></form>\
+            <p class="small">\(t(.notKept))</p>\
+            <h2>\(t(.erasureLog))</h2><div class="scroll"><table><thead><tr><th>\(t(.when))</th><th>\(t(.referenceField))</th><th>\(t(.who))</th>\
+            <th class="num">\(t(.records))</th><th class="num">\(t(.books))</th><th class="num">\(t(.visitsWord))</th></tr></thead><tbody>\(erasures)</tbody></table></div>
+            """)
+    }
+
+    /// The confirmation step of an erasure: how much names the worker (counts, never who),
+    /// and a form carrying the pseudonym (never the number that was typed).
+    public func confirmErasure(_ summary: WorkerSummary, reference: String, session: ConsoleSession) -> HTML {
+        guard summary.events > 0 || summary.openLoans > 0 else {
+            return page(t(.eraseWorker), session, .privacy, "<p class=\"note\">\(t(.eraseNothing))</p><p><a href=\"/console/privacy\">\(t(.privacy))</a></p>")
+        }
+        return page(
+            t(.eraseWorker), session, .privacy,
+            """
+            <dl><dt>\(t(.referenceField))</dt><dd>\(reference)</dd><dt>\(t(.eventsNaming))</dt><dd>\(summary.events)</dd>\
+            <dt>\(t(.booksOnLoan))</dt><dd>\(summary.openLoans)</dd><dt>\(t(.boxes))</dt><dd>\(summary.boxes.joined(separator: ", "))</dd></dl>\
+            <form method="post" action="/console/privacy/erase/confirm" class="fields"><input type="hidden" name="csrf" value="\(session.csrf)">\
+            <input type="hidden" name="worker" value="\(summary.worker)"><input type="hidden" name="reference" value="\(reference)">\
+            <button class="danger">\(t(.eraseConfirm))</button></form>
+            """)
+    }
+
+    public func erased(_ counts: (events: Int, books: Int, visits: Int), reference: String, session: ConsoleSession) -> HTML {
+        page(
+            t(.erased), session, .privacy,
+            "<p class=\"note\">\(t(.erased)) (\(reference)): \(t(.records)) \(counts.events) · \(t(.books)) \(counts.books) · \(t(.visitsWord)) \(counts.visits)</p><p><a href=\"/console/privacy\">\(t(.privacy))</a></p>")
+    }
+
     // MARK: - Audit log
 
     public func audit(_ records: [AuditRecord], session: ConsoleSession, nextOffset: Int?) -> HTML {
@@ -414,6 +528,7 @@ public struct ConsolePages: Sendable {
         main.login{max-width:360px;margin-top:10vh}main.login form{display:flex;flex-direction:column;gap:.75rem;background:#fff;padding:1rem;border-radius:6px}
         .small{font-size:.8rem;color:#5a6472}svg.chart{width:100%;height:auto;max-width:100%;font-size:12px;background:#fff;border-radius:6px}svg .small{font-size:9px}svg.chart.natural{width:auto}
         section.chart figure{margin:0}ul.reports li{margin:.4rem 0}details{margin:.5rem 0}
+        pre.body{white-space:pre-wrap;word-break:break-all;background:#fff;padding:.75rem;border-radius:6px;font-size:.8rem}
         code{word-break:break-all}figure.card{margin:1rem 0;max-width:420px}figure.card svg{width:100%;height:auto;background:#fff}
         @media print{header,form{display:none}}
         """

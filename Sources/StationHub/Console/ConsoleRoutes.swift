@@ -23,8 +23,8 @@ extension HubServer {
     static let sessionCookie = "station_session"
     static let loginCookie = "station_login"
 
-    static func addConsoleRoutes(_ router: Router<HubRequestContext>, store: HubStore, options: ConsoleOptions) {
-        let console = ConsoleRoutes(store: store, options: options)
+    static func addConsoleRoutes(_ router: Router<HubRequestContext>, store: HubStore, ring: KeyRing, options: ConsoleOptions) {
+        let console = ConsoleRoutes(store: store, ring: ring, options: options)
         router.get("console/style.css") { _, _ in
             var r = Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: ConsolePages.styleSheet)))
             r.headers[.cacheControl] = "max-age=3600"
@@ -45,6 +45,19 @@ extension HubServer {
         }
         router.get("console/reports/:name") { request, context in await console.page(request, context) { try await console.report($0, request, context) } }
         router.get("console/reports/:name/csv") { request, context in await console.page(request, context) { try await console.reportCSV($0, request, context) } }
+        router.get("console/quarantine") { request, context in await console.page(request, context) { try await console.quarantine($0) } }
+        router.get("console/quarantine/:id") { request, context in await console.page(request, context) { try await console.quarantined($0, context) } }
+        router.post("console/quarantine/:id/release") { request, context in
+            await console.form(request, context) { try await console.resolve($0, $1, context, release: true) }
+        }
+        router.post("console/quarantine/:id/discard") { request, context in
+            await console.form(request, context) { try await console.resolve($0, $1, context, release: false) }
+        }
+        router.get("console/catalog") { request, context in await console.page(request, context) { try await console.catalog($0, request) } }
+        router.get("console/privacy") { request, context in await console.page(request, context) { try await console.privacy($0) } }
+        router.post("console/privacy/retention") { request, context in await console.form(request, context) { try await console.setRetention($0, $1, context) } }
+        router.post("console/privacy/erase") { request, context in await console.form(request, context) { try await console.previewErasure($0, $1) } }
+        router.post("console/privacy/erase/confirm") { request, context in await console.form(request, context) { try await console.erase($0, $1, context) } }
         router.get("console/audit") { request, context in await console.page(request, context) { try await console.audit($0, request) } }
         router.get("console/audit.csv") { request, context in await console.answer(request, context, signedIn: true) { try await console.auditCSV(request) } }
         router.post("console/language") { request, context in await console.form(request, context) { try await console.language($0, $1, request) } }
@@ -60,6 +73,7 @@ extension HubServer {
 
 struct ConsoleRoutes: Sendable {
     let store: HubStore
+    let ring: KeyRing
     let options: ConsoleOptions
 
     /// Largest form body the console reads.
@@ -348,6 +362,99 @@ struct ConsoleRoutes: Sendable {
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(file).csv\"", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: chosen.csv)))
+    }
+
+    // MARK: - Quarantine
+
+    func quarantine(_ session: ConsoleSession) async throws -> Response {
+        Self.html(.ok, pages(session.language).quarantine(try await store.quarantine(limit: 200, scope: session.role), session: session))
+    }
+
+    static func number(_ context: HubRequestContext) throws -> Int64 {
+        guard let n = Int64(id(context)) else { throw HubError(.notFound, "no such entry") }
+        return n
+    }
+
+    func quarantined(_ session: ConsoleSession, _ context: HubRequestContext) async throws -> Response {
+        let record = try await store.quarantined(try Self.number(context), scope: session.role)
+        return Self.html(.ok, pages(session.language).quarantined(record, session: session))
+    }
+
+    /// Releases or discards an event set aside, with the note the audit log keeps.
+    func resolve(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext, release: Bool) async throws -> Response {
+        let id = try Self.number(context)
+        guard let note = fields.value("note"), note.count <= 500 else { throw HubError(.invalid, "say why, in a note of 1 to 500 characters", code: "invalid-note") }
+        if release {
+            _ = try await store.release(id, keys: ring.current, note: note, by: Self.actor(session, context), scope: session.role)
+        } else {
+            try await store.discard(id, note: note, by: Self.actor(session, context), scope: session.role)
+        }
+        return Self.redirect("/console/quarantine")
+    }
+
+    // MARK: - Catalog
+
+    func catalog(_ session: ConsoleSession, _ request: Request) async throws -> Response {
+        let q = request.uri.queryParameters
+        let query = q.get("q").flatMap { $0.isEmpty ? nil : $0 }
+        let sites = try await store.sites(scope: session.role)
+        var site = q.get("site").flatMap { $0.isEmpty ? nil : $0 }
+        if let asked = site, !sites.contains(where: { $0.id == asked }) { throw HubError(.notFound, "no site \(asked)") }
+        // A site manager's catalog is their shelf's; the union's and a region's, every title.
+        if site == nil, case .site(let own) = session.role { site = own }
+        let records = try await store.catalog(query: query, site: site, limit: 200)
+        return Self.html(.ok, pages(session.language).catalog(records, query: query, site: site, sites: sites, session: session))
+    }
+
+    // MARK: - Privacy (the union's operators only)
+
+    func requireUnion(_ session: ConsoleSession) throws {
+        guard session.role == .union else { throw HubError(.notFound, "no such page") }
+    }
+
+    func privacy(_ session: ConsoleSession) async throws -> Response {
+        try requireUnion(session)
+        let periods = try await store.retentionPeriods()
+        return Self.html(.ok, pages(session.language).privacy(retention: periods, log: try await store.erasureLog(), session: session))
+    }
+
+    func setRetention(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
+        try requireUnion(session)
+        guard let key = fields.value("key"), let days = fields.value("days").flatMap({ Int($0) }) else {
+            throw HubError(.invalid, "a retention period is a kind and a number of days", code: "invalid-retention")
+        }
+        try await store.setRetention(key, days: days, by: Self.actor(session, context))
+        return Self.redirect("/console/privacy")
+    }
+
+    /// The worker as typed (a number becomes the pseudonym at once, under the hub's keys).
+    func worker(_ text: String) async throws -> String {
+        if (try? WorkerKey(text)) != nil { return text.trimmingCharacters(in: .whitespaces) }
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.count >= 4, t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { _ = try WorkerKey(t); return t }
+        guard let keys = ring.current else {
+            throw HubError(.unavailable, "this hub has no keys, so a number cannot be turned into a pseudonym: give the pseudonym", code: "no-keys")
+        }
+        return try await store.worker(number: t, kind: nil, keys: keys).worker
+    }
+
+    func previewErasure(_ session: ConsoleSession, _ fields: FormBody) async throws -> Response {
+        try requireUnion(session)
+        guard let text = fields.value("worker"), let reference = fields.value("reference") else {
+            throw HubError(.invalid, "an erasure names the worker and the request's reference", code: "invalid-erasure")
+        }
+        let summary = try await store.workerSummary(try await worker(text))
+        return Self.html(.ok, pages(session.language).confirmErasure(summary, reference: reference, session: session))
+    }
+
+    func erase(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
+        try requireUnion(session)
+        guard let worker = fields.value("worker"), let reference = fields.value("reference") else {
+            throw HubError(.invalid, "an erasure names the worker and the request's reference", code: "invalid-erasure")
+        }
+        _ = try WorkerKey(worker)  // the confirmation carries a pseudonym or key, never a number
+        let counts = try await store.erase(worker: worker, reference: reference, operator: session.operatorName, by: Self.actor(session, context))
+        return Self.html(.ok, pages(session.language).erased(counts, reference: reference, session: session))
     }
 
     static let auditPage = 100

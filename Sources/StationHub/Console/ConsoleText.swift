@@ -10,6 +10,9 @@ public enum Phrase: CaseIterable, Sendable {
     case enrollmentToken, enrollmentCard, tokenOnce, noCardURL, when, who, origin, action, subject, detail, downloadCSV, notFound
     case refused, kindBookshelf, kindHut, kindStation, none, all, signedInAs, roleUnion, roleRegion, roleSite, siteCount, noSites
     case lagWorstFirst, minutes, hours, days, sessionEnded, reports, from, to, show, noRows, item, anySite, anyRegion, dataTable, rows, enrolled, before
+    case quarantine, release, discard, note, body, catalog, search, homeSite, whereNow, onLoanUntil, onShelf, privacy, retention, retentionDays
+    case setRetention, erase, eraseWorker, workerField, referenceField, eraseConfirm, eraseNothing, erasureLog, erased, eventsNaming, booksOnLoan
+    case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -110,6 +113,39 @@ public enum Phrase: CaseIterable, Sendable {
         case .rows: ("行", "rows")
         case .enrolled: ("已注册", "Enrolled")
         case .before: ("此日期之前", "Before")
+        case .quarantine: ("待处理记录", "Quarantine")
+        case .release: ("放行入账", "Release into the ledger")
+        case .discard: ("删除", "Discard")
+        case .note: ("说明（记入操作日志）", "Note (for the audit log)")
+        case .body: ("原始记录", "As it came")
+        case .catalog: ("图书目录", "Catalog")
+        case .search: ("搜索", "Search")
+        case .homeSite: ("所属站点", "Home site")
+        case .whereNow: ("现在位置", "Where it is now")
+        case .onLoanUntil: ("借出，应还", "On loan, due")
+        case .onShelf: ("在架", "On the shelf")
+        case .privacy: ("隐私", "Privacy")
+        case .retention: ("保存期限", "Retention")
+        case .retentionDays: ("天数", "Days")
+        case .setRetention: ("设置保存期限", "Set a retention period")
+        case .erase: ("删除个人关联", "Erase")
+        case .eraseWorker: ("删除某位职工的个人关联", "Erase one worker's link to their records")
+        case .workerField: ("会员卡号、身份证号或化名", "Card number, identity number or pseudonym")
+        case .referenceField: ("申请编号", "Request reference")
+        case .eraseConfirm: ("确认删除", "Erase now")
+        case .eraseNothing: ("没有任何记录指向这位职工，未做任何更改。", "No records name this worker: nothing was changed.")
+        case .erasureLog: ("删除记录", "Erasure log")
+        case .erased: ("已删除个人关联", "Erased")
+        case .eventsNaming: ("条记录指向此人", "events name this worker")
+        case .booksOnLoan: ("本书尚未归还", "books on loan now")
+        case .notKept: ("号码不会被保存或显示。", "The number is neither kept nor shown.")
+        case .received: ("收到时间", "Received")
+        case .noQuarantine: ("没有待处理的记录", "Nothing is set aside")
+        case .noResults: ("没有找到", "Nothing found")
+        case .keepForever: ("未设置：一直保存到删除为止", "not set: kept until erased")
+        case .records: ("记录", "Events")
+        case .books: ("图书", "Books")
+        case .visitsWord: ("到访", "Visits")
         }
     }
 }

@@ -118,6 +118,33 @@ extension HubStore {
         }
     }
 
+    /// A card or identity number turned into the worker as the hub names them: the
+    /// pseudonym under `keys` (a resident ID is found by itself; `kind` says otherwise),
+    /// or, for a card UID on the member list, that member. The number is not kept.
+    public func worker(number: String, kind: String?, keys: HubKeys, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> (worker: String, credential: RawCredential) {
+        let number = number.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        let today = Calendar(identifier: .gregorian).dateComponents(in: HumanTime.defaultZone, from: Date(timeIntervalSince1970: Double(nowMillis) / 1000))
+        let credential: RawCredential
+        switch kind {
+        case nil:
+            if case .valid(let n) = ResidentIdentity.check(Substring(number), today: (today.year ?? 2026, today.month ?? 1, today.day ?? 1)) {
+                credential = RawCredential(kind: .residentID, secret: n)
+            } else {
+                credential = RawCredential(kind: .memberCard, secret: number)
+            }
+        case let k?:
+            guard let parsed = CredentialKind(rawValue: k), parsed != .eCard else { throw HubError(.invalid, "kind \(k): resident-id, member-card or card-uid") }
+            credential = RawCredential(kind: parsed, secret: number)
+        }
+        // A card UID on the member list is that member.
+        if credential.kind == .cardUID,
+            let member = try await engine.read(SQLStatement("SELECT member FROM member_card WHERE card_uid = ? AND removed = 0", [.text(credential.secret)])).first?[0].text
+        {
+            return (member, credential)
+        }
+        return (keys.pseudonym(credential), credential)
+    }
+
     /// How much of the ledger names one worker (before an erasure, or to follow up a
     /// question): counts and boxes, nothing of who they are.
     public func workerSummary(_ text: String) async throws -> WorkerSummary {

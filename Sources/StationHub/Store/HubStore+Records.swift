@@ -139,22 +139,33 @@ extension HubStore {
 
     // MARK: - Quarantine
 
-    /// Events set aside, newest first; a box's only with `box`.
-    public func quarantine(box: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [QuarantineRecord] {
-        let filter = box == nil ? "" : "WHERE box_id = ?"
+    /// Events set aside, newest first; a box's only with `box`; those of boxes `scope` sees.
+    public func quarantine(box: String? = nil, limit: Int = 100, offset: Int = 0, scope: ConsoleRole = .union) async throws -> [QuarantineRecord] {
+        let inScope = Self.quarantineScope(scope)
+        let filter = box == nil ? "" : "AND box_id = ?"
         return try await engine.read(
             SQLStatement(
-                "SELECT id, box_id, seq, reason, received_ms FROM quarantine \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
-                (box.map { [SQLValue.text($0)] } ?? []) + [.int(Int64(limit)), .int(Int64(offset))])
+                "SELECT id, box_id, seq, reason, received_ms FROM quarantine WHERE \(inScope.sql) \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
+                inScope.arguments + (box.map { [SQLValue.text($0)] } ?? []) + [.int(Int64(limit)), .int(Int64(offset))])
         ).compactMap { r in
             guard let id = r[0].int, let b = r[1].text else { return nil }
             return QuarantineRecord(id: id, box: b, seq: r[2].int ?? 0, reason: r[3].text ?? "", receivedMillis: r[4].int ?? 0)
         }
     }
 
+    /// The quarantine rows of boxes `scope` sees.
+    static func quarantineScope(_ scope: ConsoleRole) -> (sql: String, arguments: [SQLValue]) {
+        let sites = scope.condition("site_id")
+        return scope == .union ? sites : ("box_id IN (SELECT id FROM box WHERE \(sites.sql))", sites.arguments)
+    }
+
     /// One event set aside, with its body as it came (numbers that were not one withheld).
-    public func quarantined(_ id: Int64) async throws -> QuarantineRecord {
-        guard let r = try await engine.read(SQLStatement("SELECT id, box_id, seq, reason, received_ms, body FROM quarantine WHERE id = ?", [.int(id)])).first,
+    public func quarantined(_ id: Int64, scope: ConsoleRole = .union) async throws -> QuarantineRecord {
+        let inScope = Self.quarantineScope(scope)
+        guard
+            let r = try await engine.read(
+                SQLStatement("SELECT id, box_id, seq, reason, received_ms, body FROM quarantine WHERE id = ? AND \(inScope.sql)", [.int(id)] + inScope.arguments)
+            ).first,
             let box = r[1].text
         else { throw HubError(.notFound, "nothing in quarantine has id \(id)") }
         return QuarantineRecord(id: id, box: box, seq: r[2].int ?? 0, reason: r[3].text ?? "", receivedMillis: r[4].int ?? 0, body: r[5].text)
@@ -163,8 +174,9 @@ extension HubStore {
     /// Applies an event set aside once its cause is fixed (a key found, a site created):
     /// in one transaction it leaves the quarantine and is ingested as if it came now.
     /// Answers the result: applied, or set aside again with the reason.
-    public func release(_ id: Int64, keys: HubKeys?, note: String, by actor: Actor = .process) async throws -> BatchResult {
-        let record = try await quarantined(id)
+    public func release(_ id: Int64, keys: HubKeys?, note: String, by actor: Actor = .process, scope: ConsoleRole = .union) async throws -> BatchResult {
+        guard !scope.isSiteManager else { throw HubError(.forbidden, "a site manager does not release or discard events set aside", code: "out-of-scope") }
+        let record = try await quarantined(id, scope: scope)
         guard let body = record.body, let event = try? JSONDecoder().decode(JournalEvent.self, from: Data(body.utf8)) else {
             throw HubError(.conflict, "quarantine \(id) is not an event this hub can read: discard it")
         }
@@ -187,9 +199,13 @@ extension HubStore {
     }
 
     /// Deletes an event set aside, with a note for the audit log.
-    public func discard(_ id: Int64, note: String, by actor: Actor = .process) async throws {
+    public func discard(_ id: Int64, note: String, by actor: Actor = .process, scope: ConsoleRole = .union) async throws {
+        guard !scope.isSiteManager else { throw HubError(.forbidden, "a site manager does not release or discard events set aside", code: "out-of-scope") }
+        let inScope = Self.quarantineScope(scope)
         try await engine.transaction { s in
-            guard let row = try await s.rows("DELETE FROM quarantine WHERE id = ? RETURNING box_id, seq", [.int(id)]).first else {
+            guard
+                let row = try await s.rows("DELETE FROM quarantine WHERE id = ? AND \(inScope.sql) RETURNING box_id, seq", [.int(id)] + inScope.arguments).first
+            else {
                 throw HubError(.notFound, "nothing in quarantine has id \(id)")
             }
             try await Self.audit(s, actor, "quarantine.discard", "\(row[0].text ?? "")#\(row[1].int ?? 0)", note)
