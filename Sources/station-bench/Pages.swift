@@ -83,13 +83,22 @@ enum Pages {
         for (account, path) in pages {
             var times: [Double] = []
             let started = Date()
+            var failure: String?
             repeat {
                 let t0 = ContinuousClock.now
-                let status = try await get(client, o.hub + path, cookie: cookies[account]!)
-                guard status == 200 else { throw BenchError(description: "\(path) answered \(status) to \(account)") }
+                do {
+                    let status = try await get(client, o.hub + path, cookie: cookies[account]!)
+                    if status != 200 { failure = "answered \(status)" }
+                } catch { failure = "\(error)" }
                 let d = ContinuousClock.now - t0
                 times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
-            } while times.count < o.requests && Date().timeIntervalSince(started) < o.budget
+            } while failure == nil && times.count < o.requests && Date().timeIntervalSince(started) < o.budget
+            if let failure {
+                // A page that fails is reported as such, and the others are still timed.
+                print(row([account, path, "-", "failed", failure, ""]))
+                figures.append(Figure(name: "\(account) \(path) failed", value: 0, unit: failure))
+                continue
+            }
             let sorted = times.sorted()
             func p(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
             print(row([account, path, String(sorted.count)] + [p(0.5), p(0.95), sorted.last ?? 0].map { String(format: "%.1f", $0) }))

@@ -39,6 +39,9 @@ public enum ReportCharts {
         language == "en" ? name : columnNames[name] ?? name
     }
 
+    /// Most bars a chart draws (its table and CSV hold the same).
+    static let mostBars = 30
+
     static let weekdays = (zh: ["一", "二", "三", "四", "五", "六", "日"], en: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
 
     static func int(_ v: SQLValue?) -> Int64 { v?.int ?? 0 }
@@ -46,93 +49,114 @@ public enum ReportCharts {
     /// The charts of a report; `extra` is a second report some pages draw from
     /// (`visits` draws `visit-hours`). `names`: sites' names for labels.
     public static func charts(_ name: String, _ table: Reports.Table, extra: Reports.Table? = nil, names: [String: String], language: String) -> [Chart] {
+        switch name {
+        case "lending": lending(table, names: names, language: language)
+        case "drift": drift(table, names: names, language: language)
+        case "most-borrowed": mostBorrowed(table, names: names, language: language)
+        case "visits": visits(table, extra: extra, names: names, language: language)
+        default: []
+        }
+    }
+
+    static func lending(_ table: Reports.Table, names: [String: String], language: String) -> [Chart] {
         let en = language == "en"
         func col(_ c: String) -> Int? { table.columns.firstIndex(of: c) }
-        func label(_ site: String) -> String { names[site].map { "\($0)" } ?? site }
-        switch name {
-        case "lending":
-            guard let site = col("site"), let month = col("month"), let loans = col("loans") else { return [] }
-            var perSite: [String: Int64] = [:], perMonth: [String: [String: Int64]] = [:]
-            for r in table.rows {
-                let s = r[site].text ?? "", m = r[month].text ?? ""
-                perSite[s, default: 0] += int(r[loans])
-                perMonth[m, default: [:]][s, default: 0] += int(r[loans])
-            }
-            let ranked = perSite.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            let rank = Reports.Table(columns: ["site", "loans"], rows: ranked.map { [.text($0.key), .int($0.value)] })
-            let months = perMonth.keys.sorted()
-            let shown = ranked.prefix(Charts.palette.count).map(\.key)
-            let trend = Reports.Table(
-                columns: ["month", "site", "loans"], rows: months.flatMap { m in shown.map { s in [.text(m), .text(s), .int(perMonth[m]?[s] ?? 0)] } })
-            let rankTitle = en ? "Loans per site, most first" : "各站点借出册数排名"
-            let trendTitle = en ? "Loans per month, the \(shown.count) busiest sites" : "借出月度趋势（借出最多的 \(shown.count) 个站点）"
-            return [
-                Chart(id: "rank", title: rankTitle, table: rank, svg: Charts.bars(ranked.map { (label($0.key), Double($0.value)) }, label: rankTitle)),
-                Chart(
-                    id: "trend", title: trendTitle, table: trend,
-                    svg: Charts.lines(
-                        shown.map { s in (label(s), months.map { Double(perMonth[$0]?[s] ?? 0) }) }, xLabels: months, label: trendTitle)),
-            ]
-        case "drift":
-            guard let from = col("from_site"), let to = col("to_site"), let books = col("books") else { return [] }
-            let sources = Array(Set(table.rows.compactMap { $0[from].text })).sorted()
-            let targets = Array(Set(table.rows.compactMap { $0[to].text })).sorted()
-            var cells = Array(repeating: Array(repeating: Int64?(0), count: targets.count), count: sources.count)
-            for r in table.rows {
-                if let i = sources.firstIndex(of: r[from].text ?? ""), let j = targets.firstIndex(of: r[to].text ?? "") { cells[i][j] = int(r[books]) }
-            }
-            let title = en ? "Books returned elsewhere: from (rows) to (columns)" : "图书漂流：从（行）到（列）"
-            return [
-                Chart(
-                    id: "flows", title: title, table: Reports.Table(columns: ["from_site", "to_site", "books"], rows: table.rows.map { [$0[from], $0[to], $0[books]] }),
-                    svg: Charts.heatmap(rows: sources.map(label), columns: targets.map(label), cells: cells, label: title))
-            ]
-        case "most-borrowed":
-            guard let region = col("region"), let title = col("title"), let loans = col("loans") else { return [] }
-            let regions = Set(table.rows.compactMap { $0[region].text })
-            let rows = table.rows.map { r -> (String, Int64) in
-                let t = r[title].text ?? ""
-                return (regions.count > 1 ? "\(r[region].text ?? "") · \(t)" : t, int(r[loans]))
-            }
-            let chartTitle = en ? "Titles borrowed most" : "借出最多的图书"
-            return [
-                Chart(
-                    id: "titles", title: chartTitle, table: Reports.Table(columns: ["label", "loans"], rows: rows.map { [.text($0.0), .int($0.1)] }),
-                    svg: Charts.bars(rows.map { ($0.0, Double($0.1)) }, label: chartTitle))
-            ]
-        case "visits":
-            guard let service = col("service"), let minutes = col("minutes") else { return [] }
-            var perService: [String: Int64] = [:]
-            for r in table.rows where r[minutes] != .null { perService[r[service].text ?? "", default: 0] += int(r[minutes]) }
-            let ranked = perService.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            let minutesTitle = en ? "Minutes per service" : "各项服务使用分钟数"
-            var charts = [
-                Chart(
-                    id: "minutes", title: minutesTitle, table: Reports.Table(columns: ["service", "minutes"], rows: ranked.map { [.text($0.key), .int($0.value)] }),
-                    svg: Charts.bars(ranked.map { ($0.key.isEmpty ? "-" : ControlAction.service($0.key).caption, Double($0.value)) }, label: minutesTitle))
-            ]
-            if let hours = extra, let day = hours.columns.firstIndex(of: "weekday"), let hour = hours.columns.firstIndex(of: "hour"),
-                let visits = hours.columns.firstIndex(of: "visits")
-            {
-                // A cell holding a withheld lactation count is withheld whole.
-                var cells = Array(repeating: Array(repeating: Int64?(0), count: 24), count: 7)
-                for r in hours.rows {
-                    guard let d = r[day].int, let h = r[hour].int, (1...7).contains(d), (0..<24).contains(h) else { continue }
-                    let (i, j) = (Int(d) - 1, Int(h))
-                    if let n = r[visits].int, let held = cells[i][j] { cells[i][j] = held + n } else { cells[i][j] = nil }
-                }
-                let table = Reports.Table(
-                    columns: ["weekday", "hour", "visits"],
-                    rows: (0..<7).flatMap { d in (0..<24).map { h in [.int(Int64(d + 1)), .int(Int64(h)), cells[d][h].map { .int($0) } ?? .null] } })
-                let title = en ? "Visits by weekday and hour (hatched: withheld)" : "按星期与时段的使用次数（斜线：人数过少不显示）"
-                charts.append(
-                    Chart(
-                        id: "hours", title: title, table: table,
-                        svg: Charts.heatmap(rows: en ? weekdays.en : weekdays.zh.map { "星期" + $0 }, columns: (0..<24).map(String.init), cells: cells, label: title)))
-            }
-            return charts
-        default:
-            return []
+        func label(_ site: String) -> String { names[site] ?? site }
+        guard let site = col("site"), let month = col("month"), let loans = col("loans") else { return [] }
+        var perSite: [String: Int64] = [:], perMonth: [String: [String: Int64]] = [:]
+        for r in table.rows {
+            let s = r[site].text ?? "", m = r[month].text ?? ""
+            perSite[s, default: 0] += int(r[loans])
+            perMonth[m, default: [:]][s, default: 0] += int(r[loans])
         }
+        let ranked = perSite.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let rank = Reports.Table(columns: ["site", "loans"], rows: ranked.map { [.text($0.key), .int($0.value)] })
+        let months = perMonth.keys.sorted()
+        let shown = ranked.prefix(Charts.palette.count).map(\.key)
+        let trend = Reports.Table(
+            columns: ["month", "site", "loans"], rows: months.flatMap { m in shown.map { s in [.text(m), .text(s), .int(perMonth[m]?[s] ?? 0)] } })
+        let rankTitle = en ? "Loans per site, most first" : "各站点借出册数排名"
+        let trendTitle = en ? "Loans per month, the \(shown.count) busiest sites" : "借出月度趋势（借出最多的 \(shown.count) 个站点）"
+        return [
+            Chart(id: "rank", title: rankTitle, table: rank, svg: Charts.bars(ranked.map { (label($0.key), Double($0.value)) }, label: rankTitle)),
+            Chart(
+                id: "trend", title: trendTitle, table: trend,
+                svg: Charts.lines(
+                    shown.map { s in (label(s), months.map { Double(perMonth[$0]?[s] ?? 0) }) }, xLabels: months, label: trendTitle)),
+        ]
+    }
+
+    static func drift(_ table: Reports.Table, names: [String: String], language: String) -> [Chart] {
+        let en = language == "en"
+        func col(_ c: String) -> Int? { table.columns.firstIndex(of: c) }
+        func label(_ site: String) -> String { names[site] ?? site }
+        guard let from = col("from_site"), let to = col("to_site"), let books = col("books") else { return [] }
+        let sources = Array(Set(table.rows.compactMap { $0[from].text })).sorted()
+        let targets = Array(Set(table.rows.compactMap { $0[to].text })).sorted()
+        var cells = Array(repeating: Array(repeating: Int64?(0), count: targets.count), count: sources.count)
+        for r in table.rows {
+            if let i = sources.firstIndex(of: r[from].text ?? ""), let j = targets.firstIndex(of: r[to].text ?? "") { cells[i][j] = int(r[books]) }
+        }
+        let title = en ? "Books returned elsewhere: from (rows) to (columns)" : "图书漂流：从（行）到（列）"
+        return [
+            Chart(
+                id: "flows", title: title, table: Reports.Table(columns: ["from_site", "to_site", "books"], rows: table.rows.map { [$0[from], $0[to], $0[books]] }),
+                svg: Charts.heatmap(rows: sources.map(label), columns: targets.map(label), cells: cells, label: title))
+        ]
+    }
+
+    static func mostBorrowed(_ table: Reports.Table, names: [String: String], language: String) -> [Chart] {
+        let en = language == "en"
+        func col(_ c: String) -> Int? { table.columns.firstIndex(of: c) }
+        func label(_ site: String) -> String { names[site] ?? site }
+        guard let region = col("region"), let title = col("title"), let loans = col("loans") else { return [] }
+        let regions = Set(table.rows.compactMap { $0[region].text })
+        // The most borrowed of all the regions' lists, at most ``mostBars`` of them.
+        let rows = table.rows.map { r -> (String, Int64) in
+            let t = r[title].text ?? ""
+            return (regions.count > 1 ? "\(r[region].text ?? "") · \(t)" : t, int(r[loans]))
+        }.enumerated().sorted { $0.element.1 != $1.element.1 ? $0.element.1 > $1.element.1 : $0.offset < $1.offset }.prefix(mostBars).map(\.element)
+        let chartTitle = en ? "Titles borrowed most" : "借出最多的图书"
+        return [
+            Chart(
+                id: "titles", title: chartTitle, table: Reports.Table(columns: ["label", "loans"], rows: rows.map { [.text($0.0), .int($0.1)] }),
+                svg: Charts.bars(rows.map { ($0.0, Double($0.1)) }, label: chartTitle))
+        ]
+    }
+
+    static func visits(_ table: Reports.Table, extra: Reports.Table?, names: [String: String], language: String) -> [Chart] {
+        let en = language == "en"
+        func col(_ c: String) -> Int? { table.columns.firstIndex(of: c) }
+        func label(_ site: String) -> String { names[site] ?? site }
+        guard let service = col("service"), let minutes = col("minutes") else { return [] }
+        var perService: [String: Int64] = [:]
+        for r in table.rows where r[minutes] != .null { perService[r[service].text ?? "", default: 0] += int(r[minutes]) }
+        let ranked = perService.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let minutesTitle = en ? "Minutes per service" : "各项服务使用分钟数"
+        var charts = [
+            Chart(
+                id: "minutes", title: minutesTitle, table: Reports.Table(columns: ["service", "minutes"], rows: ranked.map { [.text($0.key), .int($0.value)] }),
+                svg: Charts.bars(ranked.map { ($0.key.isEmpty ? "-" : ControlAction.service($0.key).caption, Double($0.value)) }, label: minutesTitle))
+        ]
+        if let hours = extra, let day = hours.columns.firstIndex(of: "weekday"), let hour = hours.columns.firstIndex(of: "hour"),
+            let visits = hours.columns.firstIndex(of: "visits")
+        {
+            // A cell holding a withheld lactation count is withheld whole.
+            var cells = Array(repeating: Array(repeating: Int64?(0), count: 24), count: 7)
+            for r in hours.rows {
+                guard let d = r[day].int, let h = r[hour].int, (1...7).contains(d), (0..<24).contains(h) else { continue }
+                let (i, j) = (Int(d) - 1, Int(h))
+                if let n = r[visits].int, let held = cells[i][j] { cells[i][j] = held + n } else { cells[i][j] = nil }
+            }
+            let table = Reports.Table(
+                columns: ["weekday", "hour", "visits"],
+                rows: (0..<7).flatMap { d in (0..<24).map { h in [.int(Int64(d + 1)), .int(Int64(h)), cells[d][h].map { .int($0) } ?? .null] } })
+            let title = en ? "Visits by weekday and hour (hatched: withheld)" : "按星期与时段的使用次数（斜线：人数过少不显示）"
+            charts.append(
+                Chart(
+                    id: "hours", title: title, table: table,
+                    svg: Charts.heatmap(rows: en ? weekdays.en : weekdays.zh.map { "星期" + $0 }, columns: (0..<24).map(String.init), cells: cells, label: title)))
+        }
+        return charts
     }
 }
