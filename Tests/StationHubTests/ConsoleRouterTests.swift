@@ -118,6 +118,11 @@ final class ConsoleRouterTests: XCTestCase {
                     let revoke = try await b.post(client, "/console/boxes/\(box)/revoke", ["reason": "test \(name)"])
                     XCTAssertEqual(revoke.status, visible ? .seeOther : .notFound, what)
                     if visible { try await store.unrevoke(box) }
+                    // Reports and their downloads of a site outside the scope are not found.
+                    let report = try await b.get(client, "/console/reports/lending?site=\(site)")
+                    XCTAssertEqual(report.status, visible ? .ok : .notFound, what)
+                    let csv = try await b.get(client, "/console/reports/drift/csv?chart=flows&site=\(site)")
+                    XCTAssertEqual(csv.status, visible ? .ok : .notFound, what)
                 }
                 // A region operator cannot put a site in another region, nor a new one there.
                 if case .region = role {
@@ -128,6 +133,9 @@ final class ConsoleRouterTests: XCTestCase {
                     let got4 = try await store.site("east-new").region
                     XCTAssertEqual(got4, "east")
                 }
+                // A region outside the scope, asked for by name, is not found either.
+                let west = try await b.get(client, "/console/reports/visits?region=west")
+                XCTAssertEqual(west.status, role == .union ? .ok : .notFound, "\(engine) \(name) region west")
                 let audit = try await b.get(client, "/console/audit")
                 XCTAssertEqual(audit.status, role == .union ? .ok : .notFound, "\(engine) \(name) audit")
                 let got5 = try await b.get(client, "/console/audit.csv").status

@@ -11,7 +11,7 @@ extension ConsoleRoutes {
     /// A report as the reader may ask for it: the period (the last twelve months unless
     /// given), a site or region within their scope, narrowed to it by ``ConsoleRole``.
     func reportRequest(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> (
-        name: String, parameters: Reports.Parameters, form: ConsolePages.ReportForm, query: String
+        name: String, parameters: Reports.Parameters, form: ConsolePages.ReportForm, query: String, sites: [SiteRecord]
     ) {
         let name = Self.id(context, "name")
         guard ReportCharts.titles.contains(where: { $0.name == name }) else { throw HubError(.notFound, "no report \(name)") }
@@ -27,7 +27,8 @@ extension ConsoleRoutes {
             p.to = given("to") ?? Self.monthStart(now, monthsBack: -1, options.timeZone)
         }
         if takes.contains("site") { p.site = given("site") ?? (name == "restock" ? sites.first?.id : nil) }
-        if takes.contains("region"), session.role == .union { p.region = given("region") }
+        // A region asked for outside the reader's scope is refused by `narrow`, never quietly replaced.
+        if takes.contains("region") { p.region = given("region") }
         if takes.contains("item") { p.item = given("item") }
         // Every title's co-borrowings at once are a book of their own: five each, unless one is asked about.
         if name == "also-borrowed", p.item == nil { p.limit = 5 }
@@ -42,7 +43,7 @@ extension ConsoleRoutes {
         for (key, value) in [("from", p.from), ("to", p.to), ("site", given("site") ?? (name == "restock" ? p.site : nil)), ("region", given("region")), ("item", p.item)] {
             if let value { query.append("\(key)=\(ConsolePages.url(value))") }
         }
-        return (name, p, form, query.joined(separator: "&"))
+        return (name, p, form, query.joined(separator: "&"), sites)
     }
 
     /// `YYYY-MM-01` of the month `monthsBack` before the current one in `zone`.
@@ -56,16 +57,16 @@ extension ConsoleRoutes {
         return String(format: "%04d-%02d-01", c.year ?? 1970, c.month ?? 1)
     }
 
-    func reportCharts(_ session: ConsoleSession, _ name: String, _ p: Reports.Parameters) async throws -> (Reports.Table, [ReportCharts.Chart]) {
+    func reportCharts(_ session: ConsoleSession, _ name: String, _ p: Reports.Parameters, sites: [SiteRecord]) async throws -> (Reports.Table, [ReportCharts.Chart]) {
         let table = try await store.report(name, p)
         let extra = name == "visits" ? try await store.report("visit-hours", p) : nil
-        let names = Dictionary(try await store.sites(scope: session.role).compactMap { s in s.name.map { (s.id, $0) } }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(sites.compactMap { s in s.name.map { (s.id, $0) } }, uniquingKeysWith: { a, _ in a })
         return (table, ReportCharts.charts(name, table, extra: extra, names: names, language: session.language))
     }
 
     func report(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
         let r = try await reportRequest(session, request, context)
-        let (table, charts) = try await reportCharts(session, r.name, r.parameters)
+        let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
         return Self.html(
             .ok, pages(session.language).report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session))
     }
@@ -73,7 +74,7 @@ extension ConsoleRoutes {
     /// Exactly what a chart draws (`?chart=ID`), or the report's whole table.
     func reportCSV(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
         let r = try await reportRequest(session, request, context)
-        let (table, charts) = try await reportCharts(session, r.name, r.parameters)
+        let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
         var chosen = table.humanized(timeZone: options.timeZone), file = r.name
         if let id = request.uri.queryParameters.get("chart") {
             guard let chart = charts.first(where: { $0.id == id }) else { throw HubError(.notFound, "report \(r.name) draws no chart \(id)") }

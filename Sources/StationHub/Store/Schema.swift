@@ -18,8 +18,8 @@ enum Schema {
 
     /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages
     /// speak), their sessions (the id hashed: a copy of the database opens none; kept here
-    /// so that every hub instance knows them), and failed logins counted per account and
-    /// per address, for pacing.
+    /// so that every hub instance knows them), failed logins counted per account and per
+    /// address, for pacing; and boxes found by their site.
     @Sendable static func console(_ d: SQLDialect) -> [String] {
         let int = d.integer
         return [
@@ -34,6 +34,9 @@ enum Schema {
             """,
             "CREATE INDEX console_session_operator ON console_session(operator)",
             "CREATE TABLE login_failure (key TEXT PRIMARY KEY NOT NULL, failures \(int) NOT NULL, last_ms \(int) NOT NULL)\(d.strict)",
+            // A site's boxes, counted on every console page that lists sites (without it, 400
+            // sites and 2,000 boxes took 110 ms a page).
+            "CREATE INDEX box_site ON box(site_id)",
         ]
     }
 
