@@ -63,10 +63,9 @@ struct SiteCommand: AsyncParsableCommand {
             }
             guard !pairs.isEmpty || name != nil || kind != nil || region != nil else { throw CommandError("nothing to set: give --name, --kind, --region or KEY=VALUE") }
             let (id, name, kind, region) = (id, name, kind, region)
-            try await hub.with { store in
-                if name != nil || kind != nil || region != nil { try await store.updateSite(id, name: name, kind: kind, region: region) }
-                for kv in pairs { try await store.setSiteSetting(site: id, key: kv[0], value: kv[1]) }
-            }
+            // One transaction: every setting checked before anything is written.
+            let settings = pairs.map { (key: $0[0], value: $0[1]) }
+            try await hub.with { try await $0.updateSite(id, name: name, kind: kind, region: region, settings: settings) }
             for (label, value) in [("name", name), ("kind", kind), ("region", region)] { if let value { print("site \(id): \(label) = \(value)") } }
             for kv in pairs { print("site \(id): \(kv[0]) = \(kv[1])") }
         }

@@ -382,4 +382,32 @@ final class ConsoleRouterTests: XCTestCase {
             XCTAssertEqual(got103, ["visit:lactation=30"])
         }
     }
+
+    /// A site's name and its boxes' settings change together or not at all, in scope.
+    func testSiteSettingsChangeWholeOrNotAtAll() async throws {
+        try await withConsole("console-settings") { engine, client, store in
+            var li = Browser(), zhao = Browser()
+            _ = try await li.signIn(client, "li")
+            _ = try await zhao.signIn(client, "zhao")
+            let fine = try await li.post(client, "/console/sites/shelf-a", ["name": "东区书屋", "setting.max_loans": "3", "setting.over_limit": "refuse", "setting.loan_days": ""])
+            XCTAssertEqual(fine.status, .seeOther)
+            // One bad value: nothing of the form is written, the name included.
+            let bad = try await li.post(client, "/console/sites/shelf-a", ["name": "改了", "setting.max_loans": "4", "setting.loan_days": "0"])
+            XCTAssertEqual(bad.status, .badRequest)
+            XCTAssertTrue(String(buffer: bad.body).contains("loan_days"))
+            let manager = try await zhao.post(client, "/console/sites/shelf-a", ["setting.max_loans": "9"])
+            XCTAssertEqual(manager.status, .forbidden)
+            let elsewhere = try await li.post(client, "/console/sites/hut-c", ["setting.visit_max_minutes": "90"])
+            XCTAssertEqual(elsewhere.status, .notFound)
+            let site = try await store.site("shelf-a")
+            XCTAssertEqual(site.name, "东区书屋", "\(engine)")
+            XCTAssertEqual(site.settings, ["max_loans": "3", "over_limit": "refuse"], "\(engine)")
+            let got201 = try await store.site("hut-c").settings
+            XCTAssertEqual(got201, [:])
+            // The form shows what is set.
+            let page = String(buffer: try await li.get(client, "/console/sites/shelf-a").body)
+            XCTAssertTrue(page.contains("name=\"setting.max_loans\" inputmode=\"numeric\" maxlength=\"6\" size=\"6\" value=\"3\""), page)
+            XCTAssertTrue(page.contains("<option value=\"refuse\" selected>"))
+        }
+    }
 }

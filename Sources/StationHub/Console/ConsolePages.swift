@@ -1,4 +1,5 @@
 import Foundation
+import StationCore
 import StationProtocol
 
 /// The console's pages as values: each a pure function of what the store answered, the
@@ -212,7 +213,7 @@ public struct ConsolePages: Sendable {
             body = body + """
                 <h2>\(t(.editSite))</h2><form method="post" action="/console/sites/\(Self.url(site.id))" class="fields">\
                 <input type="hidden" name="csrf" value="\(session.csrf)"><label>\(t(.name)) <input name="name" maxlength="200" value="\(site.name ?? "")"></label>\
-                <label>\(t(.kind)) <select name="kind">\(kindOptions(site.kind))</select></label>\(region)<button>\(t(.save))</button></form>
+                <label>\(t(.kind)) <select name="kind">\(kindOptions(site.kind))</select></label>\(region)\(settingFields(site))<button>\(t(.save))</button></form>
                 """
         }
         if session.role.mayAddBoxes {
@@ -224,6 +225,27 @@ public struct ConsolePages: Sendable {
         }
         return page("\(t(.site)) \(site.name ?? site.id)", session, .sites, body)
     }
+
+    /// What the site's boxes use, as the hub sends it down (empty: the box's own config).
+    func settingFields(_ site: SiteRecord) -> HTML {
+        let fields: [HTML] = KioskSettings.hubSettings.keys.sorted().map { key in
+            let label = Self.settingLabels[key].map { language == "en" ? $0.1 : $0.0 } ?? key
+            let value = site.settings[key] ?? ""
+            if key == "over_limit" {
+                let options: [HTML] = ["", "warn", "refuse"].map { v in
+                    "<option value=\"\(v)\"\(value == v ? " selected" : "")>\(v.isEmpty ? "-" : v == "warn" ? (language == "en" ? "warn" : "提醒") : (language == "en" ? "refuse" : "拒绝"))</option>"
+                }
+                return "<label>\(label) <select name=\"setting.\(key)\">\(options)</select></label>"
+            }
+            return "<label>\(label) <input name=\"setting.\(key)\" inputmode=\"numeric\" maxlength=\"6\" size=\"6\" value=\"\(value)\"></label>"
+        }
+        return "\(fields)"
+    }
+
+    static let settingLabels: [String: (String, String)] = [
+        "loan_days": ("借期（天）", "Loan days"), "max_loans": ("每人最多借书", "Most loans each"), "over_limit": ("超出时", "Over the limit"),
+        "session_timeout_seconds": ("会话超时（秒）", "Session timeout (s)"), "visit_max_minutes": ("到访最长（分钟）", "Longest visit (min)"),
+    ]
 
     /// After a box was added: its one-time token, and its enrollment card when the hub
     /// knows the address boxes reach it at.

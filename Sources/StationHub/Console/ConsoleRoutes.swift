@@ -250,9 +250,11 @@ struct ConsoleRoutes: Sendable {
     func editSite(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
         let id = Self.id(context)
         // A field the form did not show (a region operator's region) is left as it is.
+        // A setting left empty is left as it is.
+        let settings = KioskSettings.hubSettings.keys.sorted().compactMap { key in fields.value("setting." + key).map { (key: key, value: $0) } }
         try await store.updateSite(
             id, name: fields["name"].map { $0.trimmingCharacters(in: .whitespaces) }, kind: fields["kind"], region: session.role == .union ? fields["region"] : nil,
-            by: Self.actor(session, context), scope: session.role)
+            settings: settings, by: Self.actor(session, context), scope: session.role)
         return Self.redirect("/console/sites/\(ConsolePages.url(id))")
     }
 

@@ -99,20 +99,30 @@ extension HubStore {
     /// `stationhub site set SITE KEY=VALUE`: what a box would accept, and nothing else
     /// (StationCore holds the one table).
     public func setSiteSetting(site: String, key: String, value: String, by actor: Actor = .process) async throws {
-        if case .failure(let problem) = KioskSettings(siteID: site, siteKind: .bookshelf).applying(key, value) {
-            throw HubError(.invalid, problem.description)
-        }
+        try Self.checkSetting(key, value)
         try await engine.transaction { s in
             guard try await !s.rows("SELECT 1 FROM site WHERE id = ?", [.text(site)]).isEmpty else { throw HubError(.notFound, "no site \(site)") }
-            if try await s.value("SELECT value FROM site_setting WHERE site_id = ? AND key = ?", [.text(site), .text(key)])?.text == value { return }
-            let revision = try await Self.nextRevisions(s, 1)[0]
-            try await s.execute(
-                """
-                INSERT INTO site_setting (site_id, key, value, revision) VALUES (?, ?, ?, ?)
-                ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, revision = excluded.revision
-                """, [.text(site), .text(key), .text(value), .int(revision)])
-            try await Self.audit(s, actor, "site.setting", site, "\(key)=\(value)")
+            try await Self.writeSetting(s, site: site, key: key, value: value, by: actor)
         }
+    }
+
+    /// Refuses a setting boxes would not take.
+    static func checkSetting(_ key: String, _ value: String) throws {
+        if case .failure(let problem) = KioskSettings(siteID: "-", siteKind: .bookshelf).applying(key, value) {
+            throw HubError(.invalid, problem.description)
+        }
+    }
+
+    /// Writes one site setting (a new revision, so boxes get it) unless it holds that value.
+    static func writeSetting(_ s: any SQLSession, site: String, key: String, value: String, by actor: Actor) async throws {
+        if try await s.value("SELECT value FROM site_setting WHERE site_id = ? AND key = ?", [.text(site), .text(key)])?.text == value { return }
+        let revision = try await nextRevisions(s, 1)[0]
+        try await s.execute(
+            """
+            INSERT INTO site_setting (site_id, key, value, revision) VALUES (?, ?, ?, ?)
+            ON CONFLICT (site_id, key) DO UPDATE SET value = excluded.value, revision = excluded.revision
+            """, [.text(site), .text(key), .text(value), .int(revision)])
+        try await audit(s, actor, "site.setting", site, "\(key)=\(value)")
     }
 
     /// Publishes the public halves of the hub's keys (at `serve`): a new version takes a

@@ -68,20 +68,25 @@ extension HubStore {
     }
 
     /// Changes a site's name, kind or region; nil leaves a field as it is, "" clears it.
+    /// `settings`: what its boxes use (``KioskSettings/hubSettings``), each checked before
+    /// anything is written; all of it is one transaction.
     public func updateSite(
-        _ id: String, name: String? = nil, kind: String? = nil, region: String? = nil, by actor: Actor = .process, scope: ConsoleRole = .union
+        _ id: String, name: String? = nil, kind: String? = nil, region: String? = nil, settings: [(key: String, value: String)] = [], by actor: Actor = .process,
+        scope: ConsoleRole = .union
     ) async throws {
         try Self.checkSiteFields(id: id, kind: kind.flatMap { $0.isEmpty ? nil : $0 })
-        if scope != .union { _ = try Self.regionUnder(scope, asked: region.flatMap { $0.isEmpty ? "" : $0 }) }
+        if scope != .union { _ = try Self.regionUnder(scope, asked: region) }
+        for setting in settings { try Self.checkSetting(setting.key, setting.value) }
         try await engine.transaction { s in
             try await Self.requireSite(s, id, scope: scope)
+            for setting in settings { try await Self.writeSetting(s, site: id, key: setting.key, value: setting.value, by: actor) }
             var changes: [String] = []
             for (column, value) in [("name", name), ("kind", kind), ("region", region)] {
                 guard let value else { continue }
                 try await s.execute("UPDATE site SET \(column) = ? WHERE id = ?", [value.isEmpty ? .null : .text(value), .text(id)])
                 changes.append("\(column)=\(value)")
             }
-            try await Self.audit(s, actor, "site.set", id, changes.joined(separator: " "))
+            if !changes.isEmpty { try await Self.audit(s, actor, "site.set", id, changes.joined(separator: " ")) }
         }
     }
 
