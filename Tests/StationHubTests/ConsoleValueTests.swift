@@ -85,6 +85,7 @@ final class ConsoleValueTests: XCTestCase {
         XCTAssertTrue(page.contains("<html lang=\"zh-CN\">"))
         XCTAssertTrue(page.contains("站点与设备"))
         XCTAssertTrue(page.contains("职工书屋"))
+        XCTAssertTrue(page.contains("<th>名称</th>"), "a site's name is its name, not an account's")
         XCTAssertFalse(page.contains("<script>"), "a site's name is text, never markup")
         XCTAssertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
         // Every form that changes something carries the session's token.

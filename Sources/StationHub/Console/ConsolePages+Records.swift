@@ -147,7 +147,7 @@ extension ConsolePages {
             rows.isEmpty
             ? "<p>\(t(.noResults))</p>"
             : """
-            <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.name))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th></tr></thead>\
+            <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.bookTitle))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th></tr></thead>\
             <tbody>\(rows)</tbody></table></div>
             """
         return page(t(.catalog), session, .catalog, form + table)

@@ -170,7 +170,7 @@ public struct ConsolePages: Sendable {
             rows.isEmpty
             ? "<p>\(t(.noSites))</p>"
             : """
-            <div class="scroll"><table><thead><tr><th>\(t(.site))</th><th>\(t(.name))</th><th>\(t(.kind))</th><th>\(t(.region))</th>\
+            <div class="scroll"><table><thead><tr><th>\(t(.site))</th><th>\(t(.siteName))</th><th>\(t(.kind))</th><th>\(t(.region))</th>\
             <th>\(t(.boxes))</th></tr></thead><tbody>\(rows)</tbody></table></div>
             """
         var form: HTML = ""
@@ -182,7 +182,7 @@ public struct ConsolePages: Sendable {
             form = """
                 <h2>\(t(.addSite))</h2><form method="post" action="/console/sites" class="fields"><input type="hidden" name="csrf" value="\(session.csrf)">\
                 <label>\(t(.site)) <input name="id" required maxlength="64" pattern="[A-Za-z0-9._\\-]+"></label>\
-                <label>\(t(.name)) <input name="name" maxlength="200"></label><label>\(t(.kind)) <select name="kind">\(kindOptions(nil))</select></label>\
+                <label>\(t(.siteName)) <input name="name" maxlength="200"></label><label>\(t(.kind)) <select name="kind">\(kindOptions(nil))</select></label>\
                 \(region)<button>\(t(.add))</button></form>
                 """
         }
@@ -191,7 +191,7 @@ public struct ConsolePages: Sendable {
 
     public func site(_ site: SiteRecord, boxes: [BoxRecord], session: ConsoleSession) -> HTML {
         let facts: HTML = """
-            <dl><dt>\(t(.name))</dt><dd>\(site.name ?? "-")</dd><dt>\(t(.kind))</dt><dd>\(kindText(site.kind))</dd>\
+            <dl><dt>\(t(.siteName))</dt><dd>\(site.name ?? "-")</dd><dt>\(t(.kind))</dt><dd>\(kindText(site.kind))</dd>\
             <dt>\(t(.region))</dt><dd>\(site.region ?? "-")</dd></dl>
             """
         let rows: [HTML] = boxes.map { b in
@@ -212,7 +212,7 @@ public struct ConsolePages: Sendable {
                 session.role == .union ? "<label>\(t(.region)) <input name=\"region\" maxlength=\"64\" value=\"\(site.region ?? "")\"></label>" : ""
             body = body + """
                 <h2>\(t(.editSite))</h2><form method="post" action="/console/sites/\(Self.url(site.id))" class="fields">\
-                <input type="hidden" name="csrf" value="\(session.csrf)"><label>\(t(.name)) <input name="name" maxlength="200" value="\(site.name ?? "")"></label>\
+                <input type="hidden" name="csrf" value="\(session.csrf)"><label>\(t(.siteName)) <input name="name" maxlength="200" value="\(site.name ?? "")"></label>\
                 <label>\(t(.kind)) <select name="kind">\(kindOptions(site.kind))</select></label>\(region)\(settingFields(site))<button>\(t(.save))</button></form>
                 """
         }

@@ -12,7 +12,7 @@ public enum Phrase: CaseIterable, Sendable {
     case lagWorstFirst, minutes, hours, days, sessionEnded, reports, from, to, show, noRows, item, anySite, anyRegion, dataTable, rows, enrolled, before
     case quarantine, release, discard, note, body, catalog, search, homeSite, whereNow, onLoanUntil, onShelf, privacy, retention, retentionDays
     case setRetention, erase, eraseWorker, workerField, referenceField, eraseConfirm, eraseNothing, erasureLog, erased, eventsNaming, booksOnLoan
-    case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord
+    case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord, siteName, bookTitle
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -146,6 +146,8 @@ public enum Phrase: CaseIterable, Sendable {
         case .records: ("记录", "Events")
         case .books: ("图书", "Books")
         case .visitsWord: ("到访", "Visits")
+        case .siteName: ("名称", "Name")
+        case .bookTitle: ("书名", "Title")
         }
     }
 }
