@@ -146,10 +146,13 @@ public enum Reports {
     /// An instant as ISO 8601 in UTC, to the millisecond (exports).
     static func instant(_ millis: Int64) -> String { utc(millis, "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'") }
 
-    static func utc(_ millis: Int64, _ pattern: String) -> String {
+    static func utc(_ millis: Int64, _ pattern: String) -> String { format(millis, pattern, TimeZone(identifier: "UTC")!) }
+
+    /// An instant by a `DateFormatter` pattern, in `zone`.
+    static func format(_ millis: Int64, _ pattern: String, _ zone: TimeZone) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
+        f.timeZone = zone
         f.dateFormat = pattern
         return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
     }

@@ -8,28 +8,15 @@ import StationTesting
 /// console's pages on the union it left. They print numbers and
 /// assert nothing. The in-process figures are in Benchmarks/StationBenchmarks.
 
-if CommandLine.arguments.dropFirst().first == "fill" {
-    try Fill.run(Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "drain" {
-    try await Drain.run(Array(CommandLine.arguments.dropFirst(2)))
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "loadgen" {
+/// The tools by name; a refusal or failure is one line on stderr and exit status 1.
+let tools: [String: @Sendable ([String]) async throws -> Void] = [
+    "fill": { try Fill.run($0) }, "drain": { try await Drain.run($0) }, "loadgen": { try await Loadgen.run($0) }, "pages": { try await Pages.run($0) },
+]
+if let name = CommandLine.arguments.dropFirst().first, let tool = tools[name] {
     do {
-        try await Loadgen.run(Array(CommandLine.arguments.dropFirst(2)))
+        try await tool(Array(CommandLine.arguments.dropFirst(2)))
     } catch {
-        FileHandle.standardError.write(Data("station-bench loadgen: \(error)\n".utf8))
-        exit(1)
-    }
-    exit(0)
-}
-if CommandLine.arguments.dropFirst().first == "pages" {
-    do {
-        try await Pages.run(Array(CommandLine.arguments.dropFirst(2)))
-    } catch {
-        FileHandle.standardError.write(Data("station-bench pages: \(error)\n".utf8))
+        FileHandle.standardError.write(Data("station-bench \(name): \(error)\n".utf8))
         exit(1)
     }
     exit(0)

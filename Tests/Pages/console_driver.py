@@ -15,17 +15,12 @@ import base64
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
-import urllib.request
 
-import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kiosk_driver  # noqa: E402
-from kiosk_driver import launch  # noqa: E402
 
 
 class Page(kiosk_driver.Page):
@@ -73,12 +68,7 @@ def main():
     args = parser.parse_args()
     password = open(args.password_file).read().strip()
     os.makedirs(args.out, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="console-chromium-")
-    browser, port = launch(profile)
-    try:
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-        target = next(t for t in targets if t.get("type") == "page")
-        page = Page(websocket.create_connection(target["webSocketDebuggerUrl"], timeout=60))
+    with kiosk_driver.browser_page(Page, timeout=60) as page:
         for domain in ("Page", "Runtime", "Log", "Network"):
             page.call(f"{domain}.enable")
         page.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=1, mobile=False)
@@ -118,10 +108,6 @@ def main():
                     "file": name,
                 }, ensure_ascii=False), flush=True)
         return 0
-    finally:
-        browser.kill()
-        browser.wait()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Debian's chromium, run as root with --no-sandbox; nothing is downloaded.
 """
 import argparse
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -72,6 +73,22 @@ def launch(profile):
     raise SystemExit("chromium did not open its DevTools port within 30 s")
 
 
+@contextlib.contextmanager
+def browser_page(page_class=Page, timeout=30):
+    """A headless Chromium of its own and a DevTools session on its first page; the
+    browser and its profile are gone afterwards, whatever happened."""
+    profile = tempfile.mkdtemp(prefix="station-chromium-")
+    browser, port = launch(profile)
+    try:
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+        target = next(t for t in targets if t.get("type") == "page")
+        yield page_class(websocket.create_connection(target["webSocketDebuggerUrl"], timeout=timeout))
+    finally:
+        browser.kill()
+        browser.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -81,12 +98,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=30)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    profile = tempfile.mkdtemp(prefix="kiosk-chromium-")
-    browser, port = launch(profile)
-    try:
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
-        target = next(t for t in targets if t.get("type") == "page")
-        page = Page(websocket.create_connection(target["webSocketDebuggerUrl"], timeout=30))
+    with browser_page() as page:
         page.call("Emulation.setDeviceMetricsOverride", width=800, height=480, deviceScaleFactor=1, mobile=False)
         page.call("Page.enable")
         opened = time.time()
@@ -131,10 +143,6 @@ def main():
             page.evaluate("document.getElementById('lang').click()")
             capture(args.expect[-1], "-en")
         return 0
-    finally:
-        browser.kill()
-        browser.wait()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

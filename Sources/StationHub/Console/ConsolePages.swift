@@ -18,12 +18,7 @@ public struct ConsolePages: Sendable {
 
     /// `yyyy-MM-dd HH:mm` in the hub's zone.
     func time(_ millis: Int64?) -> String {
-        guard let millis else { return t(.never) }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd HH:mm"
-        return f.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        millis.map { Reports.format($0, "yyyy-MM-dd HH:mm", timeZone) } ?? t(.never)
     }
 
     /// A span as people read it: minutes under two hours, hours under two days, then days.
@@ -298,7 +293,7 @@ public struct ConsolePages: Sendable {
             <tbody>\(rows)</tbody></table></div>
             """
         var revoke: HTML = ""
-        if session.role.mayRevokeBoxes, b.state != .revoked {
+        if b.state != .revoked {
             revoke = """
                 <h2>\(t(.revokeBox))</h2><form method="post" action="/console/boxes/\(Self.url(b.id))/revoke" class="fields">\
                 <input type="hidden" name="csrf" value="\(session.csrf)"><label>\(t(.reason)) <input name="reason" required maxlength="500"></label>\

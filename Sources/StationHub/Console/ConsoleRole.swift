@@ -94,11 +94,10 @@ public enum ConsoleRole: Sendable, Equatable, Hashable {
     }
 
     /// What the role may change, each within its scope: a site's fields and boxes are the
-    /// region's and the union's; a site manager may revoke a box of their site (a stolen
-    /// box cannot wait for the region). Only the union reads the audit log.
+    /// region's and the union's; every role may revoke a box it sees (a site manager's
+    /// stolen box cannot wait for the region). Only the union reads the audit log.
     public var mayEditSites: Bool { !isSiteManager }
     public var mayAddBoxes: Bool { !isSiteManager }
-    public var mayRevokeBoxes: Bool { true }
     public var readsAuditLog: Bool { self == .union }
 
     static func outOfScope(_ what: String) -> HubError {

@@ -152,9 +152,11 @@ extension ConsoleRoutes {
 
     /// The worker as typed (a number becomes the pseudonym at once, under the hub's keys).
     func worker(_ text: String) async throws -> String {
-        if (try? WorkerKey(text)) != nil { return text.trimmingCharacters(in: .whitespaces) }
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard t.count >= 4, t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { _ = try WorkerKey(t); return t }
+        do { return try WorkerKey(t).text } catch {
+            // Not a pseudonym or a box-local key: a card or identity number, or nothing the hub names.
+            guard t.count >= 4, t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { throw error }
+        }
         guard let keys = ring.current else {
             throw HubError(.unavailable, "this hub has no keys, so a number cannot be turned into a pseudonym: give the pseudonym", code: "no-keys")
         }
@@ -191,8 +193,7 @@ extension ConsoleRoutes {
     }
 
     /// The whole audit log as CSV (union operators only).
-    func auditCSV(_ request: Request) async throws -> Response {
-        let session = try await requireSession(request)
+    func auditCSV(_ session: ConsoleSession) async throws -> Response {
         guard session.role.readsAuditLog else { throw HubError(.notFound, "no such page") }
         let records = try await store.auditLog(limit: Int(Int32.max))
         let table = Reports.Table(

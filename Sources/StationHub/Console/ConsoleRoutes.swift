@@ -41,7 +41,7 @@ extension HubServer {
         router.get("console/boxes/:id") { request, context in await console.page(request, context) { try await console.box($0, request, context) } }
         router.post("console/boxes/:id/revoke") { request, context in await console.form(request, context) { try await console.revoke($0, $1, context) } }
         router.get("console/reports") { request, context in
-            await console.page(request, context) { session in Self.consoleHTML(console, session) { $0.reports(session: session) } }
+            await console.page(request, context) { ConsoleRoutes.html(.ok, console.pages($0.language).reports(session: $0)) }
         }
         router.get("console/reports/:name") { request, context in await console.page(request, context) { try await console.report($0, request, context) } }
         router.get("console/reports/:name/csv") { request, context in await console.page(request, context) { try await console.reportCSV($0, request, context) } }
@@ -59,15 +59,9 @@ extension HubServer {
         router.post("console/privacy/erase") { request, context in await console.form(request, context) { try await console.previewErasure($0, $1) } }
         router.post("console/privacy/erase/confirm") { request, context in await console.form(request, context) { try await console.erase($0, $1, context) } }
         router.get("console/audit") { request, context in await console.page(request, context) { try await console.audit($0, request) } }
-        router.get("console/audit.csv") { request, context in await console.answer(request, context, signedIn: true) { try await console.auditCSV(request) } }
+        router.get("console/audit.csv") { request, context in await console.page(request, context) { try await console.auditCSV($0) } }
         router.post("console/language") { request, context in await console.form(request, context) { try await console.language($0, $1, request) } }
         router.post("console/logout") { request, context in await console.form(request, context) { session, _ in try await console.logout(session, request, context) } }
-    }
-}
-
-extension HubServer {
-    static func consoleHTML(_ console: ConsoleRoutes, _ session: ConsoleSession, _ page: (ConsolePages) -> HTML) -> Response {
-        ConsoleRoutes.html(.ok, page(console.pages(session.language)))
     }
 }
 

@@ -34,8 +34,10 @@ extension HubStore {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: UInt8(cost)) }
     }
 
-    static func bcryptVerify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    /// `hash` nil: the account does not exist, and the password is checked against
+    /// ``absentAccountHash`` all the same (made on first use, on the same thread pool).
+    static func bcryptVerify(_ password: String, hash: String?) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash ?? absentAccountHash) }
     }
 
     /// A hash no password matches, verified against when the account does not exist, so
@@ -117,7 +119,7 @@ extension HubStore {
         let account = try await engine.read(
             SQLStatement("SELECT password_hash, role, scope, language, disabled_ms FROM operator_account WHERE name = ?", [.text(name)])
         ).first
-        let matches = try await Self.bcryptVerify(password, hash: account?[0].text ?? Self.absentAccountHash)
+        let matches = try await Self.bcryptVerify(password, hash: account?[0].text)
         guard matches, let account, account[4].int == nil, let kind = account[1].text, let role = ConsoleRole(kind: kind, scope: account[2].text) else {
             try await engine.transaction { s in
                 for key in keys {
