@@ -66,6 +66,15 @@ public struct CSVTable: Sendable, Equatable {
         if !field.isEmpty || !fields.isEmpty || wasQuoted { endRow() }
     }
 
+    /// The records of a file's bytes (``records(columns:headerFirstField:)``); bytes that
+    /// are not UTF-8 are refused with what to do.
+    public static func records(_ bytes: some Collection<UInt8>, columns: Int, headerFirstField: String) throws(ParseError) -> [Row] {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ParseError(line: 1, reason: "the file is not UTF-8 text (saved as GBK? save it as UTF-8)")
+        }
+        return try CSVTable(parsing: text).records(columns: columns, headerFirstField: headerFirstField)
+    }
+
     /// The rows after an optional header whose first field is `headerFirstField`, each
     /// checked to have `columns` fields.
     public func records(columns: Int, headerFirstField: String) throws(ParseError) -> [Row] {

@@ -111,9 +111,8 @@ struct ListFormat: ParsableArguments {
 
 func readCSV(_ file: String, columns: Int, header: String) throws -> [CSVTable.Row] {
     guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
-    guard let text = String(validating: data, as: UTF8.self) else { throw CommandError("\(file) is not UTF-8 text (saved as GBK? save it as UTF-8)") }
     do {
-        return try CSVTable(parsing: text).records(columns: columns, headerFirstField: header)
+        return try CSVTable.records(data, columns: columns, headerFirstField: header)
     } catch {
         throw CommandError("\(file): \(error)")
     }

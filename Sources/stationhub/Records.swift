@@ -19,9 +19,7 @@ struct CatalogCommand: AsyncParsableCommand {
             let titles: [Downlink.Title]
             switch CatalogImport.titles(rows) {
             case .success(let t): titles = t
-            case .failure(let found):
-                let problems = found.lines
-                throw CommandError("\(file): nothing imported:\n" + problems.prefix(50).map { "  \($0)" }.joined(separator: "\n") + (problems.count > 50 ? "\n  (and \(problems.count - 50) more)" : ""))
+            case .failure(let found): throw CommandError(nothingImported(file, found))
             }
             let changed = try await hub.with { try await $0.importCatalog(titles) }
             Swift.print("\(titles.count) titles read, \(changed) new or changed")
@@ -72,6 +70,12 @@ struct CatalogCommand: AsyncParsableCommand {
     }
 }
 
+/// A refused import: each line's problem, the first fifty of them.
+func nothingImported(_ file: String, _ found: CatalogImport.Problems) -> String {
+    let problems = found.lines
+    return "\(file): nothing imported:\n" + problems.prefix(50).map { "  \($0)" }.joined(separator: "\n") + (problems.count > 50 ? "\n  (and \(problems.count - 50) more)" : "")
+}
+
 struct MemberCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member", abstract: "Members' card UIDs, sent down to boxes.", subcommands: [Import.self, List.self, Remove.self])
@@ -85,12 +89,10 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             let hubKeys = try hub.hubKeys(keys, neededFor: "turning member cards into pseudonyms")!
             let rows = try readCSV(file, columns: 2, header: "card_uid")
-            var members: [Downlink.Member] = []
-            for r in rows {
-                let uid = r.fields[0].uppercased()
-                guard !uid.isEmpty, uid.allSatisfy(\.isHexDigit) else { throw CommandError("\(file): line \(r.line): a card UID is hex digits") }
-                guard !r.fields[1].isEmpty else { throw CommandError("\(file): line \(r.line): the member card number is empty") }
-                members.append(.init(cardUID: uid, member: hubKeys.pseudonym(RawCredential(kind: .memberCard, secret: r.fields[1]))))
+            let members: [Downlink.Member]
+            switch CatalogImport.members(rows, pseudonym: { hubKeys.pseudonym(RawCredential(kind: .memberCard, secret: $0)) }) {
+            case .success(let m): members = m
+            case .failure(let found): throw CommandError(nothingImported(file, found))
             }
             let list = members
             let changed = try await hub.with { try await $0.importMembers(list) }

@@ -24,14 +24,14 @@ final class ConsolePageTests: XCTestCase {
         var errors: [String]
     }
 
-    func walk(_ hub: HubProcess, account: String, password: String, prefix: String, paths: [String]) throws -> [Visit] {
+    func walk(_ hub: HubProcess, account: String, password: String, prefix: String, paths: [String], uploads: [String] = []) throws -> [Visit] {
         let file = hub.directory.appendingPathComponent("\(prefix).password").path
         try password.write(toFile: file, atomically: true, encoding: .utf8)
         let driver = try ChildProcess(
             [
                 Self.python, ProjectPaths.file("Tests/Pages/console_driver.py"), "--base", "http://127.0.0.1:\(hub.port)", "--name", account,
                 "--password-file", file, "--out", Self.screenshots, "--prefix", prefix,
-            ] + paths)
+            ] + uploads.flatMap { ["--upload", $0] } + paths)
         XCTAssertEqual(driver.wait(timeout: 300), 0, driver.lines.joined(separator: "\n") + driver.standardError)
         return driver.lines.compactMap { line in
             guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], let path = o["path"] as? String else { return nil }
@@ -101,5 +101,27 @@ final class ConsolePageTests: XCTestCase {
         }
         let shots = try FileManager.default.contentsOfDirectory(atPath: Self.screenshots).filter { $0.hasSuffix(".png") }
         XCTAssertEqual(shots.count, 2 * roles.reduce(0) { $0 + $1.pages.count + $1.elsewhere.count })
+        try importThroughTheBrowser(hub, password: try XCTUnwrap(passwords["union-ops"]))
+    }
+
+    /// The union's operator picks a catalog file with a bad line (refused whole, the line
+    /// named), then a good one (the bar, then the counts), as a person does in the browser.
+    func importThroughTheBrowser(_ hub: HubProcess, password: String) throws {
+        let bad = hub.directory.appendingPathComponent("书目-有错.csv").path, good = hub.directory.appendingPathComponent("书目.csv").path
+        try "item_key,title,home_site\nlabel:KC-NEW-1,新书一,kc-shelf-1\n9787020002207,没有前缀,kc-shelf-1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "item_key,title,home_site\nlabel:KC-NEW-1,新书一,kc-shelf-1\nlabel:KC-NEW-2,新书二,kc-shelf-1\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let action = "/console/catalog/import"
+        let visits = try walk(hub, account: "union-ops", password: password, prefix: "import", paths: ["/console/catalog"], uploads: ["\(action)=\(bad)", "\(action)=\(good)"])
+        let uploads = visits.filter { $0.path == "upload:\(action)" }
+        XCTAssertEqual(uploads.count, 2)
+        guard uploads.count == 2 else { return }
+        XCTAssertEqual(uploads[0].status, 422)
+        XCTAssertTrue(uploads[0].text.contains("未导入任何内容") && uploads[0].text.contains("9787020002207 has no kind"), uploads[0].text)
+        XCTAssertEqual(uploads[1].status, 200)
+        XCTAssertTrue(uploads[1].text.contains("导入完成：读取 2，新增或变更 2"), uploads[1].text)
+        XCTAssertEqual(uploads[1].errors, [])
+        let found = try ChildProcess([ProjectPaths.executable("stationhub"), "catalog", "find", "新书", "--database", hub.database])
+        XCTAssertEqual(found.wait(timeout: 60), 0, found.standardError)
+        XCTAssertEqual(found.lines.filter { $0.contains("label:KC-NEW-") }.count, 2, found.lines.joined(separator: "\n"))
     }
 }

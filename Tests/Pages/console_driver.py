@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Signs in to the hub's console in a real headless Chromium and walks its pages.
 
-  console_driver.py --base URL --name NAME --password-file FILE --out DIR --prefix P PATH [PATH ...]
+  console_driver.py --base URL --name NAME --password-file FILE --out DIR --prefix P
+                    [--upload ACTION=FILE ...] PATH [PATH ...]
 
 Signs in through the sign-in form as a person does (the form's own token and cookie),
 then opens each PATH at 1366x768 and at 390x844 (a phone), saves DIR/P-NN-SLUG-WIDTH.png
 (the whole page) and prints one JSON line per page and size: path, width, title, the
 page's visible text, whether it scrolls sideways, its HTTP status, and every console
-message of level error (a blocked style or script included). Debian's chromium, as root
+message of level error (a blocked style or script included). Then each --upload: the
+catalog page's form posting to ACTION is given FILE through its file input and sent, as
+a person picks a file and presses the button; the page it answers with is saved and
+printed the same way (path "upload:ACTION"). Debian's chromium, as root
 with --no-sandbox; nothing is downloaded.
 """
 import argparse
@@ -64,6 +68,7 @@ def main():
     parser.add_argument("--password-file", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--prefix", required=True)
+    parser.add_argument("--upload", action="append", default=[])
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     password = open(args.password_file).read().strip()
@@ -84,29 +89,53 @@ def main():
                 return 1
             time.sleep(0.05)
         shot = 0
+
+        def report(path, url, width):
+            nonlocal shot
+            shot += 1
+            slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "overview"
+            name = os.path.join(args.out, f"{args.prefix}-{shot:02d}-{slug}-{width}.png")
+            png = base64.b64decode(page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+            with open(name, "wb") as f:
+                f.write(png)
+            print(json.dumps({
+                "path": path,
+                "width": width,
+                "status": page.status(url),
+                "title": page.evaluate("document.title"),
+                "text": page.evaluate("document.body.innerText"),
+                "sideways": page.evaluate("document.documentElement.scrollWidth > window.innerWidth"),
+                "lang": page.evaluate("document.documentElement.lang"),
+                "errors": page.errors(),
+                "file": name,
+            }, ensure_ascii=False), flush=True)
+
         for path in args.paths:
             for width, height in ((1366, 768), (390, 844)):
                 page.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 500)
                 url = args.base + path
                 page.open(url)
                 time.sleep(0.2)  # let the page finish painting
-                shot += 1
-                slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "overview"
-                name = os.path.join(args.out, f"{args.prefix}-{shot:02d}-{slug}-{width}.png")
-                png = base64.b64decode(page.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
-                with open(name, "wb") as f:
-                    f.write(png)
-                print(json.dumps({
-                    "path": path,
-                    "width": width,
-                    "status": page.status(url),
-                    "title": page.evaluate("document.title"),
-                    "text": page.evaluate("document.body.innerText"),
-                    "sideways": page.evaluate("document.documentElement.scrollWidth > window.innerWidth"),
-                    "lang": page.evaluate("document.documentElement.lang"),
-                    "errors": page.errors(),
-                    "file": name,
-                }, ensure_ascii=False), flush=True)
+                report(path, url, width)
+        for upload in args.upload:
+            action, file = upload.split("=", 1)
+            page.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=1, mobile=False)
+            page.open(args.base + "/console/catalog")
+            page.events = []
+            root = page.call("DOM.getDocument")["root"]["nodeId"]
+            node = page.call("DOM.querySelector", nodeId=root, selector=f'form[action="{action}"] input[type=file]')["nodeId"]
+            if not node:
+                print(json.dumps({"path": "upload:" + action, "status": 0, "text": "no such form", "errors": []}, ensure_ascii=False), flush=True)
+                continue
+            page.call("DOM.setFileInputFiles", nodeId=node, files=[os.path.abspath(file)])
+            page.evaluate(f"document.querySelector('form[action=\"{action}\"] button').click()")
+            deadline = time.time() + 60
+            while page.evaluate("location.pathname") != action or page.evaluate("document.readyState") != "complete":
+                if time.time() > deadline:
+                    raise SystemExit(f"the upload to {action} did not finish within 60 s")
+                time.sleep(0.05)
+            time.sleep(0.2)
+            report("upload:" + action, args.base + action, 1366)
         return 0
 
 

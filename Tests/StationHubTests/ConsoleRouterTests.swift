@@ -19,14 +19,14 @@ final class ConsoleRouterTests: XCTestCase {
     /// The test union (shelf-a and shelf-b in east, hut-c in west, a box at each) with one
     /// account per role, and the router over it, on each engine.
     func withConsole(
-        _ label: String, options: ConsoleOptions = ConsoleOptions(), _ body: @escaping @Sendable (Engines.Name, any TestClientProtocol, HubStore) async throws -> Void
+        _ label: String, options: ConsoleOptions = ConsoleOptions(), keys: HubKeys? = nil, _ body: @escaping @Sendable (Engines.Name, any TestClientProtocol, HubStore) async throws -> Void
     ) async throws {
         _ = try await Engines.each(label) { engine, store in
             try await Events.union(store)
             for (name, role) in Self.accounts { try await store.addOperator(name, role: role, password: Self.password, cost: 4) }
             _ = try await store.addDeviceLog(
                 box: "box-c", [DeviceLogLine(id: 1, atMillis: Events.base, level: "error", scannerID: "s1", message: "scanner <gone>")])
-            let app = Application(router: HubServer.router(store: store, keys: nil, console: options))
+            let app = Application(router: HubServer.router(store: store, keys: keys, console: options))
             try await app.test(.router) { client in try await body(engine, client, store) }
         }
     }

@@ -131,7 +131,7 @@ extension ConsolePages {
 
     // MARK: - Catalog
 
-    public func catalog(_ records: [CatalogRecord], query: String?, site: String?, sites: [SiteRecord], session: ConsoleSession) -> HTML {
+    public func catalog(_ records: [CatalogRecord], query: String?, site: String?, sites: [SiteRecord], session: ConsoleSession, members: Int? = nil) -> HTML {
         let options: [HTML] = [HTML("<option value=\"\">\(t(.anySite))</option>")] + sites.map { s in
             "<option value=\"\(s.id)\"\(site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
         }
@@ -150,7 +150,7 @@ extension ConsolePages {
             <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.bookTitle))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th></tr></thead>\
             <tbody>\(rows)</tbody></table></div>
             """
-        return page(t(.catalog), session, .catalog, form + table)
+        return page(t(.catalog), session, .catalog, form + table + importForms(session, members: members))
     }
 
     // MARK: - Privacy

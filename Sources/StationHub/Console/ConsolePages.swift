@@ -337,6 +337,7 @@ public struct ConsolePages: Sendable {
         section.chart figure{margin:0}ul.reports li{margin:.4rem 0}details{margin:.5rem 0}
         pre.body{white-space:pre-wrap;word-break:break-all;background:#fff;padding:.75rem;border-radius:6px;font-size:.8rem}
         code{word-break:break-all}figure.card{margin:1rem 0;max-width:420px}figure.card svg{width:100%;height:auto;background:#fff}
+        .bars progress{display:none;width:100%;height:1.4rem}.bars progress:last-of-type{display:block}
         @media print{header,form{display:none}}
         """
 }

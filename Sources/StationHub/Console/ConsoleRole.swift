@@ -99,6 +99,10 @@ public enum ConsoleRole: Sendable, Equatable, Hashable {
     public var mayEditSites: Bool { !isSiteManager }
     public var mayAddBoxes: Bool { !isSiteManager }
     public var readsAuditLog: Bool { self == .union }
+    /// Titles are imported by the union, and by a region into its own sites; the member
+    /// list (a card names who borrows at every site) by the union only.
+    public var mayImportCatalog: Bool { !isSiteManager }
+    public var mayImportMembers: Bool { self == .union }
 
     static func outOfScope(_ what: String) -> HubError {
         HubError(.notFound, "no \(what)", code: "not-found")

@@ -126,7 +126,8 @@ extension ConsoleRoutes {
         // A site manager's catalog is their shelf's; the union's and a region's, every title.
         if site == nil, case .site(let own) = session.role { site = own }
         let records = try await store.catalog(query: query, site: site, limit: 200)
-        return Self.html(.ok, pages(session.language).catalog(records, query: query, site: site, sites: sites, session: session))
+        let members = session.role.mayImportMembers ? try await store.memberCount() : nil
+        return Self.html(.ok, pages(session.language).catalog(records, query: query, site: site, sites: sites, session: session, members: members))
     }
 
     // MARK: - Privacy (the union's operators only)

@@ -54,6 +54,11 @@ extension HubServer {
             await console.form(request, context) { try await console.resolve($0, $1, context, release: false) }
         }
         router.get("console/catalog") { request, context in await console.page(request, context) { try await console.catalog($0, request) } }
+        for kind in ConsoleImport.allCases {
+            router.post(RouterPath(String(kind.path.dropFirst()))) { request, context in
+                await console.upload(request, context) { try await console.importCSV(kind, $0, $1, context) }
+            }
+        }
         router.get("console/privacy") { request, context in await console.page(request, context) { try await console.privacy($0) } }
         router.post("console/privacy/retention") { request, context in await console.form(request, context) { try await console.setRetention($0, $1, context) } }
         router.post("console/privacy/erase") { request, context in await console.form(request, context) { try await console.previewErasure($0, $1) } }
@@ -105,9 +110,7 @@ struct ConsoleRoutes: Sendable {
         await answer(request, context, signedIn: true) {
             let session = try await requireSession(request)
             let fields = try await Self.fields(request)
-            guard let token = fields["csrf"], ConsoleAccess.same(token, session.csrf) else {
-                throw HubError(.forbidden, "this form is out of date or was not sent by this console: load the page again", code: "csrf-refused")
-            }
+            guard let token = fields["csrf"], ConsoleAccess.same(token, session.csrf) else { throw Self.staleForm }
             return try await body(session, fields)
         }
     }
@@ -135,12 +138,17 @@ struct ConsoleRoutes: Sendable {
     }
 
     static func html(_ status: HTTPResponse.Status, _ page: HTML) -> Response {
+        Response(status: status, headers: pageHeaders, body: .init(byteBuffer: ByteBuffer(string: page.raw)))
+    }
+
+    /// Every page's headers: no script, no framing, no sniffing, no caching.
+    static var pageHeaders: HTTPFields {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         headers[.cacheControl] = "no-store"
         headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page.raw)))
+        return headers
     }
 
     static func redirect(_ location: String) -> Response {

@@ -13,6 +13,8 @@ public enum Phrase: CaseIterable, Sendable {
     case quarantine, release, discard, note, body, catalog, search, homeSite, whereNow, onLoanUntil, onShelf, privacy, retention, retentionDays
     case setRetention, erase, eraseWorker, workerField, referenceField, eraseConfirm, eraseNothing, erasureLog, erased, eventsNaming, booksOnLoan
     case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord, siteName, bookTitle
+    case importTitles, importMembers, csvFile, catalogCSVHelp, membersCSVHelp, memberCards, nothingImported, line, problem, importing
+    case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -148,6 +150,27 @@ public enum Phrase: CaseIterable, Sendable {
         case .visitsWord: ("到访", "Visits")
         case .siteName: ("名称", "Name")
         case .bookTitle: ("书名", "Title")
+        case .importTitles: ("导入书目", "Import titles")
+        case .importMembers: ("导入会员卡", "Import member cards")
+        case .csvFile: ("CSV 文件（UTF-8）", "CSV file (UTF-8)")
+        case .catalogCSVHelp:
+            (
+                "每行：item_key,title,home_site（如 isbn:9787020002207、label:LIB-000123）。任何一行有错，整个文件都不导入。",
+                "One title a line: item_key,title,home_site (isbn:9787020002207, label:LIB-000123). One bad line imports nothing."
+            )
+        case .membersCSVHelp:
+            ("每行：card_uid,member_card。会员卡号当即化为假名，不保存也不显示。", "One card a line: card_uid,member_card. The member card number becomes a pseudonym at once and is neither kept nor shown.")
+        case .memberCards: ("会员卡", "Member cards")
+        case .nothingImported: ("未导入任何内容：请改正以下各行后重新上传", "Nothing was imported: correct these lines and upload the file again")
+        case .line: ("行", "Line")
+        case .problem: ("问题", "Problem")
+        case .importing: ("正在导入", "Importing")
+        case .imported: ("导入完成", "Imported")
+        case .linesRead: ("读取", "Lines read")
+        case .newOrChanged: ("新增或变更", "New or changed")
+        case .moreProblems: ("处问题未列出", "more problems not listed")
+        case .backToCatalog: ("返回书目", "Back to the catalog")
+        case .importFailed: ("导入未完成，未写入任何内容", "The import did not finish: nothing was written")
         }
     }
 }

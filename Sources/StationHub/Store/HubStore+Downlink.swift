@@ -71,13 +71,15 @@ extension HubStore {
     /// written with a revision each; answers their keys. `values(item)` is the key, then
     /// the `columns`.
     func upsertChanged<T>(
-        _ s: any SQLSession, _ items: [T], table: String, key: String, columns: [String], values: (T) -> [SQLValue]
+        _ s: any SQLSession, _ items: [T], table: String, key: String, columns: [String], values: (T) -> [SQLValue], progress: ImportProgress? = nil
     ) async throws -> [String] {
         var held: [String: [SQLValue]] = [:]
-        for chunk in SQLStatement.chunks(items.map { values($0) }) {
+        let chunks = SQLStatement.chunks(items.map { values($0) })
+        for (n, chunk) in chunks.enumerated() {
             let rows = try await s.rows(
                 "SELECT \(([key] + columns).joined(separator: ", ")) FROM \(table) WHERE \(key) IN \(SQLStatement.list(chunk.count))", chunk.map { $0[0] })
             for row in rows { if let k = row[0].text { held[k] = Array(row[1...]) } }
+            progress?(.compare, n + 1, chunks.count)
         }
         // A key given twice takes its last values, as if imported one after the other.
         let all = items.map(values)
@@ -89,10 +91,13 @@ extension HubStore {
         }
         let revisions = try await Self.nextRevisions(s, changed.count)
         let updates = columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try await s.execute(
-            SQLStatement.insert(
-                into: table, columns: [key] + columns + ["revision"], rows: zip(changed, revisions).map { $0 + [.int($1)] },
-                suffix: "ON CONFLICT (\(key)) DO UPDATE SET \(updates), revision = excluded.revision"))
+        let statements = SQLStatement.insert(
+            into: table, columns: [key] + columns + ["revision"], rows: zip(changed, revisions).map { $0 + [.int($1)] },
+            suffix: "ON CONFLICT (\(key)) DO UPDATE SET \(updates), revision = excluded.revision")
+        for (n, statement) in statements.enumerated() {
+            try await s.execute(statement)
+            progress?(.write, n + 1, statements.count)
+        }
         return changed.compactMap { $0[0].text }
     }
 

@@ -52,8 +52,10 @@ extension HubStore {
             service: row[i + 7].text, autoClosed: row[i + 8].bool)
     }
 
-    func rebuildBooks(_ s: any SQLSession, _ items: [String]) async throws {
-        for chunk in SQLStatement.chunks(items.sorted(), size: 500) {
+    func rebuildBooks(_ s: any SQLSession, _ items: [String], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws {
+        let chunks = SQLStatement.chunks(items.sorted(), size: 500)
+        for (n, chunk) in chunks.enumerated() {
+            defer { progress?(n + 1, chunks.count) }
             let keys = chunk.map { SQLValue.text($0) }
             var entries: [String: [Ledger.Entry]] = [:]
             for row in try await s.rows(

@@ -7,39 +7,81 @@ import StationProtocol
 extension HubStore {
     // MARK: - Catalog
 
+    /// How far an import has come: called with each step's done and total (several times a
+    /// second at most, from inside its transaction: it must not wait).
+    public typealias ImportProgress = @Sendable (_ step: ImportStep, _ done: Int, _ total: Int) -> Void
+
+    /// An import's steps, in order: what is held compared, what changed written, the books
+    /// whose home changed recomputed.
+    public enum ImportStep: Int, Sendable, CaseIterable { case compare, write, ledger }
+
     /// Titles and their home sites, inserted or updated; only rows that change take a
-    /// revision (an unchanged re-import sends nothing down). Every home site must exist:
+    /// revision (an unchanged re-import sends nothing down). Every home site must exist and
+    /// be in `scope`, and a title already homed outside it is not the importer's to change:
     /// nothing is imported otherwise. The whole ledger is held: a batch applied meanwhile
     /// could otherwise compute a book with the home site this import is replacing.
-    public func importCatalog(_ titles: [Downlink.Title], by actor: Actor = .process) async throws -> Int {
-        try await engine.transaction { s in
+    public func importCatalog(
+        _ titles: [Downlink.Title], by actor: Actor = .process, scope: ConsoleRole = .union, progress: ImportProgress? = nil
+    ) async throws -> Int {
+        guard scope.mayImportCatalog else { throw HubError(.forbidden, "a site's manager does not import the catalog: ask the region", code: "not-yours") }
+        return try await engine.transaction { s in
             try await s.lock(.wholeLedger)
             let homes = Set(titles.compactMap(\.homeSite))
             var known = Set<String>()
+            let inScope = scope.condition("id")
             for chunk in SQLStatement.chunks(homes.sorted()) {
-                known.formUnion(try await s.rows("SELECT id FROM site WHERE id IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) }).compactMap { $0[0].text })
+                known.formUnion(
+                    try await s.rows("SELECT id FROM site WHERE id IN \(SQLStatement.list(chunk.count)) AND \(inScope.sql)", chunk.map { .text($0) } + inScope.arguments)
+                        .compactMap { $0[0].text })
             }
             let unknown = homes.subtracting(known).sorted()
             guard unknown.isEmpty else {
-                throw HubError(.notFound, "no site \(unknown.prefix(5).joined(separator: ", "))\(unknown.count > 5 ? " (and \(unknown.count - 5) more)" : ""): create it first, nothing was imported", code: "unknown-site")
+                throw HubError(.notFound, "no site \(Self.some(unknown))\(scope == .union ? "" : " among yours"): create it first, nothing was imported", code: "unknown-site")
+            }
+            if scope != .union {
+                if titles.contains(where: { $0.homeSite == nil }) { throw HubError(.forbidden, "every title a region imports has a home among its sites: nothing was imported") }
+                let foreign = try await self.titlesHomedOutside(s, scope, titles.map(\.itemKey))
+                guard foreign.isEmpty else {
+                    throw HubError(.forbidden, "\(Self.some(foreign)) belong to sites outside your region: nothing was imported", code: "foreign-title")
+                }
             }
             let changed = try await self.upsertChanged(
                 s, titles, table: "catalog_title", key: "item_key", columns: ["title", "home_site", "removed"],
-                values: { [.text($0.itemKey), SQLValue($0.title), SQLValue($0.homeSite), .int(0)] })
-            try await self.rebuildKnownBooks(s, changed)
+                values: { [.text($0.itemKey), SQLValue($0.title), SQLValue($0.homeSite), .int(0)] }, progress: progress)
+            try await self.rebuildKnownBooks(s, changed, progress: progress)
             try await Self.audit(s, actor, "catalog.import", "\(titles.count) titles", "\(changed.count) new or changed")
             return changed.count
         }
     }
 
+    /// The first five of a list, and how many more.
+    static func some(_ list: [String]) -> String {
+        list.prefix(5).joined(separator: ", ") + (list.count > 5 ? " (and \(list.count - 5) more)" : "")
+    }
+
+    /// Of these titles, those in the catalog whose home is not in `scope` (or none).
+    func titlesHomedOutside(_ s: any SQLSession, _ scope: ConsoleRole, _ keys: [String]) async throws -> [String] {
+        let inScope = scope.condition("home_site")
+        var foreign: [String] = []
+        for chunk in SQLStatement.chunks(keys) {
+            foreign += try await s.rows(
+                "SELECT item_key FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count)) AND (home_site IS NULL OR NOT (\(inScope.sql)))",
+                chunk.map { .text($0) } + inScope.arguments
+            ).compactMap { $0[0].text }
+        }
+        return foreign.sorted()
+    }
+
     /// A home site decides drift: books of these keys already in the ledger are recomputed.
-    func rebuildKnownBooks(_ s: any SQLSession, _ keys: [String]) async throws {
+    func rebuildKnownBooks(_ s: any SQLSession, _ keys: [String], progress: ImportProgress? = nil) async throws {
         var books = LedgerKeys()
         for chunk in SQLStatement.chunks(keys) {
             let known = try await s.rows("SELECT DISTINCT item_key FROM event WHERE item_key IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) })
             books.items.formUnion(known.compactMap { $0[0].text })
         }
-        try await self.rebuildBooks(s, Array(books.items))
+        var ledgerProgress: (@Sendable (Int, Int) -> Void)? = nil
+        if let progress { ledgerProgress = { done, total in progress(.ledger, done, total) } }
+        try await self.rebuildBooks(s, Array(books.items), progress: ledgerProgress)
     }
 
     /// Takes titles out of the catalog: boxes forget them with their next downlink; the
@@ -93,13 +135,24 @@ extension HubStore {
     // MARK: - Members
 
     /// Card UIDs of members, by the member's pseudonym.
-    public func importMembers(_ members: [Downlink.Member], by actor: Actor = .process) async throws -> Int {
-        try await engine.transaction { s in
+    /// Cards and their members, inserted or updated: the union's operators only (a card
+    /// names who borrows, at every site).
+    public func importMembers(
+        _ members: [Downlink.Member], by actor: Actor = .process, scope: ConsoleRole = .union, progress: ImportProgress? = nil
+    ) async throws -> Int {
+        guard scope.mayImportMembers else { throw HubError(.forbidden, "the member list is imported by the union's operators", code: "not-yours") }
+        return try await engine.transaction { s in
             let changed = try await self.upsertChanged(
-                s, members, table: "member_card", key: "card_uid", columns: ["member", "removed"], values: { [.text($0.cardUID), .text($0.member), .int(0)] })
+                s, members, table: "member_card", key: "card_uid", columns: ["member", "removed"], values: { [.text($0.cardUID), .text($0.member), .int(0)] },
+                progress: progress)
             try await Self.audit(s, actor, "member.import", "\(members.count) cards", "\(changed.count) new or changed")
             return changed.count
         }
+    }
+
+    /// How many cards the member list holds.
+    public func memberCount() async throws -> Int {
+        Int(try await engine.read(SQLStatement("SELECT count(*) FROM member_card WHERE removed = 0", [])).first?[0].int ?? 0)
     }
 
     /// The member list: card UIDs and the members they are (pseudonyms).
