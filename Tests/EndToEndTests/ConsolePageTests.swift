@@ -65,7 +65,7 @@ final class ConsolePageTests: XCTestCase {
                 "union-ops", "union",
                 ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-hut-1-box", "/console/audit", "/console/quarantine", "/console/catalog",
                  "/console/privacy"] + reports
-                    + ["/console/reports/overdue", "/console/reports/quiet-boxes"],
+                    + ["/console/reports/overdue", "/console/reports/quiet-boxes", "/console/reports/also-borrowed"],
                 [], ["江山快递小哥驿站", "衢江区职工书屋", "柯城区总工会职工书屋"], []
             ),
             (

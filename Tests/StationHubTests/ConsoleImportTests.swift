@@ -36,7 +36,7 @@ extension ConsoleRouterTests {
         try await withConsole("console-import") { engine, client, store in
             _ = try await store.importCatalog([Downlink.Title(itemKey: "label:C1", title: "活着", homeSite: "hut-c")])
             // A book already lent at shelf-a: its home decides drift, so the import recomputes it.
-            try await store.ingest(
+            _ = try await store.ingest(
                 box: "box-a", site: "shelf-a",
                 events: Events.incoming([Events.event("box-a", 1, site: "shelf-a", .checkout, at: 1, item: "label:A1", who: "w1", due: "2026-12-30")]), keys: nil)
             var wang = Browser(), li = Browser(), zhao = Browser()

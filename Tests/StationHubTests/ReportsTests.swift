@@ -7,15 +7,28 @@ final class ReportsTests: XCTestCase {
     let now: Int64 = 1_795_000_000_000
 
     func testPostgreSQLGetsNumberedPlaceholdersOutsideQuotes() throws {
-        let q = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .postgres)
+        // A period that cuts a month: read from the events (the month's format is quoted).
+        let q = try Reports.query("lending", .init(from: "2026-10-02", site: "a", nowMillis: now), dialect: .postgres)
         let sql = SQLDialect.postgres.placeholders(q.statement.text)
         XCTAssertFalse(sql.contains("?"), sql)
         XCTAssertTrue(sql.contains("$1") && sql.contains("$6") && !sql.contains("$7"), sql)
         XCTAssertTrue(sql.contains("'YYYY-MM'"), "the quoted format is left alone")
         XCTAssertEqual(SQLDialect.sqlite.placeholders(q.statement.text), q.statement.text, "SQLite takes ? as it is")
-        let lite = try Reports.query("lending", .init(from: "2026-10-01", site: "a", nowMillis: now), dialect: .sqlite)
+        let lite = try Reports.query("lending", .init(from: "2026-10-02", site: "a", nowMillis: now), dialect: .sqlite)
         XCTAssertEqual(lite.statement.text.filter { $0 == "?" }.count, 6)
-        XCTAssertEqual(lite.statement.arguments, [.int(1_790_812_800_000), .int(Int64.max / 2), .text("a"), .text("a"), .null, .null])
+        XCTAssertEqual(lite.statement.arguments, [.int(1_790_899_200_000), .int(Int64.max / 2), .text("a"), .text("a"), .null, .null])
+    }
+
+    func testWholeMonthsAreReadFromTheAggregatesAndAskedForEventsAreNot() throws {
+        let months = try Reports.query("lending", .init(from: "2026-10-01", to: "2027-01-01", site: "a", nowMillis: now), dialect: .sqlite)
+        XCTAssertTrue(months.statement.text.contains("FROM lending_month"), months.statement.text)
+        XCTAssertEqual(months.statement.arguments, [.text("2026-10"), .text("2027-01"), .text("a"), .text("a"), .null, .null])
+        var p = Reports.Parameters(from: "2026-10-01", site: "a", nowMillis: now)
+        p.fromEvents = true
+        XCTAssertTrue(try Reports.query("lending", p, dialect: .sqlite).statement.text.contains("FROM event e"))
+        XCTAssertTrue(try Reports.query("drift", p, dialect: .sqlite).statement.text.contains("FROM event e"))
+        p.fromEvents = false
+        XCTAssertTrue(try Reports.query("drift", p, dialect: .sqlite).statement.text.contains("FROM book_move"))
     }
 
     func testEveryReportHasSQLForBothEngines() throws {

@@ -27,7 +27,8 @@ extension ConsolePages {
         public var regions: [String]
     }
 
-    public func report(_ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table, query: String, session: ConsoleSession) -> HTML {
+    /// A report's page; `table` nil when it waits for a title to be asked about.
+    public func report(_ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table?, query: String, session: ConsoleSession) -> HTML {
         var fields: [HTML] = []
         if f.takes.contains("period") {
             fields.append("<label>\(t(.from)) <input type=\"date\" name=\"from\" value=\"\(f.from)\"></label>")
@@ -58,6 +59,7 @@ extension ConsolePages {
             <details><summary>\(t(.dataTable))</summary>\(tableHTML(c.table))</details></section>
             """
         }
+        guard let table else { return page(ReportCharts.title(name, language), session, .reports, picker + "<p class=\"note\">\(t(.askAboutATitle))</p>") }
         // A long table is folded away under the charts (it is in the CSV whole).
         let folded: HTML =
             table.rows.isEmpty
@@ -141,7 +143,8 @@ extension ConsolePages {
             """
         let rows: [HTML] = records.map { c in
             let now: String = c.holder != nil ? "\(t(.onLoanUntil)) \(c.dueDate ?? "-")" : c.site.map { "\(t(.onShelf)) · \($0)" } ?? "-"
-            return "<tr><td>\(c.itemKey)</td><td>\(c.title ?? "")</td><td>\(c.homeSite ?? "-")</td><td>\(now)</td></tr>"
+            let also = "/console/reports/also-borrowed?item=\(Self.url(c.itemKey))"
+            return "<tr><td>\(c.itemKey)</td><td><a href=\"\(also)\" title=\"\(t(.alsoBorrowedLink))\">\(c.title ?? c.itemKey)</a></td><td>\(c.homeSite ?? "-")</td><td>\(now)</td></tr>"
         }
         let table: HTML =
             rows.isEmpty

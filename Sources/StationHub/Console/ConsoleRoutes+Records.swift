@@ -30,8 +30,6 @@ extension ConsoleRoutes {
         // A region asked for outside the reader's scope is refused by `narrow`, never quietly replaced.
         if takes.contains("region") { p.region = given("region") }
         if takes.contains("item") { p.item = given("item") }
-        // Every title's co-borrowings at once are a book of their own: five each, unless one is asked about.
-        if name == "also-borrowed", p.item == nil { p.limit = 5 }
         let regions = Dictionary(sites.map { ($0.id, $0.region) }, uniquingKeysWith: { a, _ in a })
         p = try session.role.narrow(p, regionOf: { regions[$0] })
         // A report narrowed by site only (restock) takes the reader's site, checked above.
@@ -64,8 +62,15 @@ extension ConsoleRoutes {
         return (table, ReportCharts.charts(name, table, extra: extra, names: names, language: session.language))
     }
 
+    /// Every title's co-borrowings at once are a book of their own (the API and the CLI
+    /// give them whole): the console asks about one title.
+    static func waitsForATitle(_ name: String, _ p: Reports.Parameters) -> Bool { name == "also-borrowed" && p.item == nil }
+
     func report(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
         let r = try await reportRequest(session, request, context)
+        if Self.waitsForATitle(r.name, r.parameters) {
+            return Self.html(.ok, pages(session.language).report(r.name, form: r.form, charts: [], table: nil, query: r.query, session: session))
+        }
         let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
         return Self.html(
             .ok, pages(session.language).report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session))
@@ -74,6 +79,7 @@ extension ConsoleRoutes {
     /// Exactly what a chart draws (`?chart=ID`), or the report's whole table.
     func reportCSV(_ session: ConsoleSession, _ request: Request, _ context: HubRequestContext) async throws -> Response {
         let r = try await reportRequest(session, request, context)
+        if Self.waitsForATitle(r.name, r.parameters) { throw HubError(.invalid, "ask about one title (item=…): the whole table is `stationhub report also-borrowed`") }
         let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
         var chosen = table.humanized(timeZone: options.timeZone), file = r.name
         if let id = request.uri.queryParameters.get("chart") {

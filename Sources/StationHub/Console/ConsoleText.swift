@@ -14,7 +14,7 @@ public enum Phrase: CaseIterable, Sendable {
     case setRetention, erase, eraseWorker, workerField, referenceField, eraseConfirm, eraseNothing, erasureLog, erased, eventsNaming, booksOnLoan
     case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord, siteName, bookTitle
     case importTitles, importMembers, csvFile, catalogCSVHelp, membersCSVHelp, memberCards, nothingImported, line, problem, importing
-    case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed
+    case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed, askAboutATitle, alsoBorrowedLink
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -170,6 +170,12 @@ public enum Phrase: CaseIterable, Sendable {
         case .newOrChanged: ("新增或变更", "New or changed")
         case .moreProblems: ("处问题未列出", "more problems not listed")
         case .backToCatalog: ("返回书目", "Back to the catalog")
+        case .askAboutATitle:
+            (
+                "输入一本书的书名、ISBN 或标签（或在图书目录中点书名）：列出借过它的读者还借了哪些书。",
+                "Type a book's title, ISBN or label (or click a title in the catalog): what its readers also borrowed."
+            )
+        case .alsoBorrowedLink: ("借过这本书的读者还借了", "What this book's readers also borrowed")
         case .importFailed: ("导入未完成，未写入任何内容", "The import did not finish: nothing was written")
         }
     }

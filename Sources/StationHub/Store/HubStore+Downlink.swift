@@ -24,13 +24,13 @@ extension HubStore {
                     }, suffix: "ON CONFLICT DO NOTHING"))
             var touched = LedgerKeys()
             for (boot, offset) in try await Self.clockOffsets(s, box: box, boots: Set(corrections.map(\.bootID))).sorted(by: { $0.key < $1.key }) {
+                // The months the events leave and the months they come to.
+                let moving = "box_id = ? AND boot_id = ? AND clock_synced = 0 AND corrected_ms IS DISTINCT FROM wall_ms + ?"
+                let arguments: [SQLValue] = [.text(box), .text(boot), .int(offset)]
+                touched.formUnion(LedgerKeys(rows: try await s.rows("SELECT kind, item_key, site_id, worker_key, corrected_ms FROM event WHERE \(moving)", arguments)))
                 let changed = try await s.rows(
-                    """
-                    UPDATE event SET corrected_ms = wall_ms + ? WHERE box_id = ? AND boot_id = ? AND clock_synced = 0
-                        AND corrected_ms IS DISTINCT FROM wall_ms + ?
-                    RETURNING kind, item_key, site_id, worker_key
-                    """, [.int(offset), .text(box), .text(boot), .int(offset)])
-                touched.formUnion(LedgerKeys(changed.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text) }))
+                    "UPDATE event SET corrected_ms = wall_ms + ? WHERE \(moving) RETURNING kind, item_key, site_id, worker_key, corrected_ms", [.int(offset)] + arguments)
+                touched.formUnion(LedgerKeys(rows: changed))
             }
             try await self.rebuildLedger(s, touched)
             return corrections.count

@@ -56,7 +56,7 @@ extension HubStore {
                 rows: intake.quarantined.map { [.text(box), .int($0.seq), .text($0.reason), .text($0.body), .int(now)] }))
 
         // The ledger follows in the same transaction: what was applied is reflected.
-        var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey) })
+        var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey, $0.correctedMillis) })
         touched.formUnion(try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo)))
         try await self.rebuildLedger(s, touched)
 
@@ -236,9 +236,9 @@ extension HubStore {
         var keys = LedgerKeys()
         for chunk in SQLStatement.chunks(refs) {
             let rows = try await s.rows(
-                "SELECT kind, item_key, site_id, worker_key FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))",
+                "SELECT kind, item_key, site_id, worker_key, corrected_ms FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))",
                 [.text(box)] + chunk.map { .int($0) })
-            keys.formUnion(LedgerKeys(rows.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text) }))
+            keys.formUnion(LedgerKeys(rows: rows))
         }
         return keys
     }

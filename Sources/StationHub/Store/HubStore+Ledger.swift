@@ -1,33 +1,42 @@
 import Foundation
 import StationCore
 
-/// Which ledger rows a change touches: books by item key, visits by (site, worker). One
-/// worker's visits at one site pair among themselves only, so each is recomputed alone.
+/// Which ledger rows a change touches: books by item key, visits by (site, worker), and
+/// the lending months of sites (``ReportAggregates``). One worker's visits at one site pair
+/// among themselves only, so each is recomputed alone.
 struct LedgerKeys: Sendable, Equatable {
     var items: Set<String> = []
     var visits: Set<Ledger.VisitKey> = []
+    var months: Set<ReportAggregates.SiteMonth> = []
 
     init() {}
 
-    /// From events as (kind, item key, site, worker key).
-    init(_ events: [(kind: String, item: String?, site: String, worker: String?)]) {
+    /// From events as (kind, item key, site, worker key, corrected time).
+    init(_ events: [(kind: String, item: String?, site: String, worker: String?, at: Int64?)]) {
         for e in events {
             if let item = e.item { items.insert(item) }
+            if let at = e.at, ReportAggregates.lendingKinds.contains(e.kind) { months.insert(.init(site: e.site, month: ReportAggregates.month(at))) }
             if e.kind == EventKind.visitStart.rawValue || e.kind == EventKind.visitEnd.rawValue, let worker = e.worker {
                 visits.insert(Ledger.VisitKey(site: e.site, worker: worker))
             }
         }
     }
 
-    var isEmpty: Bool { items.isEmpty && visits.isEmpty }
+    /// From rows of (kind, item key, site, worker key, corrected time) columns.
+    init(rows: [SQLRow]) {
+        self.init(rows.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text, $0[4].int) })
+    }
+
+    var isEmpty: Bool { items.isEmpty && visits.isEmpty && months.isEmpty }
 
     mutating func formUnion(_ other: LedgerKeys) {
         items.formUnion(other.items)
         visits.formUnion(other.visits)
+        months.formUnion(other.months)
     }
 
     /// The advisory lock names of these rows (PostgreSQL: ``StoreLock/ledgerRows(_:)``).
-    var lockNames: [String] { items.map { "book|\($0)" } + visits.map { "visit|\($0.site)|\($0.worker)" } }
+    var lockNames: [String] { items.map { "book|\($0)" } + visits.map { "visit|\($0.site)|\($0.worker)" } + months.map(\.lockName) }
 }
 
 /// The ledger's rows recomputed from every event they depend on, at corrected times and in
@@ -38,6 +47,17 @@ extension HubStore {
         try await s.lock(.ledgerRows(keys.lockNames))
         try await rebuildBooks(s, Array(keys.items))
         try await rebuildVisits(s, Array(keys.visits), nowMillis: HubIngest.nowMillis())
+        try await rebuildLending(s, keys.months)
+    }
+
+    /// `lending_month` of these sites' months, from their events.
+    func rebuildLending(_ s: any SQLSession, _ months: Set<ReportAggregates.SiteMonth>) async throws {
+        for m in months.sorted() {
+            guard let (start, end) = ReportAggregates.bounds(m.month) else { continue }
+            try await s.execute("DELETE FROM lending_month WHERE site_id = ? AND month = ?", [.text(m.site), .text(m.month)])
+            try await s.execute(
+                ReportAggregates.lendingRows(dialect, where: "e.site_id = ? AND e.corrected_ms >= ? AND e.corrected_ms < ?"), [.text(m.site), .int(start), .int(end)])
+        }
     }
 
     /// What the ledger reads of an event, from columns (no body decoded); voided events left out.
@@ -67,6 +87,9 @@ extension HubStore {
             for row in try await s.rows("SELECT item_key, home_site FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count))", keys) {
                 if let item = row[0].text, let home = row[1].text { homes[item] = home }
             }
+            // Its moves between sites (drift), from the same events.
+            try await s.execute("DELETE FROM book_move WHERE item_key IN \(SQLStatement.list(chunk.count))", keys)
+            try await s.execute(ReportAggregates.moveRows(dialect, where: "e.item_key IN \(SQLStatement.list(chunk.count))"), keys)
             // A book whose every event is voided now is written too: reset to its home.
             let books = chunk.map { Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]) }
             try await s.execute(

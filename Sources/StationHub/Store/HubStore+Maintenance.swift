@@ -31,11 +31,16 @@ extension HubStore {
     /// Runs statements in one transaction, the whole ledger held meanwhile (no batch
     /// recomputes a ledger row between them), then has the engine forget the old pages;
     /// answers how many rows each returned.
-    func deidentify(_ statements: [SQLStatement]) async throws -> [Int] {
+    func deidentify(_ plan: Retention.Plan) async throws -> [Int] {
         let counts = try await engine.transaction { s in
             try await s.lock(.wholeLedger)
             var counts: [Int] = []
-            for statement in statements { counts.append(try await s.rows(statement).count) }
+            for (i, statement) in plan.statements.enumerated() {
+                let rows = try await s.rows(statement)
+                counts.append(rows.count)
+                // Distinct borrowers count workers: their months are recomputed.
+                if i == plan.changed, plan.changesEvents { try await self.rebuildLending(s, LedgerKeys(rows: rows).months) }
+            }
             return counts
         }
         await engine.forgetOldPages()

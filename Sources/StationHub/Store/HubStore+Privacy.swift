@@ -69,7 +69,7 @@ extension HubStore {
             // Tags of one key and run (`expired:RUN-K:N`) never meet another key's.
             let cutoff = Retention.cutoff(periodEndingAt: nowMillis - Int64(days) * 86_400_000)
             let plan = Retention.expire(parsed, cutoff: cutoff, run: "\(run)-\(index)", dialect: dialect)
-            out.append((key, try await deidentify(plan.statements)[plan.changed]))
+            out.append((key, try await deidentify(plan)[plan.changed]))
         }
         return out
     }
@@ -94,7 +94,12 @@ extension HubStore {
                 return (box, seq)
             }
             var counts: [Int] = []
-            for statement in statements { counts.append(try await s.rows(statement).count) }
+            for (i, statement) in statements.enumerated() {
+                let rows = try await s.rows(statement)
+                counts.append(rows.count)
+                // The first changes events: distinct borrowers of their months are recomputed.
+                if i == 0 { try await self.rebuildLending(s, LedgerKeys(rows: rows).months) }
+            }
             guard counts[0] + counts[1] + counts[2] > 0 else {
                 throw HubError(.notFound, "no records name this worker: nothing was erased (check the pseudonym with `stationhub worker lookup -`)")
             }
@@ -204,10 +209,12 @@ extension HubStore {
                 var stored = p.event
                 stored.draft.worker = self.opener.finish(p.opening, member: p.opening.cardUID.flatMap { members[$0] })
                 let before = Ledger.worker(p.event), now = Ledger.worker(stored)
-                try await s.execute(
-                    "UPDATE event SET worker_pseudonym = ?, worker_key = ?, body = ? WHERE box_id = ? AND seq = ? AND worker_pseudonym IS NULL",
-                    [SQLValue(stored.draft.worker?.pseudonym), SQLValue(now), .text(Canonical.text(stored)), .text(p.box), .int(p.seq)])
-                touched.formUnion(LedgerKeys([(stored.draft.kind.rawValue, stored.draft.item?.key, stored.siteID, before), (stored.draft.kind.rawValue, nil, stored.siteID, now)]))
+                let at = try await s.rows(
+                    "UPDATE event SET worker_pseudonym = ?, worker_key = ?, body = ? WHERE box_id = ? AND seq = ? AND worker_pseudonym IS NULL RETURNING corrected_ms",
+                    [SQLValue(stored.draft.worker?.pseudonym), SQLValue(now), .text(Canonical.text(stored)), .text(p.box), .int(p.seq)]
+                ).first?[0].int
+                let kind = stored.draft.kind.rawValue
+                touched.formUnion(LedgerKeys([(kind, stored.draft.item?.key, stored.siteID, before, at), (kind, nil, stored.siteID, now, at)]))
             }
             try await self.rebuildLedger(s, touched)
             try await Self.audit(s, actor, "pseudonymize", "\(opened.count) events", "sealed credentials opened")

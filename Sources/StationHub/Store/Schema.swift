@@ -14,6 +14,7 @@ enum Schema {
         Migration(name: "1-indexes", statements: { _ in indexes }),
         Migration(name: "2-fleet", statements: fleet),
         Migration(name: "3-console", statements: console),
+        Migration(name: "4-report-aggregates", statements: ReportAggregates.migration),
     ]
 
     /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages

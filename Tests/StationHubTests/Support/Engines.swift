@@ -67,6 +67,20 @@ extension HubStore {
     }
 
     /// The whole ledger, ordered.
+    /// The lending and drift reports as kept at ingest, each beside what the events say
+    /// when the two differ (a line per report: "aggregate NAME: CSV").
+    func aggregatesDump(from: String? = nil, to: String? = nil) async throws -> [String] {
+        var out: [String] = []
+        for name in ["lending", "drift"] {
+            var p = Reports.Parameters(from: from, to: to, nowMillis: Events.base)
+            let kept = try await report(name, p).csv.replacingOccurrences(of: "\r\n", with: " / ")
+            p.fromEvents = true
+            let read = try await report(name, p).csv.replacingOccurrences(of: "\r\n", with: " / ")
+            out.append("aggregate \(name): \(kept)" + (kept == read ? "" : " but the events say \(read)"))
+        }
+        return out
+    }
+
     func ledgerDump() async throws -> [String] {
         try await dump("SELECT item_key, holder, loaned_at_ms, due_date, site_id, flags FROM ledger_book ORDER BY item_key")
             + dump("SELECT site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags FROM ledger_visit ORDER BY site_id, worker, box_id, coalesce(start_seq, -1), coalesce(end_seq, -1)")

@@ -1,0 +1,103 @@
+import Foundation
+
+/// What the reports read instead of every event, kept current in the transaction that
+/// changes what they summarise: `lending_month` (per site and month: loans, distinct
+/// borrowers, returns) and `book_move` (each return at another site than the book's
+/// previous event: drift). Each is filled by one SQL text, the report's own grouping over
+/// `event` narrowed by a condition: all events when the migration fills it, one site's
+/// month or a chunk of books when a change touches them. So an aggregate row is what the
+/// report would have computed, by construction. Pure.
+public enum ReportAggregates {
+    /// A site's month (`YYYY-MM`, UTC), as `lending_month` keys it.
+    public struct SiteMonth: Hashable, Sendable, Comparable {
+        public var site: String
+        public var month: String
+        public init(site: String, month: String) { (self.site, self.month) = (site, month) }
+        public static func < (a: Self, b: Self) -> Bool { (a.site, a.month) < (b.site, b.month) }
+        /// Its advisory lock name (PostgreSQL: two instances recompute a row one after the other).
+        var lockName: String { "lending|\(site)|\(month)" }
+    }
+
+    /// The event kinds `lending_month` counts, and those drift follows.
+    static let lendingKinds: Set<String> = ["checkout", "return"]
+
+    static var utc: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }
+
+    /// `YYYY-MM` of an instant in UTC: what ``SQLDialect/month(_:)`` computes (whole seconds).
+    public static func month(_ millis: Int64) -> String {
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let c = utc.dateComponents([.year, .month], from: Date(timeIntervalSince1970: Double(seconds)))
+        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
+    }
+
+    /// A month's first and the next month's first instant, in milliseconds.
+    public static func bounds(_ month: String) -> (start: Int64, end: Int64)? {
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2, (1...12).contains(parts[1]),
+            let start = utc.date(from: DateComponents(year: parts[0], month: parts[1], day: 1)),
+            let end = utc.date(byAdding: .month, value: 1, to: start)
+        else { return nil }
+        return (Int64(start.timeIntervalSince1970) * 1000, Int64(end.timeIntervalSince1970) * 1000)
+    }
+
+    /// The month of a report's bound when the bound is a month's first day (`YYYY-MM-01`);
+    /// nil when it cuts a month (the report is then read from the events).
+    static func monthOf(_ date: String?) -> String?? {
+        guard let date else { return .some(nil) }
+        guard date.count == 10, date.hasSuffix("-01") else { return nil }
+        return .some(String(date.prefix(7)))
+    }
+
+    /// `lending_month`'s rows of the events that meet `condition` (on `e`).
+    static func lendingRows(_ d: SQLDialect, where condition: String) -> String {
+        """
+        INSERT INTO lending_month (site_id, month, loans, borrowers, returns)
+        SELECT e.site_id, \(d.month("e.corrected_ms")),
+               CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT),
+               count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END),
+               CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT)
+        FROM event e
+        WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms IS NOT NULL AND \(Reports.notVoided()) AND \(condition)
+        GROUP BY e.site_id, \(d.month("e.corrected_ms"))
+        """
+    }
+
+    /// `book_move`'s rows of the books whose events meet `condition`: a book's events in
+    /// the order of (corrected time, box by bytes, seq), and each return whose previous
+    /// event was at another site (``Reports`` drift, from the events).
+    static func moveRows(_ d: SQLDialect, where condition: String) -> String {
+        """
+        INSERT INTO book_move (item_key, box_id, seq, at_ms, from_site, to_site)
+        SELECT item_key, box_id, seq, corrected_ms, previous_site, site_id FROM (
+            SELECT e.item_key, e.box_id, e.seq, e.site_id, e.kind, e.corrected_ms,
+                   LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(d.bytewise("e.box_id")), e.seq) AS previous_site
+            FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(Reports.notVoided()) AND \(condition)) m
+        WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id
+        """
+    }
+
+    /// The migration that adds them, filled from every event a hub already holds.
+    @Sendable static func migration(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        return [
+            """
+            CREATE TABLE lending_month (site_id TEXT NOT NULL, month TEXT NOT NULL, loans \(int) NOT NULL, borrowers \(int) NOT NULL,
+                returns \(int) NOT NULL, PRIMARY KEY (site_id, month))\(d.strict)
+            """,
+            """
+            CREATE TABLE book_move (item_key TEXT NOT NULL, box_id TEXT NOT NULL, seq \(int) NOT NULL, at_ms \(int), from_site TEXT NOT NULL,
+                to_site TEXT NOT NULL, PRIMARY KEY (box_id, seq))\(d.strict)
+            """,
+            "CREATE INDEX book_move_item ON book_move(item_key)",
+            "CREATE INDEX book_move_time ON book_move(at_ms)",
+            // One site's month of loans and returns, recomputed at each batch, read by range.
+            "CREATE INDEX event_site_kind_time ON event(site_id, kind, corrected_ms)",
+            lendingRows(d, where: "1 = 1"),
+            moveRows(d, where: "1 = 1"),
+        ]
+    }
+}
