@@ -235,20 +235,6 @@ public enum Reports {
             [.text(date(b.p.nowMillis))] + scope("b.site_id", b.p).arguments + [b.limit], columns: ["item_key", "title", "site", "due_date", "borrower"])
     }
 
-    @Sendable static func mostBorrowed(_ b: Bounds) -> Query {
-        Query(
-            """
-            WITH loans AS (
-                SELECT coalesce(s.region, '') AS region, \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.worker_key) AS borrowers
-                FROM event e JOIN site s ON s.id = e.site_id LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(scope("e.site_id", b.p).sql) AND \(notVoided())
-                GROUP BY coalesce(s.region, ''), \(titleOf)),
-            ranked AS (SELECT region, title, loans, borrowers, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(b.c("title"))) AS rank FROM loans)
-            SELECT region, rank, title, loans, borrowers FROM ranked WHERE rank <= ? ORDER BY \(b.c("region")), rank
-            """,
-            [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments + [b.limit], columns: ["region", "rank", "title", "loans", "borrowers"])
-    }
-
     @Sendable static func quietBoxes(_ b: Bounds) -> Query {
         let since = SQLValue.int(b.p.nowMillis - dayMillis)
         return Query(
@@ -299,24 +285,6 @@ public enum Reports {
             SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
             """,
             [item, item, item, item, .int(b.from), .int(b.to)] + scope("a.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
-    }
-
-    @Sendable static func restock(_ b: Bounds) throws -> Query {
-        guard let site = b.p.site else { throw ReportError("restock is per site: --site SITE") }
-        return Query(
-            """
-            WITH demand AS (
-                SELECT \(titleOf) AS title, count(*) AS loans, count(DISTINCT e.site_id) AS sites, count(DISTINCT e.worker_key) AS borrowers
-                FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.site_id <> ? AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided())
-                GROUP BY \(titleOf)),
-            held AS (
-                SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
-                UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?)
-            SELECT title, loans, borrowers, sites FROM demand WHERE title NOT IN (SELECT title FROM held)
-            ORDER BY loans DESC, \(b.c("title")) LIMIT ?
-            """,
-            [.text(site), .int(b.from), .int(b.to), .text(site), .text(site), b.limit], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
     }
 
     static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }

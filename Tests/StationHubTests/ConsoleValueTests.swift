@@ -167,4 +167,17 @@ final class ConsoleValueTests: XCTestCase {
         XCTAssertEqual(drawn[1].svg.raw.components(separatedBy: "class=\"small\" fill=").count - 1, 1, "a withheld cell shows no number")
         XCTAssertTrue(drawn[0].svg.raw.contains("哺乳 Lactation"))
     }
+
+    func testThePeriodPickersSendMonthsThatIncludeTheirEnd() throws {
+        typealias Form = ConsolePages.ReportForm
+        XCTAssertEqual(try Form.bound("2026-11", end: false), "2026-11-01")
+        XCTAssertEqual(try Form.bound("2026-12", end: true), "2027-01-01", "the last month is included")
+        XCTAssertEqual(try Form.bound("2026-11-15", end: true), "2026-11-15", "a date from a link, as the API takes it")
+        XCTAssertNil(try Form.bound(nil, end: false))
+        XCTAssertThrowsError(try Form.bound("2026-13", end: false))
+        XCTAssertThrowsError(try Form.bound("november", end: true))
+        XCTAssertEqual(Form.month("2027-01-01", end: true), "2026-12")
+        XCTAssertEqual(Form.month("2026-11-01", end: false), "2026-11")
+        XCTAssertEqual(Form.month("2026-11-15", end: true), "2026-11")
+    }
 }

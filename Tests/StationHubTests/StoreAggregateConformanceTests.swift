@@ -6,9 +6,10 @@ import XCTest
 
 @testable import StationHub
 
-/// The reports' aggregates (`lending_month`, `book_move`) on both engines: after every kind
+/// The reports' aggregates (`lending_month`, `book_month`, `book_move`) on both engines: after every kind
 /// of change (a batch, a void before its event, a clock correction that moves a loan into
-/// the next month, an erasure, retention) the lending index and drift read from them are
+/// the next month, an erasure, retention) the lending index, drift, most borrowed and
+/// restock read from them are
 /// what the events say, and the migration's fill gives the same rows from history.
 final class StoreAggregateConformanceTests: XCTestCase {
     func testTheReportsAggregatesFollowEveryChangeAndFillFromHistory() async throws {
@@ -45,17 +46,19 @@ final class StoreAggregateConformanceTests: XCTestCase {
             try await store.setRetention("checkout", days: 20)
             _ = try await store.applyRetention(nowMillis: Events.base + 60 * 86_400_000)
             try await step("loans past 20 days de-identified")
-            let kept = try await store.dump("SELECT site_id, month, loans, borrowers, returns FROM lending_month ORDER BY site_id, month")
-                + store.dump("SELECT item_key, box_id, seq, at_ms, from_site, to_site FROM book_move ORDER BY box_id, seq")
+            func aggregates() async throws -> [String] {
+                try await store.dump("SELECT site_id, month, loans, borrowers, returns FROM lending_month ORDER BY site_id, month")
+                    + store.dump("SELECT item_key, site_id, month, loans FROM book_month ORDER BY item_key, site_id, month")
+                    + store.dump("SELECT item_key, box_id, seq, at_ms, from_site, to_site FROM book_move ORDER BY box_id, seq")
+            }
+            let kept = try await aggregates()
             // The migration's fill over the same history gives the same rows.
             try await store.engine.transaction { s in
-                try await s.execute("DELETE FROM lending_month")
-                try await s.execute("DELETE FROM book_move")
-                try await s.execute(ReportAggregates.lendingRows(store.dialect, where: "1 = 1"))
-                try await s.execute(ReportAggregates.moveRows(store.dialect, where: "1 = 1"))
+                for table in ["lending_month", "book_month", "book_move"] { try await s.execute("DELETE FROM \(table)") }
+                try await s.execute(ReportAggregates.lendingRows(store.dialect, where: ReportAggregates.timed))
+                for fill in [ReportAggregates.bookMonthRows, ReportAggregates.moveRows] { try await s.execute(fill(store.dialect, "1 = 1")) }
             }
-            let filled = try await store.dump("SELECT site_id, month, loans, borrowers, returns FROM lending_month ORDER BY site_id, month")
-                + store.dump("SELECT item_key, box_id, seq, at_ms, from_site, to_site FROM book_move ORDER BY box_id, seq")
+            let filled = try await aggregates()
             log.append("filled from history: \(filled == kept ? "the same" : "\(filled) instead of \(kept)")")
             return log
         }
@@ -63,23 +66,29 @@ final class StoreAggregateConformanceTests: XCTestCase {
         let november = "aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,2,2,0 / shelf-b,2026-11,0,0,1 / "
         let afterCorrection =
             "aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-a,2026-12,1,1,0 / shelf-b,2026-11,0,0,1 / "
+        let drift = "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / "
         XCTAssertEqual(
-            log,
+            log.filter { !$0.contains("most-borrowed") && !$0.contains("restock") },
             [
-                "- two loans at shelf-a, one returned at shelf-b", november, "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "november " + november, "november aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "- a voided loan at shelf-b", november, "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "november " + november, "november aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "- box-a's clock was two minutes slow", afterCorrection, "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ",
-                "november aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "- w1 erased", afterCorrection, "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ",
-                "november aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "- loans past 20 days de-identified", afterCorrection, "aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
-                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ",
-                "november aggregate drift: from_site,to_site,books / shelf-a,shelf-b,1 / ",
+                "- two loans at shelf-a, one returned at shelf-b", november, drift, "november " + november, "november " + drift,
+                "- a voided loan at shelf-b", november, drift, "november " + november, "november " + drift,
+                "- box-a's clock was two minutes slow", afterCorrection, drift,
+                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ", "november " + drift,
+                "- w1 erased", afterCorrection, drift,
+                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ", "november " + drift,
+                "- loans past 20 days de-identified", afterCorrection, drift,
+                "november aggregate lending: site,month,loans,borrowers,returns / shelf-a,2026-11,1,1,0 / shelf-b,2026-11,0,0,1 / ", "november " + drift,
                 "filled from history: the same",
+            ])
+        // The titles (no catalog: their keys): B3's loan was voided; B2's went to December;
+        // shelf-b holds B1 (returned there), so it would restock B2.
+        XCTAssertEqual(
+            Array(log.filter { $0.contains("most-borrowed") || $0.contains("restock") }.suffix(4)),
+            [
+                "aggregate most-borrowed: region,rank,title,loans,borrowers / east,1,label:B1,1,1 / east,2,label:B2,1,1 / ",
+                "aggregate restock: title,loans_elsewhere,borrowers,sites / label:B2,1,1,1 / ",
+                "november aggregate most-borrowed: region,rank,title,loans,borrowers / east,1,label:B1,1,1 / ",
+                "november aggregate restock: title,loans_elsewhere,borrowers,sites / ",
             ])
     }
 

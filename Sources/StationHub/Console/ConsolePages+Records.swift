@@ -25,14 +25,33 @@ extension ConsolePages {
         /// The sites and regions the reader may pick from.
         public var sites: [SiteRecord]
         public var regions: [String]
+
+        /// A period's bound as the pickers send it: a month (`YYYY-MM`: its first day, or
+        /// for the end the next month's first, so that the month is included) or a date
+        /// (`YYYY-MM-DD`, as the API takes it: the end excluded).
+        public static func bound(_ text: String?, end: Bool) throws -> String? {
+            guard let text else { return nil }
+            if text.count == 10 { return text }
+            guard text.count == 7, let (start, next) = ReportAggregates.bounds(text) else {
+                throw HubError(.invalid, "\(text): a month, YYYY-MM", code: "invalid-period")
+            }
+            return Reports.date(end ? next : start)
+        }
+
+        /// The month a picker shows for a bound: its own, or for an end on a month's first
+        /// day the month before (the last one included).
+        static func month(_ date: String?, end: Bool) -> String? {
+            guard let date, let (start, _) = ReportAggregates.bounds(String(date.prefix(7))) else { return nil }
+            return end && date.hasSuffix("-01") ? ReportAggregates.month(start - 1) : String(date.prefix(7))
+        }
     }
 
     /// A report's page; `table` nil when it waits for a title to be asked about.
     public func report(_ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table?, query: String, session: ConsoleSession) -> HTML {
         var fields: [HTML] = []
         if f.takes.contains("period") {
-            fields.append("<label>\(t(.from)) <input type=\"date\" name=\"from\" value=\"\(f.from)\"></label>")
-            fields.append("<label>\(t(.to)) <input type=\"date\" name=\"to\" value=\"\(f.to)\"></label>")
+            fields.append("<label>\(t(.from)) <input type=\"month\" name=\"from\" value=\"\(ReportForm.month(f.from, end: false))\"></label>")
+            fields.append("<label>\(t(.to)) <input type=\"month\" name=\"to\" value=\"\(ReportForm.month(f.to, end: true))\"></label>")
         }
         if f.takes.contains("region"), !f.regions.isEmpty {
             let options: [HTML] = ([""] + f.regions).map { r in

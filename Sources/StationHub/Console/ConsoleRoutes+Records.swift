@@ -23,8 +23,9 @@ extension ConsoleRoutes {
         var p = Reports.Parameters(limit: 50, nowMillis: now)
         p.zoneOffsetMillis = Reports.zoneOffset(options.timeZone, at: now)
         if takes.contains("period") {
-            p.from = given("from") ?? Self.monthStart(now, monthsBack: 11, options.timeZone)
-            p.to = given("to") ?? Self.monthStart(now, monthsBack: -1, options.timeZone)
+            // Months from the pickers (the aggregates' own periods), dates from a link.
+            p.from = try ConsolePages.ReportForm.bound(given("from"), end: false) ?? Self.monthStart(now, monthsBack: 11, options.timeZone)
+            p.to = try ConsolePages.ReportForm.bound(given("to"), end: true) ?? Self.monthStart(now, monthsBack: -1, options.timeZone)
         }
         if takes.contains("site") { p.site = given("site") ?? (name == "restock" ? sites.first?.id : nil) }
         // A region asked for outside the reader's scope is refused by `narrow`, never quietly replaced.

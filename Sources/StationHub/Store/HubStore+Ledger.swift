@@ -87,9 +87,11 @@ extension HubStore {
             for row in try await s.rows("SELECT item_key, home_site FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count))", keys) {
                 if let item = row[0].text, let home = row[1].text { homes[item] = home }
             }
-            // Its moves between sites (drift), from the same events.
-            try await s.execute("DELETE FROM book_move WHERE item_key IN \(SQLStatement.list(chunk.count))", keys)
-            try await s.execute(ReportAggregates.moveRows(dialect, where: "e.item_key IN \(SQLStatement.list(chunk.count))"), keys)
+            // Its loans per site and month and its moves between sites, from the same events.
+            for (table, rows) in [("book_month", ReportAggregates.bookMonthRows), ("book_move", ReportAggregates.moveRows)] {
+                try await s.execute("DELETE FROM \(table) WHERE item_key IN \(SQLStatement.list(chunk.count))", keys)
+                try await s.execute(rows(dialect, "e.item_key IN \(SQLStatement.list(chunk.count))"), keys)
+            }
             // A book whose every event is voided now is written too: reset to its home.
             let books = chunk.map { Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]) }
             try await s.execute(

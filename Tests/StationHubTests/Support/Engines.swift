@@ -67,12 +67,12 @@ extension HubStore {
     }
 
     /// The whole ledger, ordered.
-    /// The lending and drift reports as kept at ingest, each beside what the events say
-    /// when the two differ (a line per report: "aggregate NAME: CSV").
+    /// The reports read from their aggregates, each beside what the events say when the
+    /// two differ (a line per report: "aggregate NAME: CSV"; restock of shelf-b).
     func aggregatesDump(from: String? = nil, to: String? = nil) async throws -> [String] {
         var out: [String] = []
-        for name in ["lending", "drift"] {
-            var p = Reports.Parameters(from: from, to: to, nowMillis: Events.base)
+        for name in ["lending", "drift", "most-borrowed", "restock"] {
+            var p = Reports.Parameters(from: from, to: to, site: name == "restock" ? "shelf-b" : nil, nowMillis: Events.base)
             let kept = try await report(name, p).csv.replacingOccurrences(of: "\r\n", with: " / ")
             p.fromEvents = true
             let read = try await report(name, p).csv.replacingOccurrences(of: "\r\n", with: " / ")
