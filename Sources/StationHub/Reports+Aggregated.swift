@@ -72,11 +72,14 @@ extension Reports {
 
     /// Distinct borrowers of the title `title` (a column of the outer query) among the
     /// check-outs that meet `condition`: the title's copies found through the catalog's
-    /// title index, each event's title as the report names it.
+    /// title index and their events through the books' index (the kind and the period
+    /// must not lead SQLite's planner to read every check-out instead), each event's title
+    /// as the report names it.
     static func borrowersOf(_ title: String, where condition: String) -> String {
         """
         (SELECT count(DISTINCT e.worker_key) FROM event e
-         WHERE e.kind = 'checkout' AND e.item_key IN (SELECT item_key FROM catalog_title WHERE title = \(title) UNION SELECT \(title))
+         WHERE \(ReportAggregates.unindexed("e.kind = 'checkout'"))
+           AND e.item_key IN (SELECT item_key FROM catalog_title WHERE title = \(title) UNION SELECT \(title))
            AND coalesce((SELECT c.title FROM catalog_title c WHERE c.item_key = e.item_key), e.item_key) = \(title)
            AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(notVoided()) AND \(condition))
         """

@@ -41,6 +41,8 @@ public enum ReportCharts {
 
     /// Most bars a chart draws (its table and CSV hold the same).
     static let mostBars = 30
+    /// Most sites on a side of the drift grid.
+    static let mostGridSites = 25
 
     static let weekdays = (zh: ["一", "二", "三", "四", "五", "六", "日"], en: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
 
@@ -91,16 +93,29 @@ public enum ReportCharts {
         func col(_ c: String) -> Int? { table.columns.firstIndex(of: c) }
         func label(_ site: String) -> String { names[site] ?? site }
         guard let from = col("from_site"), let to = col("to_site"), let books = col("books") else { return [] }
-        let sources = Array(Set(table.rows.compactMap { $0[from].text })).sorted()
-        let targets = Array(Set(table.rows.compactMap { $0[to].text })).sorted()
-        var cells = Array(repeating: Array(repeating: Int64?(0), count: targets.count), count: sources.count)
+        // The grid of the sites most books drift from or to (a union's 400 sites would be
+        // a grid of 160,000 cells); the table and CSV of the chart are its flows.
+        var moved: [String: Int64] = [:]
         for r in table.rows {
-            if let i = sources.firstIndex(of: r[from].text ?? ""), let j = targets.firstIndex(of: r[to].text ?? "") { cells[i][j] = int(r[books]) }
+            for c in [from, to] { moved[r[c].text ?? "", default: 0] += int(r[books]) }
         }
-        let title = en ? "Books returned elsewhere: from (rows) to (columns)" : "图书漂流：从（行）到（列）"
+        let busiest = Set(moved.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(mostGridSites).map(\.key))
+        let drawn = table.rows.filter { busiest.contains($0[from].text ?? "") && busiest.contains($0[to].text ?? "") }
+        let sources = Array(Set(drawn.compactMap { $0[from].text })).sorted()
+        let targets = Array(Set(drawn.compactMap { $0[to].text })).sorted()
+        let row = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1, $0) }), column = Dictionary(uniqueKeysWithValues: targets.enumerated().map { ($1, $0) })
+        var cells = Array(repeating: Array(repeating: Int64?(0), count: targets.count), count: sources.count)
+        for r in drawn {
+            if let i = row[r[from].text ?? ""], let j = column[r[to].text ?? ""] { cells[i][j] = int(r[books]) }
+        }
+        let many = moved.count > mostGridSites
+        let title =
+            en
+            ? "Books returned elsewhere: from (rows) to (columns)\(many ? ", the \(mostGridSites) sites most books moved at" : "")"
+            : "图书漂流：从（行）到（列）\(many ? "，漂流最多的 \(mostGridSites) 个站点" : "")"
         return [
             Chart(
-                id: "flows", title: title, table: Reports.Table(columns: ["from_site", "to_site", "books"], rows: table.rows.map { [$0[from], $0[to], $0[books]] }),
+                id: "flows", title: title, table: Reports.Table(columns: ["from_site", "to_site", "books"], rows: drawn.map { [$0[from], $0[to], $0[books]] }),
                 svg: Charts.heatmap(rows: sources.map(label), columns: targets.map(label), cells: cells, label: title))
         ]
     }
