@@ -12,6 +12,8 @@ public struct CSVTable: Sendable, Equatable {
     public struct ParseError: Error, CustomStringConvertible, Equatable {
         public var line: Int
         public var reason: String
+        /// The reason in Chinese, for the console's pages.
+        public var zh: String
         public var description: String { "line \(line): \(reason)" }
     }
 
@@ -46,7 +48,7 @@ public struct CSVTable: Sendable, Equatable {
             }
             switch c {
             case "\"":
-                guard field.isEmpty else { throw ParseError(line: line, reason: "a quote inside an unquoted field") }
+                guard field.isEmpty else { throw ParseError(line: line, reason: "a quote inside an unquoted field", zh: "未加引号的字段中出现了引号") }
                 quoted = true
                 wasQuoted = true
             case ",":
@@ -62,7 +64,7 @@ public struct CSVTable: Sendable, Equatable {
                 field.unicodeScalars.append(c)
             }
         }
-        if quoted { throw ParseError(line: rowLine, reason: "a quoted field is never closed") }
+        if quoted { throw ParseError(line: rowLine, reason: "a quoted field is never closed", zh: "引号没有闭合") }
         if !field.isEmpty || !fields.isEmpty || wasQuoted { endRow() }
     }
 
@@ -70,7 +72,7 @@ public struct CSVTable: Sendable, Equatable {
     /// are not UTF-8 are refused with what to do.
     public static func records(_ bytes: some Collection<UInt8>, columns: Int, headerFirstField: String) throws(ParseError) -> [Row] {
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ParseError(line: 1, reason: "the file is not UTF-8 text (saved as GBK? save it as UTF-8)")
+            throw ParseError(line: 1, reason: "the file is not UTF-8 text (saved as GBK? save it as UTF-8)", zh: "文件不是 UTF-8 编码（是否存成了 GBK？请另存为 UTF-8）")
         }
         return try CSVTable(parsing: text).records(columns: columns, headerFirstField: headerFirstField)
     }
@@ -81,7 +83,7 @@ public struct CSVTable: Sendable, Equatable {
         var out = rows
         if let first = out.first, first.fields.first?.lowercased() == headerFirstField { out.removeFirst() }
         for row in out where row.fields.count != columns {
-            throw ParseError(line: row.line, reason: "expected \(columns) fields, found \(row.fields.count)")
+            throw ParseError(line: row.line, reason: "expected \(columns) fields, found \(row.fields.count)", zh: "应有 \(columns) 个字段，实有 \(row.fields.count) 个")
         }
         return out
     }

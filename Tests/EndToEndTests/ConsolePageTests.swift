@@ -116,7 +116,7 @@ final class ConsolePageTests: XCTestCase {
         XCTAssertEqual(uploads.count, 2)
         guard uploads.count == 2 else { return }
         XCTAssertEqual(uploads[0].status, 422)
-        XCTAssertTrue(uploads[0].text.contains("未导入任何内容") && uploads[0].text.contains("9787020002207 has no kind"), uploads[0].text)
+        XCTAssertTrue(uploads[0].text.contains("未导入任何内容") && uploads[0].text.contains("9787020002207 缺少类型前缀"), uploads[0].text)
         XCTAssertEqual(uploads[1].status, 200)
         XCTAssertTrue(uploads[1].text.contains("导入完成：读取 2，新增或变更 2"), uploads[1].text)
         XCTAssertEqual(uploads[1].errors, [])

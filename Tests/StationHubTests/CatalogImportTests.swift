@@ -47,6 +47,9 @@ final class CatalogImportTests: XCTestCase {
             found.lines, ["line 3: label:A2 has no home_site: write one of your sites", "line 4: no site hut-c among the sites you look after: add it first"])
         guard case .failure(let union) = CatalogImport.titles(list, homes: .init(sites: ["shelf-a"], required: false)) else { return XCTFail("imported") }
         XCTAssertEqual(union.found.map(\.line), [4])
+        // The console shows each problem in its page's language.
+        XCTAssertEqual(union.found[0].text("zh"), "您负责的站点中没有 hut-c：请先添加该站点")
+        XCTAssertEqual(union.found[0].text("en"), "no site hut-c among the sites you look after: add it first")
     }
 
     func testMemberCardsAreCheckedAndTheirNumbersNeverShown() throws {

@@ -49,8 +49,8 @@ extension ConsoleRouterTests {
             let bad = try await Self.upload(
                 &wang, client, "/console/catalog/import", "item_key,title,home_site\nlabel:A1,平凡的世界,shelf-a\n9787020002207,x,\nlabel:A1,again,\nlabel:B1,y,nowhere\n")
             XCTAssertEqual(bad.status, .unprocessableContent, "\(engine)")
-            for expected in ["<td class=\"num\">3</td><td>9787020002207 has no kind: write isbn:9787020002207", "<td class=\"num\">4</td><td>label:A1 is on line 2 too",
-                "<td class=\"num\">5</td><td>no site nowhere among the sites you look after", "list; 1.csv"] {
+            for expected in ["<td class=\"num\">3</td><td>9787020002207 缺少类型前缀：请写作 isbn:9787020002207", "<td class=\"num\">4</td><td>label:A1 与第 2 行重复",
+                "<td class=\"num\">5</td><td>您负责的站点中没有 nowhere", "list; 1.csv"] {
                 XCTAssertTrue(bad.page.contains(expected), "\(engine): \(expected)")
             }
             var titles = try await Self.titles(store)
@@ -70,7 +70,7 @@ extension ConsoleRouterTests {
             // A region imports into its own sites only, and does not take another region's title.
             let west = try await Self.upload(&li, client, "/console/catalog/import", "label:E1,x,hut-c\nlabel:E2,y,\n")
             XCTAssertEqual(west.status, .unprocessableContent, "\(engine)")
-            XCTAssertTrue(west.page.contains("no site hut-c among the sites you look after") && west.page.contains("label:E2 has no home_site"), "\(engine)")
+            XCTAssertTrue(west.page.contains("您负责的站点中没有 hut-c") && west.page.contains("label:E2 没有填写 home_site"), "\(engine)")
             let taken = try await Self.upload(&li, client, "/console/catalog/import", "label:E1,x,shelf-a\nlabel:C1,活着,shelf-b\n")
             XCTAssertTrue(taken.page.contains("label:C1 belong to sites outside your region: nothing was imported"), "\(engine): \(taken.page)")
             let own = try await Self.upload(&li, client, "/console/catalog/import", "label:E1,x,shelf-a\n")
@@ -108,7 +108,7 @@ extension ConsoleRouterTests {
 
             let bad = try await Self.upload(&wang, client, "/console/members/import", "card_uid,member_card\n04a1b2c3,M20261206\nnot-hex,M20261207\n04A1B2C3,M20261208\n")
             XCTAssertEqual(bad.status, .unprocessableContent, "\(engine)")
-            XCTAssertTrue(bad.page.contains("<td class=\"num\">3</td>") && bad.page.contains("card 04A1B2C3 is on line 2 too"), "\(engine)")
+            XCTAssertTrue(bad.page.contains("<td class=\"num\">3</td>") && bad.page.contains("卡 04A1B2C3 与第 2 行重复"), "\(engine)")
             XCTAssertFalse(bad.page.contains("M2026120"), "\(engine): a member card number is never shown")
             let none = try await store.memberCount()
             XCTAssertEqual(none, 0, "\(engine)")

@@ -34,7 +34,7 @@ extension ConsolePages {
     /// A file refused before anything was written: every problem with its line (the first
     /// `shown`), and the form again.
     public func importRefused(_ kind: ConsoleImport, file: String?, problems: [CatalogImport.LineProblem], session: ConsoleSession, shown: Int = 500) -> HTML {
-        let rows: [HTML] = problems.prefix(shown).map { "<tr><td class=\"num\">\($0.line)</td><td>\($0.problem)</td></tr>" }
+        let rows: [HTML] = problems.prefix(shown).map { "<tr><td class=\"num\">\($0.line)</td><td>\($0.text(language))</td></tr>" }
         let more: HTML = problems.count > shown ? "<p>\(problems.count - shown) \(t(.moreProblems))</p>" : ""
         return page(
             t(kind == .titles ? .importTitles : .importMembers), session, .catalog,

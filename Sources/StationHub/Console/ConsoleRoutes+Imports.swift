@@ -40,7 +40,7 @@ extension ConsoleRoutes {
         do throws(CSVTable.ParseError) {
             rows = try CSVTable.records(file.bytes, columns: kind.columns, headerFirstField: kind.header)
         } catch {
-            return refused([CatalogImport.LineProblem(line: error.line, problem: error.reason)])
+            return refused([CatalogImport.LineProblem(line: error.line, problem: error.reason, zh: error.zh)])
         }
         let (store, actor, role) = (store, Self.actor(session, context), session.role)
         let run: @Sendable (HubStore.ImportProgress?) async throws -> Int
