@@ -68,9 +68,11 @@ public struct CSVTable: Sendable, Equatable {
         if !field.isEmpty || !fields.isEmpty || wasQuoted { endRow() }
     }
 
-    /// The records of a file's bytes (``records(columns:headerFirstField:)``); bytes that
-    /// are not UTF-8 are refused with what to do.
+    /// The records of a file's bytes (``records(columns:headerFirstField:)``), a leading
+    /// byte order mark skipped; bytes that are not UTF-8 are refused with what to do.
     public static func records(_ bytes: some Collection<UInt8>, columns: Int, headerFirstField: String) throws(ParseError) -> [Row] {
+        // Excel's and WPS's "CSV UTF-8" starts with a byte order mark: not part of the header.
+        let bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : Array(bytes)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ParseError(line: 1, reason: "the file is not UTF-8 text (saved as GBK? save it as UTF-8)", zh: "文件不是 UTF-8 编码（是否存成了 GBK？请另存为 UTF-8）")
         }

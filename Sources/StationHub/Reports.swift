@@ -15,11 +15,22 @@ public enum Reports {
         }
 
         /// RFC 4180, a header line first; fields with a comma, quote or line break quoted.
-        public var csv: String {
+        public var csv: String { csv(forSpreadsheets: false) }
+
+        /// ``csv``, or for a file people open in Excel or WPS (the console's downloads): a
+        /// byte order mark first (without it they read UTF-8 as GBK), and a text cell that a
+        /// spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+        /// carriage return) led by `'`, which shows the text as it is.
+        public func csv(forSpreadsheets: Bool) -> String {
             func field(_ s: String) -> String {
                 s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
             }
-            return ([columns] + rows.map { $0.map(\.csv) }).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
+            func cell(_ v: SQLValue) -> String {
+                guard forSpreadsheets, case .text(let s) = v, let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return v.csv }
+                return "'" + s
+            }
+            let lines = ([columns] + rows.map { $0.map(cell) }).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
+            return forSpreadsheets ? "\u{FEFF}" + lines : lines
         }
 
         /// Columns padded to their widest cell, for a terminal (a Chinese character takes

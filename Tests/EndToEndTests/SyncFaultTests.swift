@@ -135,7 +135,15 @@ final class SyncFaultTests: XCTestCase {
             let events = try box.events(named: "kill\(run)", scans: [String(format: "LIB-%06d", run + 1)], leadIn: 200)
             let child = try box.run(events: events)
             if run < wanted {
-                Thread.sleep(forTimeInterval: Double(rng.number(in: 200...1000)) / 1000)
+                if run == 0 {
+                    // The first kill lands inside the drain: once the hub holds the first
+                    // batch (a fixed sleep let a fast drain finish before it, and then
+                    // the test proved nothing), a moment later.
+                    _ = try waitUntil(30, interval: 0.01) { (Int(try hub.query("SELECT count(*) FROM event").first ?? "") ?? 0) > 0 }
+                    Thread.sleep(forTimeInterval: Double(rng.number(in: 0...100)) / 1000)
+                } else {
+                    Thread.sleep(forTimeInterval: Double(rng.number(in: 200...1000)) / 1000)
+                }
                 _ = child.stopChildren(signal: SIGKILL)
                 _ = child.wait(timeout: 20)
                 kills += 1

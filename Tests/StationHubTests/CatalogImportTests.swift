@@ -67,6 +67,11 @@ final class CatalogImportTests: XCTestCase {
         XCTAssertEqual(try CatalogImport.members(good, pseudonym: { "p(\($0))" }).get(), [.init(cardUID: "04A1B2C3", member: "p(M1)")])
     }
 
+    func testExcelsByteOrderMarkIsNotPartOfTheHeader() throws {
+        let rows = try CSVTable.records([0xEF, 0xBB, 0xBF] + Array("card_uid,member_card\n04A1,M1\n".utf8), columns: 2, headerFirstField: "card_uid")
+        XCTAssertEqual(rows.map(\.fields), [["04A1", "M1"]])
+    }
+
     func testAFileThatIsNotUTF8SaysHowToSaveIt() {
         let gbk: [UInt8] = [0xC6, 0xBD, 0xB7, 0xB2, 0x2C, 0x41, 0x0A]
         XCTAssertThrowsError(try CSVTable.records(gbk, columns: 2, headerFirstField: "card_uid")) { error in

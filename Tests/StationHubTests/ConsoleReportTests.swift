@@ -33,4 +33,18 @@ extension ConsoleRouterTests {
             XCTAssertTrue(asked.contains("<td>label:A2</td>") && asked.contains("<td>label:A3</td>"), "\(engine): \(asked)")
         }
     }
+
+    func testDownloadsOpenInASpreadsheetAsTextNotFormulas() async throws {
+        try await withConsole("console-csv") { engine, client, store in
+            var wang = Browser()
+            _ = try await wang.signIn(client, "wang")
+            // A reason typed into the console, as a spreadsheet would run it.
+            let revoked = try await wang.post(client, "/console/boxes/box-c/revoke", ["reason": "=1+1"])
+            XCTAssertEqual(revoked.status, .seeOther, "\(engine)")
+            let audit = try await wang.get(client, "/console/audit.csv")
+            let body = String(buffer: audit.body)
+            XCTAssertTrue(body.hasPrefix("\u{FEFF}at,actor,origin,action,subject,detail\r\n"), "\(engine)")
+            XCTAssertTrue(body.contains(",box.revoke,box-c,'=1+1\r\n"), "\(engine): \(body)")
+        }
+    }
 }

@@ -107,4 +107,13 @@ final class RetentionTests: XCTestCase {
         let quarantine = Retention.expire(.quarantine, cutoff: 5, run: "r", dialect: .sqlite)
         XCTAssertTrue(quarantine.changedStatement.text.hasPrefix("DELETE FROM quarantine"))
     }
+
+    func testASpreadsheetsCSVShowsFormulasAsTextAndChineseAsChinese() {
+        let t = Reports.Table(
+            columns: ["site", "note", "n"], rows: [[.text("=HYPERLINK(\"x\")"), .text("-1+1"), .int(-3)], [.text("职工书屋"), .text("@a,b"), .real(2.5)]])
+        XCTAssertEqual(t.csv, "site,note,n\r\n\"=HYPERLINK(\"\"x\"\")\",-1+1,-3\r\n职工书屋,\"@a,b\",2.5\r\n", "the API's CSV is the data as it is")
+        XCTAssertEqual(
+            t.csv(forSpreadsheets: true), "\u{FEFF}site,note,n\r\n\"'=HYPERLINK(\"\"x\"\")\",'-1+1,-3\r\n职工书屋,\"'@a,b\",2.5\r\n",
+            "a number stays a number; text a spreadsheet would run is led by '")
+    }
 }

@@ -88,10 +88,7 @@ extension ConsoleRoutes {
             chosen = chart.table
             file += "-" + id
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(file).csv\"", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: chosen.csv)))
+        return Self.download(chosen, file: file)
     }
 
     // MARK: - Quarantine
@@ -207,9 +204,14 @@ extension ConsoleRoutes {
         let table = Reports.Table(
             columns: ["at", "actor", "origin", "action", "subject", "detail"],
             rows: records.map { [.text(Reports.instant($0.atMillis)), .text($0.actor), .text($0.origin), .text($0.action), .text($0.subject), .text($0.detail)] })
-        return Response(
+        return Self.download(table, file: "audit")
+    }
+
+    /// A table as a CSV file for a spreadsheet (``Reports/Table/csv(forSpreadsheets:)``).
+    static func download(_ table: Reports.Table, file: String) -> Response {
+        Response(
             status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"audit.csv\"", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: table.csv)))
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(file).csv\"", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: table.csv(forSpreadsheets: true))))
     }
 }
