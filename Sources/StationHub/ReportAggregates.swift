@@ -64,15 +64,33 @@ public enum ReportAggregates {
     /// rather than the books' own index (0.4 s a chunk instead of 30 ms at 450,000 events).
     static func unindexed(_ condition: String) -> String { "(CASE WHEN \(condition) THEN 1 ELSE 0 END) = 1" }
 
+    /// The lending index of a group of check-outs and returns (`e`): loans, distinct
+    /// borrowers, returns. The report from the events and `lending_month` both take it.
+    static let lendingFigures = """
+        CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT) AS loans,
+        count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
+        CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
+        """
+
+    /// A book's check-outs, renewals and returns that meet `condition`, each with the site
+    /// of the book's event before it (in the order of corrected time, box by bytes, seq):
+    /// a return whose previous event was at another site is drift. The report from the
+    /// events and `book_move` both read it.
+    static func moves(_ d: SQLDialect, where condition: String) -> String {
+        """
+        SELECT e.item_key, e.box_id, e.seq, e.site_id, e.kind, e.corrected_ms,
+               LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(d.bytewise("e.box_id")), e.seq) AS previous_site
+        FROM event e
+        WHERE e.item_key IS NOT NULL AND \(unindexed("e.kind IN ('checkout', 'renewal', 'return')")) AND \(Reports.notVoided()) AND \(condition)
+        """
+    }
+
     /// `lending_month`'s rows of the events that meet `condition` (on `e`; a month's
     /// recompute gives its site and range, the fill ``timed``).
     static func lendingRows(_ d: SQLDialect, where condition: String) -> String {
         """
         INSERT INTO lending_month (site_id, month, loans, borrowers, returns)
-        SELECT e.site_id, \(d.month("e.corrected_ms")),
-               CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT),
-               count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END),
-               CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT)
+        SELECT e.site_id, \(d.month("e.corrected_ms")), \(lendingFigures)
         FROM event e
         WHERE e.kind IN ('checkout', 'return') AND \(Reports.notVoided()) AND \(condition)
         GROUP BY e.site_id, \(d.month("e.corrected_ms"))
@@ -90,17 +108,11 @@ public enum ReportAggregates {
         """
     }
 
-    /// `book_move`'s rows of the books whose events meet `condition`: a book's events in
-    /// the order of (corrected time, box by bytes, seq), and each return whose previous
-    /// event was at another site (``Reports`` drift, from the events).
+    /// `book_move`'s rows of the books whose events meet `condition` (``moves(_:where:)``).
     static func moveRows(_ d: SQLDialect, where condition: String) -> String {
         """
         INSERT INTO book_move (item_key, box_id, seq, at_ms, from_site, to_site)
-        SELECT item_key, box_id, seq, corrected_ms, previous_site, site_id FROM (
-            SELECT e.item_key, e.box_id, e.seq, e.site_id, e.kind, e.corrected_ms,
-                   LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(d.bytewise("e.box_id")), e.seq) AS previous_site
-            FROM event e
-            WHERE e.item_key IS NOT NULL AND \(unindexed("e.kind IN ('checkout', 'renewal', 'return')")) AND \(Reports.notVoided()) AND \(condition)) m
+        SELECT item_key, box_id, seq, corrected_ms, previous_site, site_id FROM (\(moves(d, where: condition))) m
         WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id
         """
     }

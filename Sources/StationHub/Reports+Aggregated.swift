@@ -21,10 +21,7 @@ extension Reports {
     static func lendingFromEvents(_ b: Bounds) -> Query {
         Query(
             """
-            SELECT e.site_id AS site, \(b.d.month("e.corrected_ms")) AS month,
-                   CAST(sum(CASE WHEN e.kind = 'checkout' THEN 1 ELSE 0 END) AS BIGINT) AS loans,
-                   count(DISTINCT CASE WHEN e.kind = 'checkout' THEN e.worker_key END) AS borrowers,
-                   CAST(sum(CASE WHEN e.kind = 'return' THEN 1 ELSE 0 END) AS BIGINT) AS returns
+            SELECT e.site_id AS site, \(b.d.month("e.corrected_ms")) AS month, \(ReportAggregates.lendingFigures)
             FROM event e
             WHERE e.kind IN ('checkout', 'return') AND e.corrected_ms >= ? AND e.corrected_ms < ? AND \(scope("e.site_id", b.p).sql) AND \(notVoided())
             GROUP BY e.site_id, \(b.d.month("e.corrected_ms"))
@@ -49,10 +46,7 @@ extension Reports {
     static func driftFromEvents(_ b: Bounds) -> Query {
         Query(
             """
-            WITH moves AS (
-                SELECT e.site_id, e.kind, e.corrected_ms,
-                       LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(b.c("e.box_id")), e.seq) AS previous_site
-                FROM event e WHERE e.item_key IS NOT NULL AND e.kind IN ('checkout', 'renewal', 'return') AND \(notVoided()))
+            WITH moves AS (\(ReportAggregates.moves(b.d, where: "1 = 1")))
             SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
             FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
               AND ((\(scope("previous_site", b.p).sql)) OR (\(scope("site_id", b.p).sql)))

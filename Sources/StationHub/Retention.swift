@@ -29,12 +29,9 @@ public enum Retention {
         }
     }
 
-    /// What an event statement returns of each event it changes (its ledger keys:
-    /// kind, item, site, worker, corrected time), so the lending months follow.
-    static let eventColumns = "event.kind, event.item_key, event.site_id, event.worker_key, event.corrected_ms"
-
     /// Statements for one transaction; the rows `statements[changed]` returns are the
-    /// records it changed (events, as ``eventColumns``, unless it is the quarantine's).
+    /// records it changed (events, as ``LedgerKeys/eventColumns``, so that the lending
+    /// months follow, unless it is the quarantine's).
     public struct Plan: Sendable {
         public var statements: [SQLStatement]
         public var changed: Int
@@ -88,7 +85,7 @@ public enum Retention {
                     WHERE event.worker_key = d.old AND lv.worker = d.old AND lv.site_id = event.site_id AND \(visits)
                       AND ((event.kind = 'visit-start' AND event.box_id = lv.box_id AND event.seq = lv.start_seq)
                         OR (event.kind = 'visit-end' AND event.seq = lv.end_seq AND event.corrected_ms = lv.end_ms))
-                    RETURNING \(eventColumns)
+                    RETURNING \(LedgerKeys.eventColumns)
                     """, visitArgs),
                 q(
                     """
@@ -112,7 +109,7 @@ public enum Retention {
                 """
                 UPDATE event SET worker_pseudonym = NULL, worker_key = d.tag, body = \(dialect.withWorker("body", tag: "d.tag"))
                 FROM deidentify d WHERE event.worker_key = d.old AND \(scope)
-                RETURNING \(eventColumns)
+                RETURNING \(LedgerKeys.eventColumns)
                 """, [.int(cutoff)]),
         ]
         if kinds.contains("checkout") || kinds.contains("renewal") {
@@ -134,7 +131,7 @@ public enum Retention {
             q(
                 """
                 UPDATE event SET worker_pseudonym = NULL, worker_key = ?, body = \(dialect.withWorker("body", tag: "?"))
-                WHERE worker_key = ? OR worker_pseudonym = ? RETURNING \(eventColumns)
+                WHERE worker_key = ? OR worker_pseudonym = ? RETURNING \(LedgerKeys.eventColumns)
                 """, [.text(tag), .text(tag), .text(worker), .text(worker)]),
             q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)]),
             q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)]),

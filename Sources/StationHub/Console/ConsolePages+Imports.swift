@@ -8,8 +8,11 @@ public enum ConsoleImport: String, Sendable, CaseIterable {
 
     /// Where its form posts.
     var path: String { self == .titles ? "/console/catalog/import" : "/console/members/import" }
-    var columns: Int { 2 + (self == .titles ? 1 : 0) }
+    var columns: Int { self == .titles ? 3 : 2 }
     var header: String { self == .titles ? "item_key" : "card_uid" }
+    /// Its form's heading and button, and what the form says a line holds.
+    var title: Phrase { self == .titles ? .importTitles : .importMembers }
+    var help: Phrase { self == .titles ? .catalogCSVHelp : .membersCSVHelp }
     func may(_ role: ConsoleRole) -> Bool { self == .titles ? role.mayImportCatalog : role.mayImportMembers }
 }
 
@@ -20,7 +23,7 @@ extension ConsolePages {
     /// The forms the reader's role may use (none for a site's manager).
     func importForms(_ session: ConsoleSession, members: Int?) -> HTML {
         let forms: [HTML] = ConsoleImport.allCases.filter { $0.may(session.role) }.map { kind in
-            let title = t(kind == .titles ? .importTitles : .importMembers), help = t(kind == .titles ? .catalogCSVHelp : .membersCSVHelp)
+            let title = t(kind.title), help = t(kind.help)
             let count: HTML = kind == .members && members != nil ? " <span class=\"small\">(\(t(.memberCards)) \(members ?? 0))</span>" : ""
             return """
                 <h2>\(title)\(count)</h2><form method="post" action="\(kind.path)" enctype="multipart/form-data" class="fields">\
@@ -37,7 +40,7 @@ extension ConsolePages {
         let rows: [HTML] = problems.prefix(shown).map { "<tr><td class=\"num\">\($0.line)</td><td>\($0.text(language))</td></tr>" }
         let more: HTML = problems.count > shown ? "<p>\(problems.count - shown) \(t(.moreProblems))</p>" : ""
         return page(
-            t(kind == .titles ? .importTitles : .importMembers), session, .catalog,
+            t(kind.title), session, .catalog,
             """
             <p class="error" role="alert">\(t(.nothingImported))</p><p class="small">\(file ?? "")</p>\
             <div class="scroll"><table><thead><tr><th class="num">\(t(.line))</th><th>\(t(.problem))</th></tr></thead><tbody>\(rows)</tbody></table></div>\
@@ -51,7 +54,7 @@ extension ConsolePages {
     public func importUnderWay(_ kind: ConsoleImport, file: String?, lines: Int, session: ConsoleSession) -> (head: HTML, tail: HTML) {
         let marker = "<!--import-->"
         let whole = page(
-            t(kind == .titles ? .importTitles : .importMembers), session, .catalog,
+            t(kind.title), session, .catalog,
             "<p>\(t(.importing)) \(file ?? "") · \(t(.linesRead)) \(lines)</p><div class=\"bars\">\(HTML(raw: marker))")
         let halves = whole.raw.components(separatedBy: marker)
         return (HTML(raw: halves[0]), HTML(raw: halves.count > 1 ? halves[1] : ""))

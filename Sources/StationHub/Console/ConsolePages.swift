@@ -224,11 +224,11 @@ public struct ConsolePages: Sendable {
     /// What the site's boxes use, as the hub sends it down (empty: the box's own config).
     func settingFields(_ site: SiteRecord) -> HTML {
         let fields: [HTML] = KioskSettings.hubSettings.keys.sorted().map { key in
-            let label = Self.settingLabels[key].map { language == "en" ? $0.1 : $0.0 } ?? key
+            let label = Self.settingLabels[key].map(t) ?? key
             let value = site.settings[key] ?? ""
             if key == "over_limit" {
-                let options: [HTML] = ["", "warn", "refuse"].map { v in
-                    "<option value=\"\(v)\"\(value == v ? " selected" : "")>\(v.isEmpty ? "-" : v == "warn" ? (language == "en" ? "warn" : "提醒") : (language == "en" ? "refuse" : "拒绝"))</option>"
+                let options: [HTML] = [("", "-"), ("warn", t(.overLimitWarn)), ("refuse", t(.overLimitRefuse))].map { v, shown in
+                    "<option value=\"\(v)\"\(value == v ? " selected" : "")>\(shown)</option>"
                 }
                 return "<label>\(label) <select name=\"setting.\(key)\">\(options)</select></label>"
             }
@@ -237,9 +237,8 @@ public struct ConsolePages: Sendable {
         return "\(fields)"
     }
 
-    static let settingLabels: [String: (String, String)] = [
-        "loan_days": ("借期（天）", "Loan days"), "max_loans": ("每人最多借书", "Most loans each"), "over_limit": ("超出时", "Over the limit"),
-        "session_timeout_seconds": ("会话超时（秒）", "Session timeout (s)"), "visit_max_minutes": ("到访最长（分钟）", "Longest visit (min)"),
+    static let settingLabels: [String: Phrase] = [
+        "loan_days": .loanDays, "max_loans": .maxLoans, "over_limit": .overLimit, "session_timeout_seconds": .sessionTimeout, "visit_max_minutes": .visitMaxMinutes,
     ]
 
     /// After a box was added: its one-time token, and its enrollment card when the hub

@@ -15,6 +15,7 @@ public enum Phrase: CaseIterable, Sendable {
     case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord, siteName, bookTitle
     case importTitles, importMembers, csvFile, catalogCSVHelp, membersCSVHelp, memberCards, nothingImported, line, problem, importing
     case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed, askAboutATitle, alsoBorrowedLink
+    case loanDays, maxLoans, overLimit, overLimitWarn, overLimitRefuse, sessionTimeout, visitMaxMinutes
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -176,6 +177,13 @@ public enum Phrase: CaseIterable, Sendable {
                 "Type a book's title, ISBN or label (or click a title in the catalog): what its readers also borrowed."
             )
         case .alsoBorrowedLink: ("借过这本书的读者还借了", "What this book's readers also borrowed")
+        case .loanDays: ("借期（天）", "Loan days")
+        case .maxLoans: ("每人最多借书", "Most loans each")
+        case .overLimit: ("超出时", "Over the limit")
+        case .overLimitWarn: ("提醒", "warn")
+        case .overLimitRefuse: ("拒绝", "refuse")
+        case .sessionTimeout: ("会话超时（秒）", "Session timeout (s)")
+        case .visitMaxMinutes: ("到访最长（分钟）", "Longest visit (min)")
         case .importFailed: ("导入未完成，未写入任何内容", "The import did not finish: nothing was written")
         }
     }

@@ -27,9 +27,9 @@ extension HubStore {
                 // The months the events leave and the months they come to.
                 let moving = "box_id = ? AND boot_id = ? AND clock_synced = 0 AND corrected_ms IS DISTINCT FROM wall_ms + ?"
                 let arguments: [SQLValue] = [.text(box), .text(boot), .int(offset)]
-                touched.formUnion(LedgerKeys(rows: try await s.rows("SELECT kind, item_key, site_id, worker_key, corrected_ms FROM event WHERE \(moving)", arguments)))
+                touched.formUnion(LedgerKeys(rows: try await s.rows("SELECT \(LedgerKeys.eventColumns) FROM event WHERE \(moving)", arguments)))
                 let changed = try await s.rows(
-                    "UPDATE event SET corrected_ms = wall_ms + ? WHERE \(moving) RETURNING kind, item_key, site_id, worker_key, corrected_ms", [.int(offset)] + arguments)
+                    "UPDATE event SET corrected_ms = wall_ms + ? WHERE \(moving) RETURNING \(LedgerKeys.eventColumns)", [.int(offset)] + arguments)
                 touched.formUnion(LedgerKeys(rows: changed))
             }
             try await self.rebuildLedger(s, touched)

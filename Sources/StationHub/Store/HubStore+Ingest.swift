@@ -236,7 +236,7 @@ extension HubStore {
         var keys = LedgerKeys()
         for chunk in SQLStatement.chunks(refs) {
             let rows = try await s.rows(
-                "SELECT kind, item_key, site_id, worker_key, corrected_ms FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))",
+                "SELECT \(LedgerKeys.eventColumns) FROM event WHERE box_id = ? AND seq IN \(SQLStatement.list(chunk.count))",
                 [.text(box)] + chunk.map { .int($0) })
             keys.formUnion(LedgerKeys(rows: rows))
         }

@@ -22,7 +22,11 @@ struct LedgerKeys: Sendable, Equatable {
         }
     }
 
-    /// From rows of (kind, item key, site, worker key, corrected time) columns.
+    /// The columns an event's keys are read from (qualified: they serve `UPDATE … FROM`
+    /// and `RETURNING` as well as a plain read), in the order ``init(rows:)`` takes them.
+    static let eventColumns = "event.kind, event.item_key, event.site_id, event.worker_key, event.corrected_ms"
+
+    /// From rows of ``eventColumns``.
     init(rows: [SQLRow]) {
         self.init(rows.map { ($0[0].text ?? "", $0[1].text, $0[2].text ?? "", $0[3].text, $0[4].int) })
     }

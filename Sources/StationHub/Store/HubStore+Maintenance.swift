@@ -34,16 +34,23 @@ extension HubStore {
     func deidentify(_ plan: Retention.Plan) async throws -> [Int] {
         let counts = try await engine.transaction { s in
             try await s.lock(.wholeLedger)
-            var counts: [Int] = []
-            for (i, statement) in plan.statements.enumerated() {
-                let rows = try await s.rows(statement)
-                counts.append(rows.count)
-                // Distinct borrowers count workers: their months are recomputed.
-                if i == plan.changed, plan.changesEvents { try await self.rebuildLending(s, LedgerKeys(rows: rows).months) }
-            }
-            return counts
+            return try await self.deidentifying(s, plan.statements, eventsAt: plan.changesEvents ? plan.changed : nil)
         }
         await engine.forgetOldPages()
+        return counts
+    }
+
+    /// Runs statements that take workers off events (retention, erasure) and answers how
+    /// many rows each returned; the events statement `eventsAt` returned (as
+    /// ``LedgerKeys/eventColumns``) have their lending months recomputed, since distinct
+    /// borrowers count workers.
+    func deidentifying(_ s: any SQLSession, _ statements: [SQLStatement], eventsAt: Int?) async throws -> [Int] {
+        var counts: [Int] = []
+        for (i, statement) in statements.enumerated() {
+            let rows = try await s.rows(statement)
+            counts.append(rows.count)
+            if i == eventsAt { try await rebuildLending(s, LedgerKeys(rows: rows).months) }
+        }
         return counts
     }
 }

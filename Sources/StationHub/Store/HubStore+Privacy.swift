@@ -93,13 +93,8 @@ extension HubStore {
                 guard let box = r[0].text, let seq = r[1].int else { return nil }
                 return (box, seq)
             }
-            var counts: [Int] = []
-            for (i, statement) in statements.enumerated() {
-                let rows = try await s.rows(statement)
-                counts.append(rows.count)
-                // The first changes events: distinct borrowers of their months are recomputed.
-                if i == 0 { try await self.rebuildLending(s, LedgerKeys(rows: rows).months) }
-            }
+            // The first statement changes the worker's events.
+            let counts = try await self.deidentifying(s, statements, eventsAt: 0)
             guard counts[0] + counts[1] + counts[2] > 0 else {
                 throw HubError(.notFound, "no records name this worker: nothing was erased (check the pseudonym with `stationhub worker lookup -`)")
             }

@@ -134,7 +134,6 @@ extension HubStore {
 
     // MARK: - Members
 
-    /// Card UIDs of members, by the member's pseudonym.
     /// Cards and their members, inserted or updated: the union's operators only (a card
     /// names who borrows, at every site).
     public func importMembers(
