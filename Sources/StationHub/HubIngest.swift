@@ -50,6 +50,8 @@ public enum HubIngest {
         var service: String?
         var autoClosed: Bool
         var refersTo: Int64?
+        var request: String?
+        var destination: String?
         var receivedMillis: Int64
         /// Wall time corrected by the boot's clock offset (set before insert).
         var correctedMillis: Int64
@@ -58,13 +60,14 @@ public enum HubIngest {
         static let columns = [
             "box_id", "seq", "epoch", "site_id", "kind", "wall_ms", "body", "content_hash", "received_ms", "worker_pseudonym", "item_key",
             "boot_id", "clock_synced", "corrected_ms", "worker_key", "refers_to", "service", "due_date", "auto_closed",
+            "request_id", "to_site",
         ]
 
         var values: [SQLValue] {
             [
                 .text(boxID), .int(seq), .int(epoch), .text(siteID), .text(kind), .int(wallMillis), .text(body), .text(contentHash), .int(receivedMillis),
                 SQLValue(pseudonym), SQLValue(itemKey), .text(bootID), SQLValue(clockSynced), .int(correctedMillis), SQLValue(workerKey),
-                SQLValue(refersTo), SQLValue(service), SQLValue(dueDate), SQLValue(autoClosed),
+                SQLValue(refersTo), SQLValue(service), SQLValue(dueDate), SQLValue(autoClosed), SQLValue(request), SQLValue(destination),
             ]
         }
     }
@@ -79,7 +82,8 @@ public enum HubIngest {
             boxID: e.boxID, seq: e.seq, epoch: Int64(e.epoch), siteID: e.siteID, kind: e.draft.kind.rawValue, wallMillis: e.time.wallMillis, body: body,
             contentHash: contentHash, pseudonym: stored.draft.worker?.pseudonym, itemKey: e.draft.item?.key, bootID: e.time.bootID,
             clockSynced: e.time.synchronized, workerKey: Ledger.worker(stored), dueDate: e.draft.dueDate, service: e.draft.service,
-            autoClosed: e.draft.flags.contains("auto-closed"), refersTo: e.draft.refersTo, receivedMillis: receivedMillis,
+            autoClosed: e.draft.flags.contains("auto-closed"), refersTo: e.draft.refersTo, request: e.draft.request,
+            destination: e.draft.destination, receivedMillis: receivedMillis,
             correctedMillis: e.time.wallMillis)
     }
 

@@ -9,9 +9,38 @@ public enum Ledger {
         public var holder: String?
         public var loanedAtMillis: Int64?
         public var dueDate: String?
-        /// The site the book is at (it lives where it was last returned).
+        /// The site the book is at (it lives where it was last returned); in transit, the
+        /// site it left.
         public var site: String?
         public var flags: [String]
+        /// On its way to a request's pickup site.
+        public var transit: Transit?
+        /// On a site's hold shelf for a request (until the request's hold ends: the
+        /// request says when).
+        public var hold: Hold?
+
+        public init(
+            itemKey: String, holder: String? = nil, loanedAtMillis: Int64? = nil, dueDate: String? = nil, site: String? = nil, flags: [String] = [],
+            transit: Transit? = nil, hold: Hold? = nil
+        ) {
+            (self.itemKey, self.holder, self.loanedAtMillis, self.dueDate, self.site, self.flags) = (itemKey, holder, loanedAtMillis, dueDate, site, flags)
+            (self.transit, self.hold) = (transit, hold)
+        }
+    }
+
+    /// A copy trapped for a request and not yet seen at its destination.
+    public struct Transit: Sendable, Equatable {
+        public var from: String
+        public var to: String
+        public var sinceMillis: Int64
+        public var request: String
+    }
+
+    /// A copy that arrived for a request.
+    public struct Hold: Sendable, Equatable {
+        public var site: String
+        public var request: String
+        public var sinceMillis: Int64
     }
 
     /// One visit, open or closed.
@@ -41,10 +70,16 @@ public enum Ledger {
         public var dueDate: String?
         public var service: String?
         public var autoClosed: Bool
+        /// A transfer's request and a `transfer-out`'s destination.
+        public var request: String?
+        public var destination: String?
 
         public init(
-            boxID: String, seq: Int64, siteID: String, kind: EventKind, worker: String?, atMillis: Int64, dueDate: String?, service: String?, autoClosed: Bool
+            boxID: String, seq: Int64, siteID: String, kind: EventKind, worker: String?, atMillis: Int64, dueDate: String?, service: String?, autoClosed: Bool,
+            request: String? = nil, destination: String? = nil
         ) {
+            self.request = request
+            self.destination = destination
             self.boxID = boxID
             self.seq = seq
             self.siteID = siteID
@@ -59,7 +94,8 @@ public enum Ledger {
         public init(_ e: JournalEvent) {
             self.init(
                 boxID: e.boxID, seq: e.seq, siteID: e.siteID, kind: e.draft.kind, worker: Ledger.worker(e), atMillis: e.time.wallMillis,
-                dueDate: e.draft.dueDate, service: e.draft.service, autoClosed: e.draft.flags.contains("auto-closed"))
+                dueDate: e.draft.dueDate, service: e.draft.service, autoClosed: e.draft.flags.contains("auto-closed"),
+                request: e.draft.request, destination: e.draft.destination)
         }
     }
 
@@ -93,10 +129,14 @@ public enum Ledger {
     }
 
     /// One book's state from all its events (voided ones already left out). A book the
-    /// catalog gives a home site lives there until it is returned elsewhere.
+    /// catalog gives a home site lives there until it is returned elsewhere. Transfers:
+    /// a `transfer-out` ends any loan and puts the copy in transit; a `transfer-in` puts it
+    /// on that site's hold shelf; a checkout or a return anywhere ends both (a return means
+    /// it was seen on a shelf, flagged when it was in transit).
     public static func book(_ itemKey: String, entries: [Entry], homeSite: String? = nil) -> Book {
-        var b = Book(itemKey: itemKey, holder: nil, loanedAtMillis: nil, dueDate: nil, site: homeSite, flags: [])
+        var b = Book(itemKey: itemKey, site: homeSite)
         func flag(_ f: String) { if !b.flags.contains(f) { b.flags.append(f) } }
+        func endLoan() { (b.holder, b.loanedAtMillis, b.dueDate) = (nil, nil, nil) }
         for e in ordered(entries) {
             let who = e.worker
             switch e.kind {
@@ -111,15 +151,27 @@ public enum Ledger {
                     b.loanedAtMillis = e.atMillis
                     b.dueDate = e.dueDate
                 }
+                if b.transit != nil { flag("lent-in-transit") }
                 b.site = e.siteID
+                (b.transit, b.hold) = (nil, nil)
             case .return:
                 if b.holder == nil { flag("returned-without-loan") }
                 if let site = b.site, site != e.siteID { flag("drifted") }
-                b.holder = nil
-                b.loanedAtMillis = nil
-                b.dueDate = nil
+                if let t = b.transit, t.to != e.siteID { flag("returned-in-transit") }
+                endLoan()
                 b.site = e.siteID
-            default:
+                (b.transit, b.hold) = (nil, nil)
+            case .transferOut:
+                endLoan()
+                b.site = e.siteID
+                b.hold = nil
+                b.transit = Transit(from: e.siteID, to: e.destination ?? e.siteID, sinceMillis: e.atMillis, request: e.request ?? "")
+            case .transferIn:
+                endLoan()
+                b.site = e.siteID
+                b.transit = nil
+                b.hold = Hold(site: e.siteID, request: e.request ?? "", sinceMillis: e.atMillis)
+            case .visitStart, .visitEnd, .void:
                 break
             }
         }

@@ -115,6 +115,9 @@ public enum Retention {
         if kinds.contains("checkout") || kinds.contains("renewal") {
             statements.append(
                 q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)]))
+            // Closed requests of the same workers, by the same tags: a collection still matches its checkout.
+            statements.append(
+                q("UPDATE request SET worker = d.tag FROM deidentify d WHERE request.worker = d.old AND request.active IS NULL AND request.placed_ms < ?", [.int(cutoff)]))
         }
         statements.append(q("DELETE FROM deidentify", []))
         return Plan(statements: statements, changed: 2)
@@ -123,7 +126,7 @@ public enum Retention {
     /// Every record of one worker (their pseudonym, or the box-local worker key reports
     /// show when the hub has no keys), de-identified at once, their member card dropped,
     /// and the erasure logged. The first three statements' rows count the events, book
-    /// rows and visits changed.
+    /// rows and visits changed; the last's, the requests.
     public static func erase(worker: String, tag: String, reference: String, operator name: String, atMillis: Int64, dialect: SQLDialect)
         -> [SQLStatement]
     {
@@ -146,6 +149,18 @@ public enum Retention {
                 SELECT ?, ?, ?, ?, (SELECT count(*) FROM event WHERE worker_key = ?), (SELECT count(*) FROM ledger_book WHERE holder = ?),
                        (SELECT count(*) FROM ledger_visit WHERE worker = ?)
                 """, [.int(atMillis), .text(reference), .text(name), .text(tag), .text(tag), .text(tag), .text(tag)]),
+            // Their open requests end (nothing could match them at a pickup any more; their
+            // clients hear so), and every request forgets them.
+            q(
+                """
+                INSERT INTO request_notice (request_id, state, pickup_site, at_ms, client, next_ms)
+                SELECT r.id, 'cancelled', r.pickup_site, ?, c.name, ? FROM request r
+                JOIN api_client c ON c.name = r.client AND c.notify_url IS NOT NULL AND c.revoked_ms IS NULL WHERE r.worker = ? AND r.active = 1
+                """, [.int(atMillis), .int(atMillis), .text(worker)]),
+            q(
+                "UPDATE request SET state = 'cancelled', since_ms = ?, until_ms = NULL, cancelled_ms = ?, active = NULL WHERE worker = ? AND active = 1",
+                [.int(atMillis), .int(atMillis), .text(worker)]),
+            q("UPDATE request SET worker = ?, masked = NULL, hold_key = NULL, verifier = NULL, member = NULL WHERE worker = ? RETURNING id", [.text(tag), .text(worker)]),
         ]
     }
 

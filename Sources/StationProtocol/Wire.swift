@@ -224,6 +224,10 @@ public struct Downlink: Codable, Sendable, Equatable {
     /// Seqs of this box's events whose worker was erased at the hub: the box deletes its
     /// copies (those it no longer has to send).
     public var forget: [Int64]?
+    /// The site's pull list and hold shelf, complete in every answer (nil from a hub
+    /// without requests): the box replaces what it held.
+    public var pulls: [Pull]?
+    public var holds: [Hold]?
 
     public init(
         revision: Int64, catalog: [Title], members: [Member], keys: [Key], siteConfig: [String: String], siteID: String? = nil, forget: [Int64]? = nil
@@ -237,5 +241,40 @@ public struct Downlink: Codable, Sendable, Equatable {
         self.forget = forget
     }
 
-    enum CodingKeys: String, CodingKey { case revision, catalog, members, keys, siteConfig = "site_config", siteID = "site_id", forget }
+    enum CodingKeys: String, CodingKey { case revision, catalog, members, keys, siteConfig = "site_config", siteID = "site_id", forget, pulls, holds }
+}
+
+extension Downlink {
+    /// A requested copy a box is to trap when it is scanned: sent on to `destination`
+    /// (`transfer-out`), or, when `destination` is the box's own site, put on its hold
+    /// shelf (`transfer-in`).
+    public struct Pull: Codable, Sendable, Equatable {
+        public var request: String
+        public var itemKey: String
+        public var destination: String
+        public init(request: String, itemKey: String, destination: String) {
+            (self.request, self.itemKey, self.destination) = (request, itemKey, destination)
+        }
+        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination }
+    }
+
+    /// A copy on this site's hold shelf, and how the box knows its worker offline without
+    /// learning who they are: `verifier` is the worker's credential under `key` (hex), a
+    /// key of this request's own (``CredentialProtector/localHash(_:key:version:)``), so
+    /// it matches nothing at any other box or for any other request; `member`, when they
+    /// were named by a card the member list knows, matches their card UIDs. `masked` is
+    /// what the box may show.
+    public struct Hold: Codable, Sendable, Equatable {
+        public var request: String
+        public var itemKey: String
+        public var masked: String
+        public var key: String
+        public var verifier: String
+        public var member: String?
+        public var untilMillis: Int64
+        public init(request: String, itemKey: String, masked: String, key: String, verifier: String, member: String?, untilMillis: Int64) {
+            (self.request, self.itemKey, self.masked, self.key, self.verifier, self.member, self.untilMillis) = (request, itemKey, masked, key, verifier, member, untilMillis)
+        }
+        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", masked, key, verifier, member, untilMillis = "until_ms" }
+    }
 }

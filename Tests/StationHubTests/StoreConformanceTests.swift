@@ -105,33 +105,42 @@ final class StoreConformanceTests: XCTestCase {
                 if round > 0 {
                     try await store.engine.transaction { s in
                         for t in ["event", "quarantine", "ledger_book", "ledger_visit", "clock_correction", "lending_month", "book_month", "book_move"] { try await s.execute("DELETE FROM \(t)") }
+                        try await s.execute("UPDATE request SET state = 'placed', since_ms = placed_ms, until_ms = NULL, at_site = NULL, active = 1")
                     }
                 }
-                else { try await Events.union(store) }
+                else {
+                    try await Events.union(store)
+                    try await store.insertRequests(RandomUnion.requests)
+                }
                 for delivery in union.deliveries(&rng) {
                     switch delivery {
                     case .batch(let box, let site, let events): _ = try await store.ingest(box: box, site: site, events: Events.incoming(events), keys: nil)
                     case .correction(let box, let c): _ = try await store.addClockCorrections(box: box, [c])
                     }
                 }
-                dumps.append(try await store.ledgerDump() + store.aggregatesDump())
+                dumps.append(try await store.ledgerDump() + store.aggregatesDump() + store.transfersDump().map { "transfers \($0)" })
             }
             return dumps
         }
         let expected = union.expectedLedger()
+        let transfers = union.expectedTransfers(nowMillis: HubIngest.nowMillis()).map { "transfers \($0)" }
         // The reports' aggregates agree with the events, and are the same whatever the order.
         let aggregates = dumps[0].filter { $0.hasPrefix("aggregate ") }
         XCTAssertEqual(aggregates.count, 4, "seed \(seed)")
         XCTAssertFalse(aggregates.contains { $0.contains("but the events say") }, "seed \(seed): \(aggregates)")
         XCTAssertTrue(aggregates.contains { $0.contains("shelf-a,") }, "seed \(seed): \(aggregates)")
         for (round, dump) in dumps.enumerated() {
-            XCTAssertEqual(dump.filter { !$0.hasPrefix("aggregate ") }, expected, "seed \(seed), order \(round)")
+            XCTAssertEqual(dump.filter { !$0.hasPrefix("aggregate ") && !$0.hasPrefix("transfers ") }, expected, "seed \(seed), order \(round)")
+            XCTAssertEqual(dump.filter { $0.hasPrefix("transfers ") }, transfers, "seed \(seed), order \(round)")
             XCTAssertEqual(dump.filter { $0.hasPrefix("aggregate ") }, aggregates, "seed \(seed), order \(round)")
         }
         // Not a vacuous comparison: every book the events name has its row, and visits were paired.
         let books = Set(union.events.compactMap { $0.draft.item?.key })
         XCTAssertEqual(Set(expected.compactMap { $0.hasPrefix("label:") ? String($0.prefix { $0 != "|" }) : nil }), books, "seed \(seed)")
         XCTAssertTrue(expected.contains { $0.hasPrefix("hut-c|") }, "seed \(seed)")
+        // Transfers happened, and the requests moved on from where they were placed.
+        XCTAssertTrue(union.events.contains { $0.draft.kind == .transferOut } && union.events.contains { $0.draft.kind == .transferIn }, "seed \(seed)")
+        XCTAssertTrue(transfers.contains { $0.hasPrefix("transfers rq") && !$0.contains("|placed|") }, "seed \(seed): \(transfers)")
     }
 
     func testClockCorrectionsRetimeTheirBootAndTheBestOffsetWins() async throws {

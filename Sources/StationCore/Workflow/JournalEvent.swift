@@ -7,6 +7,11 @@ public enum EventKind: String, Sendable, Equatable, Codable, CaseIterable {
     case visitEnd = "visit-end"
     /// Compensates an event the worker was told was not recorded, found durable after all.
     case void
+    /// A requested copy trapped at the box that holds it, on its way to the request's
+    /// pickup site (`destination`); any loan of it ends here.
+    case transferOut = "transfer-out"
+    /// A requested copy arrived at the request's pickup site: on the hold shelf for it.
+    case transferIn = "transfer-in"
 }
 
 /// A book as an event names it.
@@ -79,10 +84,14 @@ public struct EventDraft: Sendable, Equatable, Codable {
     /// The `seq` this event refers to: the loan a return closes, the visit an end ends,
     /// the event a void cancels.
     public var refersTo: Int64?
+    /// The request a transfer serves (the hub's request id).
+    public var request: String?
+    /// Where a `transfer-out` sends the copy: the request's pickup site.
+    public var destination: String?
 
     public init(
         kind: EventKind, scannerID: String? = nil, item: ItemRef? = nil, worker: WorkerRef? = nil, dueDate: String? = nil,
-        service: String? = nil, flags: [String] = [], refersTo: Int64? = nil
+        service: String? = nil, flags: [String] = [], refersTo: Int64? = nil, request: String? = nil, destination: String? = nil
     ) {
         self.kind = kind
         self.scannerID = scannerID
@@ -92,6 +101,8 @@ public struct EventDraft: Sendable, Equatable, Codable {
         self.service = service
         self.flags = flags
         self.refersTo = refersTo
+        self.request = request
+        self.destination = destination
     }
 }
 

@@ -103,6 +103,8 @@ extension KioskSettings {
         "over_limit": "\"warn\" or \"refuse\"",
         "session_timeout_seconds": "a whole number of seconds, 5 to 600",
         "visit_max_minutes": "a whole number of minutes, 1 to 1440",
+        "hold_days": "a whole number of days, 1 to 60",
+        "max_requests": "a whole number, 1 to 50",
     ]
 
     /// These settings with one hub setting applied, or why it cannot be.
@@ -115,6 +117,10 @@ extension KioskSettings {
         case "session_timeout_seconds": if let n = number(5...600) { s.sessionTimeoutMillis = Int64(n) * 1000; return .success(s) }
         case "visit_max_minutes": if let n = number(1...1440) { s.visitMaxMinutes = n; return .success(s) }
         case "over_limit": if let p = LimitPolicy(rawValue: value) { s.overLimit = p; return .success(s) }
+        // The hub's own (how long a requested copy waits at this site, how many open
+        // requests one worker may have): checked here, used by the hub.
+        case "hold_days": if number(1...60) != nil { return .success(s) }
+        case "max_requests": if number(1...50) != nil { return .success(s) }
         default:
             return .failure(HubSettingProblem(description: "\(key) is not a site setting (known: \(Self.hubSettings.keys.sorted().joined(separator: ", ")))"))
         }

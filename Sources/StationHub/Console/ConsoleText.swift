@@ -15,7 +15,7 @@ public enum Phrase: CaseIterable, Sendable {
     case notKept, received, noQuarantine, noResults, keepForever, records, books, visitsWord, siteName, bookTitle
     case importTitles, importMembers, csvFile, catalogCSVHelp, membersCSVHelp, memberCards, nothingImported, line, problem, importing
     case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed, askAboutATitle, alsoBorrowedLink
-    case loanDays, maxLoans, overLimit, overLimitWarn, overLimitRefuse, sessionTimeout, visitMaxMinutes
+    case loanDays, maxLoans, overLimit, overLimitWarn, overLimitRefuse, sessionTimeout, visitMaxMinutes, holdDays, maxRequests
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -179,6 +179,8 @@ public enum Phrase: CaseIterable, Sendable {
         case .alsoBorrowedLink: ("借过这本书的读者还借了", "What this book's readers also borrowed")
         case .loanDays: ("借期（天）", "Loan days")
         case .maxLoans: ("每人最多借书", "Most loans each")
+        case .holdDays: ("预约保留（天）", "Hold days")
+        case .maxRequests: ("每人最多预约", "Most requests each")
         case .overLimit: ("超出时", "Over the limit")
         case .overLimitWarn: ("提醒", "warn")
         case .overLimitRefuse: ("拒绝", "refuse")

@@ -25,7 +25,11 @@ public final class PostgresEngine: SQLEngine {
     /// whatever uses the engine.
     public var service: any Service { client }
 
+    /// The database it was opened on (another hub instance opens the same).
+    public let url: String
+
     public init(url: String, leaseSeconds: Int = 30) throws {
+        self.url = url
         self.leaseSeconds = leaseSeconds
         var logger = Logger(label: "stationhub.postgres")
         // The pool's own warnings include "run() not called yet" for a query made while

@@ -194,6 +194,7 @@ extension HubStore {
         // may stop short of the newest: moving it to the newest revision held when the page
         // was not full spares the box asking again for nothing.
         if count < limit { d.revision = max(d.revision, head) }
+        (d.pulls, d.holds) = try await siteRequests(site: site)
         // A box asking from `since` has what came before: its erased seqs are kept no longer.
         if read > 0 {
             try await engine.transaction { s in try await s.execute("DELETE FROM forget WHERE box_id = ? AND revision <= ?", [.text(box), .int(since)]) }

@@ -65,7 +65,7 @@ extension HubStore {
     }
 
     /// What the ledger reads of an event, from columns (no body decoded); voided events left out.
-    static let entryColumns = "e.box_id, e.seq, e.site_id, e.kind, e.worker_key, e.corrected_ms, e.due_date, e.service, e.auto_closed"
+    static let entryColumns = "e.box_id, e.seq, e.site_id, e.kind, e.worker_key, e.corrected_ms, e.due_date, e.service, e.auto_closed, e.request_id, e.to_site"
 
     /// An entry from the ``entryColumns`` starting at `i`.
     static func entry(_ row: SQLRow, from i: Int = 0) -> Ledger.Entry? {
@@ -73,7 +73,7 @@ extension HubStore {
         else { return nil }
         return Ledger.Entry(
             boxID: box, seq: seq, siteID: site, kind: kind, worker: row[i + 4].text, atMillis: row[i + 5].int ?? 0, dueDate: row[i + 6].text,
-            service: row[i + 7].text, autoClosed: row[i + 8].bool)
+            service: row[i + 7].text, autoClosed: row[i + 8].bool, request: row[i + 9].text, destination: row[i + 10].text)
     }
 
     func rebuildBooks(_ s: any SQLSession, _ items: [String], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws {
@@ -81,12 +81,7 @@ extension HubStore {
         for (n, chunk) in chunks.enumerated() {
             defer { progress?(n + 1, chunks.count) }
             let keys = chunk.map { SQLValue.text($0) }
-            var entries: [String: [Ledger.Entry]] = [:]
-            for row in try await s.rows(
-                "SELECT e.item_key, \(Self.entryColumns) FROM event e WHERE e.item_key IN \(SQLStatement.list(chunk.count)) AND \(Reports.notVoided())", keys)
-            {
-                if let item = row[0].text, let e = Self.entry(row, from: 1) { entries[item, default: []].append(e) }
-            }
+            let entries = try await Self.entries(s, items: chunk)
             var homes: [String: String] = [:]
             for row in try await s.rows("SELECT item_key, home_site FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count))", keys) {
                 if let item = row[0].text, let home = row[1].text { homes[item] = home }
@@ -100,13 +95,23 @@ extension HubStore {
             let books = chunk.map { Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]) }
             try await s.execute(
                 SQLStatement.insert(
-                    into: "ledger_book", columns: ["item_key", "holder", "loaned_at_ms", "due_date", "site_id", "flags"],
-                    rows: books.map { [.text($0.itemKey), SQLValue($0.holder), SQLValue($0.loanedAtMillis), SQLValue($0.dueDate), SQLValue($0.site), .text($0.flags.joined(separator: ","))] },
-                    suffix: """
-                        ON CONFLICT (item_key) DO UPDATE SET holder = excluded.holder, loaned_at_ms = excluded.loaned_at_ms, due_date = excluded.due_date,
-                            site_id = excluded.site_id, flags = excluded.flags
-                        """))
+                    into: "ledger_book", columns: Self.bookColumns, rows: books.map(Self.bookRow),
+                    suffix: "ON CONFLICT (item_key) DO UPDATE SET " + Self.bookColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")))
+            try await recomputeRequests(s, items: chunk, entries: entries, nowMillis: HubIngest.nowMillis())
         }
+    }
+
+    static let bookColumns = [
+        "item_key", "holder", "loaned_at_ms", "due_date", "site_id", "flags", "transit_from", "transit_to", "transit_ms", "transit_request", "hold_site",
+        "hold_request", "hold_ms",
+    ]
+
+    static func bookRow(_ b: Ledger.Book) -> [SQLValue] {
+        [
+            .text(b.itemKey), SQLValue(b.holder), SQLValue(b.loanedAtMillis), SQLValue(b.dueDate), SQLValue(b.site), .text(b.flags.joined(separator: ",")),
+            SQLValue(b.transit?.from), SQLValue(b.transit?.to), SQLValue(b.transit?.sinceMillis), SQLValue(b.transit?.request), SQLValue(b.hold?.site),
+            SQLValue(b.hold?.request), SQLValue(b.hold?.sinceMillis),
+        ]
     }
 
     func rebuildVisits(_ s: any SQLSession, _ pairs: [Ledger.VisitKey], nowMillis: Int64) async throws {

@@ -95,7 +95,7 @@ extension HubStore {
             }
             // The first statement changes the worker's events.
             let counts = try await self.deidentifying(s, statements, eventsAt: 0)
-            guard counts[0] + counts[1] + counts[2] > 0 else {
+            guard counts[0] + counts[1] + counts[2] + (counts.last ?? 0) > 0 else {
                 throw HubError(.notFound, "no records name this worker: nothing was erased (check the pseudonym with `stationhub worker lookup -`)")
             }
             if case .pseudonym(let p) = worker { _ = try await Self.removeCards(s, where: "member", [p]) }

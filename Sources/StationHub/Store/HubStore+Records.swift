@@ -122,13 +122,16 @@ extension HubStore {
             arguments += [.text(site), .text(site)]
         }
         let sql = """
-            SELECT c.item_key, c.title, c.home_site, b.site_id, b.holder, b.due_date FROM catalog_title c
-            LEFT JOIN ledger_book b ON b.item_key = c.item_key
+            SELECT c.item_key, c.title, c.home_site, b.site_id, b.holder, b.due_date, b.transit_from, b.transit_to, b.transit_ms,
+                CASE WHEN r.id = b.hold_request AND r.state = 'ready' THEN b.hold_site END, r.id, r.state
+            FROM catalog_title c LEFT JOIN ledger_book b ON b.item_key = c.item_key LEFT JOIN request r ON r.item_key = c.item_key AND r.active = 1
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(dialect.bytewise("c.item_key")) LIMIT ? OFFSET ?
             """
         return try await engine.read(SQLStatement(sql, arguments + [.int(Int64(limit)), .int(Int64(offset))])).compactMap { r in
             guard let key = r[0].text else { return nil }
-            return CatalogRecord(itemKey: key, title: r[1].text, homeSite: r[2].text, site: r[3].text, holder: r[4].text, dueDate: r[5].text)
+            return CatalogRecord(
+                itemKey: key, title: r[1].text, homeSite: r[2].text, site: r[3].text, holder: r[4].text, dueDate: r[5].text, transitFrom: r[6].text,
+                transitTo: r[7].text, transitSinceMillis: r[8].int, holdSite: r[9].text, request: r[10].text, requestState: r[11].text.flatMap(Requests.State.init(rawValue:)))
         }
     }
 

@@ -69,6 +69,33 @@ public struct CatalogRecord: Sendable, Equatable, Codable {
     public var site: String?
     public var holder: String?
     public var dueDate: String?
+    /// On its way to a request's pickup site: from, to, since.
+    public var transitFrom: String?
+    public var transitTo: String?
+    public var transitSinceMillis: Int64?
+    /// On a hold shelf (the site) for a request still open.
+    public var holdSite: String?
+    /// The open request that holds it, and its state.
+    public var request: String?
+    public var requestState: Requests.State?
+
+    public init(
+        itemKey: String, title: String?, homeSite: String?, site: String?, holder: String?, dueDate: String?, transitFrom: String? = nil,
+        transitTo: String? = nil, transitSinceMillis: Int64? = nil, holdSite: String? = nil, request: String? = nil, requestState: Requests.State? = nil
+    ) {
+        (self.itemKey, self.title, self.homeSite, self.site, self.holder, self.dueDate) = (itemKey, title, homeSite, site, holder, dueDate)
+        (self.transitFrom, self.transitTo, self.transitSinceMillis, self.holdSite, self.request, self.requestState) =
+            (transitFrom, transitTo, transitSinceMillis, holdSite, request, requestState)
+    }
+
+    /// Where it stands: `on-loan`, `in-transit`, `on-hold`, `requested` (promised, still on
+    /// its shelf) or `on-shelf`.
+    public var standing: String {
+        if holder != nil { return "on-loan" }
+        if transitTo != nil { return "in-transit" }
+        if holdSite != nil { return "on-hold" }
+        return request != nil ? "requested" : "on-shelf"
+    }
 }
 
 /// An event set aside, with why.

@@ -81,6 +81,13 @@ public enum BoxClaims {
             if d.worker == nil { return "a worker" }
         case .void:
             if d.refersTo == nil { return "the event it cancels" }
+        case .transferOut:
+            if d.item == nil { return "an item" }
+            if d.request == nil { return "the request it serves" }
+            if d.destination == nil { return "a destination" }
+        case .transferIn:
+            if d.item == nil { return "an item" }
+            if d.request == nil { return "the request it serves" }
         }
         return nil
     }

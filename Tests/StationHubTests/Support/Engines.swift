@@ -81,6 +81,26 @@ extension HubStore {
         return out
     }
 
+    /// The ledger's transits and holds, then the requests' states.
+    func transfersDump() async throws -> [String] {
+        try await dump(
+            "SELECT item_key, transit_from, transit_to, transit_ms, transit_request, hold_site, hold_request, hold_ms FROM ledger_book ORDER BY item_key")
+            + dump("SELECT id, state, since_ms, until_ms, at_site, active FROM request ORDER BY id")
+    }
+
+    /// Requests as rows of their own (no placement: what their states are computed from).
+    func insertRequests(_ requests: [Requests.Request]) async throws {
+        try await engine.transaction { s in
+            for r in requests {
+                try await s.execute(
+                    """
+                    INSERT INTO request (id, item_key, pickup_site, worker, client, placed_ms, hold_days, cancelled_ms, state, since_ms, active)
+                    VALUES (?, ?, ?, ?, 'test', ?, ?, ?, 'placed', ?, 1)
+                    """, [.text(r.id), .text(r.itemKey), .text(r.pickupSite), .text(r.worker), .int(r.placedMillis), .int(Int64(r.holdDays)), SQLValue(r.cancelledMillis), .int(r.placedMillis)])
+            }
+        }
+    }
+
     func ledgerDump() async throws -> [String] {
         try await dump("SELECT item_key, holder, loaned_at_ms, due_date, site_id, flags FROM ledger_book ORDER BY item_key")
             + dump("SELECT site_id, box_id, start_seq, end_seq, worker, service, start_ms, end_ms, flags FROM ledger_visit ORDER BY site_id, worker, box_id, coalesce(start_seq, -1), coalesce(end_seq, -1)")

@@ -32,10 +32,17 @@ struct RandomUnion {
             clocks[box] = at
             let synced = box != "box-c", boot = synced ? "b" : "u"
             let who = "w\(1 + pick(4))"
-            let event: JournalEvent
+            var event: JournalEvent
             switch pick(10) {
             case 0 where seq > 1:
                 event = Events.event(box, seq, site: site, .void, at: at, flags: ["reported-as-storage-error"], refersTo: Int64(1 + pick(Int(seq - 1))), synced: synced, boot: boot)
+            case 4 where box != "box-c", 5 where box != "box-c":
+                // A transfer for one of the requests (its copy), out to another shelf or in here.
+                let k = 1 + pick(3)
+                let out = pick(2) == 0
+                event = Events.event(box, seq, site: site, out ? .transferOut : .transferIn, at: at, item: "label:R\(k)", synced: synced, boot: boot)
+                event.draft.request = "rq\(k)"
+                if out { event.draft.destination = site == "shelf-a" ? "shelf-b" : "shelf-a" }
             case 1...3 where box == "box-c":
                 event = Events.event(box, seq, site: site, pick(2) == 0 ? .visitStart : .visitEnd, at: at, who: who, service: pick(2) == 0 ? "rest" : "lactation", synced: synced, boot: boot)
             default:
@@ -66,6 +73,44 @@ struct RandomUnion {
         out.append(out[Int(rng.next() % UInt64(out.count))])
         out.insert(.correction(box: "box-c", correction), at: Int(rng.next() % UInt64(out.count + 1)))
         return out
+    }
+
+    /// Requests for three of the books, placed before the morning began: rq1 to shelf-b for
+    /// w1 (as box-b knows them), rq2 to shelf-a for w2, rq3 to shelf-b for w3, cancelled
+    /// half an hour in.
+    static let requests = [
+        Requests.Request(id: "rq1", itemKey: "label:R1", pickupSite: "shelf-b", worker: Events.key("box-b", "w1"), placedMillis: Events.base - 60_000, holdDays: 60),
+        Requests.Request(id: "rq2", itemKey: "label:R2", pickupSite: "shelf-a", worker: Events.key("box-a", "w2"), placedMillis: Events.base - 60_000, holdDays: 60),
+        Requests.Request(
+            id: "rq3", itemKey: "label:R3", pickupSite: "shelf-b", worker: Events.key("box-b", "w3"), placedMillis: Events.base - 60_000, holdDays: 60,
+            cancelledMillis: Events.base + 30 * Events.minute),
+    ]
+
+    /// The entries the ledger reads: every event at its corrected time, voided ones left out.
+    func entries() -> [(item: String?, entry: Ledger.Entry)] {
+        let voided = Set(events.filter { $0.draft.kind == .void }.compactMap { e in e.draft.refersTo.map { "\(e.boxID)#\($0)" } })
+        return events.filter { $0.draft.kind != .void && !voided.contains("\($0.boxID)#\($0.seq)") }.map { e in
+            var entry = Ledger.Entry(e)
+            if !e.time.synchronized { entry.atMillis += Self.offset }
+            return (e.draft.item?.key, entry)
+        }
+    }
+
+    /// Transits, holds and the requests' states (as ``HubStore/transfersDump()`` prints them).
+    func expectedTransfers(nowMillis: Int64) -> [String] {
+        func cell(_ v: Any?) -> String { v.map { "\($0)" } ?? "-" }
+        let all = entries()
+        let items = Set(events.compactMap { $0.draft.item?.key }).sorted()
+        let books = items.map { key -> String in
+            let b = Ledger.book(key, entries: all.filter { $0.item == key }.map(\.entry))
+            return [key, cell(b.transit?.from), cell(b.transit?.to), cell(b.transit?.sinceMillis), cell(b.transit?.request), cell(b.hold?.site), cell(b.hold?.request),
+                    cell(b.hold?.sinceMillis)].joined(separator: "|")
+        }
+        let requests = Self.requests.map { r -> String in
+            let st = Requests.status(r, entries: all.filter { $0.item == r.itemKey }.map(\.entry), nowMillis: nowMillis)
+            return [r.id, st.state.rawValue, "\(st.sinceMillis)", cell(st.untilMillis), cell(st.site), st.state.isOpen ? "1" : "-"].joined(separator: "|")
+        }
+        return books + requests
     }
 
     /// The ledger's rows (as ``HubStore/ledgerDump()`` prints them) from every event at its
