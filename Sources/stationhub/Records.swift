@@ -27,8 +27,9 @@ struct CatalogCommand: AsyncParsableCommand {
     }
 
     static func show(_ records: [CatalogRecord], _ format: ListFormat) {
-        format.print(records, columns: ["item_key", "title", "home", "now_at", "on_loan_until"]) { c in
-            [c.itemKey, c.title, c.homeSite, c.site, c.holder == nil ? nil : (c.dueDate ?? "on loan")]
+        format.print(records, columns: ["item_key", "title", "home", "now_at", "standing", "on_loan_until", "request"]) { c in
+            let standing = c.transitTo.map { "in-transit \(c.transitFrom ?? "?")→\($0)" } ?? c.holdSite.map { "on-hold at \($0)" } ?? c.standing
+            return [c.itemKey, c.title, c.homeSite, c.site, standing, c.holder == nil ? nil : (c.dueDate ?? "on loan"), c.request]
         }
     }
 

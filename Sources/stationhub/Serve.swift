@@ -86,6 +86,7 @@ struct Serve: AsyncParsableCommand {
                 fflush(nil)
             })
         if every > 0 { services.append(RetentionService(store: store, every: .seconds(every), logger: logger)) }
+        services.append(RequestNotifier(store: store, logger: logger))
         if let keyDirectory { services.append(KeyWatch(directory: keyDirectory, ring: ring, store: store, every: .seconds(max(1, keysEvery)), logger: logger)) }
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

@@ -49,6 +49,7 @@ public enum HubServer {
         router.get("v1/health") { _, _ -> Response in json(.ok, ["status": "ok"]) }
         addBoxRoutes(router, store: store, ring: ring, metrics: metrics)
         addOperatorRoutes(router, store: store, operatorToken: operatorToken, metrics: metrics, timeZone: console.timeZone)
+        addRequestRoutes(router, store: store, ring: ring, operatorToken: operatorToken)
         addConsoleRoutes(router, store: store, ring: ring, options: console)
         return router
     }
