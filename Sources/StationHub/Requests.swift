@@ -135,15 +135,12 @@ public enum Requests {
         }
     }
 
-    /// The pull list of `site`: open requests not yet ready whose copy the ledger has at
-    /// this site and not in transit (on its shelf, or on loan from here: trapped when
-    /// returned), and those whose pickup is this site (trapped on arrival). Ordered by
-    /// request id, so boxes and tests see one order.
+    /// The pull list of `site`: requests placed (not yet sent) whose copy the ledger has
+    /// at this site and not in transit (on its shelf, or on loan from here: trapped when it
+    /// comes back), to be collected elsewhere. Ordered by request id.
     public static func pulls(site: String, requests: [(request: Request, status: Status)], books: [String: Ledger.Book]) -> [Downlink.Pull] {
         requests.compactMap { r, status -> Downlink.Pull? in
-            guard status.state == .placed || status.state == .inTransit, let book = books[r.itemKey] else { return nil }
-            let here = book.transit == nil && book.site == site
-            guard here || r.pickupSite == site else { return nil }
+            guard status.state == .placed, r.pickupSite != site, let book = books[r.itemKey], book.transit == nil, book.site == site else { return nil }
             return Downlink.Pull(request: r.id, itemKey: r.itemKey, destination: r.pickupSite)
         }.sorted { $0.request < $1.request }
     }

@@ -245,9 +245,9 @@ public struct Downlink: Codable, Sendable, Equatable {
 }
 
 extension Downlink {
-    /// A requested copy a box is to trap when it is scanned: sent on to `destination`
-    /// (`transfer-out`), or, when `destination` is the box's own site, put on its hold
-    /// shelf (`transfer-in`).
+    /// A requested copy the box's site holds: when it is scanned (in any mode, also when it
+    /// comes back from a loan) the box traps it and sends it on to `destination`
+    /// (`transfer-out`).
     public struct Pull: Codable, Sendable, Equatable {
         public var request: String
         public var itemKey: String
@@ -258,12 +258,14 @@ extension Downlink {
         enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination }
     }
 
-    /// A copy on this site's hold shelf, and how the box knows its worker offline without
-    /// learning who they are: `verifier` is the worker's credential under `key` (hex), a
-    /// key of this request's own (``CredentialProtector/localHash(_:key:version:)``), so
-    /// it matches nothing at any other box or for any other request; `member`, when they
+    /// A request to be collected at the box's site: expected (`untilMillis` nil: its copy
+    /// is trapped as `transfer-in` when it is scanned here) or on the hold shelf until
+    /// `untilMillis`. Only its worker may borrow the copy meanwhile, and the box knows them
+    /// offline without learning who they are: `verifier` is the worker's credential under
+    /// `key` (hex), a key of this request's own (``CredentialProtector/localHash(_:key:version:)``),
+    /// so it matches nothing at any other box or for any other request; `member`, when they
     /// were named by a card the member list knows, matches their card UIDs. `masked` is
-    /// what the box may show.
+    /// what the box may show; `holdDays` how long an arrival waits.
     public struct Hold: Codable, Sendable, Equatable {
         public var request: String
         public var itemKey: String
@@ -271,10 +273,14 @@ extension Downlink {
         public var key: String
         public var verifier: String
         public var member: String?
-        public var untilMillis: Int64
-        public init(request: String, itemKey: String, masked: String, key: String, verifier: String, member: String?, untilMillis: Int64) {
-            (self.request, self.itemKey, self.masked, self.key, self.verifier, self.member, self.untilMillis) = (request, itemKey, masked, key, verifier, member, untilMillis)
+        public var holdDays: Int
+        public var untilMillis: Int64?
+        public init(request: String, itemKey: String, masked: String, key: String, verifier: String, member: String?, holdDays: Int, untilMillis: Int64?) {
+            (self.request, self.itemKey, self.masked, self.key, self.verifier, self.member) = (request, itemKey, masked, key, verifier, member)
+            (self.holdDays, self.untilMillis) = (holdDays, untilMillis)
         }
-        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", masked, key, verifier, member, untilMillis = "until_ms" }
+        enum CodingKeys: String, CodingKey {
+            case request, itemKey = "item_key", masked, key, verifier, member, holdDays = "hold_days", untilMillis = "until_ms"
+        }
     }
 }

@@ -31,7 +31,7 @@ final class StoreRequestConformanceTests: XCTestCase {
 
     static func lists(_ store: HubStore, _ site: String, now: Int64 = HubIngest.nowMillis()) async throws -> String {
         let (pulls, holds) = try await store.siteRequests(site: site, nowMillis: now)
-        return "\(site) pulls [\(pulls.map { "\($0.request.prefix(1))…:\($0.itemKey)→\($0.destination)" }.joined(separator: ", "))] holds [\(holds.map { "\($0.itemKey) \($0.masked)" }.joined(separator: ", "))]"
+        return "\(site) pulls [\(pulls.map { "\($0.request.prefix(1))…:\($0.itemKey)→\($0.destination)" }.joined(separator: ", "))] holds [\(holds.map { "\($0.itemKey) \($0.untilMillis == nil ? "expected" : "ready")" }.joined(separator: ", "))]"
     }
 
     func testARequestRunsFromPlacementToCollectionAndOnlyItsWorkerMatchesTheHold() async throws {
@@ -66,6 +66,7 @@ final class StoreRequestConformanceTests: XCTestCase {
             // The box knows the requester by the hold's own key, and no one else.
             let holds = try await store.siteRequests(site: "shelf-b").holds
             let hold = try XCTUnwrap(holds.first)
+            log.append("shown as \(hold.masked)")
             let key = SymmetricKey(data: try XCTUnwrap(Hex.decode(hold.key)))
             for (who, number) in [("requester", requester), ("other", other)] {
                 log.append("\(who) matches: \(CredentialProtector.localHash(RawCredential(kind: .residentID, secret: number), key: key, version: 1) == hold.verifier)")
@@ -84,11 +85,11 @@ final class StoreRequestConformanceTests: XCTestCase {
             log,
             [
                 "placed label:T3 placed to shelf-b 三体", "again: conflict", "unlabelled: invalid", "unknown: notFound", "no site: notFound",
-                "shelf-a pulls [r…:label:T3→shelf-b] holds []", "shelf-b pulls [r…:label:T3→shelf-b] holds []", "hut-c pulls [] holds []",
+                "shelf-a pulls [r…:label:T3→shelf-b] holds []", "shelf-b pulls [] holds [label:T3 expected]", "hut-c pulls [] holds []",
                 "then in-transit from shelf-a since +1 min", "T3 in-transit shelf-a→shelf-b",
-                "shelf-a pulls [] holds []", "shelf-b pulls [r…:label:T3→shelf-b] holds []",
+                "shelf-a pulls [] holds []", "shelf-b pulls [] holds [label:T3 expected]",
                 "then ready at shelf-b for 7 days", "T3 on-hold at shelf-b",
-                "shelf-b pulls [] holds [label:T3 \(RawCredential.mask(requester, kind: .residentID))]",
+                "shelf-b pulls [] holds [label:T3 ready]", "shown as \(RawCredential.mask(requester, kind: .residentID))",
                 "requester matches: true", "other matches: false",
                 "then collected", "collected|-|-|-|-", "shelf-b pulls [] holds []",
                 "cancel collected: conflict",
@@ -154,7 +155,7 @@ extension StoreRequestConformanceTests {
             log,
             [
                 "placed label:U1", "shelf-b pulls [r…:label:U1→shelf-a] holds []",
-                "then placed", "shelf-a pulls [r…:label:U1→shelf-a] holds []", "shelf-b pulls [] holds []",
+                "then placed", "shelf-a pulls [] holds [label:U1 expected]", "shelf-b pulls [] holds []",
                 "then ready at shelf-a", "read later: expired", "holds at once: 0", "expired 1", "expired|-|-|-", "U1 on-shelf",
                 "placed label:T2 for hut-c", "cancelled: cancelled", "cancel again: request-closed", "another client's: no-request",
                 "placed label:T1", "over the limit: request-limit", "another worker: label:T3", "the last copy: label:T2", "none left: no-copy",

@@ -81,30 +81,34 @@ extension HubStore {
         }
     }
 
-    /// What `site`'s boxes are to do with requested copies: the pull list (copies to send
-    /// on, and copies to shelve for a pickup here) and the hold shelf (copies waiting here,
-    /// with what recognises their worker offline), complete each time.
+    /// What `site`'s boxes are to do with requested copies: the pull list (copies here to
+    /// send on) and the hold shelf (requests collected here: expected, or waiting until
+    /// their hold ends, with what recognises their worker offline), complete each time.
     public func siteRequests(site: String, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> (pulls: [Downlink.Pull], holds: [Downlink.Hold]) {
         let rows = try await engine.read(
             SQLStatement(
                 """
-                SELECT r.id, r.item_key, r.pickup_site, r.state, r.until_ms, r.masked, r.hold_key, r.verifier, r.member,
+                SELECT r.id, r.item_key, r.pickup_site, r.state, r.until_ms, r.masked, r.hold_key, r.verifier, r.member, r.hold_days,
                     coalesce(b.site_id, c.home_site), b.transit_from
                 FROM request r LEFT JOIN ledger_book b ON b.item_key = r.item_key LEFT JOIN catalog_title c ON c.item_key = r.item_key
                 WHERE r.active = 1 AND (r.pickup_site = ? OR r.item_key IN (SELECT item_key FROM ledger_book WHERE site_id = ? AND transit_from IS NULL)
                     OR (b.item_key IS NULL AND c.home_site = ?))
                 """, [.text(site), .text(site), .text(site)]))
-        var open: [(request: Requests.Request, status: Requests.Status)] = [], books: [String: Ledger.Book] = [:], holds: [Downlink.Hold] = []
+        var placed: [(request: Requests.Request, status: Requests.Status)] = [], books: [String: Ledger.Book] = [:], holds: [Downlink.Hold] = []
         for r in rows {
             guard let id = r[0].text, let item = r[1].text, let pickup = r[2].text, let state = r[3].text.flatMap(Requests.State.init(rawValue:)) else { continue }
-            if state == .ready {
-                guard pickup == site, let until = r[4].int, until > nowMillis, let key = r[6].text, let verifier = r[7].text else { continue }
-                holds.append(Downlink.Hold(request: id, itemKey: item, masked: r[5].text ?? "", key: key, verifier: verifier, member: r[8].text, untilMillis: until))
+            if pickup == site {
+                // Expected here, or on the hold shelf until its end.
+                guard let key = r[6].text, let verifier = r[7].text, state != .ready || (r[4].int ?? 0) > nowMillis else { continue }
+                holds.append(
+                    Downlink.Hold(
+                        request: id, itemKey: item, masked: r[5].text ?? "", key: key, verifier: verifier, member: r[8].text, holdDays: Int(r[9].int ?? 7),
+                        untilMillis: state == .ready ? r[4].int : nil))
                 continue
             }
-            open.append((Requests.Request(id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0), Requests.Status(state: state, sinceMillis: 0)))
-            books[item] = Ledger.Book(itemKey: item, site: r[9].text, transit: r[10].text.map { Ledger.Transit(from: $0, to: pickup, sinceMillis: 0, request: id) })
+            placed.append((Requests.Request(id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0), Requests.Status(state: state, sinceMillis: 0)))
+            books[item] = Ledger.Book(itemKey: item, site: r[10].text, transit: r[11].text.map { Ledger.Transit(from: $0, to: pickup, sinceMillis: 0, request: id) })
         }
-        return (Requests.pulls(site: site, requests: open, books: books), holds.sorted { $0.request < $1.request })
+        return (Requests.pulls(site: site, requests: placed, books: books), holds.sorted { $0.request < $1.request })
     }
 }
