@@ -50,6 +50,17 @@ public final class JournalReader {
         }
     }
 
+    /// The hub's pull list and hold shelf with what this box did about each line: when it
+    /// trapped the copy (sent on, or arrived here), and the copy's title from the catalog.
+    public func transfers() throws -> [(entry: Journal.TransferEntry, trappedAt: Int64?, title: String?)] {
+        try queue.read { db in
+            try Journal.fetchTransfers(db).map { e in
+                let title = try String.fetchOne(db, sql: "SELECT title FROM catalog_title WHERE item_key = ?", arguments: [e.itemKey])
+                return (e, try Journal.trapped(db, request: e.request, kind: e.destination == nil ? .transferIn : .transferOut), title)
+            }
+        }
+    }
+
     public func pendingCount() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
     }

@@ -103,6 +103,50 @@ enum JournalSchema {
                     CREATE INDEX ledger_entry_closed ON ledger_entry (closed_by) WHERE closed_by IS NOT NULL;
                     """)
         }
+        m.registerMigration("v4-transfers") { db in
+            try db.execute(
+                sql: """
+                    -- Requested copies sent on and collected here: two more kinds of event. The
+                    -- kinds are the table's CHECK, so the table is rebuilt (SQLite's way).
+                    CREATE TABLE event_new (
+                        box_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL CHECK (seq > 0),
+                        epoch INTEGER NOT NULL CHECK (epoch >= 0),
+                        site_id TEXT NOT NULL,
+                        scanner_id TEXT,
+                        kind TEXT NOT NULL CHECK (kind IN ('checkout','renewal','return','visit-start','visit-end','void','transfer-out','transfer-in')),
+                        wall_ms INTEGER NOT NULL,
+                        clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
+                        boot_id TEXT NOT NULL,
+                        mono_us INTEGER NOT NULL,
+                        body TEXT NOT NULL CHECK (json_valid(body)),
+                        PRIMARY KEY (box_id, seq)
+                    ) STRICT, WITHOUT ROWID;
+                    INSERT INTO event_new SELECT * FROM event;
+                    DROP TABLE event;
+                    ALTER TABLE event_new RENAME TO event;
+                    CREATE TRIGGER event_immutable BEFORE UPDATE ON event
+                    BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END;
+                    -- Which requests this box trapped already.
+                    CREATE INDEX event_request ON event (json_extract(body, '$.request')) WHERE kind IN ('transfer-out', 'transfer-in');
+
+                    -- The hub's pull list (kind 'pull': copies to send on) and hold shelf
+                    -- (kind 'hold': requests collected here), replaced whole by each downlink.
+                    CREATE TABLE transfer_order (
+                        request TEXT PRIMARY KEY NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('pull', 'hold')),
+                        item_key TEXT NOT NULL,
+                        destination TEXT,
+                        masked TEXT,
+                        hold_key TEXT,
+                        verifier TEXT,
+                        member TEXT,
+                        hold_days INTEGER,
+                        until_ms INTEGER
+                    ) STRICT;
+                    CREATE INDEX transfer_order_item ON transfer_order (item_key);
+                    """)
+        }
         return m
     }
 }

@@ -180,3 +180,46 @@ struct ImportAck: ParsableCommand {
                 : Words.say("\(n) events acknowledged (through seq \(ack.ackedThrough))", "已确认 \(n) 条记录（至序号 \(ack.ackedThrough)）"))
     }
 }
+
+struct Pulls: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The hub's pull list (requested copies to send on) and this site's hold shelf (requests collected here), as of the last sync; printable.")
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func run() throws {
+        let lines = try state.reader().transfers()
+        let now = SystemClock.wallMillis()
+        func day(_ ms: Int64) -> String { LocalDate(daysSinceEpoch: Int((ms + 8 * 3_600_000) / 86_400_000)).description }
+        if json {
+            for (e, trapped, title) in lines {
+                StandardOutput.writeLine(
+                    JSONLine([
+                        ("list", .string(e.destination == nil ? "hold" : "pull")), ("request", .string(e.request)), ("item_key", .string(e.itemKey)),
+                        ("title", title.map { .string($0) } ?? .null), ("destination", e.destination.map { .string($0) } ?? .null),
+                        ("worker", e.masked.map { .string($0) } ?? .null), ("trapped_ms", trapped.map { .int(Int($0)) } ?? .null),
+                        ("until_ms", e.untilMillis.map { .int(Int($0)) } ?? .null),
+                    ]).rendered)
+            }
+            return
+        }
+        let pulls = lines.filter { $0.entry.destination != nil }, holds = lines.filter { $0.entry.destination == nil }
+        StandardOutput.writeLine(Words.say("To send on (\(pulls.count))", "待转寄（\(pulls.count) 本）"))
+        for (e, trapped, title) in pulls {
+            let state = trapped.map { Words.say("sent \(day($0))", "已于 \(day($0)) 转出") } ?? Words.say("find it and scan it", "请找到并扫描")
+            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  → \(e.destination ?? "")  \(state)  [\(e.request)]")
+        }
+        StandardOutput.writeLine(Words.say("Hold shelf (\(holds.count))", "预约架（\(holds.count) 本）"))
+        for (e, trapped, title) in holds {
+            let until = e.untilMillis ?? trapped.map { $0 + Int64(e.holdDays ?? 7) * 86_400_000 }
+            let state: String =
+                if let until { until > now ? Words.say("waits until \(day(until))", "保留至 \(day(until))") : Words.say("hold ended", "已过保留期") } else {
+                    Words.say("on its way", "在途")
+                }
+            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  \(Words.say("for", "为")) \(e.masked ?? "****")  \(state)  [\(e.request)]")
+        }
+    }
+}

@@ -19,9 +19,13 @@ final class KioskWorkflowTests: XCTestCase {
         var now: Int64 = 1_000_000
         var journal: [JournalEvent] = []
 
-        mutating func scan(_ s: Scanned, code: String? = nil, scanner: String = "s1", after ms: Int64 = 2_000, home: String? = nil, today: LocalDate) -> Decision? {
+        mutating func scan(
+            _ s: Scanned, code: String? = nil, scanner: String = "s1", after ms: Int64 = 2_000, home: String? = nil, transfer: TransferOrder? = nil,
+            requests: Set<String> = [], today: LocalDate
+        ) -> Decision? {
             now += ms
-            let input = ScanInput(scanned: s, code: code ?? "\(s)", scannerID: scanner, clock: clock, today: today, bookHomeSite: home)
+            let input = ScanInput(
+                scanned: s, code: code ?? "\(s)", scannerID: scanner, clock: clock, today: today, bookHomeSite: home, transfer: transfer, requests: requests)
             guard let d = workflow.handle(input) else { return nil }
             if let draft = d.record { commit(draft) }
             return d
@@ -267,5 +271,52 @@ extension KioskWorkflowTests {
         // After a reboot only the wall clock can tell how long it has been.
         let rebooted = WorkflowClock(wallMillis: k.now + 91 * 60_000, monotonicMillis: 1_000, bootID: "other")
         XCTAssertEqual(k.workflow.autoClose(now: rebooted).count, 1)
+    }
+
+    // MARK: - Requested copies
+
+    func testARequestedCopyIsTrappedInAnyModeAndItsLoanEnds() {
+        var k = shelf()
+        _ = k.scan(.worker(bob), today: today)
+        _ = k.scan(.book(label1), today: today)
+        _ = k.scan(.control(.done), today: today)
+        let send = TransferOrder.send(request: "r1", destination: "site-b")
+        // Returned while requested: trapped instead, the loan ends with the trap.
+        let trapped = k.scan(.book(label1), transfer: send, today: today)
+        XCTAssertEqual(trapped?.outcome, .transferOut)
+        XCTAssertEqual(trapped?.chinese, "此书已被预约，请转寄至 site-b 站")
+        XCTAssertEqual(trapped?.record, EventDraft(kind: .transferOut, scannerID: "s1", item: label1, flags: ["returned-by-transfer"], refersTo: 1, request: "r1", destination: "site-b"))
+        XCTAssertTrue(k.workflow.ledger.loans.isEmpty)
+        // In a session, in renew mode: trapped all the same.
+        _ = k.scan(.worker(alice), today: today)
+        XCTAssertEqual(k.scan(.book(label2), transfer: .send(request: "r2", destination: "site-c"), today: today)?.outcome, .transferOut)
+        _ = k.scan(.control(.mode(.renew)), today: today)
+        XCTAssertEqual(k.scan(.book(label2), transfer: .send(request: "r2", destination: "site-c"), today: today)?.outcome, .transferOut)
+    }
+
+    func testAHeldCopyIsLentToItsWorkerOnlyAndArrivalsAreShelved() {
+        var k = shelf()
+        let arrival = k.scan(.book(label1), transfer: .expect(request: "r1", masked: alice.masked), today: today)
+        XCTAssertEqual(arrival?.outcome, .transferIn)
+        XCTAssertEqual(arrival?.chinese, "为 1101**********0011 预留，请放到预约架")
+        XCTAssertEqual(arrival?.record, EventDraft(kind: .transferIn, scannerID: "s1", item: label1, request: "r1"))
+        let held = TransferOrder.held(request: "r1", masked: alice.masked, untilMillis: k.now + 86_400_000)
+        // Anyone else, and no one, is refused; nothing is recorded.
+        XCTAssertEqual(k.scan(.book(label1), transfer: held, today: today)?.outcome, .holdRefused)
+        _ = k.scan(.worker(bob), requests: [], today: today)
+        let refused = k.scan(.book(label1), transfer: held, today: today)
+        XCTAssertEqual(refused?.outcome, .holdRefused)
+        XCTAssertNil(refused?.record)
+        // Its worker: told on the card's scan, then lends it.
+        let opened = k.scan(.worker(alice), requests: ["r1"], today: today)
+        XCTAssertEqual(opened?.chinese, "您预约的 1 本书已到，请到预约架取书")
+        let lent = k.scan(.book(label1), transfer: held, today: today)
+        XCTAssertEqual(lent?.outcome, .holdReady)
+        XCTAssertEqual(lent?.record?.kind, .checkout)
+        XCTAssertEqual(lent?.record?.worker, alice)
+        XCTAssertEqual(k.journal.map(\.draft.kind), [.transferIn, .checkout])
+        // Their own other requests do not open someone else's hold.
+        _ = k.scan(.worker(carol), requests: ["r9"], today: today)
+        XCTAssertEqual(k.scan(.book(label2), transfer: .held(request: "r2", masked: "****", untilMillis: k.now + 1000), today: today)?.outcome, .holdRefused)
     }
 }

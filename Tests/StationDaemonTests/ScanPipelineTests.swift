@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import StationCore
+import StationStore
 import StationTesting
 import XCTest
 
@@ -32,6 +33,11 @@ final class ScanPipelineTests: XCTestCase {
             itemKey == "label:LIB-000001" ? ("site-b", "活着") : nil
         }
         func member(cardUID: String) throws -> String? { nil }
+        /// The hub's lists, as a downlink would have left them; orders by item key.
+        var transferList: [Journal.TransferEntry] = []
+        var orders: [String: TransferOrder] = [:]
+        func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? { orders[itemKey] }
+        func transfers() throws -> [Journal.TransferEntry] { transferList }
         var ledger: LocalLedger {
             ledgerReads += 1
             return LocalLedger(events: events)
@@ -73,6 +79,28 @@ final class ScanPipelineTests: XCTestCase {
     func scan(_ p: ScanPipeline, _ code: String, after ms: Int64 = 2_000) {
         clock.advance(ms)
         p.scan(code, aim: nil, role: .scanner, scannerID: "sc-1")
+    }
+
+    func testTheHoldShelfKnowsItsWorkerByTheRequestsOwnKeyAndNoOneElse() throws {
+        let p = try pipeline()
+        var ids = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
+        let (requester, other) = (ids.valid(), ids.valid())
+        let key = SymmetricKey(size: .bits256)
+        let verifier = CredentialProtector.localHash(RawCredential(kind: .residentID, secret: requester), key: key, version: 1)
+        journal.transferList = [
+            Journal.TransferEntry(request: "r1", itemKey: "label:LIB-000007", masked: "1101**********0011", key: key.withUnsafeBytes { Hex.encode(Data($0)) }, verifier: verifier, holdDays: 7, untilMillis: clock.millis + 86_400_000)
+        ]
+        journal.orders["label:LIB-000007"] = .held(request: "r1", masked: "1101**********0011", untilMillis: clock.millis + 86_400_000)
+        journal.orders["label:LIB-000008"] = .send(request: "r2", destination: "site-c")
+        scan(p, other)
+        scan(p, "LIB-000007")
+        scan(p, "LIB-000008")
+        scan(p, requester)
+        scan(p, "LIB-000007")
+        XCTAssertEqual(told.map(\.outcome), [.sessionOpened, .holdRefused, .transferOut, .sessionOpened, .holdReady])
+        XCTAssertEqual(journal.events.map(\.draft.kind), [.transferOut, .checkout])
+        XCTAssertEqual(journal.events[0].draft.destination, "site-c")
+        XCTAssertEqual(told[3].chinese, "您预约的 1 本书已到，请到预约架取书")
     }
 
     func testABookIsToldOnlyAfterItsEventIsInTheJournal() throws {

@@ -126,8 +126,47 @@ final class JournalTests: XCTestCase {
         let q = try DatabaseQueue(path: dir.appendingPathComponent(Journal.fileName).path)
         let applied = try q.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         XCTAssertEqual(applied, JournalSchema.migrator.migrations)
-        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot"])
+        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot", "v4-transfers"])
         try q.close()
+    }
+
+    /// The transfers' migration rebuilds the event table for its two new kinds: the events
+    /// of an older journal stay, still immutable.
+    func testTheTransfersMigrationKeepsEventsAndTakesTheNewKinds() throws {
+        let q = try DatabaseQueue(path: dir.appendingPathComponent("old.sqlite").path)
+        try JournalSchema.migrator.migrate(q, upTo: "v3-ledger-snapshot")
+        let row = "('box-1', 1, 0, 's', NULL, 'return', 5, 1, 'b', 0, '{\"seq\":1}')"
+        try q.write { try $0.execute(sql: "INSERT INTO event VALUES \(row)") }
+        XCTAssertThrowsError(try q.write { try $0.execute(sql: "INSERT INTO event VALUES ('box-1', 2, 0, 's', NULL, 'transfer-out', 6, 1, 'b', 0, '{}')") })
+        try JournalSchema.migrator.migrate(q)
+        try q.write { try $0.execute(sql: "INSERT INTO event VALUES ('box-1', 2, 0, 's', NULL, 'transfer-out', 6, 1, 'b', 0, '{\"request\":\"r1\"}')") }
+        XCTAssertEqual(try q.read { try String.fetchAll($0, sql: "SELECT kind || ' ' || wall_ms FROM event ORDER BY seq") }, ["return 5", "transfer-out 6"])
+        XCTAssertThrowsError(try q.write { try $0.execute(sql: "UPDATE event SET kind = 'checkout'") }) { XCTAssertTrue("\($0)".contains("immutable")) }
+        try q.close()
+    }
+
+    /// What a requested copy's scan is to do, from the hub's lists and this journal: sent on
+    /// once, expected until it arrives, held from its arrival until its hold ends.
+    func testTransferOrdersFollowTheHubsListsAndWhatThisBoxTrapped() throws {
+        let j = try open()
+        let day: Int64 = 86_400_000
+        try j.replaceTransfers([
+            Journal.TransferEntry(request: "r1", itemKey: "label:A", destination: "site-b"),
+            Journal.TransferEntry(request: "r2", itemKey: "label:B", masked: "****0022", key: "00", verifier: "v1:x", holdDays: 3),
+            Journal.TransferEntry(request: "r3", itemKey: "label:C", masked: "****0033", key: "00", verifier: "v1:y", holdDays: 3, untilMillis: 50 * day),
+        ])
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:A", nowMillis: day), .send(request: "r1", destination: "site-b"))
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:B", nowMillis: day), .expect(request: "r2", masked: "****0022"))
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:C", nowMillis: day), .held(request: "r3", masked: "****0033", untilMillis: 50 * day))
+        XCTAssertNil(try j.transferOrder(itemKey: "label:C", nowMillis: 50 * day), "its hold ended")
+        XCTAssertNil(try j.transferOrder(itemKey: "label:Z", nowMillis: day))
+        _ = try j.append(EventDraft(kind: .transferOut, item: ItemRef(key: "label:A"), request: "r1", destination: "site-b"), time: time(2 * day))
+        _ = try j.append(EventDraft(kind: .transferIn, item: ItemRef(key: "label:B"), request: "r2"), time: time(2 * day))
+        XCTAssertNil(try j.transferOrder(itemKey: "label:A", nowMillis: 3 * day), "sent on already")
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:B", nowMillis: 3 * day), .held(request: "r2", masked: "****0022", untilMillis: 5 * day), "from its arrival here")
+        try j.replaceTransfers([])
+        XCTAssertNil(try j.transferOrder(itemKey: "label:B", nowMillis: 3 * day), "the hub's list replaces what was held")
+        try j.close()
     }
 
     func testAnotherBoxsJournalIsRefused() throws {

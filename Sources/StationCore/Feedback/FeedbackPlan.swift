@@ -68,6 +68,11 @@ public struct FeedbackPlan: Sendable, Equatable {
         .refused: Signal(tones: [Tone(hz: 330, ms: 500)], ledBlinks: 4),
         .misread: Signal(tones: [Tone(hz: 440, ms: 120), Tone(hz: 0, ms: 80), Tone(hz: 440, ms: 120)], ledBlinks: 2),
         .storageError: Signal(tones: [Tone(hz: 220, ms: 300), Tone(hz: 0, ms: 100), Tone(hz: 220, ms: 300), Tone(hz: 0, ms: 100), Tone(hz: 220, ms: 300)], ledBlinks: 5),
+        // A copy to put aside: three rising steps, "this one goes on"; its arrival: three falling.
+        .transferOut: Signal(tones: [Tone(hz: 784, ms: 90), Tone(hz: 988, ms: 90), Tone(hz: 1175, ms: 160)], ledBlinks: 3),
+        .transferIn: Signal(tones: [Tone(hz: 1175, ms: 90), Tone(hz: 988, ms: 90), Tone(hz: 784, ms: 160)], ledBlinks: 3),
+        .holdReady: Signal(tones: [Tone(hz: 880, ms: 90), Tone(hz: 1319, ms: 90), Tone(hz: 1760, ms: 160)], ledBlinks: 1),
+        .holdRefused: Signal(tones: [Tone(hz: 330, ms: 250), Tone(hz: 0, ms: 80), Tone(hz: 330, ms: 250)], ledBlinks: 4),
     ]
 
     /// A tone pattern as the config writes it: `"880/90 0/60 1319/120"` (Hz/ms, 0 Hz is
@@ -124,6 +129,10 @@ public struct Prompt: Sendable, Equatable {
         Prompt(outcome: .refused, hanzi: "无法办理", pinyin: "wu2 fa3 ban4 li3", english: "Not allowed"),
         Prompt(outcome: .misread, hanzi: "请重新扫描", pinyin: "qing3 chong2 xin1 sao3 miao2", english: "Please scan again"),
         Prompt(outcome: .storageError, hanzi: "设备故障，请联系管理员", pinyin: "she4 bei4 gu4 zhang4, qing3 lian2 xi4 guan3 li3 yuan2", english: "Device fault, please call the site manager"),
+        Prompt(outcome: .transferOut, hanzi: "请转寄到其他站点", pinyin: "qing3 zhuan3 ji4 dao4 qi2 ta1 zhan4 dian3", english: "Please send this book on"),
+        Prompt(outcome: .transferIn, hanzi: "预约图书已到，请放预约架", pinyin: "yu4 yue1 tu2 shu1 yi3 dao4, qing3 fang4 yu4 yue1 jia4", english: "A requested book: put it on the hold shelf"),
+        Prompt(outcome: .holdReady, hanzi: "预约借书成功", pinyin: "yu4 yue1 jie4 shu1 cheng2 gong1", english: "Your requested book is yours"),
+        Prompt(outcome: .holdRefused, hanzi: "此书已被预约", pinyin: "ci3 shu1 yi3 bei4 yu4 yue1", english: "This book is on hold for someone else"),
     ]
 
     public static func of(_ outcome: Outcome) -> Prompt { all.first { $0.outcome == outcome }! }

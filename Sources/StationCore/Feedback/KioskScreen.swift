@@ -68,6 +68,10 @@ public struct KioskScreen: Sendable, Equatable, Codable {
             case .refused: "未记录：此操作不被允许"
             case .misread: "无法识别此条码，请重新扫描"
             case .storageError: "未记录：设备暂时无法保存，请稍后再试并联系管理员"
+            case .transferOut: "请把这本书放到待转寄处"
+            case .transferIn: "请把这本书放到预约架"
+            case .holdReady: "这是您预约的书，请按时归还"
+            case .holdRefused: "未记录：此书为他人预约保留"
             }
         return KioskScreen(
             serial: serial, state: outcome.rawValue, recorded: outcome.records && draft != nil,

@@ -35,14 +35,23 @@ public struct ScanInput: Sendable, Equatable {
     public var today: LocalDate
     /// The book's home site from the catalog cache, when known.
     public var bookHomeSite: String?
+    /// A book someone requested: what this box is to do with it.
+    public var transfer: TransferOrder?
+    /// A worker's scan: the requests on this site's hold shelf that are theirs.
+    public var requests: Set<String>
 
-    public init(scanned: Scanned, code: String, scannerID: String, clock: WorkflowClock, today: LocalDate, bookHomeSite: String? = nil) {
+    public init(
+        scanned: Scanned, code: String, scannerID: String, clock: WorkflowClock, today: LocalDate, bookHomeSite: String? = nil, transfer: TransferOrder? = nil,
+        requests: Set<String> = []
+    ) {
         self.scanned = scanned
         self.code = code
         self.scannerID = scannerID
         self.clock = clock
         self.today = today
         self.bookHomeSite = bookHomeSite
+        self.transfer = transfer
+        self.requests = requests
     }
 }
 
@@ -84,6 +93,8 @@ public struct KioskWorkflow: Sendable {
     public struct Session: Sendable, Equatable {
         public var worker: WorkerRef
         public var openedAtMillis: Int64
+        /// The requests held here for this worker (matched when their card was scanned).
+        public var requests: Set<String> = []
     }
 
     public init(settings: KioskSettings, ledger: LocalLedger = LocalLedger()) {
@@ -111,7 +122,7 @@ public struct KioskWorkflow: Sendable {
         case .control(let action):
             return control(action)
         case .worker(let worker):
-            return settings.siteKind == .bookshelf ? openSession(worker, at: input.wallMillis) : visit(worker, input)
+            return settings.siteKind == .bookshelf ? openSession(worker, requests: input.requests, at: input.wallMillis) : visit(worker, input)
         case .book(let item):
             guard settings.siteKind == .bookshelf else {
                 return Decision(outcome: .refused, message: "this site does not lend books", chinese: "本站不办理借书")
@@ -193,12 +204,37 @@ public struct KioskWorkflow: Sendable {
         }
     }
 
-    private mutating func openSession(_ worker: WorkerRef, at now: Int64) -> Decision {
+    private mutating func openSession(_ worker: WorkerRef, requests: Set<String>, at now: Int64) -> Decision {
         // A new worker starts lending; a mode chosen for the previous one does not carry over.
         if session?.worker != worker { mode = .checkout }
-        session = Session(worker: worker, openedAtMillis: now)
+        session = Session(worker: worker, openedAtMillis: now, requests: requests)
         let held = ledger.openLoans(of: worker.localHash)
-        return Decision(outcome: .sessionOpened, message: "welcome \(worker.masked): \(held) book(s) on loan")
+        let waiting = requests.isEmpty ? "" : "; \(requests.count) requested book(s) wait for you on the hold shelf"
+        return Decision(
+            outcome: .sessionOpened, message: "welcome \(worker.masked): \(held) book(s) on loan" + waiting,
+            chinese: requests.isEmpty ? nil : "您预约的 \(requests.count) 本书已到，请到预约架取书")
+    }
+
+    /// A requested copy: trapped to be sent on, trapped on arrival, or kept for its worker.
+    /// Nil when its worker borrows it (an ordinary check-out, told as `hold-ready`).
+    private func trap(_ order: TransferOrder, _ item: ItemRef, _ input: ScanInput) -> Decision? {
+        switch order {
+        case .send(let request, let destination):
+            let loan = ledger.oldestLoan(of: item.key)
+            return Decision(
+                outcome: .transferOut,
+                record: EventDraft(
+                    kind: .transferOut, scannerID: input.scannerID, item: item, flags: loan == nil ? [] : ["returned-by-transfer"], refersTo: loan?.seq,
+                    request: request, destination: destination),
+                message: "requested at \(destination): send it there", chinese: "此书已被预约，请转寄至 \(destination) 站")
+        case .expect(let request, let masked):
+            return Decision(
+                outcome: .transferIn, record: EventDraft(kind: .transferIn, scannerID: input.scannerID, item: item, request: request),
+                message: "on hold for \(masked): put it on the hold shelf", chinese: "为 \(masked) 预留，请放到预约架")
+        case .held(let request, let masked, _):
+            if let session, session.requests.contains(request), mode == .checkout { return nil }
+            return Decision(outcome: .holdRefused, message: "on hold for \(masked); it stays on the hold shelf", chinese: "此书为 \(masked) 预留，请放回预约架")
+        }
     }
 
     private mutating func visit(_ worker: WorkerRef, _ input: ScanInput) -> Decision {
@@ -217,6 +253,16 @@ public struct KioskWorkflow: Sendable {
     }
 
     private mutating func book(_ item: ItemRef, _ input: ScanInput) -> Decision {
+        guard let order = input.transfer else { return lend(item, input) }
+        if let trapped = trap(order, item, input) { return trapped }
+        var d = lend(item, input)
+        if d.outcome == .checkedOut {
+            (d.outcome, d.message, d.chinese) = (.holdReady, "your requested book: " + d.message, "这是您预约的书，" + (d.chinese ?? ""))
+        }
+        return d
+    }
+
+    private mutating func lend(_ item: ItemRef, _ input: ScanInput) -> Decision {
         if mode == .renew && session == nil {
             return Decision(outcome: .refused, message: "scan your card first, then the books to renew", chinese: "请先扫描会员卡，再扫描要续借的图书")
         }

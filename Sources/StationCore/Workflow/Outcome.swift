@@ -17,11 +17,19 @@ public enum Outcome: String, Sendable, Equatable, CaseIterable, Codable {
     case misread
     /// Not recorded: the box cannot write.
     case storageError = "storage-error"
+    /// A requested copy trapped here: recorded; the worker puts it aside to be sent on.
+    case transferOut = "transfer-out"
+    /// A requested copy arrived here: recorded; it goes on the hold shelf for its worker.
+    case transferIn = "transfer-in"
+    /// The worker borrowed the copy held for them: recorded (a check-out).
+    case holdReady = "hold-ready"
+    /// A copy on the hold shelf, scanned by anyone but its worker: not recorded.
+    case holdRefused = "hold-refused"
 
     /// Whether this outcome stands for a recorded event (told only after it is durable).
     public var records: Bool {
         switch self {
-        case .checkedOut, .renewed, .returned, .visitStarted, .visitEnded, .warning: true
+        case .checkedOut, .renewed, .returned, .visitStarted, .visitEnded, .warning, .transferOut, .transferIn, .holdReady: true
         default: false
         }
     }

@@ -16,6 +16,10 @@ public protocol ScanJournal: AnyObject {
     func member(cardUID: String) throws -> String?
     /// The ledger as of the last event recorded (after a void: without the voided event).
     var ledger: LocalLedger { get }
+    /// What to do with a requested copy scanned now (the hub's lists and this journal).
+    func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder?
+    /// The hub's pull list and hold shelf for this site.
+    func transfers() throws -> [Journal.TransferEntry]
 }
 
 extension Journal: ScanJournal {}
@@ -104,13 +108,25 @@ public final class ScanPipeline {
     /// A framed scan from `scannerID`.
     public func scan(_ text: String, aim: String?, role: DeviceRole, scannerID: String) {
         let moment = CodeRecognizer.Moment.now(timeZone: timeZone)
-        guard let scanned = scanned(recognizer.recognize(text, aim: aim, role: role, at: moment), scannerID: scannerID) else { return }
+        let recognition = recognizer.recognize(text, aim: aim, role: role, at: moment)
+        // The hold shelf's requests this worker made, matched while the number is in hand.
+        var requests: Set<String> = []
+        if case .credential(let raw) = recognition, !awaitingIdentity { requests = heldRequests(for: raw) }
+        guard let scanned = scanned(recognition, scannerID: scannerID) else { return }
         let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
         // The catalog cache only adds the drift flag (and the title on the kiosk page);
         // without it the hub still reconciles.
         var entry: (homeSite: String?, title: String?)?
-        if case .book(let item) = scanned { entry = (try? journal.catalogEntry(itemKey: item.key)) ?? nil }
-        let input = ScanInput(scanned: scanned, code: text, scannerID: scannerID, clock: workflowClock, today: today, bookHomeSite: entry?.homeSite)
+        var transfer: TransferOrder?
+        if case .book(let item) = scanned {
+            entry = (try? journal.catalogEntry(itemKey: item.key)) ?? nil
+            transfer = (try? journal.transferOrder(itemKey: item.key, nowMillis: clock.now().wallMillis)) ?? nil
+            // A held copy on loan here was collected: no order any more.
+            if case .held = transfer, workflow.ledger.oldestLoan(of: item.key) != nil { transfer = nil }
+        }
+        let input = ScanInput(
+            scanned: scanned, code: text, scannerID: scannerID, clock: workflowClock, today: today, bookHomeSite: entry?.homeSite, transfer: transfer,
+            requests: requests)
         guard let decision = workflow.handle(input) else { return }  // a double read
         var told = Told(outcome: decision.outcome, message: decision.message, chinese: decision.chinese, title: entry?.title, scannerID: scannerID)
         if decision.outcome == Outcome.sessionOpened { told.worker = workflow.session?.worker.masked }
@@ -155,6 +171,24 @@ public final class ScanPipeline {
         case .misread(_, let reason):
             return .rejected(.misread, reason: reason)
         }
+    }
+
+    /// The requests on this site's hold shelf that are this credential's: its keyed hash
+    /// under each request's own key, or the member a card UID belongs to.
+    func heldRequests(for raw: RawCredential) -> Set<String> {
+        guard let entries = try? journal.transfers() else { return [] }
+        let member = raw.kind == .cardUID ? (try? journal.member(cardUID: raw.secret)) ?? nil : nil
+        var out: Set<String> = []
+        for e in entries where e.destination == nil {
+            if let m = e.member, m == member {
+                out.insert(e.request)
+            } else if let hex = e.key, let bytes = Hex.decode(hex), let verifier = e.verifier,
+                CredentialProtector.localHash(raw, key: SymmetricKey(data: bytes), version: 1) == verifier
+            {
+                out.insert(e.request)
+            }
+        }
+        return out
     }
 
     /// A credential hashed, masked and sealed at once (the number goes no further).

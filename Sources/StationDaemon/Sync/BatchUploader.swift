@@ -337,6 +337,17 @@ public final class BatchUploader: Service, @unchecked Sendable {
             let since = try await Blocking.run { [journal] in try journal.downlinkRevision() }
             let (down, date) = try await client.downlink(since: since)
             await observe(date)
+            // The pull list and hold shelf come whole with every answer (not by revision).
+            if down.pulls != nil || down.holds != nil {
+                let entries =
+                    (down.pulls ?? []).map { Journal.TransferEntry(request: $0.request, itemKey: $0.itemKey, destination: $0.destination) }
+                    + (down.holds ?? []).map {
+                        Journal.TransferEntry(
+                            request: $0.request, itemKey: $0.itemKey, masked: $0.masked, key: $0.key, verifier: $0.verifier, member: $0.member, holdDays: $0.holdDays,
+                            untilMillis: $0.untilMillis)
+                    }
+                try await Blocking.run { [journal] in try journal.replaceTransfers(entries) }
+            }
             guard down.revision > since else { break }
             let update = Journal.CacheUpdate(
                 revision: down.revision, titles: down.catalog.map { ($0.itemKey, $0.title, $0.homeSite, $0.removed ?? false) },

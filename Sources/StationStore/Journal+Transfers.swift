@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import StationCore
+
+/// The hub's pull list and hold shelf for this box's site, and what the box's own journal
+/// adds to them: a copy it trapped already is no order any more; a copy that arrived here
+/// waits from its arrival, even before the hub has heard of it.
+extension Journal {
+    /// One line of the pull list (`destination`) or of the hold shelf (the rest).
+    public struct TransferEntry: Sendable, Equatable {
+        public var request: String
+        public var itemKey: String
+        public var destination: String?
+        public var masked: String?
+        public var key: String?
+        public var verifier: String?
+        public var member: String?
+        public var holdDays: Int?
+        public var untilMillis: Int64?
+
+        public init(
+            request: String, itemKey: String, destination: String? = nil, masked: String? = nil, key: String? = nil, verifier: String? = nil,
+            member: String? = nil, holdDays: Int? = nil, untilMillis: Int64? = nil
+        ) {
+            (self.request, self.itemKey, self.destination, self.masked, self.key, self.verifier) = (request, itemKey, destination, masked, key, verifier)
+            (self.member, self.holdDays, self.untilMillis) = (member, holdDays, untilMillis)
+        }
+    }
+
+    /// The hub's lists as its last downlink gave them: they replace what was held.
+    public func replaceTransfers(_ entries: [TransferEntry]) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM transfer_order")
+            for e in entries {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [e.request, e.destination == nil ? "hold" : "pull", e.itemKey, e.destination, e.masked, e.key, e.verifier, e.member, e.holdDays, e.untilMillis])
+            }
+        }
+    }
+
+    /// Every line held, pulls first, by request.
+    public func transfers() throws -> [TransferEntry] {
+        try pool.read { db in try Self.fetchTransfers(db) }
+    }
+
+    static func fetchTransfers(_ db: Database) throws -> [TransferEntry] {
+        try Row.fetchAll(
+            db, sql: "SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms FROM transfer_order ORDER BY kind DESC, request"
+        ).map {
+            TransferEntry(
+                request: $0["request"], itemKey: $0["item_key"], destination: $0["destination"], masked: $0["masked"], key: $0["hold_key"], verifier: $0["verifier"],
+                member: $0["member"], holdDays: $0["hold_days"], untilMillis: $0["until_ms"])
+        }
+    }
+
+    /// When this box trapped `request` (`transfer-out` or `transfer-in`), if it did.
+    static func trapped(_ db: Database, request: String, kind: EventKind) throws -> Int64? {
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT wall_ms FROM event WHERE json_extract(body, '$.request') = ? AND kind IN ('transfer-out', 'transfer-in') AND kind = ?
+                ORDER BY seq DESC LIMIT 1
+                """, arguments: [request, kind.rawValue])
+    }
+
+    /// What to do with `itemKey` when it is scanned at `nowMillis`: nil when it is no
+    /// request's, when this box sent it on already, or when its hold ended.
+    public func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? {
+        try pool.read { db in
+            guard let e = try Self.fetchTransfers(db).first(where: { $0.itemKey == itemKey }) else { return nil }
+            if let destination = e.destination {
+                return try Self.trapped(db, request: e.request, kind: .transferOut) == nil ? .send(request: e.request, destination: destination) : nil
+            }
+            let masked = e.masked ?? "****"
+            let arrived = try Self.trapped(db, request: e.request, kind: .transferIn)
+            guard let until = e.untilMillis ?? arrived.map({ $0 + Int64(e.holdDays ?? 7) * 86_400_000 }) else {
+                return .expect(request: e.request, masked: masked)
+            }
+            return until > nowMillis ? .held(request: e.request, masked: masked, untilMillis: until) : nil
+        }
+    }
+}
