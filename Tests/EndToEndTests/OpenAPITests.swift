@@ -9,7 +9,10 @@ final class OpenAPITests: XCTestCase {
         let hub = try HubProcess(label: "openapi")
         try hub.admin(["site", "add", "shelf-a"])
         let token = try XCTUnwrap(try hub.admin(["box", "add", "box-1", "--site", "shelf-a"]).first)
-        try hub.start()
+        let keys = hub.directory.appendingPathComponent("keys").path
+        XCTAssertEqual(try ChildProcess([ProjectPaths.executable("stationhub"), "keygen", "--dir", keys]).wait(timeout: 30), 0)
+        let app = try XCTUnwrap(try hub.admin(["client", "add", "app", "--scope", "requests"]).first)
+        try hub.start(arguments: ["--keys", keys])
         var exchanges: [String] = []
         func record(_ path: String, _ request: String?, _ reply: HubProcess.Reply, method: String = "post") {
             exchanges.append(#"{"path":"\#(path)","method":"\#(method)","request":\#(request ?? "null"),"status":\#(reply.status),"response":\#(reply.text)}"#)
@@ -36,17 +39,31 @@ final class OpenAPITests: XCTestCase {
         record("/v1/device-log", lines, try hub.post("/v1/device-log", body: lines, credential: credential))
         record("/v1/device-log", nil, try hub.post("/v1/device-log", body: #"{"lines":1}"#, credential: credential))  // 400
         let catalog = hub.directory.appendingPathComponent("catalog.csv").path
-        try "label:LIB-1,Capital,shelf-a\n".write(toFile: catalog, atomically: true, encoding: .utf8)
+        try "label:LIB-1,Capital,shelf-a\nlabel:LIB-2,Capital,shelf-a\n".write(toFile: catalog, atomically: true, encoding: .utf8)
         try hub.admin(["catalog", "import", catalog])
         try hub.admin(["site", "set", "shelf-a", "loan_days=21"])
+        // A request (its hold is in the downlink below), read, refused twice, cancelled; the holdings.
+        var ids = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
+        let ask = #"{"item_key":"label:LIB-2","pickup_site":"shelf-a","number":"\#(ids.valid())"}"#
+        let placed = try hub.post("/v1/requests", body: ask, credential: app)
+        record("/v1/requests", ask, placed)  // 201
+        record("/v1/requests", ask, try hub.post("/v1/requests", body: ask, credential: app))  // 409
+        record("/v1/requests", ask, try hub.post("/v1/requests", body: ask, credential: credential))  // 401: a box's credential
+        record("/v1/requests", nil, try hub.post("/v1/requests", body: #"{"pickup_site":"shelf-a"}"#, credential: app))  // 400
+        let id = try XCTUnwrap(placed.body["id"] as? String)
+        record("/v1/requests/{id}", nil, try hub.request("GET", "/v1/requests/\(id)", credential: app), method: "get")
+        record("/v1/requests/{id}", nil, try hub.request("GET", "/v1/requests/nope", credential: app), method: "get")  // 404
+        record("/v1/catalog", nil, try hub.request("GET", "/v1/catalog?q=capital", credential: app), method: "get")
         record("/v1/downlink", nil, try hub.request("GET", "/v1/downlink?since=0", credential: credential), method: "get")
         record("/v1/downlink", nil, try hub.request("GET", "/v1/downlink?since=x", credential: credential), method: "get")  // 400
+        record("/v1/requests/{id}", nil, try hub.request("DELETE", "/v1/requests/\(id)", credential: app), method: "delete")
+        record("/v1/requests/{id}", nil, try hub.request("DELETE", "/v1/requests/\(id)", credential: app), method: "delete")  // 409
         let gz = hub.directory.appendingPathComponent("batch.gz").path
         try "not gzip".write(toFile: gz, atomically: true, encoding: .utf8)
         record("/v1/batches", nil, try hub.request("POST", "/v1/batches", bodyFile: gz, headers: ["Content-Encoding: br"], credential: credential))  // 415
         record("/v1/health", nil, try hub.request("GET", "/v1/health"), method: "get")
         let statuses = exchanges.compactMap { line in line.range(of: #""status":\d+"#, options: .regularExpression).map { String(line[$0]) } }
-        XCTAssertEqual(Set(statuses), [#""status":200"#, #""status":401"#, #""status":409"#, #""status":400"#, #""status":415"#])
+        XCTAssertEqual(Set(statuses), [#""status":200"#, #""status":201"#, #""status":401"#, #""status":404"#, #""status":409"#, #""status":400"#, #""status":415"#])
 
         let file = hub.directory.appendingPathComponent("exchanges.jsonl").path
         try (exchanges.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
