@@ -8,6 +8,8 @@ public struct TestBox {
     public let configPath: String
     public let stateDirectory: String
     public let hubPrivateKey: Curve25519.KeyAgreement.PrivateKey
+    /// The box's id in its config (nil: left to its enrollment card).
+    public let boxID: String?
 
     /// `boxID` nil: the config leaves the box's identity (id and site) to its enrollment card.
     /// `site` is the `[site]` table's body (kind and settings); `extra` is appended as is.
@@ -18,6 +20,7 @@ public struct TestBox {
         extraDeviceTables: [String] = [], extra: String = "", pinHubKey: Bool = true
     ) throws {
         directory = try ProjectPaths.temporaryDirectory(label)
+        self.boxID = boxID
         stateDirectory = directory.appendingPathComponent("state").path
         configPath = directory.appendingPathComponent("station.toml").path
         hubPrivateKey = Curve25519.KeyAgreement.PrivateKey()
