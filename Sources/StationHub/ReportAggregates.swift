@@ -81,7 +81,7 @@ public enum ReportAggregates {
         SELECT e.item_key, e.box_id, e.seq, e.site_id, e.kind, e.corrected_ms,
                LAG(e.site_id) OVER (PARTITION BY e.item_key ORDER BY e.corrected_ms, \(d.bytewise("e.box_id")), e.seq) AS previous_site
         FROM event e
-        WHERE e.item_key IS NOT NULL AND \(unindexed("e.kind IN ('checkout', 'renewal', 'return')")) AND \(Reports.notVoided()) AND \(condition)
+        WHERE e.item_key IS NOT NULL AND \(unindexed("e.kind IN ('checkout', 'renewal', 'return', 'transfer-out', 'transfer-in')")) AND \(Reports.notVoided()) AND \(condition)
         """
     }
 
@@ -113,9 +113,13 @@ public enum ReportAggregates {
         """
         INSERT INTO book_move (item_key, box_id, seq, at_ms, from_site, to_site)
         SELECT item_key, box_id, seq, corrected_ms, previous_site, site_id FROM (\(moves(d, where: condition))) m
-        WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id
+        WHERE \(arrival) AND previous_site IS NOT NULL AND previous_site <> site_id
         """
     }
+
+    /// A move between sites ends with a return elsewhere (drift) or a requested copy's
+    /// arrival (a transfer).
+    static let arrival = "kind IN ('return', 'transfer-in')"
 
     /// The migration that adds them, filled from every event a hub already holds.
     @Sendable static func migration(_ d: SQLDialect) -> [String] {

@@ -48,7 +48,7 @@ extension Reports {
             """
             WITH moves AS (\(ReportAggregates.moves(b.d, where: "1 = 1")))
             SELECT previous_site AS from_site, site_id AS to_site, count(*) AS books
-            FROM moves WHERE kind = 'return' AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
+            FROM moves WHERE \(ReportAggregates.arrival) AND previous_site IS NOT NULL AND previous_site <> site_id AND corrected_ms >= ? AND corrected_ms < ?
               AND ((\(scope("previous_site", b.p).sql)) OR (\(scope("site_id", b.p).sql)))
             GROUP BY previous_site, site_id
             ORDER BY books DESC, \(b.c("previous_site")), \(b.c("site_id"))

@@ -108,6 +108,8 @@ public enum Reports {
         /// Read from the events rather than from ``ReportAggregates`` (the tests compare the
         /// two; a period that cuts a month is read from the events anyway).
         public var fromEvents = false
+        /// `lost-in-transit`: days on the way after which a copy counts as lost.
+        public var lostAfterDays = Requests.defaultLostAfterDays
 
         public init(from: String? = nil, to: String? = nil, site: String? = nil, region: String? = nil, item: String? = nil, limit: Int = 20, nowMillis: Int64) {
             self.from = from
@@ -123,7 +125,7 @@ public enum Reports {
     /// The reports, by the name the API, the CLI and the files use, with what each answers.
     public static let all: [(name: String, summary: String)] = [
         ("lending", "per site and month: loans, distinct borrowers, returns (the lending index)"),
-        ("drift", "books returned at another site than they were last at: flows between sites"),
+        ("drift", "books returned at another site than they were last at, and requested copies sent on: flows between sites"),
         ("overdue", "loans past their due date, oldest first (the borrower as a pseudonym)"),
         ("most-borrowed", "per region, the titles borrowed most (--limit per region)"),
         ("visits", "per site, service and month: visits, minutes in all, average and longest; lactation rooms in aggregate only, cells under 5 visits withheld"),
@@ -132,6 +134,8 @@ public enum Reports {
         ("quarantine", "events set aside for an operator, newest first"),
         ("also-borrowed", "readers who borrowed this title also borrowed: co-borrowing per title (--item to ask about one)"),
         ("restock", "per site (--site): titles in demand at other sites that it does not hold"),
+        ("requests", "per pickup site and month placed: requests placed, collected, expired, cancelled, open; hours to collection (median, 90th percentile)"),
+        ("lost-in-transit", "copies trapped for a request and not seen for --lost-after-days (30), oldest first"),
     ]
 
     /// Fewer visits than this in a lactation-room cell are withheld.
@@ -196,6 +200,7 @@ public enum Reports {
         "lending": ["period", "site", "region"], "drift": ["period", "site", "region"], "overdue": ["site", "region"],
         "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "visit-hours": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
         "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
+        "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"],
     ]
 
     static func checkApplies(_ name: String, _ p: Parameters) throws {
@@ -232,7 +237,7 @@ public enum Reports {
 
     static let builders: [String: @Sendable (Bounds) throws -> Query] = [
         "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "visit-hours": visitHours, "quiet-boxes": quietBoxes,
-        "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock,
+        "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock, "requests": requests, "lost-in-transit": lostInTransit,
     ]
 
     @Sendable static func overdue(_ b: Bounds) -> Query {

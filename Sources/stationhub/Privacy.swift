@@ -161,6 +161,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "also-borrowed: one title, or an item key of it.") var item: String?
     @Option(help: "overdue: as of this day (YYYY-MM-DD) instead of today.") var asOf: String?
     @Option(help: "Most rows (per region or per title where ranked).") var limit = 20
+    @Option(help: "lost-in-transit: days on the way after which a copy counts as lost.") var lostAfterDays = Requests.defaultLostAfterDays
     @Option(help: "text (aligned columns, local times), csv (local times) or json (times in milliseconds).") var format = "text"
     @Option(help: "Write to this file instead of standard output.") var out: String?
 
@@ -177,6 +178,8 @@ struct ReportCommand: AsyncParsableCommand {
         let zone = try hub.timeZone
         var parameters = Reports.Parameters(from: from, to: to, site: site, region: region, item: item, limit: limit, nowMillis: now)
         parameters.zoneOffsetMillis = Reports.zoneOffset(zone, at: now)
+        guard (1...3650).contains(lostAfterDays) else { throw ValidationError("--lost-after-days: 1 to 3650") }
+        parameters.lostAfterDays = lostAfterDays
         let name = name, asked = parameters
         let table = try await hub.with { try await $0.report(name, asked) }
         let text: String

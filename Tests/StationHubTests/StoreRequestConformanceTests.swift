@@ -190,3 +190,47 @@ extension StoreRequestConformanceTests {
         XCTAssertEqual(outcome, ["ask: conflict"] + Array(repeating: "ask: conflict", count: 6) + ["ask: label:L1"])
     }
 }
+
+extension StoreRequestConformanceTests {
+    /// The requests report and lost-in-transit on a union whose figures are worked out here.
+    func testTheRequestsAndLostInTransitReports() async throws {
+        let hour: Int64 = 3_600_000, day = Requests.dayMillis
+        let tables = try await Engines.agree("request-reports") { _, store in
+            try await Events.union(store)
+            func ask(_ id: String, _ site: String, at: Int64) -> Requests.Request {
+                Requests.Request(id: id, itemKey: "label:\(id)", pickupSite: site, worker: "w", placedMillis: Events.base + at, holdDays: 7)
+            }
+            try await store.insertRequests([ask("q1", "shelf-b", at: 0), ask("q2", "shelf-b", at: hour), ask("q3", "shelf-b", at: 2 * hour), ask("q4", "shelf-b", at: 3 * hour), ask("q5", "shelf-a", at: 0)])
+            try await store.engine.transaction { s in
+                for (id, state, since) in [("q1", "collected", 10 * hour), ("q2", "collected", hour + 30 * hour), ("q3", "expired", 9 * day), ("q5", "cancelled", hour)] {
+                    try await s.execute("UPDATE request SET state = ?, since_ms = ?, active = NULL WHERE id = ?", [.text(state), .int(Events.base + since), .text(id)])
+                }
+            }
+            var out = Events.event("box-a", 1, site: "shelf-a", .transferOut, at: 0, item: "label:X")
+            (out.draft.request, out.draft.destination) = ("q9", "shelf-b")
+            _ = try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming([out]), keys: nil)
+            // Another copy sent from shelf-a arrives at shelf-b: a move in the drift report.
+            var (sent, came) = (Events.event("box-a", 2, site: "shelf-a", .transferOut, at: 5, item: "label:Y"), Events.event("box-b", 1, site: "shelf-b", .transferIn, at: 60, item: "label:Y"))
+            (sent.draft.request, sent.draft.destination, came.draft.request) = ("q8", "shelf-b", "q8")
+            _ = try await store.ingest(box: "box-b", site: "shelf-b", events: Events.incoming([came]), keys: nil)
+            _ = try await store.ingest(box: "box-a", site: "shelf-a", events: Events.incoming([sent]), keys: nil)
+            var p = Reports.Parameters(nowMillis: Events.base + 40 * day)
+            var lines = [try await store.report("requests", p).csv, try await store.report("lost-in-transit", p).csv]
+            p.lostAfterDays = 45
+            lines.append(try await store.report("lost-in-transit", p).csv)
+            lines.append(try await store.report("drift", Reports.Parameters(from: "2026-11-01", to: "2026-12-01", nowMillis: Events.base)).csv)
+            p = Reports.Parameters(site: "shelf-a", nowMillis: Events.base + 40 * day)
+            lines.append(try await store.report("requests", p).csv)
+            return lines.map { $0.replacingOccurrences(of: "\r\n", with: " / ") }
+        }
+        XCTAssertEqual(
+            tables,
+            [
+                "site,month,placed,collected,expired,cancelled,open,median_fill_hours,p90_fill_hours / shelf-a,2026-11,1,0,0,1,0,, / shelf-b,2026-11,4,2,1,0,1,10.0,30.0 / ",
+                "item_key,title,from_site,to_site,since_ms,days,request / label:X,,shelf-a,shelf-b,\(Events.base),40,q9 / ",
+                "item_key,title,from_site,to_site,since_ms,days,request / ",
+                "from_site,to_site,books / shelf-a,shelf-b,1 / ",
+                "site,month,placed,collected,expired,cancelled,open,median_fill_hours,p90_fill_hours / shelf-a,2026-11,1,0,0,1,0,, / ",
+            ])
+    }
+}

@@ -18,6 +18,7 @@ public enum ReportCharts {
         ("lending", "借阅指数", "Lending index"), ("drift", "图书漂流", "Drift between sites"), ("most-borrowed", "热门图书", "Most borrowed"),
         ("visits", "小屋与驿站使用", "Hut and station use"), ("overdue", "逾期未还", "Overdue"), ("also-borrowed", "借了又借", "Also borrowed"),
         ("restock", "补充书目", "Restock"), ("quiet-boxes", "失联设备", "Quiet boxes"), ("quarantine", "待处理记录", "Quarantine"),
+        ("requests", "预约借阅", "Requests"), ("lost-in-transit", "转寄途中未到", "Lost in transit"),
     ]
 
     public static func title(_ name: String, _ language: String) -> String {
@@ -32,7 +33,8 @@ public enum ReportCharts {
         "service": "服务", "visits": "次数", "minutes": "分钟", "average_minutes": "平均分钟", "longest_minutes": "最长分钟", "weekday": "星期",
         "hour": "时", "box": "设备", "last_seen": "最后联系", "errors_last_day": "近一日错误", "why": "原因", "id": "编号", "seq": "序号",
         "reason": "原因", "received": "收到时间", "also_borrowed": "也借了", "readers": "读者数", "loans_elsewhere": "他处借出", "sites": "站点数",
-        "label": "名称", "value": "数值",
+        "label": "名称", "value": "数值", "placed": "预约", "collected": "已取走", "expired": "过期未取", "cancelled": "已取消", "open": "进行中",
+        "median_fill_hours": "取书用时中位数（小时）", "p90_fill_hours": "九成取书用时（小时）", "since": "转出时间", "days": "天数", "request": "预约编号",
     ]
 
     public static func column(_ name: String, _ language: String) -> String {

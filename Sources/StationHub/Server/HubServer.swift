@@ -135,6 +135,10 @@ public enum HubServer {
                 from: query.get("from"), to: query.get("to"), site: query.get("site"), region: query.get("region"), item: query.get("item"),
                 limit: limit, nowMillis: HubIngest.nowMillis())
             parameters.zoneOffsetMillis = Reports.zoneOffset(timeZone, at: parameters.nowMillis)
+            if let days = query.get("lost_after_days") {
+                guard let n = Int(days), (1...3650).contains(n) else { throw HubError(.invalid, "lost_after_days is 1 to 3650", code: "invalid-parameter") }
+                parameters.lostAfterDays = n
+            }
             let format = query.get("format") ?? "json"
             guard ["json", "csv"].contains(format) else { throw HubError(.invalid, "format is json or csv", code: "invalid-parameter") }
             let table = try await store.report(name, parameters)
