@@ -193,7 +193,7 @@ struct Pulls: ParsableCommand {
     func run() throws {
         let lines = try state.reader().transfers()
         let now = SystemClock.wallMillis()
-        func day(_ ms: Int64) -> String { LocalDate(daysSinceEpoch: Int((ms + 8 * 3_600_000) / 86_400_000)).description }
+        func day(_ ms: Int64) -> String { LocalDate(wallMillis: ms).description }
         if json {
             for (e, trapped, title) in lines {
                 StandardOutput.writeLine(

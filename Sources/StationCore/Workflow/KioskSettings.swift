@@ -86,6 +86,12 @@ public struct LocalDate: Sendable, Equatable, Comparable, CustomStringConvertibl
 
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+    /// The day a wall-clock time falls on `zoneOffsetMillis` ahead of UTC (China's, unless said).
+    public init(wallMillis: Int64, zoneOffsetMillis: Int64 = 8 * 3_600_000) {
+        let shifted = wallMillis + zoneOffsetMillis
+        self.init(daysSinceEpoch: Int(shifted >= 0 ? shifted / 86_400_000 : (shifted - 86_399_999) / 86_400_000))
+    }
+
     public var description: String {
         func pad(_ n: Int, _ w: Int) -> String { String(repeating: "0", count: max(0, w - String(n).count)) + String(n) }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"

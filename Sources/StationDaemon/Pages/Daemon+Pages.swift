@@ -25,9 +25,10 @@ extension Daemon {
                 } catch {
                     log = .failure(error)
                 }
+                let transfers = (try? await Blocking.run { try JournalReader(directory: directory).transfers() }) ?? []
                 return ManagerSnapshot(
                     status: status, devices: devices,
-                    log: log.map { $0.reversed().map { ($0.atMillis, $0.level, $0.scannerID, $0.message) } }.mapError { "\($0)" })
+                    log: log.map { $0.reversed().map { ($0.atMillis, $0.level, $0.scannerID, $0.message) } }.mapError { "\($0)" }, transfers: transfers)
             },
             card: { kind, page in
                 do {

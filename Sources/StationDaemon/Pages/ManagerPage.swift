@@ -1,5 +1,6 @@
 import Foundation
 import StationCore
+import StationStore
 
 /// The site manager's page: scanners, pending sync, last hub contact, the recent device
 /// log, and the printable cards. Rendered on the server: it works without scripts.
@@ -51,6 +52,7 @@ enum ManagerPage {
             body { font-family: "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; margin: 24px; color: #111; }
             table { border-collapse: collapse; margin-bottom: 20px; } td, th { border: 1px solid #bbb; padding: 4px 10px; text-align: left; }
             tr.warning td, tr.error td { background: #fff0d0; } dt { font-weight: bold; } dd { margin: 0 0 8px 0; }
+            @media print { body > :not(.transfers) { display: none; } .transfers { display: block; } }
             </style></head><body>
             <h1>站点管理 · Site manager</h1>
             <dl>
@@ -62,6 +64,7 @@ enum ManagerPage {
             <dt>来不及播放的提示 · Cues dropped</dt><dd id="cues-dropped">\(Markup.escape(field(s.status, "cues_dropped")))</dd>
             <dt>运行时间 · Uptime</dt><dd>\(Markup.escape(field(s.status, "uptime_s"))) s</dd>
             </dl>
+            \(transfersHTML(s.transfers, nowMillis: Int64(Date().timeIntervalSince1970 * 1000)))
             <h2>扫描器 · Scanners</h2>
             <table id="scanners"><tr><th>id</th><th>model</th><th>node</th><th>interface</th><th>grabbed</th></tr>
             \(rows)</table>
@@ -73,6 +76,36 @@ enum ManagerPage {
             <ul><li><a href="cards/control">控制卡 · Control cards (SVG)</a></li>
             <li><a href="cards/items">图书标签 · Item labels (SVG)</a></li></ul>
             </body></html>
+            """
+    }
+
+    /// The pull list and the hold shelf, as the site manager prints them (the page prints
+    /// only these).
+    static func transfersHTML(_ lines: [(entry: Journal.TransferEntry, trappedAt: Int64?, title: String?)], nowMillis: Int64) -> String {
+        func day(_ ms: Int64) -> String { LocalDate(wallMillis: ms).description }
+        var pulls = "", holds = ""
+        for (e, trapped, title) in lines {
+            let book = "<td>\(Markup.escape(e.itemKey))</td><td>\(Markup.escape(title ?? "–"))</td>"
+            if let destination = e.destination {
+                let state = trapped.map { "已于 \(day($0)) 转出 · sent \(day($0))" } ?? "请找到并扫描 · find it and scan it"
+                pulls += "<tr>\(book)<td>\(Markup.escape(destination))</td><td>\(Markup.escape(state))</td><td>\(Markup.escape(e.request))</td></tr>\n"
+            } else {
+                let until = e.untilMillis ?? trapped.map { $0 + Int64(e.holdDays ?? 7) * 86_400_000 }
+                let state =
+                    until.map { $0 > nowMillis ? "保留至 \(day($0)) · waits until \(day($0))" : "已过保留期 · hold ended" } ?? "在途 · on its way"
+                holds += "<tr>\(book)<td>\(Markup.escape(e.masked ?? "****"))</td><td>\(Markup.escape(state))</td><td>\(Markup.escape(e.request))</td></tr>\n"
+            }
+        }
+        let none = "<tr><td colspan=\"5\">无 · none</td></tr>\n"
+        return """
+            <section class="transfers">
+            <h2>待转寄 · To send on</h2>
+            <table id="pulls"><tr><th>条码 · item</th><th>书名 · title</th><th>转寄至 · to</th><th>状态 · state</th><th>预约 · request</th></tr>
+            \(pulls.isEmpty ? none : pulls)</table>
+            <h2>预约架 · Hold shelf</h2>
+            <table id="holds"><tr><th>条码 · item</th><th>书名 · title</th><th>为 · for</th><th>状态 · state</th><th>预约 · request</th></tr>
+            \(holds.isEmpty ? none : holds)</table>
+            </section>
             """
     }
 }

@@ -7,6 +7,7 @@ import NIOPosix
 import ServiceLifecycle
 import StationConfigFile
 import StationCore
+import StationStore
 
 /// What the manager page shows, gathered when it is asked for.
 public struct ManagerSnapshot: Sendable {
@@ -14,6 +15,8 @@ public struct ManagerSnapshot: Sendable {
     public var devices: JSONLine
     /// The newest device-log lines first, or why the journal could not be read.
     public var log: Result<[(at: Int64, level: String, scanner: String?, message: String)], LogUnreadable>
+    /// The hub's pull list and this site's hold shelf, with what the box did about each.
+    public var transfers: [(entry: Journal.TransferEntry, trappedAt: Int64?, title: String?)] = []
 
     public struct LogUnreadable: Error, Sendable, ExpressibleByStringInterpolation {
         public var description: String
