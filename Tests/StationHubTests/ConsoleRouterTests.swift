@@ -350,6 +350,15 @@ final class ConsoleRouterTests: XCTestCase {
             XCTAssertEqual(otherShelf.status, .notFound)
             let found = String(buffer: try await wang.get(client, "/console/catalog?q=%E6%B4%BB").body)
             XCTAssertTrue(found.contains("活着") && !found.contains("平凡的世界"))
+            // Where a requested copy stands: promised on its home shelf, then on its way.
+            try await store.insertRequests([Requests.Request(id: "q1", itemKey: "label:C1", pickupSite: "shelf-a", worker: "w", placedMillis: Events.base, holdDays: 7)])
+            let promised = String(buffer: try await wang.get(client, "/console/catalog?q=%E6%B4%BB").body)
+            XCTAssertTrue(promised.contains("在架 · hut-c · 已被预约"), "\(engine)")
+            var out = Events.event("box-c", 40, site: "hut-c", .transferOut, at: 1, item: "label:C1")
+            (out.draft.request, out.draft.destination) = ("q1", "shelf-a")
+            _ = try await store.ingest(box: "box-c", site: "hut-c", events: Events.incoming([out]), keys: nil)
+            let moving = String(buffer: try await wang.get(client, "/console/catalog?q=%E6%B4%BB").body)
+            XCTAssertTrue(moving.contains("转寄途中 · hut-c → shelf-a"), "\(engine)")
 
             // Privacy is the union's: others get no page and no form.
             for b in [li, zhao] {

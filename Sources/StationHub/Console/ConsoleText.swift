@@ -16,6 +16,7 @@ public enum Phrase: CaseIterable, Sendable {
     case importTitles, importMembers, csvFile, catalogCSVHelp, membersCSVHelp, memberCards, nothingImported, line, problem, importing
     case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed, askAboutATitle, alsoBorrowedLink
     case loanDays, maxLoans, overLimit, overLimitWarn, overLimitRefuse, sessionTimeout, visitMaxMinutes, holdDays, maxRequests
+    case inTransit, onHoldShelf, requested
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -180,6 +181,9 @@ public enum Phrase: CaseIterable, Sendable {
         case .loanDays: ("借期（天）", "Loan days")
         case .maxLoans: ("每人最多借书", "Most loans each")
         case .holdDays: ("预约保留（天）", "Hold days")
+        case .inTransit: ("转寄途中", "In transit")
+        case .onHoldShelf: ("预约架", "On the hold shelf")
+        case .requested: ("已被预约", "Requested")
         case .maxRequests: ("每人最多预约", "Most requests each")
         case .overLimit: ("超出时", "Over the limit")
         case .overLimitWarn: ("提醒", "warn")
