@@ -161,6 +161,8 @@ public enum Ledger {
                 endLoan()
                 b.site = e.siteID
                 (b.transit, b.hold) = (nil, nil)
+            case .transferOut where b.hold?.request == e.request && e.request != nil:
+                break  // its arrival came first (a slow clock at the pickup box): it is there
             case .transferOut:
                 endLoan()
                 b.site = e.siteID

@@ -69,14 +69,15 @@ public enum Requests {
     /// - the requester's checkout of the copy collects it (anywhere: they have it), before
     ///   the hold ends;
     /// - anyone else's checkout takes the copy out of the chain: the request is placed
-    ///   again and the copy pulled wherever it is next returned;
+    ///   again and the copy pulled wherever it is next returned; so does a return while it
+    ///   was in transit or on the hold shelf (a box that did not know shelved it);
     /// - a cancellation ends it at its time; a hold not collected in time expires.
     public static func status(_ r: Request, entries: [Ledger.Entry], nowMillis: Int64) -> Status {
         var status = Status(state: .placed, sinceMillis: r.placedMillis)
         let relevant = entries.filter { e in
             switch e.kind {
             case .transferOut, .transferIn: e.request == r.id
-            case .checkout, .renewal: e.atMillis >= r.placedMillis
+            case .checkout, .renewal, .return: e.atMillis >= r.placedMillis
             default: false
             }
         }
@@ -91,6 +92,10 @@ public enum Requests {
             case .checkout where e.worker == r.worker:
                 return Status(state: .collected, sinceMillis: e.atMillis, site: e.siteID)
             case .checkout:
+                status = Status(state: .placed, sinceMillis: e.atMillis)
+            case .return where status.state == .inTransit || status.state == .ready:
+                // Seen on a shelf by a box that did not know: pulled again from there (or,
+                // at the pickup site, trapped there when next scanned).
                 status = Status(state: .placed, sinceMillis: e.atMillis)
             default:
                 break
@@ -137,11 +142,12 @@ public enum Requests {
 
     /// The pull list of `site`: requests placed (not yet sent) whose copy the ledger has
     /// at this site and not in transit (on its shelf, or on loan from here: trapped when it
-    /// comes back), to be collected elsewhere. Ordered by request id.
+    /// comes back); `destination` is the pickup site, this one when the copy is to go on
+    /// this site's own hold shelf. Ordered by request id.
     public static func pulls(site: String, requests: [(request: Request, status: Status)], books: [String: Ledger.Book]) -> [Downlink.Pull] {
         requests.compactMap { r, status -> Downlink.Pull? in
-            guard status.state == .placed, r.pickupSite != site, let book = books[r.itemKey], book.transit == nil, book.site == site else { return nil }
-            return Downlink.Pull(request: r.id, itemKey: r.itemKey, destination: r.pickupSite)
+            guard status.state == .placed, let book = books[r.itemKey], book.transit == nil, book.site == site else { return nil }
+            return Downlink.Pull(request: r.id, itemKey: r.itemKey, destination: r.pickupSite, sinceMillis: status.sinceMillis)
         }.sorted { $0.request < $1.request }
     }
 

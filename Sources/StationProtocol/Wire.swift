@@ -252,10 +252,13 @@ extension Downlink {
         public var request: String
         public var itemKey: String
         public var destination: String
-        public init(request: String, itemKey: String, destination: String) {
-            (self.request, self.itemKey, self.destination) = (request, itemKey, destination)
+        /// Since when the request is what it is (placed again after the copy went
+        /// elsewhere): a trap the box made before that is not this pull's.
+        public var sinceMillis: Int64?
+        public init(request: String, itemKey: String, destination: String, sinceMillis: Int64? = nil) {
+            (self.request, self.itemKey, self.destination, self.sinceMillis) = (request, itemKey, destination, sinceMillis)
         }
-        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination }
+        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination, sinceMillis = "since_ms" }
     }
 
     /// A request to be collected at the box's site: expected (`untilMillis` nil: its copy
@@ -275,12 +278,18 @@ extension Downlink {
         public var member: String?
         public var holdDays: Int
         public var untilMillis: Int64?
-        public init(request: String, itemKey: String, masked: String, key: String, verifier: String, member: String?, holdDays: Int, untilMillis: Int64?) {
+        /// Since when the request is what it is: an arrival the box recorded before that
+        /// is not this hold's.
+        public var sinceMillis: Int64?
+        public init(
+            request: String, itemKey: String, masked: String, key: String, verifier: String, member: String?, holdDays: Int, untilMillis: Int64?,
+            sinceMillis: Int64? = nil
+        ) {
             (self.request, self.itemKey, self.masked, self.key, self.verifier, self.member) = (request, itemKey, masked, key, verifier, member)
-            (self.holdDays, self.untilMillis) = (holdDays, untilMillis)
+            (self.holdDays, self.untilMillis, self.sinceMillis) = (holdDays, untilMillis, sinceMillis)
         }
         enum CodingKeys: String, CodingKey {
-            case request, itemKey = "item_key", masked, key, verifier, member, holdDays = "hold_days", untilMillis = "until_ms"
+            case request, itemKey = "item_key", masked, key, verifier, member, holdDays = "hold_days", untilMillis = "until_ms", sinceMillis = "since_ms"
         }
     }
 }

@@ -17,13 +17,16 @@ extension Journal {
         public var member: String?
         public var holdDays: Int?
         public var untilMillis: Int64?
+        /// Since when the request is what it is at the hub: a trap this box made before
+        /// that was for an earlier round of it (the copy went elsewhere since).
+        public var sinceMillis: Int64?
 
         public init(
             request: String, itemKey: String, destination: String? = nil, masked: String? = nil, key: String? = nil, verifier: String? = nil,
-            member: String? = nil, holdDays: Int? = nil, untilMillis: Int64? = nil
+            member: String? = nil, holdDays: Int? = nil, untilMillis: Int64? = nil, sinceMillis: Int64? = nil
         ) {
             (self.request, self.itemKey, self.destination, self.masked, self.key, self.verifier) = (request, itemKey, destination, masked, key, verifier)
-            (self.member, self.holdDays, self.untilMillis) = (member, holdDays, untilMillis)
+            (self.member, self.holdDays, self.untilMillis, self.sinceMillis) = (member, holdDays, untilMillis, sinceMillis)
         }
     }
 
@@ -34,49 +37,61 @@ extension Journal {
             for e in entries {
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT OR REPLACE INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [e.request, e.destination == nil ? "hold" : "pull", e.itemKey, e.destination, e.masked, e.key, e.verifier, e.member, e.holdDays, e.untilMillis])
+                    arguments: [
+                        e.request, e.destination == nil ? "hold" : "pull", e.itemKey, e.destination, e.masked, e.key, e.verifier, e.member, e.holdDays, e.untilMillis,
+                        e.sinceMillis,
+                    ])
             }
         }
     }
 
-    /// Every line held, pulls first, by request.
+    /// Every line held, pulls first, by request (a request collected here whose copy is
+    /// on this site's shelf has both: the pull says fetch it, the hold who it is for).
     public func transfers() throws -> [TransferEntry] {
         try pool.read { db in try Self.fetchTransfers(db) }
     }
 
     static func fetchTransfers(_ db: Database) throws -> [TransferEntry] {
         try Row.fetchAll(
-            db, sql: "SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms FROM transfer_order ORDER BY kind DESC, request"
+            db,
+            sql: """
+                SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms FROM transfer_order
+                ORDER BY kind DESC, request
+                """
         ).map {
             TransferEntry(
                 request: $0["request"], itemKey: $0["item_key"], destination: $0["destination"], masked: $0["masked"], key: $0["hold_key"], verifier: $0["verifier"],
-                member: $0["member"], holdDays: $0["hold_days"], untilMillis: $0["until_ms"])
+                member: $0["member"], holdDays: $0["hold_days"], untilMillis: $0["until_ms"], sinceMillis: $0["since_ms"])
         }
     }
 
-    /// When this box trapped `request` (`transfer-out` or `transfer-in`), if it did.
-    static func trapped(_ db: Database, request: String, kind: EventKind) throws -> Int64? {
+    /// When this box trapped `request` (`transfer-out` or `transfer-in`) since `sinceMillis`, if it did.
+    static func trapped(_ db: Database, request: String, kind: EventKind, since sinceMillis: Int64?) throws -> Int64? {
         try Int64.fetchOne(
             db,
             sql: """
-                SELECT wall_ms FROM event WHERE json_extract(body, '$.request') = ? AND kind IN ('transfer-out', 'transfer-in') AND kind = ?
+                SELECT wall_ms FROM event WHERE json_extract(body, '$.request') = ? AND kind IN ('transfer-out', 'transfer-in') AND kind = ? AND wall_ms >= ?
                 ORDER BY seq DESC LIMIT 1
-                """, arguments: [request, kind.rawValue])
+                """, arguments: [request, kind.rawValue, sinceMillis ?? 0])
     }
 
     /// What to do with `itemKey` when it is scanned at `nowMillis`: nil when it is no
     /// request's, when this box sent it on already, or when its hold ended.
     public func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? {
         try pool.read { db in
-            guard let e = try Self.fetchTransfers(db).first(where: { $0.itemKey == itemKey }) else { return nil }
+            let lines = try Self.fetchTransfers(db).filter { $0.itemKey == itemKey }
+            // Collected here: the hold line says what to do (also when the copy is on this shelf).
+            guard let e = lines.first(where: { $0.destination == nil }) ?? lines.first else { return nil }
             if let destination = e.destination {
-                return try Self.trapped(db, request: e.request, kind: .transferOut) == nil ? .send(request: e.request, destination: destination) : nil
+                // (A pull to this very site without its hold line: nothing to trap it for.)
+                guard destination != siteID else { return nil }
+                return try Self.trapped(db, request: e.request, kind: .transferOut, since: e.sinceMillis) == nil ? .send(request: e.request, destination: destination) : nil
             }
             let masked = e.masked ?? "****"
-            let arrived = try Self.trapped(db, request: e.request, kind: .transferIn)
+            let arrived = try Self.trapped(db, request: e.request, kind: .transferIn, since: e.sinceMillis)
             guard let until = e.untilMillis ?? arrived.map({ $0 + Int64(e.holdDays ?? 7) * 86_400_000 }) else {
                 return .expect(request: e.request, masked: masked)
             }

@@ -56,7 +56,7 @@ public final class JournalReader {
         try queue.read { db in
             try Journal.fetchTransfers(db).map { e in
                 let title = try String.fetchOne(db, sql: "SELECT title FROM catalog_title WHERE item_key = ?", arguments: [e.itemKey])
-                return (e, try Journal.trapped(db, request: e.request, kind: e.destination == nil ? .transferIn : .transferOut), title)
+                return (e, try Journal.trapped(db, request: e.request, kind: e.destination == nil ? .transferIn : .transferOut, since: e.sinceMillis), title)
             }
         }
     }

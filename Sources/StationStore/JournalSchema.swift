@@ -133,7 +133,7 @@ enum JournalSchema {
                     -- The hub's pull list (kind 'pull': copies to send on) and hold shelf
                     -- (kind 'hold': requests collected here), replaced whole by each downlink.
                     CREATE TABLE transfer_order (
-                        request TEXT PRIMARY KEY NOT NULL,
+                        request TEXT NOT NULL,
                         kind TEXT NOT NULL CHECK (kind IN ('pull', 'hold')),
                         item_key TEXT NOT NULL,
                         destination TEXT,
@@ -142,7 +142,9 @@ enum JournalSchema {
                         verifier TEXT,
                         member TEXT,
                         hold_days INTEGER,
-                        until_ms INTEGER
+                        until_ms INTEGER,
+                        since_ms INTEGER,
+                        PRIMARY KEY (request, kind)
                     ) STRICT;
                     CREATE INDEX transfer_order_item ON transfer_order (item_key);
                     """)

@@ -13,6 +13,12 @@ final class DriftingLibraryTests: XCTestCase {
     /// Numbers no output of any process may show.
     var secrets: [String] = []
 
+    /// XCTest keeps a test case's instance to the end of the run: the hub stops with its test.
+    override func tearDown() {
+        hub?.stop()
+        hub = nil
+    }
+
     /// A box at `site`, enrolled at `via` (a hub instance; the first by default).
     func box(_ id: String, at site: String, via instance: HubProcess? = nil) throws -> TestBox {
         let token = try XCTUnwrap(try hub.admin(["box", "add", id, "--site", site]).first)

@@ -294,6 +294,16 @@ extension KioskWorkflowTests {
         XCTAssertEqual(k.scan(.book(label2), transfer: .send(request: "r2", destination: "site-c"), today: today)?.outcome, .transferOut)
     }
 
+    func testAnArrivalEndsTheLoanOfABoxThatLentTheCopyUnaware() {
+        var k = shelf()
+        _ = k.scan(.worker(bob), today: today)
+        _ = k.scan(.book(label1), today: today)
+        _ = k.scan(.control(.done), today: today)
+        let arrival = k.scan(.book(label1), transfer: .expect(request: "r1", masked: alice.masked), today: today)
+        XCTAssertEqual(arrival?.record, EventDraft(kind: .transferIn, scannerID: "s1", item: label1, flags: ["returned-by-transfer"], refersTo: 1, request: "r1"))
+        XCTAssertTrue(k.workflow.ledger.loans.isEmpty, "bob no longer holds it")
+    }
+
     func testAHeldCopyIsLentToItsWorkerOnlyAndArrivalsAreShelved() {
         var k = shelf()
         let arrival = k.scan(.book(label1), transfer: .expect(request: "r1", masked: alice.masked), today: today)

@@ -47,6 +47,10 @@ final class RequestsTests: XCTestCase {
         XCTAssertEqual(state([Self.entry(.checkout, at: 50, site: "a", who: "w1")]).state, .placed, "a loan before the request is not its collection")
         XCTAssertEqual(state([Self.entry(.transferIn, at: 300, site: "c", request: "r1")]).state, .placed, "an arrival elsewhere is no arrival")
         XCTAssertEqual(state([Self.entry(.transferOut, at: 200, site: "a", request: "r9", to: "b")]).state, .placed, "another request's transfer")
+        // Shelved by a box that did not know, on the way or on the hold shelf: placed again, pulled from there.
+        XCTAssertEqual(state([out, Self.entry(.return, at: 250, site: "c", seq: 3)]), Requests.Status(state: .placed, sinceMillis: 250))
+        XCTAssertEqual(state([out, arrive, Self.entry(.return, at: 350, site: "b", seq: 3)]), Requests.Status(state: .placed, sinceMillis: 350))
+        XCTAssertEqual(state([Self.entry(.return, at: 150, site: "a")]).state, .placed, "a return before it left changes nothing")
     }
 
     func testTheLedgerFollowsACopyOnItsWay() {
@@ -59,6 +63,9 @@ final class RequestsTests: XCTestCase {
         XCTAssertEqual(b, Ledger.Book(itemKey: "label:A", site: "b", hold: Ledger.Hold(site: "b", request: "r1", sinceMillis: 30)))
         b = Ledger.book("label:A", entries: [out, Self.entry(.return, at: 30, site: "c", seq: 3)], homeSite: "a")
         XCTAssertEqual(b, Ledger.Book(itemKey: "label:A", site: "c", flags: ["returned-without-loan", "drifted", "returned-in-transit"]))
+        // A slow clock at the pickup box puts the arrival first: it is there all the same.
+        b = Ledger.book("label:A", entries: [Self.entry(.transferOut, at: 40, site: "a", request: "r1", to: "b", seq: 2), Self.entry(.transferIn, at: 30, site: "b", request: "r1", seq: 3)], homeSite: "a")
+        XCTAssertEqual(b, Ledger.Book(itemKey: "label:A", site: "b", hold: Ledger.Hold(site: "b", request: "r1", sinceMillis: 30)))
         b = Ledger.book("label:A", entries: [out, Self.entry(.checkout, at: 30, site: "b", who: "w1", seq: 3)], homeSite: "a")
         XCTAssertEqual(b, Ledger.Book(itemKey: "label:A", holder: "w1", loanedAtMillis: 30, site: "b", flags: ["lent-in-transit"]))
     }
@@ -78,8 +85,12 @@ final class RequestsTests: XCTestCase {
         ]
         XCTAssertEqual(
             Requests.pulls(site: "a", requests: requests, books: books),
-            [Downlink.Pull(request: "r1", itemKey: "label:A", destination: "c"), Downlink.Pull(request: "r2", itemKey: "label:B", destination: "b")],
+            [Downlink.Pull(request: "r1", itemKey: "label:A", destination: "c", sinceMillis: 0), Downlink.Pull(request: "r2", itemKey: "label:B", destination: "b", sinceMillis: 0)],
             "on its shelf or on loan from here; not on its way, not ready")
-        XCTAssertEqual(Requests.pulls(site: "b", requests: requests, books: books), [], "collected here: on the hold list, not pulled")
+        XCTAssertEqual(Requests.pulls(site: "b", requests: requests, books: books), [], "on its way here: on the hold list, not pulled")
+        let here = [(Requests.Request(id: "r5", itemKey: "label:E", pickupSite: "a", worker: "", placedMillis: 0, holdDays: 7), Requests.Status(state: .placed, sinceMillis: 9))]
+        XCTAssertEqual(
+            Requests.pulls(site: "a", requests: here, books: ["label:E": Ledger.Book(itemKey: "label:E", site: "a")]),
+            [Downlink.Pull(request: "r5", itemKey: "label:E", destination: "a", sinceMillis: 9)], "on this shelf for this site's hold shelf: fetched")
     }
 }

@@ -155,7 +155,7 @@ extension StoreRequestConformanceTests {
             log,
             [
                 "placed label:U1", "shelf-b pulls [r…:label:U1→shelf-a] holds []",
-                "then placed", "shelf-a pulls [] holds [label:U1 expected]", "shelf-b pulls [] holds []",
+                "then placed", "shelf-a pulls [r…:label:U1→shelf-a] holds [label:U1 expected]", "shelf-b pulls [] holds []",
                 "then ready at shelf-a", "read later: expired", "holds at once: 0", "expired 1", "expired|-|-|-", "U1 on-shelf",
                 "placed label:T2 for hut-c", "cancelled: cancelled", "cancel again: request-closed", "another client's: no-request",
                 "placed label:T1", "over the limit: request-limit", "another worker: label:T3", "the last copy: label:T2", "none left: no-copy",

@@ -164,6 +164,18 @@ final class JournalTests: XCTestCase {
         _ = try j.append(EventDraft(kind: .transferIn, item: ItemRef(key: "label:B"), request: "r2"), time: time(2 * day))
         XCTAssertNil(try j.transferOrder(itemKey: "label:A", nowMillis: 3 * day), "sent on already")
         XCTAssertEqual(try j.transferOrder(itemKey: "label:B", nowMillis: 3 * day), .held(request: "r2", masked: "****0022", untilMillis: 5 * day), "from its arrival here")
+        // Placed again after the copy went elsewhere: the old trap is not this round's.
+        try j.replaceTransfers([Journal.TransferEntry(request: "r1", itemKey: "label:A", destination: "site-b", sinceMillis: 4 * day)])
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:A", nowMillis: 5 * day), .send(request: "r1", destination: "site-b"))
+        // A copy on this shelf for this site's own hold shelf: its hold line decides.
+        try j.replaceTransfers([
+            Journal.TransferEntry(request: "r4", itemKey: "label:D", destination: "site-a"),
+            Journal.TransferEntry(request: "r4", itemKey: "label:D", masked: "****0044", key: "00", verifier: "v1:z", holdDays: 3),
+        ])
+        XCTAssertEqual(try j.transfers().count, 2)
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:D", nowMillis: day), .expect(request: "r4", masked: "****0044"))
+        try j.replaceTransfers([Journal.TransferEntry(request: "r4", itemKey: "label:D", destination: "site-a")])
+        XCTAssertNil(try j.transferOrder(itemKey: "label:D", nowMillis: day), "never sent to its own site")
         try j.replaceTransfers([])
         XCTAssertNil(try j.transferOrder(itemKey: "label:B", nowMillis: 3 * day), "the hub's list replaces what was held")
         try j.close()

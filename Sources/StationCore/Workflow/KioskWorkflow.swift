@@ -228,8 +228,11 @@ public struct KioskWorkflow: Sendable {
                     request: request, destination: destination),
                 message: "requested at \(destination): send it there", chinese: "此书已被预约，请转寄至 \(destination) 站")
         case .expect(let request, let masked):
+            let loan = ledger.oldestLoan(of: item.key)
             return Decision(
-                outcome: .transferIn, record: EventDraft(kind: .transferIn, scannerID: input.scannerID, item: item, request: request),
+                outcome: .transferIn,
+                record: EventDraft(
+                    kind: .transferIn, scannerID: input.scannerID, item: item, flags: loan == nil ? [] : ["returned-by-transfer"], refersTo: loan?.seq, request: request),
                 message: "on hold for \(masked): put it on the hold shelf", chinese: "为 \(masked) 预留，请放到预约架")
         case .held(let request, let masked, _):
             if let session, session.requests.contains(request), mode == .checkout { return nil }

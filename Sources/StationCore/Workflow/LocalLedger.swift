@@ -98,7 +98,7 @@ public struct LocalLedger: Sendable, Equatable {
             loans[item.key]![i].dueDate = d.dueDate
             loans[item.key]![i].renewalSeqs.append(e.seq)
             return Change(opened: [e.seq])
-        case .return, .transferOut:
+        case .return, .transferOut, .transferIn:
             // (A copy on loan that is trapped for a request is returned by its trap.)
             guard let item = d.item, var list = loans[item.key], !list.isEmpty else { return Change() }
             let i = d.refersTo.flatMap { ref in list.firstIndex { $0.seq == ref } } ?? 0
@@ -115,9 +115,8 @@ public struct LocalLedger: Sendable, Equatable {
         case .visitEnd:
             guard let worker = d.worker, let ended = visits.removeValue(forKey: worker.localHash) else { return Change() }
             return Change(closed: [ended.seq])
-        case .void, .transferIn:
-            // The journal undoes what the voided event did (it knows what that was); an
-            // arrival changes no loan.
+        case .void:
+            // The journal undoes what the voided event did (it knows what that was).
             return Change()
         }
     }

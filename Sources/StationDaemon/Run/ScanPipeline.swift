@@ -173,20 +173,21 @@ public final class ScanPipeline {
         }
     }
 
-    /// The requests on this site's hold shelf that are this credential's: its keyed hash
-    /// under each request's own key, or the member a card UID belongs to.
+    /// The requests on this site's hold shelf that are this credential's and wait now: its
+    /// keyed hash under each request's own key, or the member a card UID belongs to.
     func heldRequests(for raw: RawCredential) -> Set<String> {
         guard let entries = try? journal.transfers() else { return [] }
         let member = raw.kind == .cardUID ? (try? journal.member(cardUID: raw.secret)) ?? nil : nil
         var out: Set<String> = []
+        let now = clock.now().wallMillis
         for e in entries where e.destination == nil {
-            if let m = e.member, m == member {
-                out.insert(e.request)
-            } else if let hex = e.key, let bytes = Hex.decode(hex), let verifier = e.verifier,
-                CredentialProtector.localHash(raw, key: SymmetricKey(data: bytes), version: 1) == verifier
-            {
-                out.insert(e.request)
-            }
+            let theirs =
+                if let m = e.member, m == member { true } else if let hex = e.key, let bytes = Hex.decode(hex), let verifier = e.verifier {
+                    CredentialProtector.localHash(raw, key: SymmetricKey(data: bytes), version: 1) == verifier
+                } else { false }
+            // Only a copy on the hold shelf now (arrived, its hold not ended) is waiting for them.
+            guard theirs, case .held(let request, _, _)? = try? journal.transferOrder(itemKey: e.itemKey, nowMillis: now), request == e.request else { continue }
+            out.insert(e.request)
         }
         return out
     }

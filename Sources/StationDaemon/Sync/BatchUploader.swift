@@ -340,11 +340,11 @@ public final class BatchUploader: Service, @unchecked Sendable {
             // The pull list and hold shelf come whole with every answer (not by revision).
             if down.pulls != nil || down.holds != nil {
                 let entries =
-                    (down.pulls ?? []).map { Journal.TransferEntry(request: $0.request, itemKey: $0.itemKey, destination: $0.destination) }
+                    (down.pulls ?? []).map { Journal.TransferEntry(request: $0.request, itemKey: $0.itemKey, destination: $0.destination, sinceMillis: $0.sinceMillis) }
                     + (down.holds ?? []).map {
                         Journal.TransferEntry(
                             request: $0.request, itemKey: $0.itemKey, masked: $0.masked, key: $0.key, verifier: $0.verifier, member: $0.member, holdDays: $0.holdDays,
-                            untilMillis: $0.untilMillis)
+                            untilMillis: $0.untilMillis, sinceMillis: $0.sinceMillis)
                     }
                 try await Blocking.run { [journal] in try journal.replaceTransfers(entries) }
             }

@@ -72,14 +72,17 @@ extension HubStore {
         return try await engine.transaction { s in
             try await Self.requireSite(s, ask.pickupSite)
             let copies = try await Self.requestableCopies(s, ask)
-            try await s.lock(.ledgerRows(["request|" + (copies.first?.title ?? copies[0].key)]))
+            // One title's copies, by any request, and one worker's requests: every lock at
+            // once, in the engine's one order, before anything is read.
+            let title = copies.first?.title ?? copies[0].key
+            let sameTitle = try await Self.titleCopies(s, title: copies.first?.title, or: copies.map(\.key))
+            try await s.lock(.ledgerRows(["request|" + title, "worker|" + worker] + sameTitle.map { "book|\($0)" }))
             try await self.expireHolds(s, nowMillis: nowMillis, items: copies.map(\.key))
-            try await Self.checkWorkerMay(s, worker: worker, site: ask.pickupSite, copies: copies.map(\.key))
+            try await Self.checkWorkerMay(s, worker: worker, site: ask.pickupSite, copies: sameTitle)
             let region = try await s.value("SELECT region FROM site WHERE id = ?", [.text(ask.pickupSite)])?.text
             guard let copy = Requests.choose(try await Self.allocationView(s, copies.map(\.key)), pickupSite: ask.pickupSite, pickupRegion: region) else {
                 throw HubError(.conflict, "no copy is on a shelf to send: every copy is on loan, on its way or promised to another request", code: "no-copy")
             }
-            try await s.lock(.ledgerRows(["book|\(copy.itemKey)"]))
             let holdDays = try await Self.siteNumber(s, ask.pickupSite, "hold_days") ?? Requests.defaultHoldDays
             let member = try await s.value("SELECT member FROM member_card WHERE member = ? AND removed = 0 LIMIT 1", [.text(worker)])?.text
             try await s.execute(
@@ -121,7 +124,14 @@ extension HubStore {
         return labelled
     }
 
-    /// Refuses a worker at their site's limit of open requests, or who asked for this already.
+    /// Every labelled copy of a title (or these keys, for copies without one).
+    static func titleCopies(_ s: any SQLSession, title: String?, or keys: [String]) async throws -> [String] {
+        guard let title else { return keys }
+        return try await s.rows("SELECT item_key FROM catalog_title WHERE title = ? AND removed = 0 AND item_key LIKE 'label:%' ORDER BY item_key", [.text(title)])
+            .compactMap { $0[0].text }
+    }
+
+    /// Refuses a worker at their site's limit of open requests, or who asked for this title already.
     static func checkWorkerMay(_ s: any SQLSession, worker: String, site: String, copies: [String]) async throws {
         let limit = try await siteNumber(s, site, "max_requests") ?? Requests.defaultMaxRequests
         let open = try await s.rows("SELECT item_key FROM request WHERE worker = ? AND active = 1", [.text(worker)]).compactMap { $0[0].text }

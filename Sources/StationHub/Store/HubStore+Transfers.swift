@@ -19,7 +19,8 @@ extension HubStore {
     }
 
     /// The requests of these copies recomputed from their events (closed ones too: an event
-    /// from before a request closed may arrive after).
+    /// from before a request closed may arrive after; not those whose worker was
+    /// de-identified or erased, which stay as they were).
     /// A copy is held by one open request at most: when a void or a late event opens a
     /// second, the one placed first keeps the copy. A request that closes forgets what
     /// its pickup box matched the worker with.
@@ -28,7 +29,8 @@ extension HubStore {
         let rows = try await s.rows(
             """
             SELECT id, item_key, pickup_site, worker, placed_ms, hold_days, cancelled_ms, state, since_ms, until_ms, at_site, active, client
-            FROM request WHERE item_key IN \(SQLStatement.list(items.count)) ORDER BY placed_ms, id
+            FROM request WHERE item_key IN \(SQLStatement.list(items.count)) AND worker NOT LIKE 'expired:%' AND worker NOT LIKE 'erased:%'
+            ORDER BY placed_ms, id
             """, items.map { .text($0) })
         var keeper: [String: String] = [:]  // item -> the open request that holds it
         var changes: [(id: String, status: Requests.Status, active: Bool, wasActive: Bool, stateChanged: Bool, pickup: String, client: String)] = []
@@ -49,7 +51,8 @@ extension HubStore {
         }
         // Releases first: the index allows one open request per copy at every statement.
         for c in changes.sorted(by: { !$0.active && $1.active }) {
-            let wipe = c.active ? "" : ", masked = NULL, hold_key = NULL, verifier = NULL, member = NULL"
+            // Forgotten when it ends; a request only displaced by one placed before it keeps them.
+            let wipe = c.status.state.isOpen ? "" : ", masked = NULL, hold_key = NULL, verifier = NULL, member = NULL"
             try await s.execute(
                 "UPDATE request SET state = ?, since_ms = ?, until_ms = ?, at_site = ?, active = ?\(wipe) WHERE id = ?",
                 [.text(c.status.state.rawValue), .int(c.status.sinceMillis), SQLValue(c.status.untilMillis), SQLValue(c.status.site), c.active ? .int(1) : .null, .text(c.id)])
@@ -89,7 +92,7 @@ extension HubStore {
             SQLStatement(
                 """
                 SELECT r.id, r.item_key, r.pickup_site, r.state, r.until_ms, r.masked, r.hold_key, r.verifier, r.member, r.hold_days,
-                    coalesce(b.site_id, c.home_site), b.transit_from
+                    coalesce(b.site_id, c.home_site), b.transit_from, r.since_ms
                 FROM request r LEFT JOIN ledger_book b ON b.item_key = r.item_key LEFT JOIN catalog_title c ON c.item_key = r.item_key
                 WHERE r.active = 1 AND (r.pickup_site = ? OR r.item_key IN (SELECT item_key FROM ledger_book WHERE site_id = ? AND transit_from IS NULL)
                     OR (b.item_key IS NULL AND c.home_site = ?))
@@ -97,16 +100,16 @@ extension HubStore {
         var placed: [(request: Requests.Request, status: Requests.Status)] = [], books: [String: Ledger.Book] = [:], holds: [Downlink.Hold] = []
         for r in rows {
             guard let id = r[0].text, let item = r[1].text, let pickup = r[2].text, let state = r[3].text.flatMap(Requests.State.init(rawValue:)) else { continue }
-            if pickup == site {
+            if pickup == site, let key = r[6].text, let verifier = r[7].text, state != .ready || (r[4].int ?? 0) > nowMillis {
                 // Expected here, or on the hold shelf until its end.
-                guard let key = r[6].text, let verifier = r[7].text, state != .ready || (r[4].int ?? 0) > nowMillis else { continue }
                 holds.append(
                     Downlink.Hold(
                         request: id, itemKey: item, masked: r[5].text ?? "", key: key, verifier: verifier, member: r[8].text, holdDays: Int(r[9].int ?? 7),
-                        untilMillis: state == .ready ? r[4].int : nil))
-                continue
+                        untilMillis: state == .ready ? r[4].int : nil, sinceMillis: r[12].int))
             }
-            placed.append((Requests.Request(id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0), Requests.Status(state: state, sinceMillis: 0)))
+            // (A copy already here for a pickup here is on the pull list too: to be fetched.)
+            placed.append(
+                (Requests.Request(id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0), Requests.Status(state: state, sinceMillis: r[12].int ?? 0)))
             books[item] = Ledger.Book(itemKey: item, site: r[10].text, transit: r[11].text.map { Ledger.Transit(from: $0, to: pickup, sinceMillis: 0, request: id) })
         }
         return (Requests.pulls(site: site, requests: placed, books: books), holds.sorted { $0.request < $1.request })
