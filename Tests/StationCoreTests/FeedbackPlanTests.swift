@@ -18,8 +18,8 @@ final class FeedbackPlanTests: XCTestCase {
     func testTheOutcomesThatAreNotRecordedSoundLowerThanTheOnesThatAre() {
         let plan = FeedbackPlan()
         func top(_ o: Outcome) -> Int { plan.signal(for: o).tones.map(\.hz).max()! }
-        for bad in [Outcome.refused, .misread, .storageError] {
-            for good in [Outcome.checkedOut, .returned, .renewed, .visitStarted] {
+        for bad in [Outcome.refused, .misread, .storageError, .holdRefused] {
+            for good in [Outcome.checkedOut, .returned, .renewed, .visitStarted, .holdReady, .transferOut, .transferIn] {
                 XCTAssertLessThan(top(bad), top(good), "\(bad) vs \(good)")
             }
         }
