@@ -28,6 +28,12 @@ extension Journal {
             (self.request, self.itemKey, self.destination, self.masked, self.key, self.verifier) = (request, itemKey, destination, masked, key, verifier)
             (self.member, self.holdDays, self.untilMillis, self.sinceMillis) = (member, holdDays, untilMillis, sinceMillis)
         }
+
+        /// When the hold ends: as the hub said, else `holdDays` (7) from the copy's arrival
+        /// here; nil while it is expected.
+        public func holdEnds(arrivedAt: Int64?) -> Int64? {
+            untilMillis ?? arrivedAt.map { $0 + Int64(holdDays ?? 7) * 86_400_000 }
+        }
     }
 
     /// The hub's lists as its last downlink gave them: they replace what was held.
@@ -54,13 +60,14 @@ extension Journal {
         try pool.read { db in try Self.fetchTransfers(db) }
     }
 
-    static func fetchTransfers(_ db: Database) throws -> [TransferEntry] {
+    /// The lines held (of one copy, or all), pulls first, by request.
+    static func fetchTransfers(_ db: Database, itemKey: String? = nil) throws -> [TransferEntry] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms FROM transfer_order
-                ORDER BY kind DESC, request
-                """
+                WHERE ? IS NULL OR item_key = ? ORDER BY kind DESC, request
+                """, arguments: [itemKey, itemKey]
         ).map {
             TransferEntry(
                 request: $0["request"], itemKey: $0["item_key"], destination: $0["destination"], masked: $0["masked"], key: $0["hold_key"], verifier: $0["verifier"],
@@ -82,7 +89,7 @@ extension Journal {
     /// request's, when this box sent it on already, or when its hold ended.
     public func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? {
         try pool.read { db in
-            let lines = try Self.fetchTransfers(db).filter { $0.itemKey == itemKey }
+            let lines = try Self.fetchTransfers(db, itemKey: itemKey)
             // Collected here: the hold line says what to do (also when the copy is on this shelf).
             guard let e = lines.first(where: { $0.destination == nil }) ?? lines.first else { return nil }
             if let destination = e.destination {
@@ -92,7 +99,7 @@ extension Journal {
             }
             let masked = e.masked ?? "****"
             let arrived = try Self.trapped(db, request: e.request, kind: .transferIn, since: e.sinceMillis)
-            guard let until = e.untilMillis ?? arrived.map({ $0 + Int64(e.holdDays ?? 7) * 86_400_000 }) else {
+            guard let until = e.holdEnds(arrivedAt: arrived) else {
                 return .expect(request: e.request, masked: masked)
             }
             return until > nowMillis ? .held(request: e.request, masked: masked, untilMillis: until) : nil

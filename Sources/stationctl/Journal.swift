@@ -193,7 +193,10 @@ struct Pulls: ParsableCommand {
     func run() throws {
         let lines = try state.reader().transfers()
         let now = SystemClock.wallMillis()
-        func day(_ ms: Int64) -> String { LocalDate(wallMillis: ms).description }
+        func standing(_ e: Journal.TransferEntry, _ trapped: Int64?) -> String {
+            let words = TransferWords.state(e, trappedAt: trapped, nowMillis: now)
+            return Words.say(words.en, words.zh)
+        }
         if json {
             for (e, trapped, title) in lines {
                 StandardOutput.writeLine(
@@ -209,17 +212,11 @@ struct Pulls: ParsableCommand {
         let pulls = lines.filter { $0.entry.destination != nil }, holds = lines.filter { $0.entry.destination == nil }
         StandardOutput.writeLine(Words.say("To send on (\(pulls.count))", "待转寄（\(pulls.count) 本）"))
         for (e, trapped, title) in pulls {
-            let state = trapped.map { Words.say("sent \(day($0))", "已于 \(day($0)) 转出") } ?? Words.say("find it and scan it", "请找到并扫描")
-            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  → \(e.destination ?? "")  \(state)  [\(e.request)]")
+            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  → \(e.destination ?? "")  \(standing(e, trapped))  [\(e.request)]")
         }
         StandardOutput.writeLine(Words.say("Hold shelf (\(holds.count))", "预约架（\(holds.count) 本）"))
         for (e, trapped, title) in holds {
-            let until = e.untilMillis ?? trapped.map { $0 + Int64(e.holdDays ?? 7) * 86_400_000 }
-            let state: String =
-                if let until { until > now ? Words.say("waits until \(day(until))", "保留至 \(day(until))") : Words.say("hold ended", "已过保留期") } else {
-                    Words.say("on its way", "在途")
-                }
-            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  \(Words.say("for", "为")) \(e.masked ?? "****")  \(state)  [\(e.request)]")
+            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  \(Words.say("for", "为")) \(e.masked ?? "****")  \(standing(e, trapped))  [\(e.request)]")
         }
     }
 }

@@ -82,18 +82,15 @@ enum ManagerPage {
     /// The pull list and the hold shelf, as the site manager prints them (the page prints
     /// only these).
     static func transfersHTML(_ lines: [(entry: Journal.TransferEntry, trappedAt: Int64?, title: String?)], nowMillis: Int64) -> String {
-        func day(_ ms: Int64) -> String { LocalDate(wallMillis: ms).description }
         var pulls = "", holds = ""
         for (e, trapped, title) in lines {
             let book = "<td>\(Markup.escape(e.itemKey))</td><td>\(Markup.escape(title ?? "–"))</td>"
+            let words = TransferWords.state(e, trappedAt: trapped, nowMillis: nowMillis)
+            let row = "<td>\(Markup.escape(words.zh + " · " + words.en))</td><td>\(Markup.escape(e.request))</td></tr>\n"
             if let destination = e.destination {
-                let state = trapped.map { "已于 \(day($0)) 转出 · sent \(day($0))" } ?? "请找到并扫描 · find it and scan it"
-                pulls += "<tr>\(book)<td>\(Markup.escape(destination))</td><td>\(Markup.escape(state))</td><td>\(Markup.escape(e.request))</td></tr>\n"
+                pulls += "<tr>\(book)<td>\(Markup.escape(destination))</td>" + row
             } else {
-                let until = e.untilMillis ?? trapped.map { $0 + Int64(e.holdDays ?? 7) * 86_400_000 }
-                let state =
-                    until.map { $0 > nowMillis ? "保留至 \(day($0)) · waits until \(day($0))" : "已过保留期 · hold ended" } ?? "在途 · on its way"
-                holds += "<tr>\(book)<td>\(Markup.escape(e.masked ?? "****"))</td><td>\(Markup.escape(state))</td><td>\(Markup.escape(e.request))</td></tr>\n"
+                holds += "<tr>\(book)<td>\(Markup.escape(e.masked ?? "****"))</td>" + row
             }
         }
         let none = "<tr><td colspan=\"5\">无 · none</td></tr>\n"
@@ -107,5 +104,18 @@ enum ManagerPage {
             \(holds.isEmpty ? none : holds)</table>
             </section>
             """
+    }
+}
+
+/// What a line of the pull list or the hold shelf stands at, in both languages: the manager
+/// page and `stationctl pulls` say it alike.
+public enum TransferWords {
+    public static func state(_ e: Journal.TransferEntry, trappedAt trapped: Int64?, nowMillis: Int64) -> (zh: String, en: String) {
+        func day(_ ms: Int64) -> String { LocalDate(wallMillis: ms).description }
+        if e.destination != nil {
+            return trapped.map { ("已于 \(day($0)) 转出", "sent \(day($0))") } ?? ("请找到并扫描", "find it and scan it")
+        }
+        guard let until = e.holdEnds(arrivedAt: trapped) else { return ("在途", "on its way") }
+        return until > nowMillis ? ("保留至 \(day(until))", "waits until \(day(until))") : ("已过保留期", "hold ended")
     }
 }

@@ -161,11 +161,15 @@ extension ConsolePages {
             <label>\(t(.site)) <select name="site">\(options)</select></label><button>\(t(.search))</button></form>
             """
         let rows: [HTML] = records.map { c in
+            let shelf = (c.site ?? c.homeSite).map { "\(t(.onShelf)) · \($0)" } ?? "-"
             let now: String =
-                if c.holder != nil { "\(t(.onLoanUntil)) \(c.dueDate ?? "-")" }
-                else if let to = c.transitTo { "\(t(.inTransit)) · \(c.transitFrom ?? "-") → \(to)" }
-                else if let hold = c.holdSite { "\(t(.onHoldShelf)) · \(hold)" }
-                else { (c.site ?? c.homeSite).map { "\(t(.onShelf)) · \($0)" + (c.request != nil ? " · \(t(.requested))" : "") } ?? "-" }
+                switch c.standing {
+                case "on-loan": "\(t(.onLoanUntil)) \(c.dueDate ?? "-")"
+                case "in-transit": "\(t(.inTransit)) · \(c.transitFrom ?? "-") → \(c.transitTo ?? "-")"
+                case "on-hold": "\(t(.onHoldShelf)) · \(c.holdSite ?? "-")"
+                case "requested": "\(shelf) · \(t(.requested))"
+                default: shelf
+                }
             let also = "/console/reports/also-borrowed?item=\(Self.url(c.itemKey))"
             return "<tr><td>\(c.itemKey)</td><td><a href=\"\(also)\" title=\"\(t(.alsoBorrowedLink))\">\(c.title ?? c.itemKey)</a></td><td>\(c.homeSite ?? "-")</td><td>\(now)</td></tr>"
         }

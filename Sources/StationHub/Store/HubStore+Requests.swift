@@ -75,7 +75,8 @@ extension HubStore {
             // One title's copies, by any request, and one worker's requests: every lock at
             // once, in the engine's one order, before anything is read.
             let title = copies.first?.title ?? copies[0].key
-            let sameTitle = try await Self.titleCopies(s, title: copies.first?.title, or: copies.map(\.key))
+            // (A title's request named them all already; one copy's asks for its siblings.)
+            let sameTitle = ask.title != nil ? copies.map(\.key) : try await Self.titleCopies(s, title: copies.first?.title, or: copies.map(\.key))
             try await s.lock(.ledgerRows(["request|" + title, "worker|" + worker] + sameTitle.map { "book|\($0)" }))
             try await self.expireHolds(s, nowMillis: nowMillis, items: copies.map(\.key))
             try await Self.checkWorkerMay(s, worker: worker, site: ask.pickupSite, copies: sameTitle)
@@ -192,17 +193,23 @@ extension HubStore {
     }
 
     static func requestRow(_ s: any SQLSession, _ id: String, client: String?) async throws -> RequestRecord {
+        try found(try await s.rows(requestStatement(id, client: client)), id)
+    }
+
+    /// One request (a client's own only), as a statement either a transaction or a read runs.
+    static func requestStatement(_ id: String, client: String?) -> SQLStatement {
         let mine = client.map { _ in " AND r.client = ?" } ?? ""
-        let arguments: [SQLValue] = [.text(id)] + (client.map { [.text($0)] } ?? [])
-        guard let r = try await s.rows("SELECT \(requestColumns) FROM request r WHERE r.id = ?\(mine)", arguments).first.flatMap(requestRecord) else {
-            throw HubError(.notFound, "no request \(id)", code: "no-request")
-        }
+        return SQLStatement("SELECT \(requestColumns) FROM request r WHERE r.id = ?\(mine)", [.text(id)] + (client.map { [.text($0)] } ?? []))
+    }
+
+    static func found(_ rows: [SQLRow], _ id: String) throws -> RequestRecord {
+        guard let r = rows.first.flatMap(requestRecord) else { throw HubError(.notFound, "no request \(id)", code: "no-request") }
         return r
     }
 
     /// One request as it stands now (a hold past its end reads as expired).
     public func request(_ id: String, client: String? = nil, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RequestRecord {
-        var r = try await engine.transaction { s in try await Self.requestRow(s, id, client: client) }
+        var r = try Self.found(try await engine.read(Self.requestStatement(id, client: client)), id)
         if r.state == .ready, let until = r.untilMillis, until <= nowMillis { (r.state, r.sinceMillis, r.untilMillis) = (.expired, until, nil) }
         return r
     }
