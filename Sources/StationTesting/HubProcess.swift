@@ -114,11 +114,14 @@ public final class HubProcess {
         child = nil
     }
 
-    /// Starts the hub again on the same port (after ``stop()`` or ``kill9()``).
-    public func restart(arguments: [String] = []) throws {
-        let c = try ChildProcess([ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:\(port)"] + arguments)
+    /// Starts the hub again on the same port (after ``stop()`` or ``kill9()``), with
+    /// `environment` added to its own (``FakeClock/ahead(days:)``).
+    public func restart(arguments: [String] = [], environment: [String: String] = [:]) throws {
+        let c = try ChildProcess(
+            [ProjectPaths.executable("stationhub"), "serve", "--database", database, "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment)
         guard c.readLines(timeout: 30, until: { $0.hasPrefix("listening on ") }) else {
-            throw ChildProcess.ProcessError(description: "stationhub did not restart: \(c.standardError)")
+            let status = c.terminate()
+            throw ChildProcess.ProcessError(description: "stationhub did not restart (exit \(status.map(String.init) ?? "-")): \(c.standardError)\(c.lines.joined(separator: "\n"))")
         }
         child = c
     }

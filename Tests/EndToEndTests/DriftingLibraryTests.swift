@@ -5,8 +5,10 @@ import XCTest
 /// "Borrow from another shelf" with real processes: one hub, three boxes at three sites
 /// (`stationd` under umockdev, scans typed by a replayed scanner). A request is placed,
 /// pulled and trapped at the holding box, carried, trapped on arrival, refused to another
-/// worker and lent to its own; and a copy lent by a box that did not know of its request
-/// is trapped where it comes back. On SQLite and, in make test's second run, PostgreSQL.
+/// worker and lent to its own; a copy lent by a box that did not know of its request is
+/// trapped where it comes back; nobody collects it, the hold runs out (the hub's clock a
+/// week and a day ahead) and the box lends it to anyone. On SQLite and, in make test's
+/// second run, PostgreSQL.
 final class DriftingLibraryTests: XCTestCase {
     var hub: HubProcess!
     var keys = ""
@@ -46,8 +48,8 @@ final class DriftingLibraryTests: XCTestCase {
 
     /// Runs `box` over `scans` until it has told `count` outcomes; answers them (outcome and
     /// what the kiosk explains) and stops it.
-    func run(_ box: TestBox, _ name: String, _ scans: [String], count: Int) throws -> [String] {
-        let child = try box.run(events: try box.events(named: name, scans: scans, gapMillis: 2000, leadIn: 4000))
+    func run(_ box: TestBox, _ name: String, _ scans: [String], count: Int, environment: [String: String] = [:]) throws -> [String] {
+        let child = try box.run(events: try box.events(named: name, scans: scans, gapMillis: 2000, leadIn: 4000), environment: environment)
         XCTAssertTrue(child.readLines(timeout: 60, count: count) { $0.contains("\"type\":\"outcome\"") }, child.lines.joined(separator: "\n") + child.standardError)
         // Everything it recorded reaches the hub before it stops.
         let recorded = child.lines.filter { $0.contains("\"type\":\"outcome\"") && $0.contains("\"recorded\":true") }.count
@@ -130,5 +132,20 @@ final class DriftingLibraryTests: XCTestCase {
                 }
             }
         }
+
+        // Nobody comes for it. A week and a day later (libfaketime: for the hub and shelf-a's
+        // box only; holds last 7 days unless the site says otherwise) the hub's expiry loop
+        // closes the hold, and the box lends the copy to anyone, where it refused them before.
+        let later = try FakeClock.ahead(days: 8)
+        hub.stop()
+        try hub.restart(arguments: ["--keys", keys], environment: later)
+        let ran = try waitUntil(30) { try self.state(r2) == "expired" }
+        let after = try state(r2)
+        XCTAssertTrue(ran, "the hold did not run out: \(after)")
+        XCTAssertEqual(try run(a, "expired", [other, "LIB-000002"], count: 2, environment: later).map { String($0.prefix { $0 != ":" }) }, ["session-opened", "checked-out"])
+        XCTAssertEqual(try state(r2), "expired")
+        XCTAssertEqual(
+            try hub.query("SELECT site_id, CASE WHEN holder IS NULL THEN 0 ELSE 1 END, coalesce(hold_site, '-') FROM ledger_book WHERE item_key = 'label:LIB-000002'"),
+            ["shelf-a|1|-"])
     }
 }
