@@ -66,10 +66,10 @@ enum Pages {
         let pages: [(account: String, path: String)] =
             [
                 "/console/", "/console/sites", "/console/sites/\(site)", "/console/boxes/\(box)", "/console/quarantine", "/console/catalog",
-                "/console/catalog?q=title", "/console/audit", "/console/reports",
+                "/console/catalog?q=title", "/console/requests", "/console/audit", "/console/reports",
             ].map { ("bench-union", $0) } + reports.map { ("bench-union", "/console/reports/\($0)") }
             + ["/console/", "/console/sites", "/console/reports/lending", "/console/reports/visits"].map { ("bench-region", $0) }
-            + ["/console/", "/console/sites/\(site)", "/console/reports/lending", "/console/catalog"].map { ("bench-site", $0) }
+            + ["/console/", "/console/sites/\(site)", "/console/reports/lending", "/console/catalog", "/console/requests"].map { ("bench-site", $0) }
         var cookies: [String: String] = [:]
         for (name, _) in accounts { cookies[name] = try await signIn(client, o.hub, name) }
         var figures: [Figure] = []

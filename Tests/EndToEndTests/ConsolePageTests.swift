@@ -22,29 +22,37 @@ final class ConsolePageTests: XCTestCase {
         var sideways: Bool
         var lang: String
         var errors: [String]
+        /// A form's: the path it landed on.
+        var landed: String?
     }
 
-    func walk(_ hub: HubProcess, account: String, password: String, prefix: String, paths: [String], uploads: [String] = []) throws -> [Visit] {
+    /// `fill`: forms to fill in and send (the driver's --fill lines, on its standard input).
+    func walk(
+        _ hub: HubProcess, account: String, password: String, prefix: String, paths: [String], uploads: [String] = [], fill: [[String: Any]] = [], english: Bool = false
+    ) throws -> [Visit] {
         let file = hub.directory.appendingPathComponent("\(prefix).password").path
         try password.write(toFile: file, atomically: true, encoding: .utf8)
+        let forms = try fill.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) + "\n" }.joined()
         let driver = try ChildProcess(
             [
                 Self.python, ProjectPaths.file("Tests/Pages/console_driver.py"), "--base", "http://127.0.0.1:\(hub.port)", "--name", account,
                 "--password-file", file, "--out", Self.screenshots, "--prefix", prefix,
-            ] + uploads.flatMap { ["--upload", $0] } + paths)
+            ] + uploads.flatMap { ["--upload", $0] } + (fill.isEmpty ? [] : ["--fill"]) + (english ? ["--english"] : []) + paths, input: Data(forms.utf8))
         XCTAssertEqual(driver.wait(timeout: 300), 0, driver.lines.joined(separator: "\n") + driver.standardError)
         return driver.lines.compactMap { line in
             guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], let path = o["path"] as? String else { return nil }
             return Visit(
                 path: path, width: o["width"] as? Int ?? 0, status: o["status"] as? Int ?? 0, title: o["title"] as? String ?? "",
                 text: o["text"] as? String ?? "", sideways: o["sideways"] as? Bool ?? true, lang: o["lang"] as? String ?? "",
-                errors: o["errors"] as? [String] ?? ["(no errors field)"])
+                errors: o["errors"] as? [String] ?? ["(no errors field)"], landed: o["landed"] as? String)
         }
     }
 
     func testEachRoleSignsInAndWalksItsPagesInChinese() throws {
         let hub = try HubProcess(label: "console-pages", engine: .sqlite)
-        try hub.start()
+        let keys = hub.directory.appendingPathComponent("keys").path
+        XCTAssertEqual(try ChildProcess([ProjectPaths.executable("stationhub"), "keygen", "--dir", keys]).wait(timeout: 30), 0)
+        try hub.start(arguments: ["--keys", keys])
         defer { hub.stop() }
         let accounts = hub.directory.appendingPathComponent("console-accounts.txt").path
         let seed = try ChildProcess([
@@ -102,6 +110,7 @@ final class ConsolePageTests: XCTestCase {
         let shots = try FileManager.default.contentsOfDirectory(atPath: Self.screenshots).filter { $0.hasSuffix(".png") }
         XCTAssertEqual(shots.count, 2 * roles.reduce(0) { $0 + $1.pages.count + $1.elsewhere.count })
         try importThroughTheBrowser(hub, password: try XCTUnwrap(passwords["union-ops"]))
+        try requestThroughTheBrowser(hub, password: try XCTUnwrap(passwords["kc-shelf-1-manager"]))
     }
 
     /// The union's operator picks a catalog file with a bad line (refused whole, the line

@@ -2,7 +2,7 @@
 """Signs in to the hub's console in a real headless Chromium and walks its pages.
 
   console_driver.py --base URL --name NAME --password-file FILE --out DIR --prefix P
-                    [--upload ACTION=FILE ...] PATH [PATH ...]
+                    [--english] [--upload ACTION=FILE ...] [--fill] PATH [PATH ...]
 
 Signs in through the sign-in form as a person does (the form's own token and cookie),
 then opens each PATH at 1366x768 and at 390x844 (a phone), saves DIR/P-NN-SLUG-WIDTH.png
@@ -11,8 +11,13 @@ page's visible text, whether it scrolls sideways, its HTTP status, and every con
 message of level error (a blocked style or script included). Then each --upload: the
 catalog page's form posting to ACTION is given FILE through its file input and sent, as
 a person picks a file and presses the button; the page it answers with is saved and
-printed the same way (path "upload:ACTION"). Debian's chromium, as root
-with --no-sandbox; nothing is downloaded.
+printed the same way (path "upload:ACTION"). With --fill, each line of standard input
+(JSON: {"page": PATH, "action": ACTION, "fields": {NAME: VALUE}}) is a form filled in on
+PATH and sent with its button, as a person types and presses it; the page it lands on is
+saved and printed (path "form:ACTION", "landed": its path). Values come on standard
+input so that no number a test types is on a command line. --english presses the
+language toggle after signing in. Debian's chromium, as root with --no-sandbox;
+nothing is downloaded.
 """
 import argparse
 import base64
@@ -69,6 +74,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--upload", action="append", default=[])
+    parser.add_argument("--fill", action="store_true")
+    parser.add_argument("--english", action="store_true")
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     password = open(args.password_file).read().strip()
@@ -88,9 +95,12 @@ def main():
                 print(json.dumps({"path": "/console/login", "signed_in": False, "text": page.evaluate("document.body.innerText")}, ensure_ascii=False))
                 return 1
             time.sleep(0.05)
+        if args.english:
+            page.evaluate("document.querySelector('form[action=\"/console/language\"] button').click()")
+            wait_until(page, lambda: page.evaluate("document.documentElement.lang") == "en", "the language toggle")
         shot = 0
 
-        def report(path, url, width):
+        def report(path, url, width, **extra):
             nonlocal shot
             shot += 1
             slug = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "overview"
@@ -108,6 +118,7 @@ def main():
                 "lang": page.evaluate("document.documentElement.lang"),
                 "errors": page.errors(),
                 "file": name,
+                **extra,
             }, ensure_ascii=False), flush=True)
 
         for path in args.paths:
@@ -136,7 +147,28 @@ def main():
                 time.sleep(0.05)
             time.sleep(0.2)
             report("upload:" + action, args.base + action, 1366)
+        for line in (sys.stdin if args.fill else []):
+            form = json.loads(line)
+            page.call("Emulation.setDeviceMetricsOverride", width=1366, height=768, deviceScaleFactor=1, mobile=False)
+            page.open(args.base + form["page"])
+            before = page.evaluate("location.href")
+            selector = f'form[method="post"][action="{form["action"]}"]'
+            page.evaluate(f"""(() => {{
+                const form = document.querySelector({json.dumps(selector)});
+                for (const [name, value] of Object.entries({json.dumps(form["fields"])})) form.elements[name].value = value;
+                form.querySelector('button').click(); }})()""")
+            wait_until(page, lambda: page.evaluate("location.href") != before and page.evaluate("document.readyState") == "complete", "the form " + form["action"])
+            time.sleep(0.2)
+            report("form:" + form["action"], page.evaluate("location.href"), 1366, landed=page.evaluate("location.pathname"))
         return 0
+
+
+def wait_until(page, done, what, timeout=30):
+    deadline = time.time() + timeout
+    while not done():
+        if time.time() > deadline:
+            raise SystemExit(f"{what}: nothing happened within {timeout} s")
+        time.sleep(0.05)
 
 
 if __name__ == "__main__":

@@ -153,12 +153,9 @@ extension ConsolePages {
     // MARK: - Catalog
 
     public func catalog(_ records: [CatalogRecord], query: String?, site: String?, sites: [SiteRecord], session: ConsoleSession, members: Int? = nil) -> HTML {
-        let options: [HTML] = [HTML("<option value=\"\">\(t(.anySite))</option>")] + sites.map { s in
-            "<option value=\"\(s.id)\"\(site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
-        }
         let form: HTML = """
             <form method="get" action="/console/catalog" class="fields"><label>\(t(.item)) <input name="q" maxlength="200" value="\(query)"></label>\
-            <label>\(t(.site)) <select name="site">\(options)</select></label><button>\(t(.search))</button></form>
+            <label>\(t(.site)) <select name="site">\(siteOptions(sites, selected: site, any: true))</select></label><button>\(t(.search))</button></form>
             """
         let rows: [HTML] = records.map { c in
             let shelf = (c.site ?? c.homeSite).map { "\(t(.onShelf)) · \($0)" } ?? "-"
@@ -171,13 +168,20 @@ extension ConsolePages {
                 default: shelf
                 }
             let also = "/console/reports/also-borrowed?item=\(Self.url(c.itemKey))"
-            return "<tr><td>\(c.itemKey)</td><td><a href=\"\(also)\" title=\"\(t(.alsoBorrowedLink))\">\(c.title ?? c.itemKey)</a></td><td>\(c.homeSite ?? "-")</td><td>\(now)</td></tr>"
+            // A copy a request may name: labelled, on its shelf, promised to no one.
+            let ask: HTML =
+                c.standing == "on-shelf" && c.itemKey.hasPrefix("label:")
+                ? "<a href=\"/console/requests?item=\(Self.url(c.itemKey))#place\">\(t(.placeIt))</a>" : ""
+            return """
+                <tr><td>\(c.itemKey)</td><td><a href="\(also)" title="\(t(.alsoBorrowedLink))">\(c.title ?? c.itemKey)</a></td><td>\(c.homeSite ?? "-")</td>\
+                <td>\(now)</td><td>\(ask)</td></tr>
+                """
         }
         let table: HTML =
             rows.isEmpty
             ? "<p>\(t(.noResults))</p>"
             : """
-            <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.bookTitle))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th></tr></thead>\
+            <div class="scroll"><table><thead><tr><th>\(t(.item))</th><th>\(t(.bookTitle))</th><th>\(t(.homeSite))</th><th>\(t(.whereNow))</th><th></th></tr></thead>\
             <tbody>\(rows)</tbody></table></div>
             """
         return page(t(.catalog), session, .catalog, form + table + importForms(session, members: members))

@@ -17,6 +17,9 @@ public enum Phrase: CaseIterable, Sendable {
     case imported, linesRead, newOrChanged, moreProblems, backToCatalog, importFailed, askAboutATitle, alsoBorrowedLink
     case loanDays, maxLoans, overLimit, overLimitWarn, overLimitRefuse, sessionTimeout, visitMaxMinutes, holdDays, maxRequests
     case inTransit, onHoldShelf, requested
+    case requests, placeRequest, copyKey, orTitle, pickupSite, workerNumber, numberKind, detectKind, memberCardNumber, residentNumber, placeIt
+    case requestID, placedAt, heldUntil, cancelRequest, placedBy, noRequests, anyState, requestsHelp, sentFrom, copyNow
+    case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -191,6 +194,38 @@ public enum Phrase: CaseIterable, Sendable {
         case .sessionTimeout: ("会话超时（秒）", "Session timeout (s)")
         case .visitMaxMinutes: ("到访最长（分钟）", "Longest visit (min)")
         case .importFailed: ("导入未完成，未写入任何内容", "The import did not finish: nothing was written")
+        case .requests: ("预约", "Requests")
+        case .placeRequest: ("为职工预约", "Place a request for a worker")
+        case .copyKey: ("某一本（条码）", "One copy (item key)")
+        case .orTitle: ("或任一本（书名）", "or any copy (title)")
+        case .pickupSite: ("取书站点", "Pickup site")
+        case .workerNumber: ("职工会员卡号或身份证号", "The worker's member card or identity number")
+        case .numberKind: ("号码类型", "Number kind")
+        case .detectKind: ("自动识别", "Tell from the number")
+        case .memberCardNumber: ("会员卡号", "Member card number")
+        case .residentNumber: ("身份证号", "Identity number")
+        case .placeIt: ("预约", "Request")
+        case .requestID: ("预约号", "Request")
+        case .placedAt: ("预约时间", "Placed")
+        case .heldUntil: ("保留至", "Held until")
+        case .cancelRequest: ("取消预约", "Cancel the request")
+        case .placedBy: ("来源", "Placed by")
+        case .noRequests: ("没有预约", "No requests")
+        case .anyState: ("全部状态", "Any state")
+        case .requestsHelp:
+            (
+                "预约把别的站点书架上的一本书寄到取书站点：持书站点的设备扫到这本书时会提示转寄；书到后放在预约架上，只借给预约的职工。",
+                "A request sends a copy from another shelf to the pickup site: the holding site's box says to send it on when the copy is scanned; on arrival it waits on the hold shelf for its worker alone."
+            )
+        case .sentFrom: ("寄出站点", "Sent from")
+        case .copyNow: ("书现在", "The copy now")
+        case .statePlaced: ("待寄出", "Placed, to be sent")
+        case .stateReady: ("已到，待取", "Ready for pickup")
+        case .stateCollected: ("已取走", "Collected")
+        case .stateExpired: ("逾期未取", "Expired")
+        case .stateCancelled: ("已取消", "Cancelled")
+        case .itemKey: ("条码", "Item")
+        case .stateSince: ("此状态始于", "In this state since")
         }
     }
 }

@@ -59,9 +59,8 @@ extension HubServer {
         router.post("v1/requests") { request, context -> Response in
             let who = try await caller(request)
             let body = try decode(RequestBody.self, try await self.body(request, limit: 16 * 1024), expected: "a request: {pickup_site, number, item_key or title}")
-            guard let keys = ring.current else { throw HubError(.unavailable, "this hub has no keys to name workers with: start it with --keys", code: "no-keys") }
             let placed = try await store.placeRequest(
-                RequestAsk(itemKey: body.itemKey, title: body.title, pickupSite: body.pickupSite, number: body.number, numberKind: body.numberKind), keys: keys,
+                RequestAsk(itemKey: body.itemKey, title: body.title, pickupSite: body.pickupSite, number: body.number, numberKind: body.numberKind), keys: try ring.required(),
                 client: who.name, by: Actor(name: who.name, origin: "api@\(context.remoteAddress?.ipAddress ?? "?")"))
             return json(.created, placed)
         }

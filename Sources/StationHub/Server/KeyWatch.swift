@@ -12,6 +12,12 @@ public final class KeyRing: Sendable {
 
     public var current: HubKeys? { keys.withLock { $0 } }
 
+    /// The current keys, or the one refusal of whatever must name a worker without them.
+    func required() throws -> HubKeys {
+        guard let held = current else { throw HubError(.unavailable, "this hub has no keys to name workers with: start it with --keys", code: "no-keys") }
+        return held
+    }
+
     func replace(_ new: HubKeys) { keys.withLock { $0 = new } }
 }
 

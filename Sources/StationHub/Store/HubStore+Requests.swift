@@ -179,10 +179,13 @@ extension HubStore {
             """, [.text(id), .text(state.rawValue), .text(pickupSite), .int(atMillis), .int(atMillis), .text(client)])
     }
 
-    /// Cancels an open request (a client cancels only its own: `client`; nil for operators).
-    public func cancelRequest(_ id: String, client: String?, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RequestRecord {
+    /// Cancels an open request (a client cancels only its own: `client`; nil for operators;
+    /// a console reader only one picked up within their scope).
+    public func cancelRequest(
+        _ id: String, client: String?, scope: ConsoleRole = .union, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()
+    ) async throws -> RequestRecord {
         try await engine.transaction { s in
-            let held = try await Self.requestRow(s, id, client: client)
+            let held = try Self.found(try await s.rows(Self.requestStatement(id, client: client, pickupIn: scope)), id)
             guard held.state.isOpen else { throw HubError(.conflict, "request \(id) is \(held.state.rawValue) already", code: "request-closed") }
             try await s.lock(.ledgerRows(["book|\(held.itemKey)"]))
             try await s.execute("UPDATE request SET cancelled_ms = ? WHERE id = ?", [.int(nowMillis), .text(id)])
@@ -196,10 +199,14 @@ extension HubStore {
         try found(try await s.rows(requestStatement(id, client: client)), id)
     }
 
-    /// One request (a client's own only), as a statement either a transaction or a read runs.
-    static func requestStatement(_ id: String, client: String?) -> SQLStatement {
+    /// One request (a client's own only), as a statement either a transaction or a read runs;
+    /// `seenBy` keeps it to a console reader's requests, `pickupIn` to those they may cancel.
+    static func requestStatement(_ id: String, client: String?, seenBy: ConsoleRole = .union, pickupIn: ConsoleRole = .union) -> SQLStatement {
         let mine = client.map { _ in " AND r.client = ?" } ?? ""
-        return SQLStatement("SELECT \(requestColumns) FROM request r WHERE r.id = ?\(mine)", [.text(id)] + (client.map { [.text($0)] } ?? []))
+        let (seen, pickup) = (seenBy.requestCondition, pickupIn.condition("r.pickup_site"))
+        return SQLStatement(
+            "SELECT \(requestColumns) FROM request r WHERE r.id = ?\(mine) AND \(seen.sql) AND \(pickup.sql)",
+            [.text(id)] + (client.map { [.text($0)] } ?? []) + seen.arguments + pickup.arguments)
     }
 
     static func found(_ rows: [SQLRow], _ id: String) throws -> RequestRecord {
@@ -208,26 +215,52 @@ extension HubStore {
     }
 
     /// One request as it stands now (a hold past its end reads as expired).
-    public func request(_ id: String, client: String? = nil, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RequestRecord {
-        var r = try Self.found(try await engine.read(Self.requestStatement(id, client: client)), id)
-        if r.state == .ready, let until = r.untilMillis, until <= nowMillis { (r.state, r.sinceMillis, r.untilMillis) = (.expired, until, nil) }
-        return r
+    public func request(_ id: String, client: String? = nil, scope: ConsoleRole = .union, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RequestRecord {
+        try Self.found(try await engine.read(Self.requestStatement(id, client: client, seenBy: scope)), id).asOf(nowMillis)
     }
 
-    /// Requests, newest first: to or from a site (its pickups, and copies it holds), in a state.
-    public func requests(site: String? = nil, state: Requests.State? = nil, limit: Int = 100, offset: Int = 0) async throws -> [RequestRecord] {
-        var conditions: [String] = [], arguments: [SQLValue] = []
+    /// Requests, newest first: to or from a site (its pickups, and copies it holds), in a
+    /// state, within a console reader's scope (the same rule, for the sites it covers).
+    public func requests(
+        site: String? = nil, state: Requests.State? = nil, scope: ConsoleRole = .union, limit: Int = 100, offset: Int = 0, nowMillis: Int64 = HubIngest.nowMillis()
+    ) async throws -> [RequestRecord] {
+        let seen = scope.requestCondition
+        var conditions = [seen.sql], arguments = seen.arguments
         if let site {
-            conditions.append("(r.pickup_site = ? OR r.item_key IN (SELECT item_key FROM ledger_book WHERE site_id = ?))")
-            arguments += [.text(site), .text(site)]
+            let here = ConsoleRole.site(site).requestCondition
+            conditions.append(here.sql)
+            arguments += here.arguments
         }
         if let state {
             conditions.append("r.state = ?")
             arguments.append(.text(state.rawValue))
         }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let filter = "WHERE " + conditions.joined(separator: " AND ")
         return try await engine.read(
             SQLStatement("SELECT \(Self.requestColumns) FROM request r \(filter) ORDER BY r.placed_ms DESC, r.id LIMIT ? OFFSET ?", arguments + [.int(Int64(limit)), .int(Int64(offset))])
-        ).compactMap(Self.requestRecord)
+        ).compactMap { Self.requestRecord($0)?.asOf(nowMillis) }
+    }
+}
+
+extension RequestRecord {
+    /// As it stands at `nowMillis`: a hold past its end reads as expired before the
+    /// expiry loop has closed it.
+    func asOf(_ nowMillis: Int64) -> RequestRecord {
+        var r = self
+        if r.state == .ready, let until = r.untilMillis, until <= nowMillis { (r.state, r.sinceMillis, r.untilMillis) = (.expired, until, nil) }
+        return r
+    }
+}
+
+extension ConsoleRole {
+    /// The requests a reader sees: picked up at a site in scope, or for a copy at one (where
+    /// the ledger has it, else its home shelf: the holding site sends it on).
+    var requestCondition: (sql: String, arguments: [SQLValue]) {
+        if self == .union { return ("1 = 1", []) }
+        let (pickup, holding) = (condition("r.pickup_site"), condition("coalesce(b.site_id, c.home_site)"))
+        return (
+            "(\(pickup.sql) OR r.item_key IN (SELECT c.item_key FROM catalog_title c LEFT JOIN ledger_book b ON b.item_key = c.item_key WHERE \(holding.sql)))",
+            pickup.arguments + holding.arguments
+        )
     }
 }
