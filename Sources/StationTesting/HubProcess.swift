@@ -108,9 +108,22 @@ public final class HubProcess {
         return all
     }
 
+    /// Everything the hub printed (standard output, then error, of each run so far).
+    public var output: String { pastOutput + (child.map(Self.printed) ?? "") }
+    private var pastOutput = ""
+
+    static func printed(_ c: ChildProcess) -> String {
+        let errors = c.standardError  // (reads what is left of both pipes)
+        return c.lines.joined(separator: "\n") + "\n" + errors
+    }
+
     /// Kills the hub outright (SIGKILL): a crash, not a shutdown.
     public func kill9() {
-        if let c = child { kill(c.pid, SIGKILL); _ = c.wait(timeout: 20) }
+        if let c = child {
+            kill(c.pid, SIGKILL)
+            _ = c.wait(timeout: 20)
+            pastOutput += Self.printed(c)
+        }
         child = nil
     }
 
@@ -127,7 +140,10 @@ public final class HubProcess {
     }
 
     public func stop() {
-        _ = child?.terminate()
+        if let c = child {
+            _ = c.terminate()
+            pastOutput += Self.printed(c)
+        }
         child = nil
     }
 

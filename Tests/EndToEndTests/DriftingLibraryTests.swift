@@ -147,5 +147,8 @@ final class DriftingLibraryTests: XCTestCase {
         XCTAssertEqual(
             try hub.query("SELECT site_id, CASE WHEN holder IS NULL THEN 0 ELSE 1 END, coalesce(hold_site, '-') FROM ledger_book WHERE item_key = 'label:LIB-000002'"),
             ["shelf-a|1|-"])
+        // Nor in anything either hub instance printed.
+        second?.stop()
+        for instance in [hub, second].compactMap({ $0 }) { XCTAssertFalse(secrets.contains { instance.output.contains($0) }, "a number in the hub's output") }
     }
 }
