@@ -173,7 +173,12 @@ public enum Ledger {
                 b.site = e.siteID
                 b.transit = nil
                 b.hold = Hold(site: e.siteID, request: e.request ?? "", sinceMillis: e.atMillis)
-            case .visitStart, .visitEnd, .void:
+            case .seen where b.holder == nil && b.transit == nil && b.hold == nil:
+                // Found on a shelf in a stocktake: it is here. (On loan, on its way or on
+                // a hold shelf, the ledger stands; the stocktake report asks an operator.)
+                if let site = b.site, site != e.siteID { flag("drifted") }
+                b.site = e.siteID
+            case .seen, .stocktakeStart, .stocktakeEnd, .visitStart, .visitEnd, .void:
                 break
             }
         }

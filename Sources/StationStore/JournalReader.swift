@@ -5,7 +5,7 @@ import StationCore
 /// Read-only access to a journal for `stationctl` when the daemon is down (or while it
 /// runs: WAL lets a reader in beside the writer).
 public final class JournalReader {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     public init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(Journal.fileName)

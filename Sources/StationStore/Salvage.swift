@@ -76,7 +76,9 @@ struct Salvage {
         // Unacknowledged: in the outbox. If the outbox cannot be read, every readable event
         // is sent again; the hub's idempotency makes that harmless.
         let outbox: Set<Int64>? = try? q.read { db in Set(try Int64.fetchAll(db, sql: "SELECT seq FROM outbox")) }
-        let maxSeq = (try? q.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event") ?? 0 }) ?? 0
+        // (By the key's own order: the last leaf only, where a scan of the table would stop
+        // at the first damaged page.)
+        let maxSeq = (try? q.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE box_id = ?", arguments: [boxID]) ?? 0 }) ?? 0
         let limit = max(maxSeq, outbox?.max() ?? 0)
         let columns = Journal.columns
         func take(_ rows: [Row]) {

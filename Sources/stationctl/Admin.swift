@@ -24,6 +24,13 @@ enum Words {
 
     static func say(_ en: String, _ zh: String) -> String { chinese ? zh : en }
 
+    /// A moment in the box's zone, ISO 8601.
+    static func time(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone.current
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+
     static func siteKind(_ kind: String) -> String {
         switch kind {
         case "bookshelf": say("workers' bookshelf", "职工书屋")

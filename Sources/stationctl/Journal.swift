@@ -139,10 +139,8 @@ struct Logs: ParsableCommand {
 
     /// Prints the lines; returns the last id printed.
     func print(_ lines: [JournalReader.LogLine], after: Int64) -> Int64 {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone.current
         for line in lines {
-            let at = formatter.string(from: Date(timeIntervalSince1970: Double(line.atMillis) / 1000))
+            let at = Words.time(line.atMillis)
             if json {
                 StandardOutput.writeLine(
                     JSONLine([
@@ -217,6 +215,41 @@ struct Pulls: ParsableCommand {
         StandardOutput.writeLine(Words.say("Hold shelf (\(holds.count))", "预约架（\(holds.count) 本）"))
         for (e, trapped, title) in holds {
             StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  \(Words.say("for", "为")) \(e.masked ?? "****")  \(standing(e, trapped))  [\(e.request)]")
+        }
+    }
+}
+
+struct StocktakeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stocktake",
+        abstract: "The stocktake at this box: running since when and how many books counted, or when the last one ended.",
+        discussion: "A site manager's card 盘点开始 begins one and 盘点结束 ends it; meanwhile every book scanned is counted, none lent or returned.")
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "One JSON object.")
+    var json = false
+
+    func run() throws {
+        guard let (s, ended) = try state.reader().latestStocktake() else {
+            if json { StandardOutput.writeLine(JSONLine([("running", .bool(false)), ("started_ms", .null)]).rendered) } else {
+                StandardOutput.writeLine(Words.say("No stocktake yet", "尚未盘点"))
+            }
+            return
+        }
+        if json {
+            StandardOutput.writeLine(
+                JSONLine([
+                    ("running", .bool(ended == nil)), ("started_ms", .int(Int(s.startedAtMillis))), ("ended_ms", ended.map { .int(Int($0)) } ?? .null),
+                    ("counted", .int(s.counted)),
+                ]).rendered)
+            return
+        }
+        let since = Words.time(s.startedAtMillis)
+        if let ended {
+            StandardOutput.writeLine(Words.say("Last stocktake \(since) to \(Words.time(ended)): \(s.counted) books counted", "上次盘点 \(since) 至 \(Words.time(ended))：清点 \(s.counted) 本"))
+        } else {
+            StandardOutput.writeLine(Words.say("Stocktake running since \(since): \(s.counted) books counted", "盘点进行中（\(since) 开始）：已清点 \(s.counted) 本"))
         }
     }
 }

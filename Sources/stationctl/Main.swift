@@ -10,7 +10,7 @@ struct Stationctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationctl",
         abstract: "The site manager's tool for a Station box.",
-        subcommands: [Status.self, Devices.self, Logs.self, Pending.self, Pulls.self, SyncNow.self, Enroll.self, Export.self, ImportAck.self, Parse.self, CheckConfigCommand.self, Cards.self])
+        subcommands: [Status.self, Devices.self, Logs.self, Pending.self, Pulls.self, StocktakeCommand.self, SyncNow.self, Enroll.self, Export.self, ImportAck.self, Parse.self, CheckConfigCommand.self, Cards.self])
 }
 
 /// Exit codes: 0 a valid code; 1 not valid (misread, or a code Station does not use);

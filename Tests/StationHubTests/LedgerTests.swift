@@ -34,6 +34,19 @@ final class LedgerTests: XCTestCase {
         XCTAssertEqual(b.flags, ["returned-without-loan", "drifted"])
     }
 
+    /// A copy seen in a stocktake is where it was seen, unless the ledger has it on loan
+    /// (the stocktake report offers the implied return; the ledger does not guess).
+    func testASightingMovesACopyOnTheShelfAndLeavesALoanAlone() {
+        let shelved = Ledger.book("label:B1", events: [e("box-1", 1, 10, .return, site: "site-a"), e("box-2", 1, 20, .seen, site: "site-b")])
+        XCTAssertEqual([shelved.site, shelved.holder], ["site-b", nil])
+        XCTAssertEqual(shelved.flags, ["returned-without-loan", "drifted"])
+        let lent = Ledger.book("label:B1", events: [e("box-1", 1, 10, .checkout, who: "alice"), e("box-2", 1, 20, .seen, site: "site-b")])
+        XCTAssertEqual([lent.site, lent.holder], ["site-a", "p1:alice"])
+        XCTAssertEqual(lent.flags, [])
+        let home = Ledger.book("label:B1", entries: [Ledger.Entry(e("box-1", 1, 10, .seen, site: "site-a"))], homeSite: "site-a")
+        XCTAssertEqual(home.flags, [], "seen at home")
+    }
+
     func testVisitsPairAndOddOnesAreKeptAndFlagged() {
         let events = [
             e("hut-1", 1, 0, .visitStart, item: nil, who: "m1", service: "lactation"), e("hut-1", 2, 600_000, .visitEnd, item: nil, who: "m1"),

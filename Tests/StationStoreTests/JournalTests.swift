@@ -126,7 +126,7 @@ final class JournalTests: XCTestCase {
         let q = try DatabaseQueue(path: dir.appendingPathComponent(Journal.fileName).path)
         let applied = try q.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         XCTAssertEqual(applied, JournalSchema.migrator.migrations)
-        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot", "v4-transfers"])
+        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot", "v4-transfers", "v5-stocktake"])
         try q.close()
     }
 

@@ -7,6 +7,12 @@ public enum ControlAction: Sendable, Equatable, Hashable {
     case cancel
     /// Choose the service of a visit (rest, water, charging, lactation, ...).
     case service(String)
+    /// A site manager's stocktake: every book scanned until it ends is counted as seen.
+    case stocktakeStart
+    case stocktakeEnd
+
+    /// Cards for the site's manager alone: the printed sheet sets them apart.
+    public var isManagers: Bool { self == .stocktakeStart || self == .stocktakeEnd }
 
     /// The name used in tables, JSON and on the printed card.
     public var name: String {
@@ -15,6 +21,8 @@ public enum ControlAction: Sendable, Equatable, Hashable {
         case .done: "done"
         case .cancel: "cancel"
         case .service(let s): "service:\(s)"
+        case .stocktakeStart: "stocktake:start"
+        case .stocktakeEnd: "stocktake:end"
         }
     }
 
@@ -22,6 +30,8 @@ public enum ControlAction: Sendable, Equatable, Hashable {
         switch name {
         case "done": self = .done
         case "cancel": self = .cancel
+        case "stocktake:start": self = .stocktakeStart
+        case "stocktake:end": self = .stocktakeEnd
         default:
             if name.hasPrefix("mode:"), let m = KioskMode(rawValue: String(name.dropFirst(5))) {
                 self = .mode(m)
@@ -65,6 +75,8 @@ public struct ControlCardTable: Sendable, Equatable {
         "STN-SVC-LACTATION": .service("lactation"),
         "STN-SVC-CHILDCARE": .service("childcare"),
         "STN-SVC-LEGAL-AID": .service("legal-aid"),
+        "STN-STOCKTAKE-START": .stocktakeStart,
+        "STN-STOCKTAKE-END": .stocktakeEnd,
     ])
 }
 
@@ -72,12 +84,13 @@ extension ControlCardTable {
     /// The cards a site's workflow acts on, in the order a printed sheet shows them: the
     /// modes at a bookshelf; at huts and stations the services offered (every service
     /// card when the site names none, as the workflow then takes any); then done and
-    /// cancel everywhere. A card the workflow would refuse here is not worth printing.
+    /// cancel everywhere; a bookshelf's stocktake cards last, for its manager. A card the
+    /// workflow would refuse here is not worth printing.
     public func cards(for settings: KioskSettings) -> [(code: String, action: ControlAction)] {
         let wanted: [ControlAction]
         switch settings.siteKind {
         case .bookshelf:
-            wanted = KioskMode.allCases.map { .mode($0) } + [.done, .cancel]
+            wanted = KioskMode.allCases.map { .mode($0) } + [.done, .cancel, .stocktakeStart, .stocktakeEnd]
         case .hut, .station:
             let offered = settings.services.isEmpty ? Self.serviceOrder(actions.values) : settings.services
             wanted = offered.map { .service($0) } + [.done, .cancel]
@@ -111,6 +124,8 @@ extension ControlAction {
         case .mode(.renew): "续借 Renew"
         case .done: "完成 Done"
         case .cancel: "取消 Cancel"
+        case .stocktakeStart: "盘点开始 Stocktake: start"
+        case .stocktakeEnd: "盘点结束 Stocktake: end"
         case .service(let s):
             switch s {
             case "rest": "休息 Rest"

@@ -73,6 +73,10 @@ public struct FeedbackPlan: Sendable, Equatable {
         .transferIn: Signal(tones: [Tone(hz: 1175, ms: 90), Tone(hz: 988, ms: 90), Tone(hz: 784, ms: 160)], ledBlinks: 3),
         .holdReady: Signal(tones: [Tone(hz: 880, ms: 90), Tone(hz: 1319, ms: 90), Tone(hz: 1760, ms: 160)], ledBlinks: 1),
         .holdRefused: Signal(tones: [Tone(hz: 330, ms: 250), Tone(hz: 0, ms: 80), Tone(hz: 330, ms: 250)], ledBlinks: 4),
+        // A stocktake sweeps a shelf at scanner speed: one short high tick a book, no voice.
+        .stocktakeStarted: Signal(tones: [Tone(hz: 1568, ms: 60), Tone(hz: 2093, ms: 120)], ledBlinks: 2),
+        .stocktakeSeen: Signal(tones: [Tone(hz: 2093, ms: 30)], ledBlinks: 0, voice: false),
+        .stocktakeEnded: Signal(tones: [Tone(hz: 2093, ms: 60), Tone(hz: 1568, ms: 120)], ledBlinks: 2),
     ]
 
     /// A tone pattern as the config writes it: `"880/90 0/60 1319/120"` (Hz/ms, 0 Hz is
@@ -133,6 +137,9 @@ public struct Prompt: Sendable, Equatable {
         Prompt(outcome: .transferIn, hanzi: "预约图书已到，请放预约架", pinyin: "yu4 yue1 tu2 shu1 yi3 dao4, qing3 fang4 yu4 yue1 jia4", english: "A requested book: put it on the hold shelf"),
         Prompt(outcome: .holdReady, hanzi: "预约借书成功", pinyin: "yu4 yue1 jie4 shu1 cheng2 gong1", english: "Your requested book is yours"),
         Prompt(outcome: .holdRefused, hanzi: "此书已被预约", pinyin: "ci3 shu1 yi3 bei4 yu4 yue1", english: "This book is on hold for someone else"),
+        Prompt(outcome: .stocktakeStarted, hanzi: "开始盘点", pinyin: "kai1 shi3 pan2 dian3", english: "Stocktake started"),
+        Prompt(outcome: .stocktakeSeen, hanzi: "已清点", pinyin: "yi3 qing1 dian3", english: "Counted"),
+        Prompt(outcome: .stocktakeEnded, hanzi: "盘点结束", pinyin: "pan2 dian3 jie2 shu4", english: "Stocktake ended"),
     ]
 
     public static func of(_ outcome: Outcome) -> Prompt { all.first { $0.outcome == outcome }! }

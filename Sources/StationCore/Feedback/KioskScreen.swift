@@ -72,6 +72,9 @@ public struct KioskScreen: Sendable, Equatable, Codable {
             case .transferIn: "请把这本书放到预约架"
             case .holdReady: "这是您预约的书，请按时归还"
             case .holdRefused: "未记录：此书为他人预约保留"
+            case .stocktakeStarted: "请逐本扫描书架上的图书，结束时扫描“盘点结束”卡"
+            case .stocktakeSeen: "已清点"
+            case .stocktakeEnded: "已结束，可以正常借还"
             }
         return KioskScreen(
             serial: serial, state: outcome.rawValue, recorded: outcome.records && draft != nil,

@@ -12,6 +12,12 @@ public enum EventKind: String, Sendable, Equatable, Codable, CaseIterable {
     case transferOut = "transfer-out"
     /// A requested copy arrived at the request's pickup site: on the hold shelf for it.
     case transferIn = "transfer-in"
+    /// A stocktake began at this box (a site manager's card); its `seen` events refer to it.
+    case stocktakeStart = "stocktake-start"
+    /// A book found on the shelf during a stocktake: no loan changes.
+    case seen
+    /// The stocktake this refers to ended.
+    case stocktakeEnd = "stocktake-end"
 }
 
 /// A book as an event names it.

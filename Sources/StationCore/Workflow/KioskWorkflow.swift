@@ -86,6 +86,8 @@ public struct KioskWorkflow: Sendable {
     public private(set) var session: Session?
     public private(set) var mode: KioskMode = .checkout
     public private(set) var chosenService: String?
+    /// The stocktake running here (a site manager's card began it), if any.
+    public internal(set) var stocktake: Stocktake?
     /// Monotonic milliseconds.
     private var lastActivityMillis: Int64 = 0
     private var lastRead: (code: String, scanner: String, atMillis: Int64)?
@@ -97,9 +99,10 @@ public struct KioskWorkflow: Sendable {
         public var requests: Set<String> = []
     }
 
-    public init(settings: KioskSettings, ledger: LocalLedger = LocalLedger()) {
+    public init(settings: KioskSettings, ledger: LocalLedger = LocalLedger(), stocktake: Stocktake? = nil) {
         self.settings = settings
         self.ledger = ledger
+        self.stocktake = stocktake
     }
 
     // MARK: - Scans
@@ -119,11 +122,16 @@ public struct KioskWorkflow: Sendable {
         switch input.scanned {
         case .rejected(let outcome, let reason):
             return Decision(outcome: outcome, message: reason)
+        case .control(let action) where stocktake != nil && !action.isManagers:
+            return Self.counting
         case .control(let action):
-            return control(action)
+            return control(action, input)
+        case .worker where stocktake != nil:
+            return Self.counting
         case .worker(let worker):
             return settings.siteKind == .bookshelf ? openSession(worker, requests: input.requests, at: input.wallMillis) : visit(worker, input)
         case .book(let item):
+            if let running = stocktake { return count(item, input, running) }
             guard settings.siteKind == .bookshelf else {
                 return Decision(outcome: .refused, message: "this site does not lend books", chinese: "本站不办理借书")
             }
@@ -134,6 +142,7 @@ public struct KioskWorkflow: Sendable {
     /// The record of the last decision is durable: the ledger follows it.
     public mutating func recorded(_ event: JournalEvent) {
         ledger.apply(event)
+        follow(event)
     }
 
     /// The record of the last decision could not be written: the next read of the same
@@ -152,9 +161,7 @@ public struct KioskWorkflow: Sendable {
     /// Ends an idle session and forgets an idle mode or service choice.
     public mutating func expire(now: WorkflowClock) {
         guard now.monotonicMillis - lastActivityMillis >= settings.sessionTimeoutMillis else { return }
-        session = nil
-        mode = .checkout
-        chosenService = nil
+        endSession()
     }
 
     /// When ``expire(now:)`` or ``autoClose(now:)`` next has work, in monotonic milliseconds.
@@ -183,16 +190,14 @@ public struct KioskWorkflow: Sendable {
 
     // MARK: - Decisions
 
-    private mutating func control(_ action: ControlAction) -> Decision {
+    private mutating func control(_ action: ControlAction, _ input: ScanInput) -> Decision {
         switch action {
         case .mode(let m):
             guard settings.siteKind == .bookshelf else { return Decision(outcome: .refused, message: "this site does not lend books", chinese: "本站不办理借书") }
             mode = m
             return Decision(outcome: .modeChanged, message: "mode: \(m.rawValue)")
         case .done, .cancel:
-            session = nil
-            mode = .checkout
-            chosenService = nil
+            endSession()
             return Decision(outcome: .modeChanged, message: action == .done ? "session ended" : "session cancelled")
         case .service(let s):
             guard settings.siteKind != .bookshelf else { return Decision(outcome: .refused, message: "this site offers no services to choose", chinese: "本站没有可选择的服务") }
@@ -201,7 +206,15 @@ public struct KioskWorkflow: Sendable {
             }
             chosenService = s
             return Decision(outcome: .modeChanged, message: "service: \(s)")
+        case .stocktakeStart, .stocktakeEnd:
+            return stocktakeCard(action, input)
         }
+    }
+
+    mutating func endSession() {
+        session = nil
+        mode = .checkout
+        chosenService = nil
     }
 
     private mutating func openSession(_ worker: WorkerRef, requests: Set<String>, at now: Int64) -> Decision {

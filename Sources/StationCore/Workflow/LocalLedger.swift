@@ -118,6 +118,9 @@ public struct LocalLedger: Sendable, Equatable {
         case .void:
             // The journal undoes what the voided event did (it knows what that was).
             return Change()
+        case .stocktakeStart, .seen, .stocktakeEnd:
+            // (Counting what is on the shelf changes no loan.)
+            return Change()
         }
     }
 }

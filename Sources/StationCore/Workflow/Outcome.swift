@@ -25,11 +25,19 @@ public enum Outcome: String, Sendable, Equatable, CaseIterable, Codable {
     case holdReady = "hold-ready"
     /// A copy on the hold shelf, scanned by anyone but its worker: not recorded.
     case holdRefused = "hold-refused"
+    /// A stocktake began (recorded): book scans count what is on the shelf until it ends.
+    case stocktakeStarted = "stocktake-started"
+    /// A book counted in a stocktake: recorded the first time, told again as counted.
+    case stocktakeSeen = "stocktake-seen"
+    /// The stocktake ended (recorded): the kiosk lends again.
+    case stocktakeEnded = "stocktake-ended"
 
     /// Whether this outcome stands for a recorded event (told only after it is durable).
     public var records: Bool {
         switch self {
-        case .checkedOut, .renewed, .returned, .visitStarted, .visitEnded, .warning, .transferOut, .transferIn, .holdReady: true
+        case .checkedOut, .renewed, .returned, .visitStarted, .visitEnded, .warning, .transferOut, .transferIn, .holdReady, .stocktakeStarted, .stocktakeSeen,
+            .stocktakeEnded:
+            true
         default: false
         }
     }

@@ -52,7 +52,8 @@ enum KioskPage {
       water: ["饮水", "Water"], charging: ["充电", "Charging"], "legal-aid": ["法律援助", "Legal aid"] };
     const CLASS = { "checked-out": "ok", "renewed": "ok", "returned": "ok", "visit-started": "ok", "visit-ended": "ok",
       "session-opened": "info", "mode-changed": "info", "warning": "note", "refused": "bad", "misread": "bad",
-      "storage-error": "bad", "transfer-out": "note", "transfer-in": "note", "hold-ready": "ok", "hold-refused": "bad" };
+      "storage-error": "bad", "transfer-out": "note", "transfer-in": "note", "hold-ready": "ok", "hold-refused": "bad",
+      "stocktake-started": "info", "stocktake-seen": "ok", "stocktake-ended": "info" };
     let lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "zh";
     let idle = null, screen = null, live = false, back = null;
     const $ = (id) => document.getElementById(id);

@@ -94,10 +94,11 @@ public final class ScanPipeline {
         self.enroll = enroll
     }
 
-    /// New site settings (the hub's, over the config's): the ledger stays.
+    /// New site settings (the hub's, over the config's): the ledger and a running
+    /// stocktake stay.
     public func apply(settings: KioskSettings) {
         guard settings != workflow.settings else { return }
-        workflow = KioskWorkflow(settings: settings, ledger: workflow.ledger)
+        workflow = KioskWorkflow(settings: settings, ledger: workflow.ledger, stocktake: workflow.stocktake)
     }
 
     var workflowClock: WorkflowClock {

@@ -88,6 +88,10 @@ public enum BoxClaims {
         case .transferIn:
             if d.item == nil { return "an item" }
             if d.request == nil { return "the request it serves" }
+        case .seen:
+            if d.item == nil { return "an item" }
+        case .stocktakeStart, .stocktakeEnd:
+            break
         }
         return nil
     }
