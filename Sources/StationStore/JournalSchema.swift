@@ -108,25 +108,7 @@ enum JournalSchema {
                 sql: """
                     -- Requested copies sent on and collected here: two more kinds of event. The
                     -- kinds are the table's CHECK, so the table is rebuilt (SQLite's way).
-                    CREATE TABLE event_new (
-                        box_id TEXT NOT NULL,
-                        seq INTEGER NOT NULL CHECK (seq > 0),
-                        epoch INTEGER NOT NULL CHECK (epoch >= 0),
-                        site_id TEXT NOT NULL,
-                        scanner_id TEXT,
-                        kind TEXT NOT NULL CHECK (kind IN ('checkout','renewal','return','visit-start','visit-end','void','transfer-out','transfer-in')),
-                        wall_ms INTEGER NOT NULL,
-                        clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
-                        boot_id TEXT NOT NULL,
-                        mono_us INTEGER NOT NULL,
-                        body TEXT NOT NULL CHECK (json_valid(body)),
-                        PRIMARY KEY (box_id, seq)
-                    ) STRICT, WITHOUT ROWID;
-                    INSERT INTO event_new SELECT * FROM event;
-                    DROP TABLE event;
-                    ALTER TABLE event_new RENAME TO event;
-                    CREATE TRIGGER event_immutable BEFORE UPDATE ON event
-                    BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END;
+                    \(eventTableRebuilt(kinds: "'checkout','renewal','return','visit-start','visit-end','void','transfer-out','transfer-in'"))
                     -- Which requests this box trapped already.
                     CREATE INDEX event_request ON event (json_extract(body, '$.request')) WHERE kind IN ('transfer-out', 'transfer-in');
 
@@ -154,31 +136,38 @@ enum JournalSchema {
                 sql: """
                     -- A site manager's stocktake: its start and end, and each book seen. The
                     -- kinds are the table's CHECK, so the table is rebuilt again.
-                    CREATE TABLE event_new (
-                        box_id TEXT NOT NULL,
-                        seq INTEGER NOT NULL CHECK (seq > 0),
-                        epoch INTEGER NOT NULL CHECK (epoch >= 0),
-                        site_id TEXT NOT NULL,
-                        scanner_id TEXT,
-                        kind TEXT NOT NULL CHECK (kind IN ('checkout','renewal','return','visit-start','visit-end','void','transfer-out','transfer-in',
-                                                          'stocktake-start','seen','stocktake-end')),
-                        wall_ms INTEGER NOT NULL,
-                        clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
-                        boot_id TEXT NOT NULL,
-                        mono_us INTEGER NOT NULL,
-                        body TEXT NOT NULL CHECK (json_valid(body)),
-                        PRIMARY KEY (box_id, seq)
-                    ) STRICT, WITHOUT ROWID;
-                    INSERT INTO event_new SELECT * FROM event;
-                    DROP TABLE event;
-                    ALTER TABLE event_new RENAME TO event;
-                    CREATE TRIGGER event_immutable BEFORE UPDATE ON event
-                    BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END;
+                    \(eventTableRebuilt(kinds: "'checkout','renewal','return','visit-start','visit-end','void','transfer-out','transfer-in','stocktake-start','seen','stocktake-end'"))
                     CREATE INDEX event_request ON event (json_extract(body, '$.request')) WHERE kind IN ('transfer-out', 'transfer-in');
                     -- The running stocktake, found at start without reading the journal whole.
                     CREATE INDEX event_stocktake ON event (kind, seq) WHERE kind IN ('stocktake-start', 'seen', 'stocktake-end', 'void');
                     """)
         }
         return m
+    }
+
+    /// The event table rebuilt with a CHECK on these kinds (SQLite changes a CHECK no other
+    /// way), its rows and its immutability kept; its indexes are the caller's to make again.
+    static func eventTableRebuilt(kinds: String) -> String {
+        """
+        CREATE TABLE event_new (
+            box_id TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq > 0),
+            epoch INTEGER NOT NULL CHECK (epoch >= 0),
+            site_id TEXT NOT NULL,
+            scanner_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN (\(kinds))),
+            wall_ms INTEGER NOT NULL,
+            clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
+            boot_id TEXT NOT NULL,
+            mono_us INTEGER NOT NULL,
+            body TEXT NOT NULL CHECK (json_valid(body)),
+            PRIMARY KEY (box_id, seq)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO event_new SELECT * FROM event;
+        DROP TABLE event;
+        ALTER TABLE event_new RENAME TO event;
+        CREATE TRIGGER event_immutable BEFORE UPDATE ON event
+        BEGIN SELECT RAISE(ABORT, 'journal events are immutable'); END;
+        """
     }
 }

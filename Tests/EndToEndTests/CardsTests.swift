@@ -29,11 +29,12 @@ final class CardsTests: XCTestCase {
         let sheet = shelf.directory.appendingPathComponent("control.svg").path
         let written = try stationctl(["cards", "control", "--config", shelf.configPath, "--out", sheet])
         XCTAssertEqual(written.status, 0, written.run.standardError)
-        let expected = ["STN-MODE-CHECKOUT", "STN-MODE-RETURN", "STN-MODE-RENEW", "STN-DONE", "STN-CANCEL"]
+        let expected = ["STN-MODE-CHECKOUT", "STN-MODE-RETURN", "STN-MODE-RENEW", "STN-DONE", "STN-CANCEL", "STN-STOCKTAKE-START", "STN-STOCKTAKE-END"]
         let read = try decode(sheet)
         XCTAssertEqual(read.sorted(), expected.sorted(), "each card once, nothing else")
         let svg = try String(contentsOfFile: sheet, encoding: .utf8)
         XCTAssertTrue(svg.contains("借书 Check out") && svg.contains("控制卡"), "captions in Chinese")
+        XCTAssertTrue(svg.contains("管理员专用 · 盘点开始 Stocktake<"), "the manager's cards are marked")
 
         // A station: the services it offers; a service without a card is said, not printed.
         let station = try TestBox(label: "cards-station", site: "kind = \"station\"\nservices = [\"water\", \"charging\", \"shower\"]")

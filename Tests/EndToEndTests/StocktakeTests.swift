@@ -20,7 +20,8 @@ final class StocktakeTests: XCTestCase {
         let child = try box.run(events: try box.events(named: name, scans: scans, gapMillis: 30, leadIn: 3000))
         XCTAssertTrue(child.readLines(timeout: 120, count: count) { $0.contains("\"type\":\"outcome\"") }, child.lines.suffix(5).joined(separator: "\n") + child.standardError)
         let synced = try waitUntil(60) { try self.hub.query("SELECT count(*) FROM event WHERE box_id = 'box-a'") == ["\(held)"] }
-        XCTAssertTrue(synced, "the hub holds \(try hub.query("SELECT count(*) FROM event WHERE box_id = 'box-a'")), not \(held)")
+        let holds = try hub.query("SELECT count(*) FROM event WHERE box_id = 'box-a'")
+        XCTAssertTrue(synced, "the hub holds \(holds), not \(held)")
         XCTAssertEqual(child.stopChildren(), 0, child.standardError)
         return child.lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }.filter { $0["type"] as? String == "outcome" }
     }

@@ -40,7 +40,7 @@ final class VoicePromptTests: XCTestCase {
         let dir = try ProjectPaths.temporaryDirectory("voices")
         defer { try? FileManager.default.removeItem(at: dir) }
         let prompts = try Self.prompts()
-        XCTAssertEqual(prompts.count, 30, "15 outcomes, zh and en")
+        XCTAssertEqual(prompts.count, 36, "18 outcomes, zh and en")
         let rendered = try Self.render(into: dir.path)
         XCTAssertEqual(Set(rendered.keys), Set(prompts.map(\.file)), "scripts/voices renders exactly the prompts stationd lists")
 
@@ -96,7 +96,7 @@ final class VoicePromptTests: XCTestCase {
         let dir = try ProjectPaths.temporaryDirectory("voices-zh")
         defer { try? FileManager.default.removeItem(at: dir) }
         let zh = try Self.prompts().filter { $0.file.hasPrefix("zh/") }
-        XCTAssertEqual(zh.count, 15)
+        XCTAssertEqual(zh.count, 18)
         let rendered = try Self.render(into: dir.path)
         for prompt in zh {
             XCTAssertEqual(prompt.voice, "cmn-latn-pinyin", prompt.file)

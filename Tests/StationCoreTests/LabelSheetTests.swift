@@ -94,7 +94,7 @@ final class LabelSheetTests: XCTestCase {
 
     func testABookshelfGetsModeCardsAndAStationItsServices() {
         let shelf = ControlCardTable.standard.cards(for: KioskSettings(siteID: "s", siteKind: .bookshelf))
-        XCTAssertEqual(shelf.map(\.code), ["STN-MODE-CHECKOUT", "STN-MODE-RETURN", "STN-MODE-RENEW", "STN-DONE", "STN-CANCEL"])
+        XCTAssertEqual(shelf.map(\.code), ["STN-MODE-CHECKOUT", "STN-MODE-RETURN", "STN-MODE-RENEW", "STN-DONE", "STN-CANCEL", "STN-STOCKTAKE-START", "STN-STOCKTAKE-END"])
         let settings = KioskSettings(siteID: "s", siteKind: .station, services: ["water", "charging", "shower"])
         XCTAssertEqual(ControlCardTable.standard.cards(for: settings).map(\.code), ["STN-SVC-WATER", "STN-SVC-CHARGING", "STN-DONE", "STN-CANCEL"])
         XCTAssertEqual(ControlCardTable.standard.servicesWithoutCard(for: settings), ["shower"])

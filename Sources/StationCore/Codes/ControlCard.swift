@@ -124,8 +124,8 @@ extension ControlAction {
         case .mode(.renew): "续借 Renew"
         case .done: "完成 Done"
         case .cancel: "取消 Cancel"
-        case .stocktakeStart: "盘点开始 Stocktake: start"
-        case .stocktakeEnd: "盘点结束 Stocktake: end"
+        case .stocktakeStart: "盘点开始 Stocktake"
+        case .stocktakeEnd: "盘点结束 End stocktake"
         case .service(let s):
             switch s {
             case "rest": "休息 Rest"

@@ -163,7 +163,7 @@ extension PrintedLabel {
     /// One label per control card, captioned with its action.
     /// A site manager's cards (stocktake) say so, to be kept apart from the workers' sheet.
     public static func controlCards(_ cards: [(code: String, action: ControlAction)]) -> [PrintedLabel] {
-        cards.map { PrintedLabel(code: $0.code, caption: $0.action.isManagers ? "\($0.action.caption) · 管理员专用 manager only" : $0.action.caption) }
+        cards.map { PrintedLabel(code: $0.code, caption: $0.action.isManagers ? "管理员专用 · \($0.action.caption)" : $0.action.caption) }
     }
 
     /// One label per catalog entry that is a site-printed item (`label:` keys), captioned
