@@ -123,9 +123,25 @@ def history(rng, today):
                     events[site].append((t, {"kind": "visit-start", "worker": who, "service": service, "flags": []}))
                     events[site].append((t + minutes * 60_000, {"kind": "visit-end", "worker": who, "service": service, "flags": []}))
         day += datetime.timedelta(days=1)
+    stocktake(events, items, where, free_at, at(today - datetime.timedelta(days=1), 19, 0))
     for site in events:
         events[site].sort(key=lambda e: e[0])
     return items, events
+
+
+def stocktake(events, items, where, free_at, t):
+    """Yesterday evening kc-shelf-1's manager swept its shelf: every copy there but one
+    (missing, when two or more are there), one the records have on loan (an implied
+    return), one at home elsewhere (misplaced) and one label the catalog does not know."""
+    site = "kc-shelf-1"
+    here = sorted(k for k in items if where[k] == site and free_at[k] <= t)
+    lent = sorted(k for k in items if where[k] == site and free_at[k] > t)[:1]
+    stray = sorted(k for k in items if where[k] != site and items[k][1] != site and free_at[k] <= t)[:1]
+    seen = here[1 if len(here) > 1 else 0:] + lent + stray + ["label:LIB-199999"]
+    events[site].append((t, {"kind": "stocktake-start", "flags": []}))
+    for n, key in enumerate(seen):
+        events[site].append((t + (n + 1) * 4000, {"kind": "seen", "item": {"key": key}, "flags": []}))
+    events[site].append((t + (len(seen) + 1) * 4000, {"kind": "stocktake-end", "flags": []}))
 
 
 def main():

@@ -136,7 +136,11 @@ public enum Reports {
         ("restock", "per site (--site): titles in demand at other sites that it does not hold"),
         ("requests", "per pickup site and month placed: requests placed, collected, expired, cancelled, open; hours to collection (median, 90th percentile)"),
         ("lost-in-transit", "copies trapped for a request and not seen for --lost-after-days (30), oldest first"),
+        ("stocktake", "a site's latest stocktake (--site) against its ledger: copies missing, implied returns, misplaced, unknown to the catalog"),
     ]
+
+    /// Reports of one site at a time (the console picks the reader's first site).
+    public static let ofOneSite: Set<String> = ["restock", "stocktake"]
 
     /// Fewer visits than this in a lactation-room cell are withheld.
     public static let smallestLactationCell: Int64 = 5
@@ -200,7 +204,7 @@ public enum Reports {
         "lending": ["period", "site", "region"], "drift": ["period", "site", "region"], "overdue": ["site", "region"],
         "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "visit-hours": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
         "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
-        "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"],
+        "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"], "stocktake": ["site"],
     ]
 
     static func checkApplies(_ name: String, _ p: Parameters) throws {
@@ -238,6 +242,7 @@ public enum Reports {
     static let builders: [String: @Sendable (Bounds) throws -> Query] = [
         "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "visit-hours": visitHours, "quiet-boxes": quietBoxes,
         "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock, "requests": requests, "lost-in-transit": lostInTransit,
+        "stocktake": stocktake,
     ]
 
     @Sendable static func overdue(_ b: Bounds) -> Query {

@@ -47,7 +47,10 @@ extension ConsolePages {
     }
 
     /// A report's page; `table` nil when it waits for a title to be asked about.
-    public func report(_ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table?, query: String, session: ConsoleSession) -> HTML {
+    /// `actions`: forms the report offers under its picker (a stocktake's corrections).
+    public func report(
+        _ name: String, form f: ReportForm, charts: [ReportCharts.Chart], table: Reports.Table?, query: String, session: ConsoleSession, actions: HTML = ""
+    ) -> HTML {
         var fields: [HTML] = []
         if f.takes.contains("period") {
             fields.append("<label>\(t(.from)) <input type=\"month\" name=\"from\" value=\"\(ReportForm.month(f.from, end: false))\"></label>")
@@ -59,8 +62,8 @@ extension ConsolePages {
             }
             fields.append("<label>\(t(.region)) <select name=\"region\">\(options)</select></label>")
         }
-        if f.takes.contains("site"), f.sites.count > 1 || name == "restock" {
-            let anySite: [HTML] = name == "restock" ? [] : ["<option value=\"\"\(f.site == nil ? " selected" : "")>\(t(.anySite))</option>"]
+        if f.takes.contains("site"), f.sites.count > 1 || Reports.ofOneSite.contains(name) {
+            let anySite: [HTML] = Reports.ofOneSite.contains(name) ? [] : ["<option value=\"\"\(f.site == nil ? " selected" : "")>\(t(.anySite))</option>"]
             let options: [HTML] = f.sites.map { s in
                 "<option value=\"\(s.id)\"\(f.site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
             }
@@ -88,7 +91,7 @@ extension ConsolePages {
             <h2>\(t(.dataTable))</h2>\(folded)\
             <p><a href="/console/reports/\(name)/csv\(query.isEmpty ? "" : "?" + query)">\(t(.downloadCSV))</a></p>
             """
-        return page(ReportCharts.title(name, language), session, .reports, picker + "\(drawn)" + whole)
+        return page(ReportCharts.title(name, language), session, .reports, picker + actions + "\(drawn)" + whole)
     }
 
     func isText(_ v: SQLValue) -> Bool {
@@ -104,8 +107,8 @@ extension ConsolePages {
         let numeric = table.columns.indices.map { i in table.rows.contains { r in i < r.count && r[i] != .null && r[i].text != nil && !isText(r[i]) } }
         let head: [HTML] = table.columns.enumerated().map { i, c in "<th\(numeric[i] ? HTML(" class=\"num\"") : "")>\(ReportCharts.column(c, language))</th>" }
         let rows: [HTML] = table.rows.map { r in
-            let cells: [HTML] = r.map { v in
-                if case .text(let s) = v { return "<td>\(s)</td>" }
+            let cells: [HTML] = r.enumerated().map { i, v in
+                if case .text(let s) = v { return "<td>\(ReportCharts.value(s, column: table.columns[i], language))</td>" }
                 return "<td class=\"num\">\(v.csv)</td>"
             }
             return "<tr>\(cells)</tr>"

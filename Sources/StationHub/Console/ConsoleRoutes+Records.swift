@@ -27,19 +27,19 @@ extension ConsoleRoutes {
             p.from = try ConsolePages.ReportForm.bound(given("from"), end: false) ?? Self.monthStart(now, monthsBack: 11, options.timeZone)
             p.to = try ConsolePages.ReportForm.bound(given("to"), end: true) ?? Self.monthStart(now, monthsBack: -1, options.timeZone)
         }
-        if takes.contains("site") { p.site = given("site") ?? (name == "restock" ? sites.first?.id : nil) }
+        if takes.contains("site") { p.site = given("site") ?? (Reports.ofOneSite.contains(name) ? sites.first?.id : nil) }
         // A region asked for outside the reader's scope is refused by `narrow`, never quietly replaced.
         if takes.contains("region") { p.region = given("region") }
         if takes.contains("item") { p.item = given("item") }
         let regions = Dictionary(sites.map { ($0.id, $0.region) }, uniquingKeysWith: { a, _ in a })
         p = try session.role.narrow(p, regionOf: { regions[$0] })
-        // A report narrowed by site only (restock) takes the reader's site, checked above.
+        // A report of one site (restock, stocktake) takes the reader's site, checked above.
         if !takes.contains("region") { p.region = nil }
         let form = ConsolePages.ReportForm(
             from: p.from, to: p.to, site: given("site") ?? p.site, region: p.region, item: p.item, takes: takes, sites: sites,
             regions: session.role == .union ? Array(Set(sites.compactMap(\.region))).sorted() : [])
         var query: [String] = []
-        for (key, value) in [("from", p.from), ("to", p.to), ("site", given("site") ?? (name == "restock" ? p.site : nil)), ("region", given("region")), ("item", p.item)] {
+        for (key, value) in [("from", p.from), ("to", p.to), ("site", given("site") ?? (Reports.ofOneSite.contains(name) ? p.site : nil)), ("region", given("region")), ("item", p.item)] {
             if let value { query.append("\(key)=\(ConsolePages.url(value))") }
         }
         return (name, p, form, query.joined(separator: "&"), sites)
@@ -73,8 +73,10 @@ extension ConsoleRoutes {
             return Self.html(.ok, pages(session.language).report(r.name, form: r.form, charts: [], table: nil, query: r.query, session: session))
         }
         let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
+        let pages = pages(session.language)
+        let actions = r.name == "stocktake" ? pages.stocktakeActions(table, site: r.parameters.site, session: session) : ""
         return Self.html(
-            .ok, pages(session.language).report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session))
+            .ok, pages.report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session, actions: actions))
     }
 
     /// Exactly what a chart draws (`?chart=ID`), or the report's whole table.

@@ -19,7 +19,7 @@ public enum Phrase: CaseIterable, Sendable {
     case inTransit, onHoldShelf, requested
     case requests, placeRequest, copyKey, orTitle, pickupSite, workerNumber, numberKind, detectKind, memberCardNumber, residentNumber, placeIt
     case requestID, placedAt, heldUntil, cancelRequest, placedBy, noRequests, anyState, requestsHelp, sentFrom, copyNow
-    case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince
+    case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince, acceptImplied, impliedHelp
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -226,6 +226,12 @@ public enum Phrase: CaseIterable, Sendable {
         case .stateCancelled: ("已取消", "Cancelled")
         case .itemKey: ("条码", "Item")
         case .stateSince: ("此状态始于", "In this state since")
+        case .acceptImplied: ("确认这些书已归还", "Accept these returns")
+        case .impliedHelp:
+            (
+                "盘点时在书架上扫到、但记录为借出的书：确认后记为在扫到时归还（留有操作记录，原始记录不改）。",
+                "Seen on the shelf in the stocktake but on loan in the ledger: accepting records each as returned when it was seen (audited; no event is edited)."
+            )
         }
     }
 }

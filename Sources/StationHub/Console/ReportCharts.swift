@@ -18,7 +18,7 @@ public enum ReportCharts {
         ("lending", "借阅指数", "Lending index"), ("drift", "图书漂流", "Drift between sites"), ("most-borrowed", "热门图书", "Most borrowed"),
         ("visits", "小屋与驿站使用", "Hut and station use"), ("overdue", "逾期未还", "Overdue"), ("also-borrowed", "借了又借", "Also borrowed"),
         ("restock", "补充书目", "Restock"), ("quiet-boxes", "失联设备", "Quiet boxes"), ("quarantine", "待处理记录", "Quarantine"),
-        ("requests", "预约借阅", "Requests"), ("lost-in-transit", "转寄途中未到", "Lost in transit"),
+        ("requests", "预约借阅", "Requests"), ("lost-in-transit", "转寄途中未到", "Lost in transit"), ("stocktake", "盘点结果", "Stocktake"),
     ]
 
     public static func title(_ name: String, _ language: String) -> String {
@@ -35,10 +35,20 @@ public enum ReportCharts {
         "reason": "原因", "received": "收到时间", "also_borrowed": "也借了", "readers": "读者数", "loans_elsewhere": "他处借出", "sites": "站点数",
         "label": "名称", "value": "数值", "placed": "预约", "collected": "已取走", "expired": "过期未取", "cancelled": "已取消", "open": "进行中",
         "median_fill_hours": "取书用时中位数（小时）", "p90_fill_hours": "九成取书用时（小时）", "since": "转出时间", "days": "天数", "request": "预约编号",
+        "finding": "发现", "home_site": "所属站点", "seen": "扫到时间", "stocktake_from": "盘点开始", "stocktake_to": "盘点结束",
     ]
 
     public static func column(_ name: String, _ language: String) -> String {
         language == "en" ? name : columnNames[name] ?? name
+    }
+
+    /// Words a column holds that a Chinese page says in Chinese (a stocktake's findings).
+    static let valueNames: [String: [String: String]] = [
+        "finding": ["missing": "缺失（应在架未扫到）", "implied-return": "应已归还（在架但记为借出）", "misplaced": "错架或漂流（所属其他站点）", "unknown": "目录中没有"]
+    ]
+
+    static func value(_ text: String, column: String, _ language: String) -> String {
+        language == "en" ? text : valueNames[column]?[text] ?? text
     }
 
     /// Most bars a chart draws (its table and CSV hold the same).

@@ -6,12 +6,18 @@ import StationProtocol
 /// requests (``Requests/status(_:entries:nowMillis:)``), and what a site's boxes are to do
 /// (pull lists, holds) is read from both.
 extension HubStore {
-    /// What the ledger reads of these copies' events (voided ones left out).
+    /// What the ledger reads of these copies' events (voided ones left out), and of the
+    /// corrections operators accepted (as the box `hub`, numbered by correction).
     static func entries(_ s: any SQLSession, items: [String]) async throws -> [String: [Ledger.Entry]] {
         var entries: [String: [Ledger.Entry]] = [:]
+        let keys = SQLStatement.list(items.count)
         for row in try await s.rows(
-            "SELECT e.item_key, \(entryColumns) FROM event e WHERE e.item_key IN \(SQLStatement.list(items.count)) AND \(Reports.notVoided())",
-            items.map { .text($0) })
+            """
+            SELECT e.item_key, \(entryColumns) FROM event e WHERE e.item_key IN \(keys) AND \(Reports.notVoided())
+            UNION ALL
+            SELECT k.item_key, 'hub', k.id, k.site_id, k.kind, NULL, k.at_ms, NULL, NULL, 0, NULL, NULL FROM ledger_correction k WHERE k.item_key IN \(keys)
+            """,
+            (items + items).map { .text($0) })
         {
             if let item = row[0].text, let e = entry(row, from: 1) { entries[item, default: []].append(e) }
         }

@@ -16,6 +16,7 @@ enum Schema {
         Migration(name: "3-console", statements: console),
         Migration(name: "4-report-aggregates", statements: ReportAggregates.migration),
         Migration(name: "5-requests", statements: requests),
+        Migration(name: "6-stocktake", statements: stocktake),
     ]
 
     /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages
