@@ -17,18 +17,25 @@ public enum Stocktakes {
         public var to: Int64?
     }
 
-    /// The site's stocktakes, oldest first: each box's start paired with its next end (a
-    /// start without one runs on), overlapping counts merged into one.
-    public static func runs(_ marks: [Mark]) -> [Run] {
+    /// Nobody counts one shelf for longer: a count not ended by then ended then (a box
+    /// replaced or lost mid-count does not hold every later stocktake of its site open).
+    public static let longestCountMillis: Int64 = 86_400_000
+
+    /// The site's stocktakes, oldest first: each box's start paired with its next end, or
+    /// ended by its next start (as the box itself sees it); one without either runs on
+    /// unless it began more than ``longestCountMillis`` before `nowMillis`; overlapping
+    /// counts merged into one.
+    public static func runs(_ marks: [Mark], nowMillis: Int64) -> [Run] {
         var spans: [(from: Int64, to: Int64?)] = [], open: [String: Int64] = [:]
         for m in marks.sorted(by: { ($0.atMillis, $0.box, $0.start ? 0 : 1) < ($1.atMillis, $1.box, $1.start ? 0 : 1) }) {
             if m.start {
-                if open[m.box] == nil { open[m.box] = m.atMillis }
+                if let from = open[m.box] { spans.append((from, m.atMillis)) }
+                open[m.box] = m.atMillis
             } else if let from = open.removeValue(forKey: m.box) {
                 spans.append((from, m.atMillis))
             }
         }
-        spans += open.values.map { ($0, nil) }
+        spans += open.values.map { from in (from, nowMillis - from > longestCountMillis ? from + longestCountMillis : nil) }
         var runs: [Run] = []
         for s in spans.sorted(by: { $0.from < $1.from }) {
             if let last = runs.last, last.to.map({ s.from <= $0 }) ?? true {
@@ -58,6 +65,8 @@ public enum Stocktakes {
         public var site: String?
         public var onLoanSince: Int64?
         public var inTransit: Bool
+        /// On the hold shelf of this site (for a request: it belongs here now).
+        public var heldHere = false
         /// Its newest event other than a sighting: something happened to it then.
         public var lastMillis: Int64?
 
@@ -103,7 +112,7 @@ public enum Stocktakes {
             if let seen = first[c.itemKey] {
                 if let since = c.onLoanSince, since < seen.atMillis {
                     out.append(finding(.impliedReturn))
-                } else if let home = c.homeSite, home != site {
+                } else if let home = c.homeSite, home != site, !c.heldHere {
                     out.append(finding(.misplaced))
                 }
             } else if c.site == site, c.onLoanSince == nil, !c.inTransit, (c.lastMillis ?? .min) < run.from {

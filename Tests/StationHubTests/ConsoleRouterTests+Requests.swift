@@ -78,12 +78,21 @@ extension ConsoleRouterTests {
             let (badState, _) = try await page(wang, "/console/requests?state=lost")
             XCTAssertEqual([outOfScope, badState], [.notFound, .badRequest], "\(engine)")
 
-            // What was written: three requests, one cancelled, each audited with its operator;
+            // Closed, li's request is its pickup site's history, no longer the holding shelf's.
+            let closedR2 = try await li.post(client, "/console/requests/\(r2)/cancel", [:])
+            XCTAssertEqual(closedR2.status, .seeOther, "\(engine)")
+            let (_, zhaosList) = try await page(zhao, "/console/requests")
+            let (_, lisList) = try await page(li, "/console/requests?state=cancelled")
+            XCTAssertEqual([zhaosList.contains(r2), lisList.contains(r2)], [false, true], "\(engine)")
+            let (hidden, _) = try await page(zhao, "/console/requests/\(r2)")
+            XCTAssertEqual(hidden, .notFound, "\(engine)")
+
+            // What was written: three requests, two cancelled, each audited with its operator;
             // the number on no page and in no row.
             let rows = try await store.dump("SELECT client, state FROM request ORDER BY client")
-            XCTAssertEqual(rows, ["console:li|placed", "console:wang|placed", "console:zhao|cancelled"], "\(engine)")
+            XCTAssertEqual(rows, ["console:li|cancelled", "console:wang|placed", "console:zhao|cancelled"], "\(engine)")
             let audit = try await store.dump("SELECT actor, action FROM audit WHERE action LIKE 'request.%' ORDER BY id")
-            XCTAssertEqual(audit, ["zhao|request.place", "li|request.place", "wang|request.place", "li|request.cancel"], "\(engine)")
+            XCTAssertEqual(audit, ["zhao|request.place", "li|request.place", "wang|request.place", "li|request.cancel", "li|request.cancel"], "\(engine)")
             for number in numbers {
                 XCTAssertFalse(pages.contains { $0.contains(number) }, "\(engine): a number on a page")
                 let stored = try await store.dump("SELECT count(*) FROM request WHERE worker = ? OR masked = ? OR verifier = ?", [.text(number), .text(number), .text(number)])

@@ -37,10 +37,11 @@ extension ConsoleRouterTests {
             let page = String(buffer: shown.body)
             XCTAssertTrue(page.contains("缺失（应在架未扫到）") && page.contains("应已归还") && page.contains("目录中没有"), "\(engine): the findings in Chinese: \(page.suffix(1500))")
             XCTAssertTrue(page.contains("action=\"/console/stocktake/accept\"") && page.contains("确认这些书已归还 (1)"), "\(engine)")
+            XCTAssertTrue(page.contains("name=\"items\" value=\"label:A2\""), "\(engine): the button names the copies the page shows")
             // Another site's stocktake is not li's to correct (hut-c is in the west); zhao's is.
-            let elsewhere = try await li.post(client, "/console/stocktake/accept", ["site": "hut-c"])
+            let elsewhere = try await li.post(client, "/console/stocktake/accept", ["site": "hut-c", "items": "label:A2"])
             XCTAssertEqual(elsewhere.status, .notFound, "\(engine)")
-            let accepted = try await zhao.post(client, "/console/stocktake/accept", ["site": "shelf-a"])
+            let accepted = try await zhao.post(client, "/console/stocktake/accept", ["site": "shelf-a", "items": "label:A2"])
             XCTAssertEqual(accepted.status, .seeOther, "\(engine)")
             XCTAssertEqual(accepted.headers[.location], "/console/reports/stocktake?site=shelf-a")
             let after = String(buffer: try await zhao.get(client, "/console/reports/stocktake?site=shelf-a").body)
@@ -49,10 +50,15 @@ extension ConsoleRouterTests {
             XCTAssertEqual(ledger, ["label:A2|-|shelf-a"], "\(engine)")
             let audit = try await store.dump("SELECT actor, action, subject FROM audit WHERE action = 'stocktake.accept'")
             XCTAssertEqual(audit, ["zhao|stocktake.accept|label:A2"], "\(engine)")
-            let again = try await zhao.post(client, "/console/stocktake/accept", ["site": "shelf-a"])
-            XCTAssertEqual(again.status, .seeOther, "\(engine): nothing to accept is no error")
+            let again = try await zhao.post(client, "/console/stocktake/accept", ["site": "shelf-a", "items": "label:A2"])
+            XCTAssertEqual(again.status, .conflict, "\(engine): accepted already, nothing written twice")
             let corrections = try await store.dump("SELECT item_key, kind, site_id, actor FROM ledger_correction")
             XCTAssertEqual(corrections, ["label:A2|return|shelf-a|zhao"], "\(engine)")
+            // The name the ledger gives corrections is no box's to take.
+            do {
+                _ = try await store.addBox("hub", site: "shelf-a")
+                XCTFail("\(engine): a box named hub")
+            } catch let error as HubError { XCTAssertEqual(error.kind, .invalid) }
         }
     }
 }

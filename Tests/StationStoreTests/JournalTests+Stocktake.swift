@@ -29,6 +29,11 @@ extension JournalTests {
         XCTAssertNil(try j.stocktake())
         let last = try XCTUnwrap(try JournalReader(directory: dir.path).latestStocktake())
         XCTAssertEqual([last.stocktake.counted, Int(last.endedAtMillis ?? 0)], [4, 5000])
+        // A start told as failed that landed after all is voided: no stocktake runs.
+        let doubtfulStart = try j.append(EventDraft(kind: .stocktakeStart, scannerID: "s1"), time: time(6000))
+        _ = try j.append(EventDraft(kind: .void, refersTo: doubtfulStart.seq), time: time(6001))
+        XCTAssertNil(try j.stocktake())
+        XCTAssertEqual(try JournalReader(directory: dir.path).latestStocktake()?.stocktake.startSeq, start.seq)
         try j.close()
     }
 

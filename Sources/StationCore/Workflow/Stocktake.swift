@@ -32,7 +32,8 @@ extension KioskWorkflow {
         outcome: .refused, message: "a stocktake is running: lending resumes when it ends", chinese: "正在盘点，暂停借还；盘点结束后再办理")
 
     mutating func stocktakeCard(_ action: ControlAction, _ input: ScanInput) -> Decision {
-        guard settings.siteKind == .bookshelf else {
+        // (A stocktake that runs is always ended, whatever the site became meanwhile.)
+        guard settings.siteKind == .bookshelf || (action == .stocktakeEnd && stocktake != nil) else {
             return Decision(outcome: .refused, message: "this site has no shelf to count", chinese: "本站没有书架可盘点")
         }
         switch (action, stocktake) {

@@ -14,7 +14,10 @@ extension ConsoleRoutes {
 
     func acceptImpliedReturns(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
         let site = fields.value("site") ?? ""
-        _ = try await store.acceptImpliedReturns(site: site, scope: session.role, by: Self.actor(session, context))
+        // The copies the page showed, no others (a sighting that arrived since waits for the next look).
+        let items = (fields.value("items") ?? "").split(separator: " ").map(String.init)
+        guard !items.isEmpty else { throw HubError(.invalid, "name the copies to accept (items)", code: "invalid-form") }
+        _ = try await store.acceptImpliedReturns(site: site, items: items, scope: session.role, by: Self.actor(session, context))
         return Self.redirect("/console/reports/stocktake?site=\(ConsolePages.url(site))")
     }
 }
@@ -22,11 +25,12 @@ extension ConsoleRoutes {
 extension ConsolePages {
     /// The accept form, when the stocktake's table holds implied returns.
     func stocktakeActions(_ table: Reports.Table, site: String?, session: ConsoleSession) -> HTML {
-        let implied = table.rows.filter { $0.first?.text == Stocktakes.Kind.impliedReturn.rawValue }.count
-        guard implied > 0, let site else { return "" }
+        let implied = table.rows.filter { $0.first?.text == Stocktakes.Kind.impliedReturn.rawValue }.compactMap { $0[1].text }
+        guard !implied.isEmpty, let site else { return "" }
         return """
             <form method="post" action="/console/stocktake/accept" class="fields"><input type="hidden" name="csrf" value="\(session.csrf)">\
-            <input type="hidden" name="site" value="\(site)"><p class="small">\(t(.impliedHelp))</p><button>\(t(.acceptImplied)) (\(implied))</button></form>
+            <input type="hidden" name="site" value="\(site)"><input type="hidden" name="items" value="\(implied.joined(separator: " "))">\
+            <p class="small">\(t(.impliedHelp))</p><button>\(t(.acceptImplied)) (\(implied.count))</button></form>
             """
     }
 }

@@ -131,6 +131,8 @@ extension HubStore {
         for b in boxes where !b.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) || b.id.isEmpty || b.id.count > 64 {
             throw HubError(.invalid, "box id \(b.id): 1 to 64 letters, digits, -, _ or .")
         }
+        // (`hub` is what the ledger calls the operators' corrections: see HubStore+Stocktake.)
+        if boxes.contains(where: { $0.id == Self.correctionsBox }) { throw HubError(.invalid, "box id \(Self.correctionsBox) is the hub's own") }
         let tokens = boxes.map { _ in HubIngest.randomSecret() }
         try await engine.transaction { s in
             for site in Set(boxes.map(\.site)) { try await Self.requireSite(s, site, scope: scope) }

@@ -231,9 +231,20 @@ extension HubStore {
             conditions.append(here.sql)
             arguments += here.arguments
         }
-        if let state {
+        // A state as the rows are shown (``RequestRecord/asOf(_:)``): a hold past its end
+        // is expired before the expiry loop has closed it.
+        switch state {
+        case .ready?:
+            conditions.append("r.state = 'ready' AND (r.until_ms IS NULL OR r.until_ms > ?)")
+            arguments.append(.int(nowMillis))
+        case .expired?:
+            conditions.append("(r.state = 'expired' OR (r.state = 'ready' AND r.until_ms <= ?))")
+            arguments.append(.int(nowMillis))
+        case let state?:
             conditions.append("r.state = ?")
             arguments.append(.text(state.rawValue))
+        case nil:
+            break
         }
         let filter = "WHERE " + conditions.joined(separator: " AND ")
         return try await engine.read(
@@ -253,13 +264,14 @@ extension RequestRecord {
 }
 
 extension ConsoleRole {
-    /// The requests a reader sees: picked up at a site in scope, or for a copy at one (where
-    /// the ledger has it, else its home shelf: the holding site sends it on).
+    /// The requests a reader sees: picked up at a site in scope, or open and for a copy at
+    /// one (where the ledger has it, else its home shelf: the holding site sends it on; a
+    /// closed request is its pickup site's history, not the shelf's).
     var requestCondition: (sql: String, arguments: [SQLValue]) {
         if self == .union { return ("1 = 1", []) }
         let (pickup, holding) = (condition("r.pickup_site"), condition("coalesce(b.site_id, c.home_site)"))
         return (
-            "(\(pickup.sql) OR r.item_key IN (SELECT c.item_key FROM catalog_title c LEFT JOIN ledger_book b ON b.item_key = c.item_key WHERE \(holding.sql)))",
+            "(\(pickup.sql) OR (r.active = 1 AND r.item_key IN (SELECT c.item_key FROM catalog_title c LEFT JOIN ledger_book b ON b.item_key = c.item_key WHERE \(holding.sql))))",
             pickup.arguments + holding.arguments
         )
     }

@@ -4,6 +4,9 @@ import Foundation
 /// correction (``Schema/stocktake(_:)``) the ledger reads beside the boxes' events: a
 /// return at the moment the copy was seen on the shelf, audited with who accepted it.
 extension HubStore {
+    /// What the ledger calls a correction's box (no box may take the name).
+    static let correctionsBox = "hub"
+
     /// The findings of `site`'s latest stocktake, as the report gives them.
     static func stocktakeFindings(_ s: any SQLSession, site: String, dialect: SQLDialect, nowMillis: Int64) async throws -> [SQLRow] {
         let query = try Reports.query("stocktake", Reports.Parameters(site: site, nowMillis: nowMillis), dialect: dialect)

@@ -15,7 +15,7 @@ extension HubStore {
             """
             SELECT e.item_key, \(entryColumns) FROM event e WHERE e.item_key IN \(keys) AND \(Reports.notVoided())
             UNION ALL
-            SELECT k.item_key, 'hub', k.id, k.site_id, k.kind, NULL, k.at_ms, NULL, NULL, 0, NULL, NULL FROM ledger_correction k WHERE k.item_key IN \(keys)
+            SELECT k.item_key, '\(correctionsBox)', k.id, k.site_id, k.kind, NULL, k.at_ms, NULL, NULL, 0, NULL, NULL FROM ledger_correction k WHERE k.item_key IN \(keys)
             """,
             (items + items).map { .text($0) })
         {
