@@ -137,6 +137,7 @@ public enum Reports {
         ("requests", "per pickup site and month placed: requests placed, collected, expired, cancelled, open; hours to collection (median, 90th percentile)"),
         ("lost-in-transit", "copies trapped for a request and not seen for --lost-after-days (30), oldest first"),
         ("stocktake", "a site's latest stocktake (--site) against its ledger: copies missing, implied returns, misplaced, unknown to the catalog"),
+        ("sleeping", "copies on a shelf nobody borrowed for the site's sleeping_months (6), with loans of their title elsewhere (12 months) and open requests, most wanted first"),
     ]
 
     /// Reports of one site at a time (the console picks the reader's first site).
@@ -204,7 +205,7 @@ public enum Reports {
         "lending": ["period", "site", "region"], "drift": ["period", "site", "region"], "overdue": ["site", "region"],
         "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "visit-hours": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
         "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
-        "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"], "stocktake": ["site"],
+        "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"], "stocktake": ["site"], "sleeping": ["site", "region"],
     ]
 
     static func checkApplies(_ name: String, _ p: Parameters) throws {
@@ -242,7 +243,7 @@ public enum Reports {
     static let builders: [String: @Sendable (Bounds) throws -> Query] = [
         "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "visit-hours": visitHours, "quiet-boxes": quietBoxes,
         "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock, "requests": requests, "lost-in-transit": lostInTransit,
-        "stocktake": stocktake,
+        "stocktake": stocktake, "sleeping": sleeping,
     ]
 
     @Sendable static func overdue(_ b: Bounds) -> Query {

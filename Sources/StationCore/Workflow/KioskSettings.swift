@@ -111,6 +111,7 @@ extension KioskSettings {
         "visit_max_minutes": "a whole number of minutes, 1 to 1440",
         "hold_days": "a whole number of days, 1 to 60",
         "max_requests": "a whole number, 1 to 50",
+        "sleeping_months": "a whole number of months, 1 to 36",
     ]
 
     /// These settings with one hub setting applied, or why it cannot be.
@@ -127,6 +128,8 @@ extension KioskSettings {
         // requests one worker may have): checked here, used by the hub.
         case "hold_days": if number(1...60) != nil { return .success(s) }
         case "max_requests": if number(1...50) != nil { return .success(s) }
+        // (And after how long unborrowed a copy on this site's shelf is sleeping.)
+        case "sleeping_months": if number(1...36) != nil { return .success(s) }
         default:
             return .failure(HubSettingProblem(description: "\(key) is not a site setting (known: \(Self.hubSettings.keys.sorted().joined(separator: ", ")))"))
         }

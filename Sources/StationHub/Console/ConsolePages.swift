@@ -239,7 +239,7 @@ public struct ConsolePages: Sendable {
 
     static let settingLabels: [String: Phrase] = [
         "loan_days": .loanDays, "max_loans": .maxLoans, "over_limit": .overLimit, "session_timeout_seconds": .sessionTimeout, "visit_max_minutes": .visitMaxMinutes,
-        "hold_days": .holdDays, "max_requests": .maxRequests,
+        "hold_days": .holdDays, "max_requests": .maxRequests, "sleeping_months": .sleepingMonths,
     ]
 
     /// After a box was added: its one-time token, and its enrollment card when the hub

@@ -19,7 +19,7 @@ public enum Phrase: CaseIterable, Sendable {
     case inTransit, onHoldShelf, requested
     case requests, placeRequest, copyKey, orTitle, pickupSite, workerNumber, numberKind, detectKind, memberCardNumber, residentNumber, placeIt
     case requestID, placedAt, heldUntil, cancelRequest, placedBy, noRequests, anyState, requestsHelp, sentFrom, copyNow
-    case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince, acceptImplied, impliedHelp
+    case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince, acceptImplied, impliedHelp, sleepingMonths
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -227,6 +227,7 @@ public enum Phrase: CaseIterable, Sendable {
         case .itemKey: ("条码", "Item")
         case .stateSince: ("此状态始于", "In this state since")
         case .acceptImplied: ("确认这些书已归还", "Accept these returns")
+        case .sleepingMonths: ("多久未借算沉睡（月）", "Sleeping after (months)")
         case .impliedHelp:
             (
                 "盘点时在书架上扫到、但记录为借出的书：确认后记为在扫到时归还（留有操作记录，原始记录不改）。",

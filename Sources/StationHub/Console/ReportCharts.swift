@@ -19,6 +19,7 @@ public enum ReportCharts {
         ("visits", "小屋与驿站使用", "Hut and station use"), ("overdue", "逾期未还", "Overdue"), ("also-borrowed", "借了又借", "Also borrowed"),
         ("restock", "补充书目", "Restock"), ("quiet-boxes", "失联设备", "Quiet boxes"), ("quarantine", "待处理记录", "Quarantine"),
         ("requests", "预约借阅", "Requests"), ("lost-in-transit", "转寄途中未到", "Lost in transit"), ("stocktake", "盘点结果", "Stocktake"),
+        ("sleeping", "沉睡图书", "Sleeping books"),
     ]
 
     public static func title(_ name: String, _ language: String) -> String {
@@ -36,6 +37,7 @@ public enum ReportCharts {
         "label": "名称", "value": "数值", "placed": "预约", "collected": "已取走", "expired": "过期未取", "cancelled": "已取消", "open": "进行中",
         "median_fill_hours": "取书用时中位数（小时）", "p90_fill_hours": "九成取书用时（小时）", "since": "转出时间", "days": "天数", "request": "预约编号",
         "finding": "发现", "home_site": "所属站点", "seen": "扫到时间", "stocktake_from": "盘点开始", "stocktake_to": "盘点结束",
+        "last_loan_month": "最后借出月份", "months_asleep": "未借月数", "open_requests": "预约中",
     ]
 
     public static func column(_ name: String, _ language: String) -> String {

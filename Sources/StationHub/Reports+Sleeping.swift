@@ -1,0 +1,51 @@
+/// The sleeping-books report: copies on a shelf nobody borrowed for their site's
+/// `sleeping_months`, with the demand for their title elsewhere (``Sleeping``). One
+/// statement brings the copies on shelves in scope, loans per title and site from
+/// `book_month` over the demand window, and open requests per title (the counts cast to
+/// integers: PostgreSQL's `sum` of a bigint is a numeric, and a UNION takes the widest).
+extension Reports {
+    @Sendable static func sleeping(_ b: Bounds) -> Query {
+        let scope = scope("coalesce(bk.site_id, c.home_site)", b.p)
+        let int = b.d.integer
+        let since = ReportAggregates.month(b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis)
+        var q = Query(
+            """
+            SELECT 'copy' AS r, c.item_key AS k, coalesce(c.title, c.item_key) AS t, coalesce(bk.site_id, c.home_site) AS s,
+                (SELECT max(m.month) FROM book_month m WHERE m.item_key = c.item_key) AS lm,
+                CAST(coalesce(ss.value, '\(Sleeping.defaultMonths)') AS \(int)) AS n
+            FROM catalog_title c LEFT JOIN ledger_book bk ON bk.item_key = c.item_key
+            LEFT JOIN site_setting ss ON ss.site_id = coalesce(bk.site_id, c.home_site) AND ss.key = 'sleeping_months'
+            WHERE c.removed = 0 AND bk.holder IS NULL AND bk.transit_from IS NULL AND coalesce(bk.site_id, c.home_site) IS NOT NULL AND \(scope.sql)
+            UNION ALL
+            SELECT 'loans', coalesce(t.title, t.item_key), NULL, m.site_id, NULL, CAST(sum(m.loans) AS \(int))
+            FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ?
+            GROUP BY coalesce(t.title, t.item_key), m.site_id
+            UNION ALL
+            SELECT 'asked', coalesce(t.title, r.item_key), NULL, NULL, NULL, CAST(count(*) AS \(int))
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1 GROUP BY coalesce(t.title, r.item_key)
+            """, scope.arguments + [.text(since)], columns: ["site", "item_key", "title", "last_loan_month", "months_asleep", "loans_elsewhere", "open_requests"])
+        let (now, limit) = (ReportAggregates.month(b.p.nowMillis), b.p.limit)
+        q.finish = { rows in rows = sleepingRows(rows, nowMonth: now, limit: limit) }
+        return q
+    }
+
+    static func sleepingRows(_ rows: [SQLRow], nowMonth: String, limit: Int) -> [SQLRow] {
+        var copies: [Sleeping.Copy] = [], loans: [String: [String: Int64]] = [:], requests: [String: Int64] = [:]
+        for r in rows {
+            switch r[0].text {
+            case "copy":
+                if let key = r[1].text, let title = r[2].text, let site = r[3].text {
+                    copies.append(Sleeping.Copy(itemKey: key, title: title, site: site, lastLoanMonth: r[4].text, months: Int(r[5].int ?? Int64(Sleeping.defaultMonths))))
+                }
+            case "loans":
+                if let title = r[1].text, let site = r[3].text { loans[title, default: [:]][site] = r[5].int ?? 0 }
+            default:
+                if let title = r[1].text { requests[title] = r[5].int ?? 0 }
+            }
+        }
+        return Sleeping.rows(copies: copies, nowMonth: nowMonth, loans: loans, requests: requests).prefix(limit).map { s in
+            let title: SQLValue = s.copy.title == s.copy.itemKey ? .null : .text(s.copy.title)
+            return [.text(s.copy.site), .text(s.copy.itemKey), title, SQLValue(s.copy.lastLoanMonth), SQLValue(s.monthsAsleep), .int(s.loansElsewhere), .int(s.openRequests)]
+        }
+    }
+}
