@@ -67,7 +67,7 @@ final class ConsolePageTests: XCTestCase {
             }, uniquingKeysWith: { a, _ in a })
         try? FileManager.default.removeItem(atPath: Self.screenshots)
 
-        let reports = ["/console/reports", "/console/reports/lending", "/console/reports/drift", "/console/reports/visits", "/console/reports/most-borrowed"]
+        let reports = ["/console/reports", "/console/reports/lending", "/console/reports/drift", "/console/reports/visits", "/console/reports/most-borrowed", "/console/reports/sleeping"]
         let roles: [(account: String, prefix: String, pages: [String], elsewhere: [String], sees: [String], doesNotSee: [String])] = [
             (
                 "union-ops", "union",
