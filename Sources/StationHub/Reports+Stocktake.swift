@@ -41,10 +41,10 @@ extension Reports {
                 if let key = r[1].text, let box = r[2].text, let at = r[4].int { sightings.append(Stocktakes.Sighting(itemKey: key, box: box, atMillis: at)) }
             default:
                 if let key = r[1].text {
-                    var copy = Stocktakes.Copy(
-                        itemKey: key, title: r[5].text, homeSite: r[6].text, site: r[7].text, onLoanSince: r[8].int, inTransit: r[9].int == 1, lastMillis: r[10].int)
-                    copy.heldHere = r[11].text == site
-                    copies.append(copy)
+                    copies.append(
+                        Stocktakes.Copy(
+                            itemKey: key, title: r[5].text, homeSite: r[6].text, site: r[7].text, onLoanSince: r[8].int, inTransit: r[9].int == 1,
+                            heldHere: r[11].text == site, lastMillis: r[10].int))
                 }
             }
         }

@@ -66,13 +66,15 @@ public enum Stocktakes {
         public var onLoanSince: Int64?
         public var inTransit: Bool
         /// On the hold shelf of this site (for a request: it belongs here now).
-        public var heldHere = false
+        public var heldHere: Bool
         /// Its newest event other than a sighting: something happened to it then.
         public var lastMillis: Int64?
 
-        public init(itemKey: String, title: String?, homeSite: String?, site: String?, onLoanSince: Int64?, inTransit: Bool, lastMillis: Int64?) {
+        public init(
+            itemKey: String, title: String?, homeSite: String?, site: String?, onLoanSince: Int64?, inTransit: Bool, heldHere: Bool = false, lastMillis: Int64?
+        ) {
             (self.itemKey, self.title, self.homeSite, self.site) = (itemKey, title, homeSite, site)
-            (self.onLoanSince, self.inTransit, self.lastMillis) = (onLoanSince, inTransit, lastMillis)
+            (self.onLoanSince, self.inTransit, self.heldHere, self.lastMillis) = (onLoanSince, inTransit, heldHere, lastMillis)
         }
     }
 

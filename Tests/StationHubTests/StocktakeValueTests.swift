@@ -30,17 +30,15 @@ final class StocktakeValueTests: XCTestCase {
     func testFindingsNameEachCopyOnceAndOnlyWhatTheStocktakeCanTell() {
         let run = Stocktakes.Run(from: 1_000, to: 2_000)
         func seen(_ key: String, _ at: Int64, box: String = "a") -> Stocktakes.Sighting { .init(itemKey: key, box: box, atMillis: at) }
-        func copy(_ key: String, home: String = "s", site: String? = "s", loan: Int64? = nil, transit: Bool = false, last: Int64? = nil) -> Stocktakes.Copy {
-            .init(itemKey: key, title: "T \(key)", homeSite: home, site: site, onLoanSince: loan, inTransit: transit, lastMillis: last)
+        func copy(
+            _ key: String, home: String = "s", site: String? = "s", loan: Int64? = nil, transit: Bool = false, held: Bool = false, last: Int64? = nil
+        ) -> Stocktakes.Copy {
+            .init(itemKey: key, title: "T \(key)", homeSite: home, site: site, onLoanSince: loan, inTransit: transit, heldHere: held, lastMillis: last)
         }
         let copies = [
             copy("ok"), copy("gone"), copy("lent-before", loan: 500), copy("lent-after", loan: 1_600), copy("stranger", home: "t"),
             copy("moved-since", last: 1_500), copy("on-its-way", transit: true), copy("elsewhere", home: "t", site: "t"), copy("on-loan-not-seen", loan: 10),
-            copy("seen-before-the-count"), {
-                var held = copy("held-here", home: "t")
-                held.heldHere = true
-                return held
-            }(),
+            copy("seen-before-the-count"), copy("held-here", home: "t", held: true),
         ]
         let sightings = [
             seen("ok", 1_100), seen("ok", 1_050, box: "b"), seen("lent-before", 1_200), seen("lent-after", 1_500), seen("stranger", 1_300), seen("mystery", 1_400),

@@ -121,7 +121,8 @@ public final class ScanPipeline {
         var transfer: TransferOrder?
         if case .book(let item) = scanned {
             entry = (try? journal.catalogEntry(itemKey: item.key)) ?? nil
-            transfer = (try? journal.transferOrder(itemKey: item.key, nowMillis: clock.now().wallMillis)) ?? nil
+            // (A stocktake counts the copy and nothing more: no order to look up.)
+            if workflow.stocktake == nil { transfer = (try? journal.transferOrder(itemKey: item.key, nowMillis: clock.now().wallMillis)) ?? nil }
             // A held copy on loan here was collected: no order any more.
             if case .held = transfer, workflow.ledger.oldestLoan(of: item.key) != nil { transfer = nil }
         }

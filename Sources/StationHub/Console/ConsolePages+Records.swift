@@ -63,11 +63,7 @@ extension ConsolePages {
             fields.append("<label>\(t(.region)) <select name=\"region\">\(options)</select></label>")
         }
         if f.takes.contains("site"), f.sites.count > 1 || Reports.ofOneSite.contains(name) {
-            let anySite: [HTML] = Reports.ofOneSite.contains(name) ? [] : ["<option value=\"\"\(f.site == nil ? " selected" : "")>\(t(.anySite))</option>"]
-            let options: [HTML] = f.sites.map { s in
-                "<option value=\"\(s.id)\"\(f.site == s.id ? " selected" : "")>\(s.name ?? s.id)</option>"
-            }
-            fields.append("<label>\(t(.site)) <select name=\"site\">\(anySite + options)</select></label>")
+            fields.append("<label>\(t(.site)) <select name=\"site\">\(siteOptions(f.sites, selected: f.site, any: !Reports.ofOneSite.contains(name)))</select></label>")
         }
         if f.takes.contains("item") {
             fields.append("<label>\(t(.item)) <input name=\"item\" maxlength=\"200\" value=\"\(f.item)\"></label>")

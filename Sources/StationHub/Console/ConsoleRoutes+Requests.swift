@@ -34,11 +34,11 @@ extension ConsoleRoutes {
     /// Places a request for a worker at a pickup site in the reader's scope; the copy may
     /// come from anywhere in the union.
     func placeRequest(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
-        let pickup = fields.value("pickup") ?? ""
-        guard try await store.sites(scope: session.role).contains(where: { $0.id == pickup }) else { throw ConsoleRole.outOfScope("site \(pickup)") }
         let ask = RequestAsk(
-            itemKey: fields.value("item"), title: fields.value("title"), pickupSite: pickup, number: fields.value("number") ?? "", numberKind: fields.value("kind"))
-        let placed = try await store.placeRequest(ask, keys: try ring.required(), client: "console:\(session.operatorName)", by: Self.actor(session, context))
+            itemKey: fields.value("item"), title: fields.value("title"), pickupSite: fields.value("pickup") ?? "", number: fields.value("number") ?? "",
+            numberKind: fields.value("kind"))
+        let placed = try await store.placeRequest(
+            ask, keys: try ring.required(), client: "console:\(session.operatorName)", scope: session.role, by: Self.actor(session, context))
         return Self.redirect("/console/requests/\(ConsolePages.url(placed.id))")
     }
 

@@ -60,7 +60,10 @@ extension HubStore {
         return "r" + String((0..<12).map { _ in alphabet.randomElement()! })
     }
 
-    public func placeRequest(_ ask: RequestAsk, keys: HubKeys, client: String, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RequestRecord {
+    /// `scope`: a console reader names only a pickup site they cover (else: not found).
+    public func placeRequest(
+        _ ask: RequestAsk, keys: HubKeys, client: String, scope: ConsoleRole = .union, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()
+    ) async throws -> RequestRecord {
         guard (ask.itemKey == nil) != (ask.title == nil) else { throw HubError(.invalid, "name one copy (item_key) or a title, not both and not neither") }
         let (worker, credential) = try await self.worker(number: ask.number, kind: ask.numberKind, keys: keys, nowMillis: nowMillis)
         // What the pickup box matches the worker with, offline: a keyed hash under a key of
@@ -70,7 +73,7 @@ extension HubStore {
         let keyHex = holdKey.withUnsafeBytes { Hex.encode(Data($0)) }
         let id = Self.newRequestID()
         return try await engine.transaction { s in
-            try await Self.requireSite(s, ask.pickupSite)
+            try await Self.requireSite(s, ask.pickupSite, scope: scope)
             let copies = try await Self.requestableCopies(s, ask)
             // One title's copies, by any request, and one worker's requests: every lock at
             // once, in the engine's one order, before anything is read.
