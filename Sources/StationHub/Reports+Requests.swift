@@ -1,7 +1,7 @@
 /// The reports of requests and transfers: how requests fare per pickup site and month,
 /// and copies lost on their way.
 extension Reports {
-    /// Per pickup site and month placed (UTC): requests placed, collected, expired,
+    /// Per pickup site and month placed (UTC), workers' requests only: requests placed, collected, expired,
     /// cancelled and still open, and the time from placement to collection of those
     /// collected (median and 90th percentile, nearest rank, in hours). One row per request
     /// from the database; grouped here, since the engines share no percentile function.
@@ -10,7 +10,7 @@ extension Reports {
         var q = Query(
             """
             SELECT r.pickup_site, r.placed_ms, r.state, r.since_ms FROM request r
-            WHERE r.placed_ms >= ? AND r.placed_ms < ? AND \(scope.sql)
+            WHERE r.placed_ms >= ? AND r.placed_ms < ? AND r.purpose IS NULL AND \(scope.sql)
             ORDER BY \(b.c("r.pickup_site")), r.placed_ms
             """, [.int(b.from), .int(b.to)] + scope.arguments,
             columns: ["site", "month", "placed", "collected", "expired", "cancelled", "open", "median_fill_hours", "p90_fill_hours"])

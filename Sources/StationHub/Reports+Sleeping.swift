@@ -6,27 +6,53 @@
 extension Reports {
     @Sendable static func sleeping(_ b: Bounds) -> Query {
         let scope = scope("coalesce(bk.site_id, c.home_site)", b.p)
-        let int = b.d.integer
         let since = ReportAggregates.month(b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis)
         var q = Query(
             """
-            SELECT 'copy' AS r, c.item_key AS k, coalesce(c.title, c.item_key) AS t, coalesce(bk.site_id, c.home_site) AS s,
-                (SELECT max(m.month) FROM book_month m WHERE m.item_key = c.item_key) AS lm,
-                CAST(coalesce(ss.value, '\(Sleeping.defaultMonths)') AS \(int)) AS n
-            FROM catalog_title c LEFT JOIN ledger_book bk ON bk.item_key = c.item_key
-            LEFT JOIN site_setting ss ON ss.site_id = coalesce(bk.site_id, c.home_site) AND ss.key = 'sleeping_months'
-            WHERE c.removed = 0 AND bk.holder IS NULL AND bk.transit_from IS NULL AND coalesce(bk.site_id, c.home_site) IS NOT NULL AND \(scope.sql)
+            \(shelvedCopies(b.d, where: scope.sql))
             UNION ALL
-            SELECT 'loans', coalesce(t.title, t.item_key), NULL, m.site_id, NULL, CAST(sum(m.loans) AS \(int))
-            FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ?
-            GROUP BY coalesce(t.title, t.item_key), m.site_id
+            \(loansByTitle(b.d))
             UNION ALL
-            SELECT 'asked', coalesce(t.title, r.item_key), NULL, NULL, NULL, CAST(count(*) AS \(int))
-            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1 GROUP BY coalesce(t.title, r.item_key)
+            SELECT 'asked', coalesce(t.title, r.item_key), NULL, NULL, NULL, CAST(count(*) AS \(b.d.integer))
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1 AND r.purpose IS NULL GROUP BY coalesce(t.title, r.item_key)
             """, scope.arguments + [.text(since)], columns: ["site", "item_key", "title", "last_loan_month", "months_asleep", "loans_elsewhere", "open_requests"])
         let (now, limit) = (ReportAggregates.month(b.p.nowMillis), b.p.limit)
         q.finish = { rows in rows = sleepingRows(rows, nowMonth: now, limit: limit) }
         return q
+    }
+
+    /// Copies on a shelf (not on loan, not on their way) where `condition` holds, as
+    /// `('copy', item, title, site, last loan month, the site's sleeping_months)`.
+    static func shelvedCopies(_ d: SQLDialect, where condition: String) -> String {
+        """
+        SELECT 'copy' AS r, c.item_key AS k, coalesce(c.title, c.item_key) AS t, coalesce(bk.site_id, c.home_site) AS s,
+            (SELECT max(m.month) FROM book_month m WHERE m.item_key = c.item_key) AS lm,
+            CAST(coalesce(ss.value, '\(Sleeping.defaultMonths)') AS \(d.integer)) AS n
+        FROM catalog_title c LEFT JOIN ledger_book bk ON bk.item_key = c.item_key
+        LEFT JOIN site_setting ss ON ss.site_id = coalesce(bk.site_id, c.home_site) AND ss.key = 'sleeping_months'
+        WHERE c.removed = 0 AND bk.holder IS NULL AND bk.transit_from IS NULL AND coalesce(bk.site_id, c.home_site) IS NOT NULL AND \(condition)
+        """
+    }
+
+    /// Loans per title and site since the month given as its one argument, from `book_month`,
+    /// as `('loans', title, NULL, site, NULL, loans)`.
+    static func loansByTitle(_ d: SQLDialect) -> String {
+        """
+        SELECT 'loans', coalesce(t.title, t.item_key), NULL, m.site_id, NULL, CAST(sum(m.loans) AS \(d.integer))
+        FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ?
+        GROUP BY coalesce(t.title, t.item_key), m.site_id
+        """
+    }
+
+    /// A `copy` row of ``shelvedCopies(_:where:)``.
+    static func shelvedCopy(_ r: SQLRow) -> Sleeping.Copy? {
+        guard let key = r[1].text, let title = r[2].text, let site = r[3].text else { return nil }
+        return Sleeping.Copy(itemKey: key, title: title, site: site, lastLoanMonth: r[4].text, months: Int(r[5].int ?? Int64(Sleeping.defaultMonths)))
+    }
+
+    /// A count per title and site (`(kind, title, NULL, site, NULL, n)`) into `counts[title][site]`.
+    static func count(_ r: SQLRow, into counts: inout [String: [String: Int64]]) {
+        if let title = r[1].text, let site = r[3].text { counts[title, default: [:]][site] = r[5].int ?? 0 }
     }
 
     static func sleepingRows(_ rows: [SQLRow], nowMonth: String, limit: Int) -> [SQLRow] {
@@ -34,11 +60,9 @@ extension Reports {
         for r in rows {
             switch r[0].text {
             case "copy":
-                if let key = r[1].text, let title = r[2].text, let site = r[3].text {
-                    copies.append(Sleeping.Copy(itemKey: key, title: title, site: site, lastLoanMonth: r[4].text, months: Int(r[5].int ?? Int64(Sleeping.defaultMonths))))
-                }
+                if let copy = shelvedCopy(r) { copies.append(copy) }
             case "loans":
-                if let title = r[1].text, let site = r[3].text { loans[title, default: [:]][site] = r[5].int ?? 0 }
+                count(r, into: &loans)
             default:
                 if let title = r[1].text { requests[title] = r[5].int ?? 0 }
             }

@@ -138,6 +138,7 @@ public enum Reports {
         ("lost-in-transit", "copies trapped for a request and not seen for --lost-after-days (30), oldest first"),
         ("stocktake", "a site's latest stocktake (--site) against its ledger: copies missing, implied returns, misplaced, unknown to the catalog"),
         ("sleeping", "copies on a shelf nobody borrowed for the site's sleeping_months (6), with loans of their title elsewhere (12 months) and open requests, most wanted first"),
+        ("moves", "suggested moves: sleeping copies sent where their title was lent or requested in 12 months and none is on the shelf (copy, from, to, why); stationhub moves accept"),
     ]
 
     /// Reports of one site at a time (the console picks the reader's first site).
@@ -206,6 +207,7 @@ public enum Reports {
         "most-borrowed": ["period", "site", "region"], "visits": ["period", "site", "region"], "visit-hours": ["period", "site", "region"], "quiet-boxes": ["site", "region"],
         "quarantine": ["site", "region"], "also-borrowed": ["period", "site", "region", "item"], "restock": ["period", "site"],
         "requests": ["period", "site", "region"], "lost-in-transit": ["site", "region"], "stocktake": ["site"], "sleeping": ["site", "region"],
+        "moves": ["site", "region"],
     ]
 
     static func checkApplies(_ name: String, _ p: Parameters) throws {
@@ -243,7 +245,7 @@ public enum Reports {
     static let builders: [String: @Sendable (Bounds) throws -> Query] = [
         "lending": lending, "drift": drift, "overdue": overdue, "most-borrowed": mostBorrowed, "visits": visits, "visit-hours": visitHours, "quiet-boxes": quietBoxes,
         "quarantine": quarantine, "also-borrowed": alsoBorrowed, "restock": restock, "requests": requests, "lost-in-transit": lostInTransit,
-        "stocktake": stocktake, "sleeping": sleeping,
+        "stocktake": stocktake, "sleeping": sleeping, "moves": moves,
     ]
 
     @Sendable static func overdue(_ b: Bounds) -> Query {

@@ -18,6 +18,9 @@ public enum Requests {
         case ready
         /// Borrowed by the worker who asked for it.
         case collected
+        /// A move's or a rotation's copy reached its destination (a transfer-in naming it,
+        /// or any check-out or return there): back on a shelf, there.
+        case arrived
         /// Not collected before the hold ended: back in circulation.
         case expired
         case cancelled
@@ -28,20 +31,33 @@ public enum Requests {
         public static func < (a: State, b: State) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     }
 
+    /// Why a copy travels: a worker asked for it, an operator accepted a suggested move,
+    /// or a rotation's stage changed. Moves and rotations have no worker and no hold: they
+    /// end when the copy is at their destination (`pickupSite`).
+    public enum Purpose: String, Sendable, Codable {
+        case request
+        case move
+        case rotation
+    }
+
     /// What a request's state is computed from.
     public struct Request: Sendable, Equatable {
         public var id: String
         public var itemKey: String
         public var pickupSite: String
-        /// The worker as the ledger names them (the pseudonym).
+        /// The worker as the ledger names them (the pseudonym); empty for a move.
         public var worker: String
         public var placedMillis: Int64
         public var holdDays: Int
         public var cancelledMillis: Int64?
+        public var purpose: Purpose
 
-        public init(id: String, itemKey: String, pickupSite: String, worker: String, placedMillis: Int64, holdDays: Int, cancelledMillis: Int64? = nil) {
+        public init(
+            id: String, itemKey: String, pickupSite: String, worker: String, placedMillis: Int64, holdDays: Int, cancelledMillis: Int64? = nil,
+            purpose: Purpose = .request
+        ) {
             (self.id, self.itemKey, self.pickupSite, self.worker) = (id, itemKey, pickupSite, worker)
-            (self.placedMillis, self.holdDays, self.cancelledMillis) = (placedMillis, holdDays, cancelledMillis)
+            (self.placedMillis, self.holdDays, self.cancelledMillis, self.purpose) = (placedMillis, holdDays, cancelledMillis, purpose)
         }
     }
 
@@ -73,6 +89,7 @@ public enum Requests {
     ///   was in transit or on the hold shelf (a box that did not know shelved it);
     /// - a cancellation ends it at its time; a hold not collected in time expires.
     public static func status(_ r: Request, entries: [Ledger.Entry], nowMillis: Int64) -> Status {
+        if r.purpose != .request { return moveStatus(r, entries: entries, nowMillis: nowMillis) }
         var status = Status(state: .placed, sinceMillis: r.placedMillis)
         let relevant = entries.filter { e in
             switch e.kind {
@@ -103,6 +120,38 @@ public enum Requests {
         }
         if status.state == .ready, let until = status.untilMillis, until <= min(nowMillis, r.cancelledMillis ?? .max) {
             return Status(state: .expired, sinceMillis: until, site: status.site)
+        }
+        if let cancelled = r.cancelledMillis, cancelled <= nowMillis { return Status(state: .cancelled, sinceMillis: cancelled, site: status.site) }
+        return status
+    }
+
+    /// A move's (or a rotation's) state: placed until its holding site traps it
+    /// (`transfer-out` naming it: in transit); arrived when the copy is at its destination:
+    /// a `transfer-in` naming it, or a check-out or return there (a box that was not told
+    /// shelved or lent it: it is there all the same). A copy lent or returned elsewhere
+    /// while in transit is pulled again from there; one lent before it was trapped is
+    /// trapped when it comes back (the pull list follows the copy). Cancelled at its time.
+    static func moveStatus(_ r: Request, entries: [Ledger.Entry], nowMillis: Int64) -> Status {
+        var status = Status(state: .placed, sinceMillis: r.placedMillis)
+        let relevant = entries.filter { e in
+            switch e.kind {
+            case .transferOut, .transferIn: e.request == r.id
+            case .checkout, .return: e.atMillis >= r.placedMillis
+            default: false
+            }
+        }
+        for e in Ledger.ordered(relevant) {
+            if let cancelled = r.cancelledMillis, cancelled <= e.atMillis { break }
+            switch e.kind {
+            case .transferOut where status.state != .arrived:
+                status = Status(state: .inTransit, sinceMillis: e.atMillis, site: e.siteID)
+            case .transferIn where e.siteID == r.pickupSite, .checkout where e.siteID == r.pickupSite, .return where e.siteID == r.pickupSite:
+                return Status(state: .arrived, sinceMillis: e.atMillis, site: e.siteID)
+            case .checkout where status.state == .inTransit, .return where status.state == .inTransit:
+                status = Status(state: .placed, sinceMillis: e.atMillis)
+            default:
+                break
+            }
         }
         if let cancelled = r.cancelledMillis, cancelled <= nowMillis { return Status(state: .cancelled, sinceMillis: cancelled, site: status.site) }
         return status

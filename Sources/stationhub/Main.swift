@@ -17,7 +17,7 @@ struct Stationhub: AsyncParsableCommand {
         subcommands: [
             Initialize.self, Serve.self, SiteCommand.self, BoxCommand.self, CatalogCommand.self, MemberCommand.self, QuarantineCommand.self,
             ReportCommand.self, WorkerCommand.self, Erase.self, ErasureLog.self, RetentionCommand.self, AuditCommand.self, Import.self, Pseudonymize.self,
-            Keygen.self, OperatorCommand.self, RequestCommand.self, ClientCommand.self, StocktakeCommand.self,
+            Keygen.self, OperatorCommand.self, RequestCommand.self, ClientCommand.self, StocktakeCommand.self, MovesCommand.self, RotationCommand.self,
         ])
 }
 

@@ -10,7 +10,8 @@ struct RequestCommand: AsyncParsableCommand {
 
     static func show(_ records: [RequestRecord], _ format: ListFormat, _ zone: TimeZone) {
         format.print(records, columns: ["request", "item_key", "pickup", "state", "since", "until", "at", "placed_by"]) { r in
-            [r.id, r.itemKey, r.pickupSite, r.state.rawValue, HumanTime.text(r.sinceMillis, zone), r.untilMillis.map { HumanTime.text($0, zone) }, r.site, r.client]
+            [r.id, r.itemKey, r.pickupSite, r.state.rawValue, HumanTime.text(r.sinceMillis, zone), r.untilMillis.map { HumanTime.text($0, zone) }, r.site,
+                r.rotation.map { "rotation \($0)" } ?? (r.purpose == .move ? "move (\(r.client))" : r.client)]
         }
     }
 

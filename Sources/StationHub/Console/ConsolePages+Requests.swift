@@ -10,6 +10,7 @@ extension ConsolePages {
         case .inTransit: t(.inTransit)
         case .ready: t(.stateReady)
         case .collected: t(.stateCollected)
+        case .arrived: t(.stateArrived)
         case .expired: t(.stateExpired)
         case .cancelled: t(.stateCancelled)
         }
@@ -38,7 +39,7 @@ extension ConsolePages {
         let names = Dictionary(sites.map { ($0.id, $0.name ?? $0.id) }, uniquingKeysWith: { a, _ in a })
         let rows: [HTML] = records.map { r in
             """
-            <tr><td><a href="/console/requests/\(Self.url(r.id))">\(r.id)</a></td><td>\(r.title ?? "-")</td><td>\(r.itemKey)</td><td>\(names[r.pickupSite] ?? r.pickupSite)</td>\
+            <tr><td><a href="/console/requests/\(Self.url(r.id))">\(r.id)</a> <span class="small">\(purposeWord(r))</span></td><td>\(r.title ?? "-")</td><td>\(r.itemKey)</td><td>\(names[r.pickupSite] ?? r.pickupSite)</td>\
             <td class="state-\(r.state.rawValue)">\(stateWord(r.state))</td><td>\(time(r.sinceMillis))</td><td>\(r.untilMillis.map { time($0) } ?? "")</td></tr>
             """
         }
@@ -86,7 +87,7 @@ extension ConsolePages {
         ]
         if r.state == .inTransit, let from = r.site { facts.append((t(.sentFrom), "\(from)")) }
         if let until = r.untilMillis { facts.append((t(.heldUntil), "\(time(until))")) }
-        facts += [(t(.placedAt), "\(time(r.placedMillis))"), (t(.placedBy), "\(r.client)")]
+        facts += [(t(.placedAt), "\(time(r.placedMillis))"), (t(.placedBy), "\([purposeWord(r), r.client].filter { !$0.isEmpty }.joined(separator: " · "))")]
         var body: HTML = "<dl>\(facts.map { "<dt>\($0.0)</dt><dd>\($0.1)</dd>" as HTML })</dl>"
         if mayCancel {
             body = body + """

@@ -61,7 +61,7 @@ public struct ConsolePages: Sendable {
 
     // MARK: - Frame
 
-    enum Section { case overview, sites, reports, quarantine, catalog, requests, privacy, audit, none }
+    enum Section { case overview, sites, reports, quarantine, catalog, requests, rotations, privacy, audit, none }
 
     /// Every signed-in page: the navigation (the audit log for the union only), who is
     /// signed in, the language toggle and sign-out (each a form with the CSRF token).
@@ -70,6 +70,7 @@ public struct ConsolePages: Sendable {
             link("/console/", t(.overview), section == .overview), link("/console/sites", t(.sites), section == .sites),
             link("/console/reports", t(.reports), section == .reports), link("/console/quarantine", t(.quarantine), section == .quarantine),
             link("/console/catalog", t(.catalog), section == .catalog), link("/console/requests", t(.requests), section == .requests),
+            link("/console/rotations", t(.rotations), section == .rotations),
         ]
         if session.role.readsAuditLog {
             nav.append(link("/console/privacy", t(.privacy), section == .privacy))

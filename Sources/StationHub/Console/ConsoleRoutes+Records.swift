@@ -74,7 +74,12 @@ extension ConsoleRoutes {
         }
         let (table, charts) = try await reportCharts(session, r.name, r.parameters, sites: r.sites)
         let pages = pages(session.language)
-        let actions = r.name == "stocktake" ? pages.stocktakeActions(table, site: r.parameters.site, session: session) : ""
+        let actions: HTML =
+            switch r.name {
+            case "stocktake": pages.stocktakeActions(table, site: r.parameters.site, session: session)
+            case "moves": pages.moveActions(table, session: session)
+            default: ""
+            }
         return Self.html(
             .ok, pages.report(r.name, form: r.form, charts: charts, table: table.humanized(timeZone: options.timeZone), query: r.query, session: session, actions: actions))
     }

@@ -56,6 +56,7 @@ extension HubServer {
         router.get("console/catalog") { request, context in await console.page(request, context) { try await console.catalog($0, request) } }
         ConsoleRoutes.addRequestRoutes(router, console)
         ConsoleRoutes.addStocktakeRoutes(router, console)
+        ConsoleRoutes.addMoveRoutes(router, console)
         for kind in ConsoleImport.allCases {
             router.post(RouterPath(String(kind.path.dropFirst()))) { request, context in
                 await console.upload(request, context) { try await console.importCSV(kind, $0, $1, context) }

@@ -20,6 +20,8 @@ public enum Phrase: CaseIterable, Sendable {
     case requests, placeRequest, copyKey, orTitle, pickupSite, workerNumber, numberKind, detectKind, memberCardNumber, residentNumber, placeIt
     case requestID, placedAt, heldUntil, cancelRequest, placedBy, noRequests, anyState, requestsHelp, sentFrom, copyNow
     case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince, acceptImplied, impliedHelp, sleepingMonths
+    case stateArrived, acceptMoves, movesHelp, purposeMove, purposeRotation, rotations, rotationName, route, stageDays, cyclic, copyKeys
+    case startRotation, endRotation, stageNow, nextStage, copiesThere, moving, noRotations, rotationsHelp, ended
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -228,6 +230,34 @@ public enum Phrase: CaseIterable, Sendable {
         case .stateSince: ("此状态始于", "In this state since")
         case .acceptImplied: ("确认这些书已归还", "Accept these returns")
         case .sleepingMonths: ("多久未借算沉睡（月）", "Sleeping after (months)")
+        case .stateArrived: ("已到达", "Arrived")
+        case .acceptMoves: ("接受勾选的调书建议", "Accept the ticked moves")
+        case .movesHelp:
+            (
+                "接受后，持书站点的设备扫到这本书时会提示转寄；书到目的站点后上架即可。借出中的书归还时再转寄。",
+                "Once accepted, the holding site's box says to send the copy on when it is scanned; at the destination it simply goes on the shelf. A copy on loan is sent when it comes back."
+            )
+        case .purposeMove: ("调书", "Move")
+        case .purposeRotation: ("轮换", "Rotation")
+        case .rotations: ("图书轮换", "Rotations")
+        case .rotationName: ("轮换名称", "Rotation")
+        case .route: ("路线（站点，按顺序）", "Route (sites, in order)")
+        case .stageDays: ("每站天数", "Days at each site")
+        case .cyclic: ("循环", "Round and round")
+        case .copyKeys: ("图书条码（空格分隔）", "Copies (item keys, space-separated)")
+        case .startRotation: ("开始轮换", "Start a rotation")
+        case .endRotation: ("结束轮换", "End the rotation")
+        case .stageNow: ("当前阶段", "Stage now")
+        case .nextStage: ("下一阶段开始", "Next stage from")
+        case .copiesThere: ("已在该站", "There now")
+        case .moving: ("待寄或在途", "To send or on the way")
+        case .noRotations: ("没有轮换", "No rotations")
+        case .ended: ("已结束", "Ended")
+        case .rotationsHelp:
+            (
+                "一组图书按路线在各站点间轮流放置，每站停留设定天数。每到新阶段，持书站点的设备扫到书时会提示转寄；借出中的书归还后再转寄，有人预约的书先满足预约。",
+                "A collection moves through a route of sites, a stage of so many days at each. At each new stage the holding site's box says to send each copy on when it is scanned; a copy on loan goes when it comes back, and one a worker requested serves the request first."
+            )
         case .impliedHelp:
             (
                 "盘点时在书架上扫到、但记录为借出的书：确认后记为在扫到时归还（留有操作记录，原始记录不改）。",

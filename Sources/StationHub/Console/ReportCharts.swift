@@ -19,7 +19,7 @@ public enum ReportCharts {
         ("visits", "小屋与驿站使用", "Hut and station use"), ("overdue", "逾期未还", "Overdue"), ("also-borrowed", "借了又借", "Also borrowed"),
         ("restock", "补充书目", "Restock"), ("quiet-boxes", "失联设备", "Quiet boxes"), ("quarantine", "待处理记录", "Quarantine"),
         ("requests", "预约借阅", "Requests"), ("lost-in-transit", "转寄途中未到", "Lost in transit"), ("stocktake", "盘点结果", "Stocktake"),
-        ("sleeping", "沉睡图书", "Sleeping books"),
+        ("sleeping", "沉睡图书", "Sleeping books"), ("moves", "调书建议", "Suggested moves"),
     ]
 
     public static func title(_ name: String, _ language: String) -> String {
@@ -38,6 +38,7 @@ public enum ReportCharts {
         "median_fill_hours": "取书用时中位数（小时）", "p90_fill_hours": "九成取书用时（小时）", "since": "转出时间", "days": "天数", "request": "预约编号",
         "finding": "发现", "home_site": "所属站点", "seen": "扫到时间", "stocktake_from": "盘点开始", "stocktake_to": "盘点结束",
         "last_loan_month": "最后借出月份", "months_asleep": "未借月数", "open_requests": "预约中",
+        "loans_there": "该站借出", "requests_there": "该站预约",
     ]
 
     public static func column(_ name: String, _ language: String) -> String {
@@ -46,7 +47,8 @@ public enum ReportCharts {
 
     /// Words a column holds that a Chinese page says in Chinese (a stocktake's findings).
     static let valueNames: [String: [String: String]] = [
-        "finding": ["missing": "缺失（应在架未扫到）", "implied-return": "应已归还（在架但记为借出）", "misplaced": "错架或漂流（所属其他站点）", "unknown": "目录中没有"]
+        "finding": ["missing": "缺失（应在架未扫到）", "implied-return": "应已归还（在架但记为借出）", "misplaced": "错架或漂流（所属其他站点）", "unknown": "目录中没有"],
+        "why": ["requested": "该站有人预约而架上没有", "borrowed": "该站常借而架上没有"],
     ]
 
     static func value(_ text: String, column: String, _ language: String) -> String {

@@ -8,7 +8,8 @@ import StationProtocol
 /// The requests' loop in `stationhub serve`: each client's webhook is told every change of
 /// the requests it placed (`POST` of `{"request", "state", "pickup_site", "at_ms"}`; a 2xx
 /// answer takes it, anything else is tried again later, so a receiver may see one twice),
-/// and holds past their end are closed. Several hub instances share the work.
+/// holds past their end are closed, and rotations brought to their stage (every minute).
+/// Several hub instances share the work.
 public struct RequestNotifier: Service {
     let store: HubStore
     let every: Duration
@@ -38,6 +39,10 @@ public struct RequestNotifier: Service {
                         let closed = try await store.expireHolds()
                         if closed > 0 { logger.notice("requests: \(closed) holds past their end closed") }
                     } catch { logger.error("requests: closing holds: \(error)") }
+                    do {
+                        let moved = try await store.advanceRotations()
+                        if moved > 0 { logger.notice("rotations: \(moved) moves placed or cancelled") }
+                    } catch { logger.error("rotations: \(error)") }
                 }
                 await deliverOnce(client)
                 try await Task.sleep(for: every)

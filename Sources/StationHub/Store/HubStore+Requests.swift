@@ -34,10 +34,14 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var placedMillis: Int64
     /// Who placed it: an API client's name, `operator`, or `cli`.
     public var client: String
+    /// A move's or a rotation's (nil: a worker's request).
+    public var purpose: Requests.Purpose?
+    /// A rotation's stage: the rotation's name.
+    public var rotation: String?
 
     enum CodingKeys: String, CodingKey {
         case id, itemKey = "item_key", title, pickupSite = "pickup_site", state, sinceMillis = "since_ms", untilMillis = "until_ms", site
-        case placedMillis = "placed_ms", client
+        case placedMillis = "placed_ms", client, purpose, rotation
     }
 }
 
@@ -45,13 +49,13 @@ public struct RequestRecord: Sendable, Equatable, Codable {
 /// promise one copy twice), cancelled, read, recomputed with their copy's ledger row, and
 /// each change queued for the placing client's webhook.
 extension HubStore {
-    static let requestColumns = "r.id, r.item_key, r.title, r.pickup_site, r.state, r.since_ms, r.until_ms, r.at_site, r.placed_ms, r.client"
+    static let requestColumns = "r.id, r.item_key, r.title, r.pickup_site, r.state, r.since_ms, r.until_ms, r.at_site, r.placed_ms, r.client, r.purpose, r.rotation"
 
     static func requestRecord(_ r: SQLRow) -> RequestRecord? {
         guard let id = r[0].text, let item = r[1].text, let pickup = r[3].text, let state = r[4].text.flatMap(Requests.State.init(rawValue:)) else { return nil }
         return RequestRecord(
             id: id, itemKey: item, title: r[2].text, pickupSite: pickup, state: state, sinceMillis: r[5].int ?? 0, untilMillis: r[6].int, site: r[7].text,
-            placedMillis: r[8].int ?? 0, client: r[9].text ?? "")
+            placedMillis: r[8].int ?? 0, client: r[9].text ?? "", purpose: r[10].text.flatMap(Requests.Purpose.init(rawValue:)), rotation: r[11].text)
     }
 
     /// A new request id: `r` and twelve characters no one misreads.

@@ -34,7 +34,7 @@ extension HubStore {
         guard !items.isEmpty else { return }
         let rows = try await s.rows(
             """
-            SELECT id, item_key, pickup_site, worker, placed_ms, hold_days, cancelled_ms, state, since_ms, until_ms, at_site, active, client
+            SELECT id, item_key, pickup_site, worker, placed_ms, hold_days, cancelled_ms, state, since_ms, until_ms, at_site, active, client, purpose
             FROM request WHERE item_key IN \(SQLStatement.list(items.count)) AND worker NOT LIKE 'expired:%' AND worker NOT LIKE 'erased:%'
             ORDER BY placed_ms, id
             """, items.map { .text($0) })
@@ -43,7 +43,8 @@ extension HubStore {
         for r in rows {
             guard let id = r[0].text, let item = r[1].text, let pickup = r[2].text, let worker = r[3].text else { continue }
             let request = Requests.Request(
-                id: id, itemKey: item, pickupSite: pickup, worker: worker, placedMillis: r[4].int ?? 0, holdDays: Int(r[5].int ?? 7), cancelledMillis: r[6].int)
+                id: id, itemKey: item, pickupSite: pickup, worker: worker, placedMillis: r[4].int ?? 0, holdDays: Int(r[5].int ?? 7), cancelledMillis: r[6].int,
+                purpose: r[13].text.flatMap(Requests.Purpose.init(rawValue:)) ?? .request)
             let status = Requests.status(request, entries: entries[item] ?? [], nowMillis: nowMillis)
             var active = false
             if status.state.isOpen, keeper[item] == nil {

@@ -17,6 +17,7 @@ enum Schema {
         Migration(name: "4-report-aggregates", statements: ReportAggregates.migration),
         Migration(name: "5-requests", statements: requests),
         Migration(name: "6-stocktake", statements: stocktake),
+        Migration(name: "7-moves", statements: moves),
     ]
 
     /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages

@@ -1,0 +1,74 @@
+/// The suggested-moves report (``Moves``): one statement brings every copy on a shelf
+/// (the sleeping ones may move; all of them say which titles a site has on its shelf),
+/// loans per title and site over the demand window, requests per title and pickup site
+/// placed in it, the copies an open request, move or rotation holds, and the sites'
+/// regions. The plan is the union's one plan, worked out whole; a site or a region sees
+/// (and accepts) the moves within it: from or to the site, from and to the region.
+extension Reports {
+    @Sendable static func moves(_ b: Bounds) -> Query {
+        let windowStart = b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis
+        var q = Query(
+            """
+            \(shelvedCopies(b.d, where: "1 = 1"))
+            UNION ALL
+            \(loansByTitle(b.d))
+            UNION ALL
+            SELECT 'asked', coalesce(t.title, r.item_key), NULL, r.pickup_site, NULL, CAST(count(*) AS \(b.d.integer))
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.purpose IS NULL AND r.placed_ms >= ?
+            GROUP BY coalesce(t.title, r.item_key), r.pickup_site
+            UNION ALL
+            SELECT 'held', r.item_key, NULL, NULL, NULL, NULL FROM request r WHERE r.active = 1
+            UNION ALL
+            SELECT 'held', rc.item_key, NULL, NULL, NULL, NULL FROM rotation_copy rc JOIN rotation ro ON ro.name = rc.rotation WHERE ro.ended_ms IS NULL
+            UNION ALL
+            SELECT 'site', id, region, NULL, NULL, NULL FROM site
+            """, [.text(ReportAggregates.month(windowStart)), .int(windowStart)],
+            columns: ["item_key", "title", "from_site", "to_site", "months_asleep", "loans_there", "requests_there", "why"])
+        let (now, p) = (ReportAggregates.month(b.p.nowMillis), b.p)
+        q.finish = { rows in rows = moveRows(rows, nowMonth: now, site: p.site, region: p.region, limit: p.limit) }
+        return q
+    }
+
+    /// The moves proposed, within the site or region, as the report's rows.
+    static func moveRows(_ rows: [SQLRow], nowMonth: String, site: String?, region: String?, limit: Int) -> [SQLRow] {
+        var regions: [String: String] = [:]
+        for r in rows where r[0].text == "site" { if let site = r[1].text, let region = r[2].text { regions[site] = region } }
+        return moves(rows, nowMonth: nowMonth).filter { m in
+            if let site { return m.copy.site == site || m.to == site }
+            if let region { return m.copy.region == region && regions[m.to] == region }
+            return true
+        }.prefix(limit).map { m in
+            [
+                .text(m.copy.itemKey), m.copy.title == m.copy.itemKey ? .null : .text(m.copy.title), .text(m.copy.site), .text(m.to),
+                SQLValue(m.copy.monthsAsleep), .int(m.loansThere), .int(m.requestsThere), .text(m.why.rawValue),
+            ]
+        }
+    }
+
+    /// The union's plan from the statement's rows.
+    static func moves(_ rows: [SQLRow], nowMonth: String) -> [Moves.Move] {
+        var shelved: [Sleeping.Copy] = [], loans: [String: [String: Int64]] = [:], asked: [String: [String: Int64]] = [:]
+        var held = Set<String>(), regions: [String: String] = [:]
+        for r in rows {
+            switch r[0].text {
+            case "copy":
+                if let copy = shelvedCopy(r) { shelved.append(copy) }
+            case "loans":
+                count(r, into: &loans)
+            case "asked":
+                count(r, into: &asked)
+            case "held":
+                if let key = r[1].text { held.insert(key) }
+            default:
+                if let site = r[1].text, let region = r[2].text { regions[site] = region }
+            }
+        }
+        let sleeping = Sleeping.rows(copies: shelved, nowMonth: nowMonth, loans: [:], requests: [:]).filter { !held.contains($0.copy.itemKey) }
+        let copies = sleeping.map { s in Moves.Copy(itemKey: s.copy.itemKey, title: s.copy.title, site: s.copy.site, region: regions[s.copy.site], monthsAsleep: s.monthsAsleep) }
+        var wants: [Moves.TitleSite: Moves.Want] = [:]
+        for (title, bySite) in loans { for (site, n) in bySite { wants[Moves.TitleSite(title: title, site: site), default: Moves.Want(title: title, site: site, region: regions[site], loans: 0, requests: 0)].loans += n } }
+        for (title, bySite) in asked { for (site, n) in bySite { wants[Moves.TitleSite(title: title, site: site), default: Moves.Want(title: title, site: site, region: regions[site], loans: 0, requests: 0)].requests += n } }
+        let stocked = Set(shelved.map { Moves.TitleSite(title: $0.title, site: $0.site) })
+        return Moves.propose(copies: copies, wants: Array(wants.values), stocked: stocked)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// Suggested moves accepted: each becomes a request row of purpose `move` (no worker, no
+/// hold) to the wanting site, which the holding site's pull list then carries, as it
+/// carries a worker's request (see ARCHITECTURE, "Moves and rotations").
+extension HubStore {
+    /// The moves proposed now, within a console reader's scope, as the report gives them:
+    /// (item, from, to).
+    static func proposedMoves(
+        _ s: any SQLSession, scope: ConsoleRole, limit: Int, dialect: SQLDialect, nowMillis: Int64
+    ) async throws -> [(key: String, from: String, to: String)] {
+        var p = Reports.Parameters(limit: limit, nowMillis: nowMillis)
+        switch scope {
+        case .union: break
+        case .region(let r): p.region = r
+        case .site(let site): p.site = site
+        }
+        let query = try Reports.query("moves", p, dialect: dialect)
+        var rows = try await s.rows(query.statement)
+        query.finish(&rows)
+        return rows.compactMap { r in r[0].text.flatMap { key in r[2].text.flatMap { from in r[3].text.map { (key, from, $0) } } } }
+    }
+
+    /// Accepts suggested moves: the first `limit` the report proposes in the reader's scope
+    /// (what its page showed), or only `items` among all it proposes. A copy that is no
+    /// suggested move (any more) is refused by name, and nothing is written. Answers the
+    /// moves placed.
+    public func acceptMoves(
+        items: [String]? = nil, limit: Int = 20, scope: ConsoleRole = .union, client: String = "cli", by actor: Actor,
+        nowMillis: Int64 = HubIngest.nowMillis()
+    ) async throws -> [RequestRecord] {
+        guard (1...10_000).contains(limit) else { throw HubError(.invalid, "limit \(limit): 1 to 10000", code: "invalid-parameter") }
+        let reach = items == nil ? limit : 10_000
+        return try await engine.transaction { s in
+            var candidates = try await Self.proposedMoves(s, scope: scope, limit: reach, dialect: self.dialect, nowMillis: nowMillis)
+            if let items { candidates = candidates.filter { items.contains($0.key) } }
+            guard !candidates.isEmpty || items != nil else { return [] }
+            // The copies held, then the plan worked out again: a batch or a request between
+            // the two readings cannot slip by.
+            try await s.lock(.ledgerRows(Set(candidates.map(\.key)).union(items ?? []).map { "book|\($0)" }))
+            let again = try await Self.proposedMoves(s, scope: scope, limit: 10_000, dialect: self.dialect, nowMillis: nowMillis)
+            let still = candidates.filter { c in again.contains { $0.key == c.key && $0.to == c.to } }
+            let gone = Set(items ?? candidates.map(\.key)).subtracting(still.map(\.key))
+            guard gone.isEmpty else {
+                throw HubError(.conflict, "no longer a suggested move: \(gone.sorted().joined(separator: ", "))", code: "not-a-suggested-move")
+            }
+            var placed: [RequestRecord] = []
+            for m in still {
+                placed.append(try await Self.placeMove(s, item: m.key, to: m.to, purpose: .move, rotation: nil, client: client, nowMillis: nowMillis))
+                try await Self.audit(s, actor, "move.accept", m.key, "from \(m.from) to \(m.to)")
+            }
+            return placed
+        }
+    }
+
+    /// A move (no worker, no hold) of `item` to `to`, placed now; its copy's lock is held.
+    static func placeMove(
+        _ s: any SQLSession, item: String, to: String, purpose: Requests.Purpose, rotation: String?, client: String, nowMillis: Int64
+    ) async throws -> RequestRecord {
+        let id = newRequestID()
+        let title = try await s.value("SELECT title FROM catalog_title WHERE item_key = ?", [.text(item)])?.text
+        try await s.execute(
+            SQLStatement.insert(
+                into: "request",
+                columns: ["id", "item_key", "title", "pickup_site", "worker", "client", "placed_ms", "hold_days", "state", "since_ms", "active", "purpose", "rotation"],
+                rows: [[.text(id), .text(item), SQLValue(title), .text(to), .text(""), .text(client), .int(nowMillis), .int(0),
+                        .text(Requests.State.placed.rawValue), .int(nowMillis), .int(1), .text(purpose.rawValue), SQLValue(rotation)]]))
+        return try await requestRow(s, id, client: nil)
+    }
+}

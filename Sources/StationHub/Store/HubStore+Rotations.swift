@@ -1,0 +1,193 @@
+import Foundation
+
+/// A rotation as `stationhub rotation list`, the API and the console show it.
+public struct RotationRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var sites: [String]
+    public var stageDays: Int
+    public var cyclic: Bool
+    public var startedMillis: Int64
+    /// The stage running now and its site.
+    public var stage: Int
+    public var site: String
+    /// When the next stage begins (nil: not cyclic and at its last site).
+    public var nextMillis: Int64?
+    public var copies: Int
+    /// Copies at the stage's site now.
+    public var arrived: Int
+    /// Copies with an open move of this rotation (waiting to be pulled, or on their way).
+    public var moving: Int
+    public var endedMillis: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case name, sites, stageDays = "stage_days", cyclic, startedMillis = "started_ms", stage, site, nextMillis = "next_ms", copies, arrived, moving
+        case endedMillis = "ended_ms"
+    }
+}
+
+/// Rotations (``Rotations``): created with their collection, advanced by the hub's request
+/// loop (and `stationhub rotation advance`), listed, ended. Each stage's moves are request
+/// rows of purpose `rotation`, placed and cancelled under the copies' ledger locks.
+extension HubStore {
+    /// A new rotation of `items` (or every labelled copy of `title`) through `sites`,
+    /// starting now at the first; its first stage's moves are placed at once.
+    public func addRotation(
+        _ name: String, sites: [String], stageDays: Int, cyclic: Bool, items: [String] = [], title: String? = nil, scope: ConsoleRole = .union,
+        by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()
+    ) async throws -> RotationRecord {
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw HubError(.invalid, "a rotation's name is 1 to 64 letters, digits, -, _ or .", code: "invalid-parameter")
+        }
+        guard items.isEmpty != (title == nil) else { throw HubError(.invalid, "name the collection: copies (item keys) or a title, not both", code: "invalid-parameter") }
+        try await engine.transaction { s in
+            for site in Set(sites) { try await Self.requireSite(s, site, scope: scope) }
+            let known = Set(try await s.rows("SELECT id FROM site").compactMap { $0[0].text })
+            if let problem = Rotations.problem(sites: sites, stageDays: stageDays, cyclic: cyclic, known: known) {
+                throw HubError(.invalid, problem, code: "invalid-parameter")
+            }
+            let rows =
+                if let title {
+                    try await s.rows("SELECT item_key FROM catalog_title WHERE title = ? AND removed = 0 ORDER BY item_key", [.text(title)])
+                } else {
+                    try await s.rows("SELECT item_key FROM catalog_title WHERE item_key IN \(SQLStatement.list(items.count)) AND removed = 0", items.map { .text($0) })
+                }
+            let copies = rows.compactMap { $0[0].text }.filter { !$0.hasPrefix("isbn:") }
+            let absent = Set(items).subtracting(copies)
+            guard absent.isEmpty else { throw HubError(.invalid, "not a labelled copy in the catalog: \(absent.sorted().joined(separator: ", "))", code: "not-in-catalog") }
+            guard !copies.isEmpty else { throw HubError(.invalid, "no labelled copy titled \(title ?? "")", code: "not-in-catalog") }
+            try await s.lock(.ledgerRows(["rotation|\(name)"] + copies.map { "book|\($0)" }))
+            let taken = try await s.rows(
+                """
+                SELECT rc.item_key, rc.rotation FROM rotation_copy rc JOIN rotation r ON r.name = rc.rotation
+                WHERE r.ended_ms IS NULL AND rc.item_key IN \(SQLStatement.list(copies.count)) ORDER BY rc.item_key
+                """, copies.map { .text($0) })
+            if let t = taken.first { throw HubError(.conflict, "\(t[0].text ?? "") travels with rotation \(t[1].text ?? "") already", code: "in-a-rotation") }
+            let created = try await s.rows(
+                "INSERT INTO rotation (name, sites, stage_days, cyclic, started_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING name",
+                [.text(name), .text(sites.joined(separator: ",")), .int(Int64(stageDays)), .int(cyclic ? 1 : 0), .int(nowMillis), .text(actor.name)])
+            guard !created.isEmpty else { throw HubError(.conflict, "rotation \(name) exists", code: "rotation-exists") }
+            for chunk in SQLStatement.chunks(copies, size: 500) {
+                try await s.execute(SQLStatement.insert(into: "rotation_copy", columns: ["rotation", "item_key"], rows: chunk.map { [.text(name), .text($0)] }))
+            }
+            try await Self.audit(s, actor, "rotation.add", name, "\(copies.count) copies through \(sites.joined(separator: " → "))\(cyclic ? " and round" : ""), \(stageDays) days each")
+            try await self.advance(s, rotation: name, by: actor, nowMillis: nowMillis)
+        }
+        return try await rotation(name, nowMillis: nowMillis)
+    }
+
+    /// Every running rotation brought to its stage now: answers the moves placed and cancelled.
+    @discardableResult
+    public func advanceRotations(by actor: Actor = Actor(name: "hub", origin: "rotations"), nowMillis: Int64 = HubIngest.nowMillis()) async throws -> Int {
+        let names = try await engine.read(SQLStatement("SELECT name FROM rotation WHERE ended_ms IS NULL ORDER BY name", [])).compactMap { $0[0].text }
+        var changed = 0
+        for name in names {
+            changed += try await engine.transaction { s in try await self.advance(s, rotation: name, by: actor, nowMillis: nowMillis) }
+        }
+        return changed
+    }
+
+    /// One rotation brought to its stage, its copies and its name locked.
+    @discardableResult
+    func advance(_ s: any SQLSession, rotation name: String, by actor: Actor, nowMillis: Int64) async throws -> Int {
+        let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ? ORDER BY item_key", [.text(name)]).compactMap { $0[0].text }
+        try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
+        guard let r = try await s.rows("SELECT sites, stage_days, cyclic, started_ms, stage FROM rotation WHERE name = ? AND ended_ms IS NULL", [.text(name)]).first,
+            let route = Self.route(r)
+        else { return 0 }
+        let stage = route.stage(at: nowMillis)
+        let target = route.site(ofStage: stage)
+        let copies = try await s.rows(
+            """
+            SELECT c.item_key, coalesce(b.site_id, c.home_site), q.id, q.purpose, q.rotation, q.pickup_site
+            FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
+            LEFT JOIN request q ON q.item_key = rc.item_key AND q.active = 1
+            WHERE rc.rotation = ?
+            """, [.text(name)]
+        ).compactMap { row -> Rotations.Copy? in
+            guard let key = row[0].text else { return nil }
+            let holder: Rotations.Holder =
+                if let id = row[2].text { row[3].text == "rotation" && row[4].text == name ? .rotation(id: id, to: row[5].text ?? "") : .other } else { .free }
+            return Rotations.Copy(itemKey: key, site: row[1].text, holder: holder)
+        }
+        let actions = Rotations.plan(target: target, copies: copies)
+        var cancelled: [String] = []
+        for action in actions {
+            switch action {
+            case .cancel(let id):
+                let item = try await s.value("UPDATE request SET cancelled_ms = ? WHERE id = ? RETURNING item_key", [.int(nowMillis), .text(id)])?.text
+                if let item { cancelled.append(item) }
+            case .place(let item, let to):
+                if !cancelled.isEmpty {
+                    try await recomputeRequests(s, items: cancelled, entries: try await Self.entries(s, items: cancelled), nowMillis: nowMillis)
+                    cancelled = []
+                }
+                _ = try await Self.placeMove(s, item: item, to: to, purpose: .rotation, rotation: name, client: "rotation", nowMillis: nowMillis)
+            }
+        }
+        if !cancelled.isEmpty { try await recomputeRequests(s, items: cancelled, entries: try await Self.entries(s, items: cancelled), nowMillis: nowMillis) }
+        if r[4].int != Int64(stage) {
+            try await s.execute("UPDATE rotation SET stage = ? WHERE name = ?", [.int(Int64(stage)), .text(name)])
+            try await Self.audit(s, actor, "rotation.stage", name, "stage \(stage + 1) at \(target)")
+        }
+        return actions.count
+    }
+
+    static func route(_ r: SQLRow) -> Rotations.Route? {
+        guard let sites = r[0].text, let days = r[1].int, let started = r[3].int else { return nil }
+        return Rotations.Route(sites: sites.split(separator: ",").map(String.init), stageDays: Int(days), cyclic: r[2].bool, startedMillis: started)
+    }
+
+    /// Rotations, running first, then by name.
+    public func rotations(nowMillis: Int64 = HubIngest.nowMillis()) async throws -> [RotationRecord] {
+        let rows = try await engine.read(
+            SQLStatement(
+                """
+                SELECT r.sites, r.stage_days, r.cyclic, r.started_ms, r.stage, r.name, r.ended_ms,
+                    (SELECT count(*) FROM rotation_copy rc WHERE rc.rotation = r.name),
+                    (SELECT count(*) FROM request q WHERE q.rotation = r.name AND q.active = 1)
+                FROM rotation r ORDER BY CASE WHEN r.ended_ms IS NULL THEN 0 ELSE 1 END, r.name
+                """, []))
+        var out: [RotationRecord] = []
+        for r in rows {
+            guard let route = Self.route(r), let name = r[5].text else { continue }
+            let stage = route.stage(at: r[6].int ?? nowMillis)
+            let site = route.site(ofStage: stage)
+            let arrived = try await engine.read(
+                SQLStatement(
+                    """
+                    SELECT count(*) FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
+                    WHERE rc.rotation = ? AND coalesce(b.site_id, c.home_site) = ? AND b.transit_from IS NULL
+                    """, [.text(name), .text(site)])
+            ).first?[0].int ?? 0
+            let last = !route.cyclic && stage == route.sites.count - 1
+            out.append(
+                RotationRecord(
+                    name: name, sites: route.sites, stageDays: route.stageDays, cyclic: route.cyclic, startedMillis: route.startedMillis, stage: stage, site: site,
+                    nextMillis: last || r[6].int != nil ? nil : route.start(ofStage: stage + 1), copies: Int(r[7].int ?? 0), arrived: Int(arrived),
+                    moving: Int(r[8].int ?? 0), endedMillis: r[6].int))
+        }
+        return out
+    }
+
+    public func rotation(_ name: String, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
+        guard let r = try await rotations(nowMillis: nowMillis).first(where: { $0.name == name }) else {
+            throw HubError(.notFound, "no rotation \(name)", code: "no-rotation")
+        }
+        return r
+    }
+
+    /// Ends a rotation: its open moves are cancelled, its copies stay where they are.
+    public func endRotation(_ name: String, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
+        try await engine.transaction { s in
+            let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ?", [.text(name)]).compactMap { $0[0].text }
+            try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
+            guard !(try await s.rows("UPDATE rotation SET ended_ms = ? WHERE name = ? AND ended_ms IS NULL RETURNING name", [.int(nowMillis), .text(name)])).isEmpty else {
+                throw HubError(.notFound, "no running rotation \(name)", code: "no-rotation")
+            }
+            let open = try await s.rows("UPDATE request SET cancelled_ms = ? WHERE rotation = ? AND active = 1 RETURNING item_key", [.int(nowMillis), .text(name)]).compactMap { $0[0].text }
+            if !open.isEmpty { try await self.recomputeRequests(s, items: open, entries: try await Self.entries(s, items: open), nowMillis: nowMillis) }
+            try await Self.audit(s, actor, "rotation.end", name, "\(open.count) moves cancelled")
+        }
+        return try await rotation(name, nowMillis: nowMillis)
+    }
+}
