@@ -67,18 +67,19 @@ final class ConsolePageTests: XCTestCase {
             }, uniquingKeysWith: { a, _ in a })
         try? FileManager.default.removeItem(atPath: Self.screenshots)
 
-        let reports = ["/console/reports", "/console/reports/lending", "/console/reports/drift", "/console/reports/visits", "/console/reports/most-borrowed", "/console/reports/sleeping"]
+        let reports = ["/console/reports", "/console/reports/lending", "/console/reports/drift", "/console/reports/visits", "/console/reports/most-borrowed", "/console/reports/sleeping",
+            "/console/reports/moves", "/console/rotations"]
         let roles: [(account: String, prefix: String, pages: [String], elsewhere: [String], sees: [String], doesNotSee: [String])] = [
             (
                 "union-ops", "union",
                 ["/console/", "/console/sites", "/console/sites/kc-shelf-1", "/console/boxes/kc-hut-1-box", "/console/audit", "/console/quarantine", "/console/catalog",
                  "/console/privacy"] + reports
                     + ["/console/reports/overdue", "/console/reports/quiet-boxes", "/console/reports/also-borrowed"],
-                [], ["江山快递小哥驿站", "衢江区职工书屋", "柯城区总工会职工书屋"], []
+                [], ["江山快递小哥驿站", "衢江区职工书屋", "柯城区总工会职工书屋", "调书建议", "kecheng-loop"], []
             ),
             (
                 "kecheng-ops", "region", ["/console/", "/console/sites", "/console/sites/kc-hut-1", "/console/boxes/kc-station-1-box", "/console/catalog"] + reports,
-                ["/console/sites/qj-shelf-1", "/console/boxes/js-station-1-box", "/console/audit", "/console/privacy"], ["柯城区总工会职工书屋", "府山环卫工人驿站"],
+                ["/console/sites/qj-shelf-1", "/console/boxes/js-station-1-box", "/console/audit", "/console/privacy"], ["柯城区总工会职工书屋", "府山环卫工人驿站", "kecheng-loop"],
                 ["衢江区", "江山"]
             ),
             (

@@ -53,7 +53,7 @@ extension ConsolePages {
             rows.isEmpty
             ? "<p>\(t(.noRotations))</p>"
             : """
-            <div class="scroll"><table><thead><tr><th>\(t(.rotationName))</th><th>\(t(.route))</th><th>\(t(.stageDays))</th><th>\(t(.stageNow))</th>\
+            <div class="scroll"><table class="wide"><thead><tr><th>\(t(.rotationName))</th><th>\(t(.route))</th><th>\(t(.stageDays))</th><th>\(t(.stageNow))</th>\
             <th>\(t(.nextStage))</th><th>\(t(.books))</th><th>\(t(.copiesThere))</th><th>\(t(.moving))</th><th></th></tr></thead><tbody>\(rows)</tbody></table></div>
             """
         let form: HTML =
@@ -66,7 +66,7 @@ extension ConsolePages {
             <label>\(t(.stageDays)) <input name="days" type="number" min="1" max="365" value="30" required></label>\
             <label class="tick"><input type="checkbox" name="cyclic" value="1"> \(t(.cyclic))</label>\
             <label>\(t(.copyKeys)) <textarea name="items" rows="2" maxlength="20000" placeholder="label:LIB-000123 label:LIB-000124"></textarea></label>\
-            <label>\(t(.orTitle)) <input name="title" maxlength="200"></label><button>\(t(.startRotation))</button></form>
+            <label>\(t(.orEveryCopy)) <input name="title" maxlength="200"></label><button>\(t(.startRotation))</button></form>
             """
         return page(t(.rotations), session, .rotations, "<p class=\"small\">\(t(.rotationsHelp))</p>" + table + form)
     }

@@ -339,6 +339,8 @@ public struct ConsolePages: Sendable {
         pre.body{white-space:pre-wrap;word-break:break-all;background:#fff;padding:.75rem;border-radius:6px;font-size:.8rem}
         code{word-break:break-all}figure.card{margin:1rem 0;max-width:420px}figure.card svg{width:100%;height:auto;background:#fff}
         .bars progress{display:none;width:100%;height:1.4rem}.bars progress:last-of-type{display:block}
+        label.tick{flex-direction:row;align-items:center;gap:.4rem}form.ticks{display:flex;flex-direction:column;align-items:flex-start;gap:.3rem;background:#fff;padding:.75rem;border-radius:6px}
+        form.ticks label.tick{word-break:break-word}form.ticks button{margin-top:.4rem}table.wide{min-width:760px}
         @media print{header,form{display:none}}
         """
 }

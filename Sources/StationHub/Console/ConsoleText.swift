@@ -21,7 +21,7 @@ public enum Phrase: CaseIterable, Sendable {
     case requestID, placedAt, heldUntil, cancelRequest, placedBy, noRequests, anyState, requestsHelp, sentFrom, copyNow
     case statePlaced, stateReady, stateCollected, stateExpired, stateCancelled, itemKey, stateSince, acceptImplied, impliedHelp, sleepingMonths
     case stateArrived, acceptMoves, movesHelp, purposeMove, purposeRotation, rotations, rotationName, route, stageDays, cyclic, copyKeys
-    case startRotation, endRotation, stageNow, nextStage, copiesThere, moving, noRotations, rotationsHelp, ended
+    case orEveryCopy, startRotation, endRotation, stageNow, nextStage, copiesThere, moving, noRotations, rotationsHelp, ended
 
     public func text(_ language: String) -> String {
         let (zh, en) = pair
@@ -245,6 +245,7 @@ public enum Phrase: CaseIterable, Sendable {
         case .stageDays: ("每站天数", "Days at each site")
         case .cyclic: ("循环", "Round and round")
         case .copyKeys: ("图书条码（空格分隔）", "Copies (item keys, space-separated)")
+        case .orEveryCopy: ("或某书名的全部图书", "or every copy of a title")
         case .startRotation: ("开始轮换", "Start a rotation")
         case .endRotation: ("结束轮换", "End the rotation")
         case .stageNow: ("当前阶段", "Stage now")
