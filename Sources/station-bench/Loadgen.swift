@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import StationHub
+import StationProtocol
 import StationTesting
 
 /// `station-bench loadgen`: thousands of simulated boxes uploading at once to one or more
@@ -134,7 +135,14 @@ enum Loadgen {
             let id = "\(o.prefix)-box-\(b)"
             boxes.append((id, sites[s], s % 10 == 9, try await store.addBox(id, site: sites[s])))
         }
-        print(String(format: "(%d sites and %d boxes provisioned in %.1f s, not timed)", sites.count, boxes.count, Date().timeIntervalSince(provisionStart)))
+        // The union's catalog: the 60,000 copies the boxes lend, three of each of 20,000
+        // titles, and 2,000 copies of those titles nobody has lent yet (sleeping books for
+        // the moves' report), each at home at a site.
+        let idle = 2_000
+        let catalog = (0..<60_000).map { Downlink.Title(itemKey: "label:\(o.prefix)-\($0)", title: "\(o.prefix) title \($0 % 20_000)", homeSite: sites[$0 % sites.count]) }
+            + (0..<idle).map { Downlink.Title(itemKey: "label:\(o.prefix)-idle-\($0)", title: "\(o.prefix) title \($0 * 7 % 20_000)", homeSite: sites[($0 * 13) % sites.count]) }
+        _ = try await store.importCatalog(catalog)
+        print(String(format: "(%d sites, %d boxes and %d catalog copies provisioned in %.1f s, not timed)", sites.count, boxes.count, catalog.count, Date().timeIntervalSince(provisionStart)))
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: o.concurrency)
         config.timeout = .init(connect: .seconds(10), read: .seconds(120))

@@ -22,10 +22,7 @@ extension ConsoleRoutes {
     }
 
     func rotations(_ session: ConsoleSession) async throws -> Response {
-        let sites = try await store.sites(scope: session.role)
-        let visible = Set(sites.map(\.id))
-        // A reader sees the rotations whose whole route lies in their scope.
-        let list = try await store.rotations().filter { $0.sites.allSatisfy(visible.contains) }
+        let (sites, list) = (try await store.sites(scope: session.role), try await store.rotations(scope: session.role))
         return Self.html(.ok, pages(session.language).rotations(list, sites: sites, session: session))
     }
 
@@ -40,12 +37,7 @@ extension ConsoleRoutes {
     }
 
     func endRotation(_ session: ConsoleSession, _ fields: FormBody, _ context: HubRequestContext) async throws -> Response {
-        let name = Self.id(context)
-        let sites = Set(try await store.sites(scope: session.role).map(\.id))
-        guard let r = try await store.rotations().first(where: { $0.name == name }), r.sites.allSatisfy(sites.contains) else {
-            throw HubError(.notFound, "no rotation \(name)", code: "no-rotation")
-        }
-        _ = try await store.endRotation(name, by: Self.actor(session, context))
+        _ = try await store.endRotation(Self.id(context), scope: session.role, by: Self.actor(session, context))
         return Self.redirect("/console/rotations")
     }
 }

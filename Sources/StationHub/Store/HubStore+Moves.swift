@@ -42,7 +42,7 @@ extension HubStore {
             let still = candidates.filter { c in again.contains { $0.key == c.key && $0.to == c.to } }
             let gone = Set(items ?? candidates.map(\.key)).subtracting(still.map(\.key))
             guard gone.isEmpty else {
-                throw HubError(.conflict, "no longer a suggested move: \(gone.sorted().joined(separator: ", "))", code: "not-a-suggested-move")
+                throw HubError(.conflict, "not a suggested move now: \(gone.sorted().joined(separator: ", "))", code: "not-a-suggested-move")
             }
             var placed: [RequestRecord] = []
             for m in still {

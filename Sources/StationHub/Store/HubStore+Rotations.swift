@@ -63,16 +63,19 @@ extension HubStore {
                 """, copies.map { .text($0) })
             if let t = taken.first { throw HubError(.conflict, "\(t[0].text ?? "") travels with rotation \(t[1].text ?? "") already", code: "in-a-rotation") }
             let created = try await s.rows(
-                "INSERT INTO rotation (name, sites, stage_days, cyclic, started_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING name",
-                [.text(name), .text(sites.joined(separator: ",")), .int(Int64(stageDays)), .int(cyclic ? 1 : 0), .int(nowMillis), .text(actor.name)])
+                "INSERT INTO rotation (name, stage_days, cyclic, started_ms, created_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING name",
+                [.text(name), .int(Int64(stageDays)), .int(cyclic ? 1 : 0), .int(nowMillis), .text(actor.name)])
             guard !created.isEmpty else { throw HubError(.conflict, "rotation \(name) exists", code: "rotation-exists") }
+            try await s.execute(
+                SQLStatement.insert(
+                    into: "rotation_stop", columns: ["rotation", "position", "site_id"], rows: sites.enumerated().map { [.text(name), .int(Int64($0.offset)), .text($0.element)] }))
             for chunk in SQLStatement.chunks(copies, size: 500) {
                 try await s.execute(SQLStatement.insert(into: "rotation_copy", columns: ["rotation", "item_key"], rows: chunk.map { [.text(name), .text($0)] }))
             }
             try await Self.audit(s, actor, "rotation.add", name, "\(copies.count) copies through \(sites.joined(separator: " → "))\(cyclic ? " and round" : ""), \(stageDays) days each")
             try await self.advance(s, rotation: name, by: actor, nowMillis: nowMillis)
         }
-        return try await rotation(name, nowMillis: nowMillis)
+        return try await rotation(name, scope: scope, nowMillis: nowMillis)
     }
 
     /// Every running rotation brought to its stage now: answers the moves placed and cancelled.
@@ -91,8 +94,8 @@ extension HubStore {
     func advance(_ s: any SQLSession, rotation name: String, by actor: Actor, nowMillis: Int64) async throws -> Int {
         let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ? ORDER BY item_key", [.text(name)]).compactMap { $0[0].text }
         try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
-        guard let r = try await s.rows("SELECT sites, stage_days, cyclic, started_ms, stage FROM rotation WHERE name = ? AND ended_ms IS NULL", [.text(name)]).first,
-            let route = Self.route(r)
+        guard let r = try await s.rows("SELECT stage_days, cyclic, started_ms, stage FROM rotation WHERE name = ? AND ended_ms IS NULL", [.text(name)]).first,
+            let route = Self.route(r, stops: try await Self.stops(s, [name])[name] ?? [])
         else { return 0 }
         let stage = route.stage(at: nowMillis)
         let target = route.site(ofStage: stage)
@@ -125,69 +128,99 @@ extension HubStore {
             }
         }
         if !cancelled.isEmpty { try await recomputeRequests(s, items: cancelled, entries: try await Self.entries(s, items: cancelled), nowMillis: nowMillis) }
-        if r[4].int != Int64(stage) {
+        if r[3].int != Int64(stage) {
             try await s.execute("UPDATE rotation SET stage = ? WHERE name = ?", [.int(Int64(stage)), .text(name)])
             try await Self.audit(s, actor, "rotation.stage", name, "stage \(stage + 1) at \(target)")
         }
         return actions.count
     }
 
-    static func route(_ r: SQLRow) -> Rotations.Route? {
-        guard let sites = r[0].text, let days = r[1].int, let started = r[3].int else { return nil }
-        return Rotations.Route(sites: sites.split(separator: ",").map(String.init), stageDays: Int(days), cyclic: r[2].bool, startedMillis: started)
+    /// A route from a row of (stage_days, cyclic, started_ms, …) and its stops.
+    static func route(_ r: SQLRow, stops: [String]) -> Rotations.Route? {
+        guard let days = r[0].int, let started = r[2].int, !stops.isEmpty else { return nil }
+        return Rotations.Route(sites: stops, stageDays: Int(days), cyclic: r[1].bool, startedMillis: started)
     }
 
-    /// Rotations, running first, then by name.
-    public func rotations(nowMillis: Int64 = HubIngest.nowMillis()) async throws -> [RotationRecord] {
-        let rows = try await engine.read(
-            SQLStatement(
-                """
-                SELECT r.sites, r.stage_days, r.cyclic, r.started_ms, r.stage, r.name, r.ended_ms,
-                    (SELECT count(*) FROM rotation_copy rc WHERE rc.rotation = r.name),
-                    (SELECT count(*) FROM request q WHERE q.rotation = r.name AND q.active = 1)
-                FROM rotation r ORDER BY CASE WHEN r.ended_ms IS NULL THEN 0 ELSE 1 END, r.name
-                """, []))
-        var out: [RotationRecord] = []
-        for r in rows {
-            guard let route = Self.route(r), let name = r[5].text else { continue }
-            let stage = route.stage(at: r[6].int ?? nowMillis)
-            let site = route.site(ofStage: stage)
-            let arrived = try await engine.read(
-                SQLStatement(
-                    """
-                    SELECT count(*) FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
-                    WHERE rc.rotation = ? AND coalesce(b.site_id, c.home_site) = ? AND b.transit_from IS NULL
-                    """, [.text(name), .text(site)])
-            ).first?[0].int ?? 0
-            let last = !route.cyclic && stage == route.sites.count - 1
-            out.append(
-                RotationRecord(
-                    name: name, sites: route.sites, stageDays: route.stageDays, cyclic: route.cyclic, startedMillis: route.startedMillis, stage: stage, site: site,
-                    nextMillis: last || r[6].int != nil ? nil : route.start(ofStage: stage + 1), copies: Int(r[7].int ?? 0), arrived: Int(arrived),
-                    moving: Int(r[8].int ?? 0), endedMillis: r[6].int))
+    /// The stops of these rotations, in order.
+    static func stops(_ s: any SQLSession, _ names: [String]) async throws -> [String: [String]] {
+        guard !names.isEmpty else { return [:] }
+        var out: [String: [String]] = [:]
+        for r in try await s.rows(
+            "SELECT rotation, site_id FROM rotation_stop WHERE rotation IN \(SQLStatement.list(names.count)) ORDER BY rotation, position", names.map { .text($0) })
+        {
+            if let name = r[0].text, let site = r[1].text { out[name, default: []].append(site) }
         }
         return out
     }
 
-    public func rotation(_ name: String, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
-        guard let r = try await rotations(nowMillis: nowMillis).first(where: { $0.name == name }) else {
+    /// A rotation whose whole route lies in `scope`, as a condition on `rotation` aliased `r`.
+    static func routeIn(_ scope: ConsoleRole) -> (sql: String, arguments: [SQLValue]) {
+        let inScope = scope.condition("st.site_id")
+        return ("NOT EXISTS (SELECT 1 FROM rotation_stop st WHERE st.rotation = r.name AND NOT (\(inScope.sql)))", inScope.arguments)
+    }
+
+    /// Rotations whose whole route lies in the reader's scope, running first, then by name.
+    public func rotations(scope: ConsoleRole = .union, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> [RotationRecord] {
+        try await engine.transaction { s in try await Self.rotations(s, scope: scope, nowMillis: nowMillis) }
+    }
+
+    static func rotations(_ s: any SQLSession, scope: ConsoleRole, name: String? = nil, nowMillis: Int64) async throws -> [RotationRecord] {
+        let seen = routeIn(scope)
+        let rows = try await s.rows(
+            """
+            SELECT r.stage_days, r.cyclic, r.started_ms, r.stage, r.name, r.ended_ms,
+                (SELECT count(*) FROM rotation_copy rc WHERE rc.rotation = r.name),
+                (SELECT count(*) FROM request q WHERE q.rotation = r.name AND q.active = 1)
+            FROM rotation r WHERE \(seen.sql) AND (CAST(? AS TEXT) IS NULL OR r.name = ?)
+            ORDER BY CASE WHEN r.ended_ms IS NULL THEN 0 ELSE 1 END, r.name
+            """, seen.arguments + [SQLValue(name), SQLValue(name)])
+        let stops = try await Self.stops(s, rows.compactMap { $0[4].text })
+        var out: [RotationRecord] = []
+        for r in rows {
+            guard let name = r[4].text, let route = Self.route(r, stops: stops[name] ?? []) else { continue }
+            let stage = route.stage(at: r[5].int ?? nowMillis)
+            let site = route.site(ofStage: stage)
+            let arrived = try await s.value(
+                """
+                SELECT count(*) FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
+                WHERE rc.rotation = ? AND coalesce(b.site_id, c.home_site) = ? AND b.transit_from IS NULL
+                """, [.text(name), .text(site)])?.int ?? 0
+            let last = !route.cyclic && stage == route.sites.count - 1
+            out.append(
+                RotationRecord(
+                    name: name, sites: route.sites, stageDays: route.stageDays, cyclic: route.cyclic, startedMillis: route.startedMillis, stage: stage, site: site,
+                    nextMillis: last || r[5].int != nil ? nil : route.start(ofStage: stage + 1), copies: Int(r[6].int ?? 0), arrived: Int(arrived),
+                    moving: Int(r[7].int ?? 0), endedMillis: r[5].int))
+        }
+        return out
+    }
+
+    /// One rotation (whose whole route lies in the reader's scope: else not found).
+    public func rotation(_ name: String, scope: ConsoleRole = .union, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
+        try await engine.transaction { s in try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis) }
+    }
+
+    static func rotation(_ s: any SQLSession, _ name: String, scope: ConsoleRole, nowMillis: Int64) async throws -> RotationRecord {
+        guard let r = try await rotations(s, scope: scope, name: name, nowMillis: nowMillis).first else {
             throw HubError(.notFound, "no rotation \(name)", code: "no-rotation")
         }
         return r
     }
 
-    /// Ends a rotation: its open moves are cancelled, its copies stay where they are.
-    public func endRotation(_ name: String, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
+    /// Ends a rotation (one whose whole route lies in the reader's scope): its open moves
+    /// are cancelled, its copies stay where they are.
+    public func endRotation(_ name: String, scope: ConsoleRole = .union, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
         try await engine.transaction { s in
+            _ = try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis)
             let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ?", [.text(name)]).compactMap { $0[0].text }
             try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
             guard !(try await s.rows("UPDATE rotation SET ended_ms = ? WHERE name = ? AND ended_ms IS NULL RETURNING name", [.int(nowMillis), .text(name)])).isEmpty else {
-                throw HubError(.notFound, "no running rotation \(name)", code: "no-rotation")
+                throw HubError(.conflict, "rotation \(name) has ended already", code: "rotation-ended")
             }
             let open = try await s.rows("UPDATE request SET cancelled_ms = ? WHERE rotation = ? AND active = 1 RETURNING item_key", [.int(nowMillis), .text(name)]).compactMap { $0[0].text }
             if !open.isEmpty { try await self.recomputeRequests(s, items: open, entries: try await Self.entries(s, items: open), nowMillis: nowMillis) }
             try await Self.audit(s, actor, "rotation.end", name, "\(open.count) moves cancelled")
+            return try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis)
         }
-        return try await rotation(name, nowMillis: nowMillis)
     }
 }
