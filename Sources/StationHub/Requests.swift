@@ -196,7 +196,8 @@ public enum Requests {
     public static func pulls(site: String, requests: [(request: Request, status: Status)], books: [String: Ledger.Book]) -> [Downlink.Pull] {
         requests.compactMap { r, status -> Downlink.Pull? in
             guard status.state == .placed, let book = books[r.itemKey], book.transit == nil, book.site == site else { return nil }
-            return Downlink.Pull(request: r.id, itemKey: r.itemKey, destination: r.pickupSite, sinceMillis: status.sinceMillis)
+            return Downlink.Pull(
+                request: r.id, itemKey: r.itemKey, destination: r.pickupSite, sinceMillis: status.sinceMillis, purpose: r.purpose == .request ? nil : r.purpose.rawValue)
         }.sorted { $0.request < $1.request }
     }
 

@@ -255,10 +255,13 @@ extension Downlink {
         /// Since when the request is what it is (placed again after the copy went
         /// elsewhere): a trap the box made before that is not this pull's.
         public var sinceMillis: Int64?
-        public init(request: String, itemKey: String, destination: String, sinceMillis: Int64? = nil) {
-            (self.request, self.itemKey, self.destination, self.sinceMillis) = (request, itemKey, destination, sinceMillis)
+        /// `move` or `rotation`: the copy goes to `destination`'s shelf, for no worker
+        /// (absent: a worker's request).
+        public var purpose: String?
+        public init(request: String, itemKey: String, destination: String, sinceMillis: Int64? = nil, purpose: String? = nil) {
+            (self.request, self.itemKey, self.destination, self.sinceMillis, self.purpose) = (request, itemKey, destination, sinceMillis, purpose)
         }
-        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination, sinceMillis = "since_ms" }
+        enum CodingKeys: String, CodingKey { case request, itemKey = "item_key", destination, sinceMillis = "since_ms", purpose }
     }
 
     /// A request to be collected at the box's site: expected (`untilMillis` nil: its copy

@@ -20,13 +20,15 @@ extension Journal {
         /// Since when the request is what it is at the hub: a trap this box made before
         /// that was for an earlier round of it (the copy went elsewhere since).
         public var sinceMillis: Int64?
+        /// A pull for no worker: `move` or `rotation` (nil: a worker's request).
+        public var purpose: String?
 
         public init(
             request: String, itemKey: String, destination: String? = nil, masked: String? = nil, key: String? = nil, verifier: String? = nil,
-            member: String? = nil, holdDays: Int? = nil, untilMillis: Int64? = nil, sinceMillis: Int64? = nil
+            member: String? = nil, holdDays: Int? = nil, untilMillis: Int64? = nil, sinceMillis: Int64? = nil, purpose: String? = nil
         ) {
             (self.request, self.itemKey, self.destination, self.masked, self.key, self.verifier) = (request, itemKey, destination, masked, key, verifier)
-            (self.member, self.holdDays, self.untilMillis, self.sinceMillis) = (member, holdDays, untilMillis, sinceMillis)
+            (self.member, self.holdDays, self.untilMillis, self.sinceMillis, self.purpose) = (member, holdDays, untilMillis, sinceMillis, purpose)
         }
 
         /// When the hold ends: as the hub said, else `holdDays` (7) from the copy's arrival
@@ -43,12 +45,12 @@ extension Journal {
             for e in entries {
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT OR REPLACE INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms, purpose)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         e.request, e.destination == nil ? "hold" : "pull", e.itemKey, e.destination, e.masked, e.key, e.verifier, e.member, e.holdDays, e.untilMillis,
-                        e.sinceMillis,
+                        e.sinceMillis, e.purpose,
                     ])
             }
         }
@@ -65,13 +67,13 @@ extension Journal {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms FROM transfer_order
+                SELECT request, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms, purpose FROM transfer_order
                 WHERE ? IS NULL OR item_key = ? ORDER BY kind DESC, request
                 """, arguments: [itemKey, itemKey]
         ).map {
             TransferEntry(
                 request: $0["request"], itemKey: $0["item_key"], destination: $0["destination"], masked: $0["masked"], key: $0["hold_key"], verifier: $0["verifier"],
-                member: $0["member"], holdDays: $0["hold_days"], untilMillis: $0["until_ms"], sinceMillis: $0["since_ms"])
+                member: $0["member"], holdDays: $0["hold_days"], untilMillis: $0["until_ms"], sinceMillis: $0["since_ms"], purpose: $0["purpose"])
         }
     }
 
@@ -95,7 +97,7 @@ extension Journal {
             if let destination = e.destination {
                 // (A pull to this very site without its hold line: nothing to trap it for.)
                 guard destination != siteID else { return nil }
-                return try Self.trapped(db, request: e.request, kind: .transferOut, since: e.sinceMillis) == nil ? .send(request: e.request, destination: destination) : nil
+                return try Self.trapped(db, request: e.request, kind: .transferOut, since: e.sinceMillis) == nil ? .send(request: e.request, destination: destination, moved: e.purpose != nil) : nil
             }
             let masked = e.masked ?? "****"
             let arrived = try Self.trapped(db, request: e.request, kind: .transferIn, since: e.sinceMillis)

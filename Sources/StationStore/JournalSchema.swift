@@ -142,6 +142,10 @@ enum JournalSchema {
                     CREATE INDEX event_stocktake ON event (kind, seq) WHERE kind IN ('stocktake-start', 'seen', 'stocktake-end', 'void');
                     """)
         }
+        m.registerMigration("v6-transfer-purpose") { db in
+            // A pull for no worker: a suggested move or a rotation's stage ('move', 'rotation').
+            try db.execute(sql: "ALTER TABLE transfer_order ADD COLUMN purpose TEXT")
+        }
         return m
     }
 

@@ -24,6 +24,8 @@ enum Loadgen {
         var prefix = "lg"
         var seed: UInt64 = 1
         var json: String?
+        /// Copies in the union's catalog (0: none, as before the moves' report).
+        var catalog = 60_000
     }
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -45,6 +47,8 @@ enum Loadgen {
             case "--prefix": o.prefix = args.popFirst() ?? o.prefix
             case "--seed": o.seed = UInt64(try int(a))
             case "--json": o.json = args.popFirst()
+            case "--catalog": o.catalog = Int(args.popFirst() ?? "") ?? -1
+                guard o.catalog >= 0 else { throw BenchError(description: "--catalog takes a whole number of copies") }
             default: throw BenchError(description: "unknown argument \(a)")
             }
         }
@@ -135,11 +139,11 @@ enum Loadgen {
             let id = "\(o.prefix)-box-\(b)"
             boxes.append((id, sites[s], s % 10 == 9, try await store.addBox(id, site: sites[s])))
         }
-        // The union's catalog: the 60,000 copies the boxes lend, three of each of 20,000
-        // titles, and 2,000 copies of those titles nobody has lent yet (sleeping books for
+        // The union's catalog (`--catalog`): the 60,000 copies the boxes lend, three of each
+        // of 20,000 titles, and 2,000 copies of those titles nobody has lent yet (sleeping books for
         // the moves' report), each at home at a site.
-        let idle = 2_000
-        let catalog = (0..<60_000).map { Downlink.Title(itemKey: "label:\(o.prefix)-\($0)", title: "\(o.prefix) title \($0 % 20_000)", homeSite: sites[$0 % sites.count]) }
+        let idle = o.catalog == 0 ? 0 : 2_000
+        let catalog = (0..<min(o.catalog, 60_000)).map { Downlink.Title(itemKey: "label:\(o.prefix)-\($0)", title: "\(o.prefix) title \($0 % 20_000)", homeSite: sites[$0 % sites.count]) }
             + (0..<idle).map { Downlink.Title(itemKey: "label:\(o.prefix)-idle-\($0)", title: "\(o.prefix) title \($0 * 7 % 20_000)", homeSite: sites[($0 * 13) % sites.count]) }
         _ = try await store.importCatalog(catalog)
         print(String(format: "(%d sites, %d boxes and %d catalog copies provisioned in %.1f s, not timed)", sites.count, boxes.count, catalog.count, Date().timeIntervalSince(provisionStart)))

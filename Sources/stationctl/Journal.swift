@@ -202,7 +202,7 @@ struct Pulls: ParsableCommand {
                         ("list", .string(e.destination == nil ? "hold" : "pull")), ("request", .string(e.request)), ("item_key", .string(e.itemKey)),
                         ("title", title.map { .string($0) } ?? .null), ("destination", e.destination.map { .string($0) } ?? .null),
                         ("worker", e.masked.map { .string($0) } ?? .null), ("trapped_ms", trapped.map { .int(Int($0)) } ?? .null),
-                        ("until_ms", e.untilMillis.map { .int(Int($0)) } ?? .null),
+                        ("until_ms", e.untilMillis.map { .int(Int($0)) } ?? .null), ("purpose", e.purpose.map { .string($0) } ?? .null),
                     ]).rendered)
             }
             return
@@ -210,7 +210,7 @@ struct Pulls: ParsableCommand {
         let pulls = lines.filter { $0.entry.destination != nil }, holds = lines.filter { $0.entry.destination == nil }
         StandardOutput.writeLine(Words.say("To send on (\(pulls.count))", "待转寄（\(pulls.count) 本）"))
         for (e, trapped, title) in pulls {
-            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  → \(e.destination ?? "")  \(standing(e, trapped))  [\(e.request)]")
+            StandardOutput.writeLine("  \(e.itemKey)  \(title ?? "")  → \(e.destination ?? "")  \(standing(e, trapped))  [\(e.request)\(TransferWords.purpose(e))]")
         }
         StandardOutput.writeLine(Words.say("Hold shelf (\(holds.count))", "预约架（\(holds.count) 本）"))
         for (e, trapped, title) in holds {

@@ -292,6 +292,9 @@ extension KioskWorkflowTests {
         XCTAssertEqual(k.scan(.book(label2), transfer: .send(request: "r2", destination: "site-c"), today: today)?.outcome, .transferOut)
         _ = k.scan(.control(.mode(.renew)), today: today)
         XCTAssertEqual(k.scan(.book(label2), transfer: .send(request: "r2", destination: "site-c"), today: today)?.outcome, .transferOut)
+        // A move (no worker asked): sent on alike, said as a move.
+        let moved = k.scan(.book(label2), transfer: .send(request: "m3", destination: "site-d", moved: true), today: today)
+        XCTAssertEqual([moved?.outcome.rawValue, moved?.chinese, moved?.record?.request], ["transfer-out", "此书调往 site-d 站，请转寄", "m3"])
     }
 
     func testAnArrivalEndsTheLoanOfABoxThatLentTheCopyUnaware() {

@@ -109,7 +109,7 @@ final class StoreMoveConformanceTests: XCTestCase {
             for m in accepted {
                 guard let from = table.rows.first(where: { $0[0].text == m.itemKey })?[2].text else { continue }
                 let pulls = try await store.siteRequests(site: from, nowMillis: now).pulls
-                log.append("\(from) pulls \(m.itemKey): \(pulls.contains { $0.request == m.id && $0.itemKey == m.itemKey && $0.destination == m.pickupSite })")
+                log.append("\(from) pulls \(m.itemKey): \(pulls.contains { $0.request == m.id && $0.itemKey == m.itemKey && $0.destination == m.pickupSite && $0.purpose == "move" })")
                 let (out, into) = (Self.box(from), Self.box(m.pickupSite))
                 seqs[out, default: 100] += 1
                 var trap = Events.event(out, seqs[out]!, site: from, .transferOut, at: 10, item: m.itemKey)
@@ -165,7 +165,7 @@ final class StoreMoveConformanceTests: XCTestCase {
                 var line = "\(label): stage \(r.stage + 1) at \(r.site), \(r.arrived)/\(r.copies) there, \(r.moving) moving"
                 for site in ["shelf-a", "shelf-b", "hut-c"] {
                     let pulls = try await store.siteRequests(site: site, nowMillis: now).pulls
-                    if !pulls.isEmpty { line += "; \(site) pulls " + pulls.map { "\($0.itemKey.dropFirst(6))→\($0.destination)" }.sorted().joined(separator: " ") }
+                    if !pulls.isEmpty { line += "; \(site) pulls " + pulls.map { "\($0.itemKey.dropFirst(6))→\($0.destination)\($0.purpose == "rotation" ? "" : " (\($0.purpose ?? "request"))")" }.sorted().joined(separator: " ") }
                 }
                 log.append(line)
             }
@@ -220,9 +220,9 @@ final class StoreMoveConformanceTests: XCTestCase {
             [
                 "added: 3 copies, next stage in 10 days",
                 // (The worker's request: R3 to be fetched to shelf-a's own hold shelf.)
-                "day 0: stage 1 at shelf-a, 3/3 there, 0 moving; shelf-a pulls R3→shelf-a",
+                "day 0: stage 1 at shelf-a, 3/3 there, 0 moving; shelf-a pulls R3→shelf-a (request)",
                 "advanced: 2",
-                "day 10: stage 2 at shelf-b, 0/3 there, 2 moving; shelf-a pulls R1→shelf-b R2→shelf-b R3→shelf-a",
+                "day 10: stage 2 at shelf-b, 0/3 there, 2 moving; shelf-a pulls R1→shelf-b R2→shelf-b R3→shelf-a (request)",
                 "R1: arrived",
                 "advanced: 1",
                 "day 12: stage 2 at shelf-b, 1/3 there, 2 moving; shelf-a pulls R2→shelf-b R3→shelf-b",

@@ -126,7 +126,7 @@ final class JournalTests: XCTestCase {
         let q = try DatabaseQueue(path: dir.appendingPathComponent(Journal.fileName).path)
         let applied = try q.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
         XCTAssertEqual(applied, JournalSchema.migrator.migrations)
-        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot", "v4-transfers", "v5-stocktake"])
+        XCTAssertEqual(applied, ["v1-journal", "v2-sync-state", "v3-ledger-snapshot", "v4-transfers", "v5-stocktake", "v6-transfer-purpose"])
         try q.close()
     }
 
@@ -167,6 +167,10 @@ final class JournalTests: XCTestCase {
         // Placed again after the copy went elsewhere: the old trap is not this round's.
         try j.replaceTransfers([Journal.TransferEntry(request: "r1", itemKey: "label:A", destination: "site-b", sinceMillis: 4 * day)])
         XCTAssertEqual(try j.transferOrder(itemKey: "label:A", nowMillis: 5 * day), .send(request: "r1", destination: "site-b"))
+        // A move for no worker keeps its purpose.
+        try j.replaceTransfers([Journal.TransferEntry(request: "m1", itemKey: "label:A", destination: "site-c", sinceMillis: 4 * day, purpose: "move")])
+        XCTAssertEqual(try j.transferOrder(itemKey: "label:A", nowMillis: 5 * day), .send(request: "m1", destination: "site-c", moved: true))
+        XCTAssertEqual(try j.transfers().map(\.purpose), ["move"])
         // A copy on this shelf for this site's own hold shelf: its hold line decides.
         try j.replaceTransfers([
             Journal.TransferEntry(request: "r4", itemKey: "label:D", destination: "site-a"),

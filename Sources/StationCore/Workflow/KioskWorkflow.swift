@@ -232,14 +232,15 @@ public struct KioskWorkflow: Sendable {
     /// Nil when its worker borrows it (an ordinary check-out, told as `hold-ready`).
     private func trap(_ order: TransferOrder, _ item: ItemRef, _ input: ScanInput) -> Decision? {
         switch order {
-        case .send(let request, let destination):
+        case .send(let request, let destination, let moved):
             let loan = ledger.oldestLoan(of: item.key)
             return Decision(
                 outcome: .transferOut,
                 record: EventDraft(
                     kind: .transferOut, scannerID: input.scannerID, item: item, flags: loan == nil ? [] : ["returned-by-transfer"], refersTo: loan?.seq,
                     request: request, destination: destination),
-                message: "requested at \(destination): send it there", chinese: "此书已被预约，请转寄至 \(destination) 站")
+                message: moved ? "moving to \(destination)'s shelf: send it there" : "requested at \(destination): send it there",
+                chinese: moved ? "此书调往 \(destination) 站，请转寄" : "此书已被预约，请转寄至 \(destination) 站")
         case .expect(let request, let masked):
             let loan = ledger.oldestLoan(of: item.key)
             return Decision(

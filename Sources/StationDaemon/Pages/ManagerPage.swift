@@ -86,7 +86,7 @@ enum ManagerPage {
         for (e, trapped, title) in lines {
             let book = "<td>\(Markup.escape(e.itemKey))</td><td>\(Markup.escape(title ?? "–"))</td>"
             let words = TransferWords.state(e, trappedAt: trapped, nowMillis: nowMillis)
-            let row = "<td>\(Markup.escape(words.zh + " · " + words.en))</td><td>\(Markup.escape(e.request))</td></tr>\n"
+            let row = "<td>\(Markup.escape(words.zh + " · " + words.en))</td><td>\(Markup.escape(e.request + TransferWords.purpose(e)))</td></tr>\n"
             if let destination = e.destination {
                 pulls += "<tr>\(book)<td>\(Markup.escape(destination))</td>" + row
             } else {
@@ -117,5 +117,14 @@ public enum TransferWords {
         }
         guard let until = e.holdEnds(arrivedAt: trapped) else { return ("在途", "on its way") }
         return until > nowMillis ? ("保留至 \(day(until))", "waits until \(day(until))") : ("已过保留期", "hold ended")
+    }
+
+    /// What a pull for no worker is, after its request's id: a move or a rotation's stage.
+    public static func purpose(_ e: Journal.TransferEntry) -> String {
+        switch e.purpose {
+        case "move"?: " (调书 · move)"
+        case "rotation"?: " (轮换 · rotation)"
+        default: ""
+        }
     }
 }

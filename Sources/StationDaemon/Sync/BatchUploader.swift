@@ -340,7 +340,7 @@ public final class BatchUploader: Service, @unchecked Sendable {
             // The pull list and hold shelf come whole with every answer (not by revision).
             if down.pulls != nil || down.holds != nil {
                 let entries =
-                    (down.pulls ?? []).map { Journal.TransferEntry(request: $0.request, itemKey: $0.itemKey, destination: $0.destination, sinceMillis: $0.sinceMillis) }
+                    (down.pulls ?? []).map { Journal.TransferEntry(request: $0.request, itemKey: $0.itemKey, destination: $0.destination, sinceMillis: $0.sinceMillis, purpose: $0.purpose) }
                     + (down.holds ?? []).map {
                         Journal.TransferEntry(
                             request: $0.request, itemKey: $0.itemKey, masked: $0.masked, key: $0.key, verifier: $0.verifier, member: $0.member, holdDays: $0.holdDays,

@@ -99,7 +99,7 @@ extension HubStore {
             SQLStatement(
                 """
                 SELECT r.id, r.item_key, r.pickup_site, r.state, r.until_ms, r.masked, r.hold_key, r.verifier, r.member, r.hold_days,
-                    coalesce(b.site_id, c.home_site), b.transit_from, r.since_ms
+                    coalesce(b.site_id, c.home_site), b.transit_from, r.since_ms, r.purpose
                 FROM request r LEFT JOIN ledger_book b ON b.item_key = r.item_key LEFT JOIN catalog_title c ON c.item_key = r.item_key
                 WHERE r.active = 1 AND (r.pickup_site = ? OR r.item_key IN (SELECT item_key FROM ledger_book WHERE site_id = ? AND transit_from IS NULL)
                     OR (b.item_key IS NULL AND c.home_site = ?))
@@ -116,7 +116,9 @@ extension HubStore {
             }
             // (A copy already here for a pickup here is on the pull list too: to be fetched.)
             placed.append(
-                (Requests.Request(id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0), Requests.Status(state: state, sinceMillis: r[12].int ?? 0)))
+                (Requests.Request(
+                    id: id, itemKey: item, pickupSite: pickup, worker: "", placedMillis: 0, holdDays: 0,
+                    purpose: r[13].text.flatMap(Requests.Purpose.init(rawValue:)) ?? .request), Requests.Status(state: state, sinceMillis: r[12].int ?? 0)))
             books[item] = Ledger.Book(itemKey: item, site: r[10].text, transit: r[11].text.map { Ledger.Transit(from: $0, to: pickup, sinceMillis: 0, request: id) })
         }
         return (Requests.pulls(site: site, requests: placed, books: books), holds.sorted { $0.request < $1.request })
