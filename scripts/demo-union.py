@@ -188,10 +188,10 @@ def main():
     db.execute("UPDATE box SET last_seen_ms = ?, last_batch_ms = ? WHERE id = ?", (three_days_ago, three_days_ago, f"{QUIET}-box"))
     db.commit()
     db.close()
-    # A rotation: four of 荷花街道's copies through 柯城区's shelves and its sanitation
-    # workers' station, a month at each, round and round.
+    # A rotation: four of 荷花街道's copies between 柯城区's two bookshelves, a month at
+    # each, round and round.
     travelling = sorted(k for k, (_, home) in items.items() if home == "kc-shelf-2")[:4]
-    run(bin_dir, database, "rotation", "add", "kecheng-loop", "--sites", "kc-shelf-2,kc-shelf-1,kc-station-1", "--days", "30", "--cyclic",
+    run(bin_dir, database, "rotation", "add", "kecheng-loop", "--sites", "kc-shelf-2,kc-shelf-1", "--days", "30", "--cyclic",
         *[arg for k in travelling for arg in ("--item", k)])
     accounts = [("union-ops", "union"), ("kecheng-ops", "region:柯城区"), ("kc-shelf-1-manager", "site:kc-shelf-1")]
     lines = []

@@ -1,15 +1,18 @@
-/// The suggested-moves report (``Moves``): one statement brings every copy on a shelf
-/// (the sleeping ones may move; all of them say which titles a site has on its shelf),
-/// loans per title and site over the demand window, requests per title and pickup site
-/// placed in it, the copies an open request, move or rotation holds, and the sites'
-/// regions. The plan is the union's one plan, worked out whole; a site or a region sees
-/// (and accepts) the moves within it: from or to the site, from and to the region.
+/// The suggested-moves report (``Moves``): one statement brings every labelled copy on a
+/// shelf (the sleeping ones may move; all of them say which titles a site has on its
+/// shelf), loans per title and site over the demand window, requests per title and
+/// pickup site placed in it, the copies an open request, move or rotation holds (and
+/// where they are going: a copy on its way stands for one on that shelf), copies a move
+/// brought in the last `sleeping_months` (6: given time to be found), and the sites'
+/// regions and kinds (a hut's or a station's box lends no books: none goes there or is
+/// taken from there). The plan is the union's one plan, worked out whole; a site or a
+/// region sees (and accepts) the moves that touch it: from or to it.
 extension Reports {
     @Sendable static func moves(_ b: Bounds) -> Query {
         let windowStart = b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis
         var q = Query(
             """
-            \(shelvedCopies(b.d, where: "1 = 1"))
+            \(shelvedCopies(b.d, where: "c.item_key LIKE 'label:%'"))
             UNION ALL
             \(loansByTitle(b.d))
             UNION ALL
@@ -17,12 +20,15 @@ extension Reports {
             FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.purpose IS NULL AND r.placed_ms >= ?
             GROUP BY coalesce(t.title, r.item_key), r.pickup_site
             UNION ALL
-            SELECT 'held', r.item_key, NULL, NULL, NULL, NULL FROM request r WHERE r.active = 1
+            SELECT 'held', r.item_key, coalesce(t.title, r.item_key), r.pickup_site, NULL, NULL
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1
+            UNION ALL
+            SELECT 'held', r.item_key, NULL, NULL, NULL, NULL FROM request r WHERE r.purpose IS NOT NULL AND r.state = 'arrived' AND r.since_ms >= ?
             UNION ALL
             SELECT 'held', rc.item_key, NULL, NULL, NULL, NULL FROM rotation_copy rc JOIN rotation ro ON ro.name = rc.rotation WHERE ro.ended_ms IS NULL
             UNION ALL
-            SELECT 'site', id, region, NULL, NULL, NULL FROM site
-            """, [.text(ReportAggregates.month(windowStart)), .int(windowStart)],
+            SELECT 'site', id, region, kind, NULL, NULL FROM site
+            """, [.text(ReportAggregates.month(windowStart)), .int(windowStart), .int(b.p.nowMillis - Int64(Sleeping.defaultMonths) * 30 * dayMillis)],
             columns: ["item_key", "title", "from_site", "to_site", "months_asleep", "loans_there", "requests_there", "why"])
         let (now, p) = (ReportAggregates.month(b.p.nowMillis), b.p)
         q.finish = { rows in rows = moveRows(rows, nowMonth: now, site: p.site, region: p.region, limit: p.limit) }
@@ -35,7 +41,7 @@ extension Reports {
         for r in rows where r[0].text == "site" { if let site = r[1].text, let region = r[2].text { regions[site] = region } }
         return moves(rows, nowMonth: nowMonth).filter { m in
             if let site { return m.copy.site == site || m.to == site }
-            if let region { return m.copy.region == region && regions[m.to] == region }
+            if let region { return m.copy.region == region || regions[m.to] == region }
             return true
         }.prefix(limit).map { m in
             [
@@ -48,7 +54,7 @@ extension Reports {
     /// The union's plan from the statement's rows.
     static func moves(_ rows: [SQLRow], nowMonth: String) -> [Moves.Move] {
         var shelved: [Sleeping.Copy] = [], loans: [String: [String: Int64]] = [:], asked: [String: [String: Int64]] = [:]
-        var held = Set<String>(), regions: [String: String] = [:]
+        var held = Set<String>(), coming = Set<Moves.TitleSite>(), regions: [String: String] = [:], lends = Set<String>()
         for r in rows {
             switch r[0].text {
             case "copy":
@@ -59,16 +65,19 @@ extension Reports {
                 count(r, into: &asked)
             case "held":
                 if let key = r[1].text { held.insert(key) }
+                if let title = r[2].text, let site = r[3].text { coming.insert(Moves.TitleSite(title: title, site: site)) }
             default:
-                if let site = r[1].text, let region = r[2].text { regions[site] = region }
+                guard let site = r[1].text else { continue }
+                if let region = r[2].text { regions[site] = region }
+                if r[3].text != "hut" && r[3].text != "station" { lends.insert(site) }
             }
         }
-        let sleeping = Sleeping.rows(copies: shelved, nowMonth: nowMonth, loans: [:], requests: [:]).filter { !held.contains($0.copy.itemKey) }
+        let sleeping = Sleeping.rows(copies: shelved, nowMonth: nowMonth, loans: [:], requests: [:]).filter { !held.contains($0.copy.itemKey) && lends.contains($0.copy.site) }
         let copies = sleeping.map { s in Moves.Copy(itemKey: s.copy.itemKey, title: s.copy.title, site: s.copy.site, region: regions[s.copy.site], monthsAsleep: s.monthsAsleep) }
         var wants: [Moves.TitleSite: Moves.Want] = [:]
         for (title, bySite) in loans { for (site, n) in bySite { wants[Moves.TitleSite(title: title, site: site), default: Moves.Want(title: title, site: site, region: regions[site], loans: 0, requests: 0)].loans += n } }
         for (title, bySite) in asked { for (site, n) in bySite { wants[Moves.TitleSite(title: title, site: site), default: Moves.Want(title: title, site: site, region: regions[site], loans: 0, requests: 0)].requests += n } }
-        let stocked = Set(shelved.map { Moves.TitleSite(title: $0.title, site: $0.site) })
-        return Moves.propose(copies: copies, wants: Array(wants.values), stocked: stocked)
+        let stocked = Set(shelved.map { Moves.TitleSite(title: $0.title, site: $0.site) }).union(coming)
+        return Moves.propose(copies: copies, wants: wants.values.filter { lends.contains($0.site) }, stocked: stocked)
     }
 }

@@ -131,6 +131,8 @@ public enum Requests {
     /// shelved or lent it: it is there all the same). A copy lent or returned elsewhere
     /// while in transit is pulled again from there; one lent before it was trapped is
     /// trapped when it comes back (the pull list follows the copy). Cancelled at its time.
+    /// A move still placed whose copy the ledger has at the destination (events from
+    /// before it that arrived late, a stocktake's sighting) has arrived.
     static func moveStatus(_ r: Request, entries: [Ledger.Entry], nowMillis: Int64) -> Status {
         var status = Status(state: .placed, sinceMillis: r.placedMillis)
         let relevant = entries.filter { e in
@@ -154,6 +156,12 @@ public enum Requests {
             }
         }
         if let cancelled = r.cancelledMillis, cancelled <= nowMillis { return Status(state: .cancelled, sinceMillis: cancelled, site: status.site) }
+        // Already there by the ledger (a batch from before the move came late, a stocktake
+        // saw it there): nothing is left to send.
+        if status.state == .placed, let last = Ledger.ordered(entries).last {
+            let book = Ledger.book(r.itemKey, entries: entries)
+            if book.site == r.pickupSite && book.transit == nil { return Status(state: .arrived, sinceMillis: max(r.placedMillis, last.atMillis), site: r.pickupSite) }
+        }
         return status
     }
 

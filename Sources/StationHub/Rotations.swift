@@ -44,7 +44,8 @@ public enum Rotations {
 
     public struct Copy: Sendable, Equatable {
         public var itemKey: String
-        /// Where the ledger has it (its home when it never moved); in transit, the site it left.
+        /// Where the ledger has it (its home when it never moved); in transit, the site it
+        /// left; nil when no pull list can carry it (removed from the catalog, nowhere known).
         public var site: String?
         public var holder: Holder
 
@@ -63,6 +64,11 @@ public enum Rotations {
     public static func plan(target: String, copies: [Copy]) -> [Action] {
         var cancels: [Action] = [], places: [Action] = []
         for c in copies.sorted(by: { $0.itemKey < $1.itemKey }) {
+            if c.site == nil {
+                // Nowhere to send it from: its stage's move, if any, is cancelled.
+                if case .rotation(let id, _) = c.holder { cancels.append(.cancel(request: id)) }
+                continue
+            }
             switch c.holder {
             case .other:
                 continue
@@ -78,12 +84,16 @@ public enum Rotations {
         return cancels + places
     }
 
-    /// A route as an operator writes it: 2 to 20 known sites, none following itself (nor,
+    /// A route as an operator writes it: 2 to 20 known sites that lend books (`kinds`: each
+    /// site's kind; a hut's or a station's box refuses books), none following itself (nor,
     /// round and round, the last the first), a stage of 1 to 365 days. Nil when it is
     /// fine, else why not.
-    public static func problem(sites: [String], stageDays: Int, cyclic: Bool, known: Set<String>) -> String? {
+    public static func problem(sites: [String], stageDays: Int, cyclic: Bool, kinds: [String: String?]) -> String? {
         if sites.count < 2 || sites.count > 20 { return "a route names 2 to 20 sites (\(sites.count) given)" }
-        if let unknown = sites.first(where: { !known.contains($0) }) { return "no site \(unknown)" }
+        if let unknown = sites.first(where: { kinds[$0] == nil }) { return "no site \(unknown)" }
+        if let other = sites.first(where: { kinds[$0] == .some("hut") || kinds[$0] == .some("station") }) {
+            return "\(other) is a \((kinds[other] ?? nil) ?? "") and its box lends no books: a route goes through bookshelves"
+        }
         let pairs = Array(zip(sites, sites.dropFirst())) + (cyclic ? [(sites[sites.count - 1], sites[0])] : [])
         if let same = pairs.first(where: { $0.0 == $0.1 }) { return "\(same.0) follows itself in the route" }
         if !(1...365).contains(stageDays) { return "a stage lasts 1 to 365 days (\(stageDays) given)" }

@@ -10,6 +10,7 @@ final class KioskWorkflowTests: XCTestCase {
     let carol = WorkerRef(kind: .cardUID, localHash: "v1:cc", masked: "****0033", sealed: nil)
     let label1 = ItemRef(key: "label:LIB-000001")
     let label2 = ItemRef(key: "label:LIB-000002")
+    let label3 = ItemRef(key: "label:LIB-000003")
     let title = ItemRef(key: "isbn:9787111213826", title: "9787111213826")
 
     /// A kiosk plus a fake journal: records every decision's draft at once.
@@ -295,6 +296,14 @@ extension KioskWorkflowTests {
         // A move (no worker asked): sent on alike, said as a move.
         let moved = k.scan(.book(label2), transfer: .send(request: "m3", destination: "site-d", moved: true), today: today)
         XCTAssertEqual([moved?.outcome.rawValue, moved?.chinese, moved?.record?.request], ["transfer-out", "此书调往 site-d 站，请转寄", "m3"])
+        // A moved copy a worker here wants is lent to them (trapped when it comes back);
+        // outside a session, or in return mode, it is trapped.
+        _ = k.scan(.control(.done), today: today)
+        _ = k.scan(.worker(bob), today: today)
+        let lent = k.scan(.book(label3), transfer: .send(request: "m4", destination: "site-d", moved: true), today: today)
+        XCTAssertEqual([lent?.outcome.rawValue, lent?.record?.kind.rawValue], ["checked-out", "checkout"])
+        _ = k.scan(.control(.mode(.return)), today: today)
+        XCTAssertEqual(k.scan(.book(label3), transfer: .send(request: "m4", destination: "site-d", moved: true), today: today)?.outcome, .transferOut)
     }
 
     func testAnArrivalEndsTheLoanOfABoxThatLentTheCopyUnaware() {

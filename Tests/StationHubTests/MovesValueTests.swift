@@ -52,13 +52,14 @@ final class MovesValueTests: XCTestCase {
             let s = Requests.status(m, entries: entries, nowMillis: 10_000)
             return "\(s.state.rawValue)@\(s.sinceMillis)"
         }
-        XCTAssertEqual(state([e(.return, "b", at: 50)]), "placed@100", "before it was placed")
+        XCTAssertEqual(state([e(.checkout, "a", at: 50)]), "placed@100", "before it was placed: not at its destination")
+        XCTAssertEqual(state([e(.return, "a", at: 40), e(.return, "b", at: 50)]), "arrived@100", "the ledger has it there already (a late batch)")
+        XCTAssertEqual(state([e(.seen, "b", at: 150)]), "arrived@150", "seen there in a stocktake")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1")]), "in-transit@200")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.return, "b", at: 300)]), "arrived@300")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.checkout, "b", at: 300)]), "arrived@300", "lent at once there")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.return, "c", at: 300)]), "placed@300", "shelved elsewhere: pulled from there")
         XCTAssertEqual(state([e(.checkout, "a", at: 150)]), "placed@100", "lent before it was trapped: sent when it comes back")
-        XCTAssertEqual(state([e(.return, "b", at: 150), e(.transferOut, "b", at: 200, request: "m1")]), "arrived@150", "arrived stays arrived")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.return, "b", at: 300)], cancelled: 250), "cancelled@250")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "x")]), "placed@100", "another request's transfer")
         // The ledger: a copy on its way shelved at its destination returned no loan.
@@ -87,11 +88,18 @@ final class MovesValueTests: XCTestCase {
         XCTAssertEqual(
             Rotations.plan(target: "c", copies: copies),
             [.cancel(request: "m4"), .cancel(request: "m6"), .place(itemKey: "k1", to: "c"), .place(itemKey: "k4", to: "c")])
-        XCTAssertNil(Rotations.problem(sites: ["a", "b", "c"], stageDays: 30, cyclic: true, known: ["a", "b", "c"]))
-        XCTAssertEqual(Rotations.problem(sites: ["a"], stageDays: 30, cyclic: false, known: ["a"]), "a route names 2 to 20 sites (1 given)")
-        XCTAssertEqual(Rotations.problem(sites: ["a", "b", "a"], stageDays: 30, cyclic: true, known: ["a", "b"]), "a follows itself in the route")
-        XCTAssertNil(Rotations.problem(sites: ["a", "b", "a"], stageDays: 30, cyclic: false, known: ["a", "b"]))
-        XCTAssertEqual(Rotations.problem(sites: ["a", "x"], stageDays: 30, cyclic: false, known: ["a"]), "no site x")
-        XCTAssertEqual(Rotations.problem(sites: ["a", "b"], stageDays: 0, cyclic: false, known: ["a", "b"]), "a stage lasts 1 to 365 days (0 given)")
+        let kinds: [String: String?] = ["a": "bookshelf", "b": nil, "c": "bookshelf", "h": "hut", "s": "station"]
+        XCTAssertNil(Rotations.problem(sites: ["a", "b", "c"], stageDays: 30, cyclic: true, kinds: kinds))
+        XCTAssertEqual(Rotations.problem(sites: ["a"], stageDays: 30, cyclic: false, kinds: kinds), "a route names 2 to 20 sites (1 given)")
+        XCTAssertEqual(Rotations.problem(sites: ["a", "b", "a"], stageDays: 30, cyclic: true, kinds: kinds), "a follows itself in the route")
+        XCTAssertNil(Rotations.problem(sites: ["a", "b", "a"], stageDays: 30, cyclic: false, kinds: kinds))
+        XCTAssertEqual(Rotations.problem(sites: ["a", "x"], stageDays: 30, cyclic: false, kinds: kinds), "no site x")
+        XCTAssertEqual(Rotations.problem(sites: ["a", "s"], stageDays: 30, cyclic: false, kinds: kinds), "s is a station and its box lends no books: a route goes through bookshelves")
+        XCTAssertEqual(Rotations.problem(sites: ["h", "a"], stageDays: 30, cyclic: false, kinds: kinds), "h is a hut and its box lends no books: a route goes through bookshelves")
+        XCTAssertEqual(Rotations.problem(sites: ["a", "b"], stageDays: 0, cyclic: false, kinds: kinds), "a stage lasts 1 to 365 days (0 given)")
+        // A copy no pull list can carry (removed from the catalog): its stage's move is cancelled, none placed.
+        XCTAssertEqual(
+            Rotations.plan(target: "c", copies: [Rotations.Copy(itemKey: "k7", site: nil, holder: .rotation(id: "m7", to: "b")), Rotations.Copy(itemKey: "k8", site: nil, holder: .free)]),
+            [.cancel(request: "m7")])
     }
 }

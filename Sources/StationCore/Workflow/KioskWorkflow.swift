@@ -271,6 +271,9 @@ public struct KioskWorkflow: Sendable {
 
     private mutating func book(_ item: ItemRef, _ input: ScanInput) -> Decision {
         guard let order = input.transfer else { return lend(item, input) }
+        // A copy moved for no worker (it slept here) that a worker here wants after all is
+        // lent; the pull list traps it when it comes back.
+        if case .send(_, _, true) = order, session != nil, mode == .checkout { return lend(item, input) }
         if let trapped = trap(order, item, input) { return trapped }
         var d = lend(item, input)
         if d.outcome == .checkedOut {

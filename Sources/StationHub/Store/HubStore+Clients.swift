@@ -21,8 +21,8 @@ extension HubStore {
 
     /// Adds a client; answers its token (shown once).
     public func addClient(_ name: String, scope: [String], notifyURL: String?, by actor: Actor = .process) async throws -> String {
-        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), name != "operator", name != "cli" else {
-            throw HubError(.invalid, "a client's name is 1 to 64 letters, digits, '-', '_' or '.' (not operator or cli)", code: "invalid-name")
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }), !["operator", "cli", "rotation"].contains(name) else {
+            throw HubError(.invalid, "a client's name is 1 to 64 letters, digits, '-', '_' or '.' (not operator, cli or rotation)", code: "invalid-name")
         }
         let unknown = Set(scope).subtracting(Self.clientScopes)
         guard !scope.isEmpty, unknown.isEmpty else {

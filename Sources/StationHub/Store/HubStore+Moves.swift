@@ -4,11 +4,11 @@ import Foundation
 /// hold) to the wanting site, which the holding site's pull list then carries, as it
 /// carries a worker's request (see ARCHITECTURE, "Moves and rotations").
 extension HubStore {
-    /// The moves proposed now, within a console reader's scope, as the report gives them:
-    /// (item, from, to).
+    /// The moves proposed now that touch a console reader's scope, as the report gives
+    /// them: (item, title, from, to).
     static func proposedMoves(
-        _ s: any SQLSession, scope: ConsoleRole, limit: Int, dialect: SQLDialect, nowMillis: Int64
-    ) async throws -> [(key: String, from: String, to: String)] {
+        _ rows: (SQLStatement) async throws -> [SQLRow], scope: ConsoleRole, limit: Int, dialect: SQLDialect, nowMillis: Int64
+    ) async throws -> [(key: String, title: String, from: String, to: String)] {
         var p = Reports.Parameters(limit: limit, nowMillis: nowMillis)
         switch scope {
         case .union: break
@@ -16,9 +16,12 @@ extension HubStore {
         case .site(let site): p.site = site
         }
         let query = try Reports.query("moves", p, dialect: dialect)
-        var rows = try await s.rows(query.statement)
-        query.finish(&rows)
-        return rows.compactMap { r in r[0].text.flatMap { key in r[2].text.flatMap { from in r[3].text.map { (key, from, $0) } } } }
+        var found = try await rows(query.statement)
+        query.finish(&found)
+        return found.compactMap { r in
+            guard let key = r[0].text, let from = r[2].text, let to = r[3].text else { return nil }
+            return (key, r[1].text ?? key, from, to)
+        }
     }
 
     /// Accepts suggested moves: the first `limit` the report proposes in the reader's scope
@@ -30,15 +33,16 @@ extension HubStore {
         nowMillis: Int64 = HubIngest.nowMillis()
     ) async throws -> [RequestRecord] {
         guard (1...10_000).contains(limit) else { throw HubError(.invalid, "limit \(limit): 1 to 10000", code: "invalid-parameter") }
-        let reach = items == nil ? limit : 10_000
+        // The plan read first outside the writer's transaction (it reads the union whole),
+        // then again under the locks of what it names.
+        let proposed = try await Self.proposedMoves({ try await self.engine.read($0) }, scope: scope, limit: items == nil ? limit : 10_000, dialect: dialect, nowMillis: nowMillis)
+        let candidates = items.map { items in proposed.filter { items.contains($0.key) } } ?? proposed
+        guard !candidates.isEmpty || items != nil else { return [] }
         return try await engine.transaction { s in
-            var candidates = try await Self.proposedMoves(s, scope: scope, limit: reach, dialect: self.dialect, nowMillis: nowMillis)
-            if let items { candidates = candidates.filter { items.contains($0.key) } }
-            guard !candidates.isEmpty || items != nil else { return [] }
-            // The copies held, then the plan worked out again: a batch or a request between
-            // the two readings cannot slip by.
-            try await s.lock(.ledgerRows(Set(candidates.map(\.key)).union(items ?? []).map { "book|\($0)" }))
-            let again = try await Self.proposedMoves(s, scope: scope, limit: 10_000, dialect: self.dialect, nowMillis: nowMillis)
+            // The copies and what each destination wants held: two accepts at once neither
+            // move one copy twice nor send two copies where one is wanted.
+            try await s.lock(.ledgerRows(Set(candidates.map { "book|\($0.key)" } + candidates.map { "move|\($0.title)|\($0.to)" } + (items ?? []).map { "book|\($0)" }).sorted()))
+            let again = try await Self.proposedMoves({ try await s.rows($0) }, scope: scope, limit: 10_000, dialect: self.dialect, nowMillis: nowMillis)
             let still = candidates.filter { c in again.contains { $0.key == c.key && $0.to == c.to } }
             let gone = Set(items ?? candidates.map(\.key)).subtracting(still.map(\.key))
             guard gone.isEmpty else {

@@ -41,19 +41,25 @@ extension HubStore {
         guard items.isEmpty != (title == nil) else { throw HubError(.invalid, "name the collection: copies (item keys) or a title, not both", code: "invalid-parameter") }
         try await engine.transaction { s in
             for site in Set(sites) { try await Self.requireSite(s, site, scope: scope) }
-            let known = Set(try await s.rows("SELECT id FROM site").compactMap { $0[0].text })
-            if let problem = Rotations.problem(sites: sites, stageDays: stageDays, cyclic: cyclic, known: known) {
+            var kinds: [String: String?] = [:]
+            for r in try await s.rows("SELECT id, kind FROM site") { if let id = r[0].text { kinds[id] = .some(r[1].text) } }
+            if let problem = Rotations.problem(sites: sites, stageDays: stageDays, cyclic: cyclic, kinds: kinds) {
                 throw HubError(.invalid, problem, code: "invalid-parameter")
             }
-            let rows =
-                if let title {
-                    try await s.rows("SELECT item_key FROM catalog_title WHERE title = ? AND removed = 0 ORDER BY item_key", [.text(title)])
-                } else {
-                    try await s.rows("SELECT item_key FROM catalog_title WHERE item_key IN \(SQLStatement.list(items.count)) AND removed = 0", items.map { .text($0) })
-                }
-            let copies = rows.compactMap { $0[0].text }.filter { !$0.hasPrefix("isbn:") }
+            // Labelled copies (a title-only key stands for copies no pull list can tell apart)
+            // where the ledger has them within the reader's scope.
+            let here = scope.condition("coalesce(b.site_id, c.home_site)")
+            let which = title.map { _ in "c.title = ?" } ?? "c.item_key IN \(SQLStatement.list(items.count))"
+            let rows = try await s.rows(
+                """
+                SELECT c.item_key FROM catalog_title c LEFT JOIN ledger_book b ON b.item_key = c.item_key
+                WHERE \(which) AND c.removed = 0 AND c.item_key LIKE 'label:%' AND \(here.sql) ORDER BY c.item_key
+                """, (title.map { [.text($0)] } ?? items.map { .text($0) }) + here.arguments)
+            let copies = rows.compactMap { $0[0].text }
             let absent = Set(items).subtracting(copies)
-            guard absent.isEmpty else { throw HubError(.invalid, "not a labelled copy in the catalog: \(absent.sorted().joined(separator: ", "))", code: "not-in-catalog") }
+            guard absent.isEmpty else {
+                throw HubError(.invalid, "not a labelled copy of the catalog within your sites: \(absent.sorted().joined(separator: ", "))", code: "not-in-catalog")
+            }
             guard !copies.isEmpty else { throw HubError(.invalid, "no labelled copy titled \(title ?? "")", code: "not-in-catalog") }
             try await s.lock(.ledgerRows(["rotation|\(name)"] + copies.map { "book|\($0)" }))
             let taken = try await s.rows(
@@ -101,7 +107,7 @@ extension HubStore {
         let target = route.site(ofStage: stage)
         let copies = try await s.rows(
             """
-            SELECT c.item_key, coalesce(b.site_id, c.home_site), q.id, q.purpose, q.rotation, q.pickup_site
+            SELECT c.item_key, CASE WHEN c.removed = 0 THEN coalesce(b.site_id, c.home_site) END, q.id, q.purpose, q.rotation, q.pickup_site
             FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
             LEFT JOIN request q ON q.item_key = rc.item_key AND q.active = 1
             WHERE rc.rotation = ?
@@ -124,6 +130,8 @@ extension HubStore {
                     try await recomputeRequests(s, items: cancelled, entries: try await Self.entries(s, items: cancelled), nowMillis: nowMillis)
                     cancelled = []
                 }
+                // (A request the cancelled move had displaced may hold the copy again: it goes first.)
+                guard try await s.rows("SELECT 1 FROM request WHERE item_key = ? AND active = 1", [.text(item)]).isEmpty else { continue }
                 _ = try await Self.placeMove(s, item: item, to: to, purpose: .rotation, rotation: name, client: "rotation", nowMillis: nowMillis)
             }
         }
@@ -217,7 +225,11 @@ extension HubStore {
             guard !(try await s.rows("UPDATE rotation SET ended_ms = ? WHERE name = ? AND ended_ms IS NULL RETURNING name", [.int(nowMillis), .text(name)])).isEmpty else {
                 throw HubError(.conflict, "rotation \(name) has ended already", code: "rotation-ended")
             }
-            let open = try await s.rows("UPDATE request SET cancelled_ms = ? WHERE rotation = ? AND active = 1 RETURNING item_key", [.int(nowMillis), .text(name)]).compactMap { $0[0].text }
+            // Open ones, also those a request placed before them displaced for a while.
+            let open = try await s.rows(
+                "UPDATE request SET cancelled_ms = ? WHERE rotation = ? AND cancelled_ms IS NULL AND state IN ('placed', 'in-transit') RETURNING item_key",
+                [.int(nowMillis), .text(name)]
+            ).compactMap { $0[0].text }
             if !open.isEmpty { try await self.recomputeRequests(s, items: open, entries: try await Self.entries(s, items: open), nowMillis: nowMillis) }
             try await Self.audit(s, actor, "rotation.end", name, "\(open.count) moves cancelled")
             return try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis)
