@@ -223,7 +223,7 @@ final class HubReportsTests: XCTestCase {
         XCTAssertEqual(try hub.request("GET", "/v1/reports/nonsense", credential: operatorToken).status, 404)
         XCTAssertEqual(try hub.request("GET", "/v1/reports/lending?from=2026-13-01", credential: operatorToken).status, 400)
         let list = try hub.request("GET", "/v1/reports", credential: operatorToken)
-        XCTAssertEqual((list.body["reports"] as? [[String: Any]])?.count, 14, list.text)
+        XCTAssertEqual((list.body["reports"] as? [[String: Any]])?.count, 15, list.text)
     }
 }
 

@@ -24,8 +24,8 @@ extension KioskPageTests {
                 key = os.urandom(32)
                 verifier = 'v1:' + hmac.new(key, ('resident-id:' + sys.stdin.read().strip()).encode(), hashlib.sha256).hexdigest()
                 c = sqlite3.connect(sys.argv[1])
-                c.execute("INSERT INTO transfer_order VALUES ('r1', 'hold', 'label:LIB-000001', NULL, ?, ?, ?, NULL, 7, NULL, 0)", (sys.argv[2], key.hex(), verifier))
-                c.execute("INSERT INTO transfer_order VALUES ('r2', 'pull', 'label:LIB-000002', 'shelf-b', NULL, NULL, NULL, NULL, NULL, NULL, 0)")
+                c.execute("INSERT INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms) VALUES ('r1', 'hold', 'label:LIB-000001', NULL, ?, ?, ?, NULL, 7, NULL, 0)", (sys.argv[2], key.hex(), verifier))
+                c.execute("INSERT INTO transfer_order (request, kind, item_key, destination, masked, hold_key, verifier, member, hold_days, until_ms, since_ms) VALUES ('r2', 'pull', 'label:LIB-000002', 'shelf-b', NULL, NULL, NULL, NULL, NULL, NULL, 0)")
                 c.commit()
                 """, box.journalPath, masked,
             ], input: Data(requester.utf8))
