@@ -131,8 +131,9 @@ public enum Requests {
     /// shelved or lent it: it is there all the same). A copy lent or returned elsewhere
     /// while in transit is pulled again from there; one lent before it was trapped is
     /// trapped when it comes back (the pull list follows the copy). Cancelled at its time.
-    /// A move still placed whose copy the ledger has at the destination (events from
-    /// before it that arrived late, a stocktake's sighting) has arrived.
+    /// A move still open whose copy the ledger has at the destination, not in transit
+    /// (events from before it that arrived late, a stocktake's sighting, a clock behind
+    /// the hub's) has arrived.
     static func moveStatus(_ r: Request, entries: [Ledger.Entry], nowMillis: Int64) -> Status {
         var status = Status(state: .placed, sinceMillis: r.placedMillis)
         let relevant = entries.filter { e in
@@ -157,8 +158,9 @@ public enum Requests {
         }
         if let cancelled = r.cancelledMillis, cancelled <= nowMillis { return Status(state: .cancelled, sinceMillis: cancelled, site: status.site) }
         // Already there by the ledger (a batch from before the move came late, a stocktake
-        // saw it there): nothing is left to send.
-        if status.state == .placed, let last = Ledger.ordered(entries).last {
+        // saw it there, a destination box whose clock is behind the hub's shelved it):
+        // nothing is left to send.
+        if status.state == .placed || status.state == .inTransit, let last = Ledger.ordered(entries).last {
             let book = Ledger.book(r.itemKey, entries: entries)
             if book.site == r.pickupSite && book.transit == nil { return Status(state: .arrived, sinceMillis: max(r.placedMillis, last.atMillis), site: r.pickupSite) }
         }

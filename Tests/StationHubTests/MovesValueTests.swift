@@ -55,6 +55,7 @@ final class MovesValueTests: XCTestCase {
         XCTAssertEqual(state([e(.checkout, "a", at: 50)]), "placed@100", "before it was placed: not at its destination")
         XCTAssertEqual(state([e(.return, "a", at: 40), e(.return, "b", at: 50)]), "arrived@100", "the ledger has it there already (a late batch)")
         XCTAssertEqual(state([e(.seen, "b", at: 150)]), "arrived@150", "seen there in a stocktake")
+        XCTAssertEqual(state([e(.transferOut, "a", at: 60, request: "m1"), e(.return, "b", at: 70)]), "arrived@100", "trapped and shelved by boxes whose clocks are behind")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1")]), "in-transit@200")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.return, "b", at: 300)]), "arrived@300")
         XCTAssertEqual(state([e(.transferOut, "a", at: 200, request: "m1"), e(.checkout, "b", at: 300)]), "arrived@300", "lent at once there")
