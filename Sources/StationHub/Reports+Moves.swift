@@ -10,14 +10,20 @@
 extension Reports {
     @Sendable static func moves(_ b: Bounds) -> Query {
         let windowStart = b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis
+        // Only these titles' copies and demand (`titles`): the same moves for them.
+        func only(_ title: String) -> (sql: String, arguments: [SQLValue]) {
+            guard let titles = b.p.titles else { return ("1 = 1", []) }
+            return ("\(title) IN \(SQLStatement.list(titles.count))", titles.map { .text($0) })
+        }
+        let (copies, loans, asked) = (only("coalesce(c.title, c.item_key)"), only("coalesce(t.title, t.item_key)"), only("coalesce(t.title, r.item_key)"))
         var q = Query(
             """
-            \(shelvedCopies(b.d, where: "c.item_key LIKE 'label:%'"))
+            \(shelvedCopies(b.d, where: "c.item_key LIKE 'label:%' AND \(copies.sql)"))
             UNION ALL
-            \(loansByTitle(b.d))
+            \(loansByTitle(b.d, and: loans.sql))
             UNION ALL
             SELECT 'asked', coalesce(t.title, r.item_key), NULL, r.pickup_site, NULL, CAST(count(*) AS \(b.d.integer))
-            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.purpose IS NULL AND r.placed_ms >= ?
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.purpose IS NULL AND r.placed_ms >= ? AND \(asked.sql)
             GROUP BY coalesce(t.title, r.item_key), r.pickup_site
             UNION ALL
             SELECT 'held', r.item_key, coalesce(t.title, r.item_key), r.pickup_site, NULL, NULL
@@ -28,7 +34,9 @@ extension Reports {
             SELECT 'held', rc.item_key, NULL, NULL, NULL, NULL FROM rotation_copy rc JOIN rotation ro ON ro.name = rc.rotation WHERE ro.ended_ms IS NULL
             UNION ALL
             SELECT 'site', id, region, kind, NULL, NULL FROM site
-            """, [.text(ReportAggregates.month(windowStart)), .int(windowStart), .int(b.p.nowMillis - Int64(Sleeping.defaultMonths) * 30 * dayMillis)],
+            """,
+            copies.arguments + [.text(ReportAggregates.month(windowStart))] + loans.arguments + [.int(windowStart)] + asked.arguments
+                + [.int(b.p.nowMillis - Int64(Sleeping.defaultMonths) * 30 * dayMillis)],
             columns: ["item_key", "title", "from_site", "to_site", "months_asleep", "loans_there", "requests_there", "why"])
         let (now, p) = (ReportAggregates.month(b.p.nowMillis), b.p)
         q.finish = { rows in rows = moveRows(rows, nowMonth: now, site: p.site, region: p.region, limit: p.limit) }

@@ -34,12 +34,13 @@ extension Reports {
         """
     }
 
-    /// Loans per title and site since the month given as its one argument, from `book_month`,
-    /// as `('loans', title, NULL, site, NULL, loans)`.
-    static func loansByTitle(_ d: SQLDialect) -> String {
+    /// Loans per title and site since the month given as its first argument, from
+    /// `book_month`, where `condition` holds of the title `t`, as `('loans', title, NULL,
+    /// site, NULL, loans)`.
+    static func loansByTitle(_ d: SQLDialect, and condition: String = "1 = 1") -> String {
         """
         SELECT 'loans', coalesce(t.title, t.item_key), NULL, m.site_id, NULL, CAST(sum(m.loans) AS \(d.integer))
-        FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ?
+        FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ? AND \(condition)
         GROUP BY coalesce(t.title, t.item_key), m.site_id
         """
     }

@@ -110,6 +110,9 @@ public enum Reports {
         public var fromEvents = false
         /// `lost-in-transit`: days on the way after which a copy counts as lost.
         public var lostAfterDays = Requests.defaultLostAfterDays
+        /// `moves`: the plan for these titles only (one title's moves do not depend on
+        /// another's), as an accept checks what it names inside its transaction.
+        public var titles: [String]?
 
         public init(from: String? = nil, to: String? = nil, site: String? = nil, region: String? = nil, item: String? = nil, limit: Int = 20, nowMillis: Int64) {
             self.from = from

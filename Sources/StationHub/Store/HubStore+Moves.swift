@@ -7,9 +7,10 @@ extension HubStore {
     /// The moves proposed now that touch a console reader's scope, as the report gives
     /// them: (item, title, from, to).
     static func proposedMoves(
-        _ rows: (SQLStatement) async throws -> [SQLRow], scope: ConsoleRole, limit: Int, dialect: SQLDialect, nowMillis: Int64
+        _ rows: (SQLStatement) async throws -> [SQLRow], scope: ConsoleRole, limit: Int, titles: [String]? = nil, dialect: SQLDialect, nowMillis: Int64
     ) async throws -> [(key: String, title: String, from: String, to: String)] {
         var p = Reports.Parameters(limit: limit, nowMillis: nowMillis)
+        p.titles = titles
         switch scope {
         case .union: break
         case .region(let r): p.region = r
@@ -34,7 +35,8 @@ extension HubStore {
     ) async throws -> [RequestRecord] {
         guard (1...10_000).contains(limit) else { throw HubError(.invalid, "limit \(limit): 1 to 10000", code: "invalid-parameter") }
         // The plan read first outside the writer's transaction (it reads the union whole),
-        // then again under the locks of what it names.
+        // then again under the locks of what it names, for those titles only (the writer
+        // is held for their rows, not the union's).
         let proposed = try await Self.proposedMoves({ try await self.engine.read($0) }, scope: scope, limit: items == nil ? limit : 10_000, dialect: dialect, nowMillis: nowMillis)
         let candidates = items.map { items in proposed.filter { items.contains($0.key) } } ?? proposed
         guard !candidates.isEmpty || items != nil else { return [] }
@@ -42,7 +44,8 @@ extension HubStore {
             // The copies and what each destination wants held: two accepts at once neither
             // move one copy twice nor send two copies where one is wanted.
             try await s.lock(.ledgerRows(Set(candidates.map { "book|\($0.key)" } + candidates.map { "move|\($0.title)|\($0.to)" } + (items ?? []).map { "book|\($0)" }).sorted()))
-            let again = try await Self.proposedMoves({ try await s.rows($0) }, scope: scope, limit: 10_000, dialect: self.dialect, nowMillis: nowMillis)
+            let again = try await Self.proposedMoves(
+                { try await s.rows($0) }, scope: scope, limit: 10_000, titles: Array(Set(candidates.map(\.title))).sorted(), dialect: self.dialect, nowMillis: nowMillis)
             let still = candidates.filter { c in again.contains { $0.key == c.key && $0.to == c.to } }
             let gone = Set(items ?? candidates.map(\.key)).subtracting(still.map(\.key))
             guard gone.isEmpty else {
