@@ -10,12 +10,14 @@
 extension Reports {
     @Sendable static func moves(_ b: Bounds) -> Query {
         let windowStart = b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis
-        // Only these titles' copies and demand (`titles`): the same moves for them.
-        func only(_ title: String) -> (sql: String, arguments: [SQLValue]) {
+        // Only these titles' copies and demand (`titles`): the same moves for them. (Written
+        // so that the title's index serves it: a title, else the key of a copy without one.)
+        func only(_ title: String, _ key: String) -> (sql: String, arguments: [SQLValue]) {
             guard let titles = b.p.titles else { return ("1 = 1", []) }
-            return ("\(title) IN \(SQLStatement.list(titles.count))", titles.map { .text($0) })
+            let list = SQLStatement.list(titles.count), values: [SQLValue] = titles.map { .text($0) }
+            return ("(\(title) IN \(list) OR (\(title) IS NULL AND \(key) IN \(list)))", values + values)
         }
-        let (copies, loans, asked) = (only("coalesce(c.title, c.item_key)"), only("coalesce(t.title, t.item_key)"), only("coalesce(t.title, r.item_key)"))
+        let (copies, loans, asked) = (only("c.title", "c.item_key"), only("t.title", "t.item_key"), only("t.title", "r.item_key"))
         var q = Query(
             """
             \(shelvedCopies(b.d, where: "c.item_key LIKE 'label:%' AND \(copies.sql)"))
