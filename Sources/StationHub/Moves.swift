@@ -48,6 +48,7 @@ public enum Moves {
     public struct Move: Sendable, Equatable {
         public var copy: Copy
         public var to: String
+        public var toRegion: String?
         public var loansThere: Int64
         public var requestsThere: Int64
         public var why: Why
@@ -67,7 +68,7 @@ public enum Moves {
             }
             guard let best = candidates.indices.filter({ candidates[$0].site != w.site }).min(by: { rank(candidates[$0]) < rank(candidates[$1]) }) else { continue }
             let copy = pool[w.title]!.remove(at: best)
-            moves.append(Move(copy: copy, to: w.site, loansThere: w.loans, requestsThere: w.requests, why: w.requests > 0 ? .requested : .borrowed))
+            moves.append(Move(copy: copy, to: w.site, toRegion: w.region, loansThere: w.loans, requestsThere: w.requests, why: w.requests > 0 ? .requested : .borrowed))
         }
         return moves
     }

@@ -47,11 +47,9 @@ extension Reports {
 
     /// The moves proposed, within the site or region, as the report's rows.
     static func moveRows(_ rows: [SQLRow], nowMonth: String, site: String?, region: String?, limit: Int) -> [SQLRow] {
-        var regions: [String: String] = [:]
-        for r in rows where r[0].text == "site" { if let site = r[1].text, let region = r[2].text { regions[site] = region } }
-        return moves(rows, nowMonth: nowMonth).filter { m in
+        moves(rows, nowMonth: nowMonth).filter { m in
             if let site { return m.copy.site == site || m.to == site }
-            if let region { return m.copy.region == region || regions[m.to] == region }
+            if let region { return m.copy.region == region || m.toRegion == region }
             return true
         }.prefix(limit).map { m in
             [

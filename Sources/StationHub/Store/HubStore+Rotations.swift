@@ -101,7 +101,7 @@ extension HubStore {
         let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ? ORDER BY item_key", [.text(name)]).compactMap { $0[0].text }
         try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
         guard let r = try await s.rows("SELECT stage_days, cyclic, started_ms, stage FROM rotation WHERE name = ? AND ended_ms IS NULL", [.text(name)]).first,
-            let route = Self.route(r, stops: try await Self.stops(s, [name])[name] ?? [])
+            let route = Self.route(r, stops: try await Self.stops({ try await s.rows($0) }, [name])[name] ?? [])
         else { return 0 }
         let stage = route.stage(at: nowMillis)
         let target = route.site(ofStage: stage)
@@ -149,12 +149,15 @@ extension HubStore {
         return Rotations.Route(sites: stops, stageDays: Int(days), cyclic: r[1].bool, startedMillis: started)
     }
 
+    /// Statements of a transaction, or reads on their own (lists need no writer).
+    typealias Rows = (SQLStatement) async throws -> [SQLRow]
+
     /// The stops of these rotations, in order.
-    static func stops(_ s: any SQLSession, _ names: [String]) async throws -> [String: [String]] {
+    static func stops(_ rows: Rows, _ names: [String]) async throws -> [String: [String]] {
         guard !names.isEmpty else { return [:] }
         var out: [String: [String]] = [:]
-        for r in try await s.rows(
-            "SELECT rotation, site_id FROM rotation_stop WHERE rotation IN \(SQLStatement.list(names.count)) ORDER BY rotation, position", names.map { .text($0) })
+        for r in try await rows(
+            SQLStatement("SELECT rotation, site_id FROM rotation_stop WHERE rotation IN \(SQLStatement.list(names.count)) ORDER BY rotation, position", names.map { .text($0) }))
         {
             if let name = r[0].text, let site = r[1].text { out[name, default: []].append(site) }
         }
@@ -169,47 +172,56 @@ extension HubStore {
 
     /// Rotations whose whole route lies in the reader's scope, running first, then by name.
     public func rotations(scope: ConsoleRole = .union, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> [RotationRecord] {
-        try await engine.transaction { s in try await Self.rotations(s, scope: scope, nowMillis: nowMillis) }
+        try await Self.rotations({ try await self.engine.read($0) }, scope: scope, nowMillis: nowMillis)
     }
 
-    static func rotations(_ s: any SQLSession, scope: ConsoleRole, name: String? = nil, nowMillis: Int64) async throws -> [RotationRecord] {
+    /// Three statements whatever the number of rotations: the rotations, their stops, and
+    /// where their copies are (not in transit), by rotation and site.
+    static func rotations(_ rows: Rows, scope: ConsoleRole, name: String? = nil, nowMillis: Int64) async throws -> [RotationRecord] {
         let seen = routeIn(scope)
-        let rows = try await s.rows(
-            """
-            SELECT r.stage_days, r.cyclic, r.started_ms, r.stage, r.name, r.ended_ms,
-                (SELECT count(*) FROM rotation_copy rc WHERE rc.rotation = r.name),
-                (SELECT count(*) FROM request q WHERE q.rotation = r.name AND q.active = 1)
-            FROM rotation r WHERE \(seen.sql) AND (CAST(? AS TEXT) IS NULL OR r.name = ?)
-            ORDER BY CASE WHEN r.ended_ms IS NULL THEN 0 ELSE 1 END, r.name
-            """, seen.arguments + [SQLValue(name), SQLValue(name)])
-        let stops = try await Self.stops(s, rows.compactMap { $0[4].text })
-        var out: [RotationRecord] = []
-        for r in rows {
-            guard let name = r[4].text, let route = Self.route(r, stops: stops[name] ?? []) else { continue }
+        let found = try await rows(
+            SQLStatement(
+                """
+                SELECT r.stage_days, r.cyclic, r.started_ms, r.stage, r.name, r.ended_ms,
+                    (SELECT count(*) FROM rotation_copy rc WHERE rc.rotation = r.name),
+                    (SELECT count(*) FROM request q WHERE q.rotation = r.name AND q.active = 1)
+                FROM rotation r WHERE \(seen.sql) AND (CAST(? AS TEXT) IS NULL OR r.name = ?)
+                ORDER BY CASE WHEN r.ended_ms IS NULL THEN 0 ELSE 1 END, r.name
+                """, seen.arguments + [SQLValue(name), SQLValue(name)]))
+        let names = found.compactMap { $0[4].text }
+        guard !names.isEmpty else { return [] }
+        let stops = try await Self.stops(rows, names)
+        var at: [String: Int64] = [:]  // rotation|site -> copies there
+        for r in try await rows(
+            SQLStatement(
+                """
+                SELECT rc.rotation, coalesce(b.site_id, c.home_site), count(*)
+                FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
+                WHERE rc.rotation IN \(SQLStatement.list(names.count)) AND b.transit_from IS NULL
+                GROUP BY rc.rotation, coalesce(b.site_id, c.home_site)
+                """, names.map { .text($0) }))
+        {
+            if let rotation = r[0].text, let site = r[1].text { at[rotation + "|" + site] = r[2].int ?? 0 }
+        }
+        return found.compactMap { r -> RotationRecord? in
+            guard let name = r[4].text, let route = Self.route(r, stops: stops[name] ?? []) else { return nil }
             let stage = route.stage(at: r[5].int ?? nowMillis)
             let site = route.site(ofStage: stage)
-            let arrived = try await s.value(
-                """
-                SELECT count(*) FROM rotation_copy rc JOIN catalog_title c ON c.item_key = rc.item_key LEFT JOIN ledger_book b ON b.item_key = rc.item_key
-                WHERE rc.rotation = ? AND coalesce(b.site_id, c.home_site) = ? AND b.transit_from IS NULL
-                """, [.text(name), .text(site)])?.int ?? 0
             let last = !route.cyclic && stage == route.sites.count - 1
-            out.append(
-                RotationRecord(
-                    name: name, sites: route.sites, stageDays: route.stageDays, cyclic: route.cyclic, startedMillis: route.startedMillis, stage: stage, site: site,
-                    nextMillis: last || r[5].int != nil ? nil : route.start(ofStage: stage + 1), copies: Int(r[6].int ?? 0), arrived: Int(arrived),
-                    moving: Int(r[7].int ?? 0), endedMillis: r[5].int))
+            return RotationRecord(
+                name: name, sites: route.sites, stageDays: route.stageDays, cyclic: route.cyclic, startedMillis: route.startedMillis, stage: stage, site: site,
+                nextMillis: last || r[5].int != nil ? nil : route.start(ofStage: stage + 1), copies: Int(r[6].int ?? 0), arrived: Int(at[name + "|" + site] ?? 0),
+                moving: Int(r[7].int ?? 0), endedMillis: r[5].int)
         }
-        return out
     }
 
     /// One rotation (whose whole route lies in the reader's scope: else not found).
     public func rotation(_ name: String, scope: ConsoleRole = .union, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
-        try await engine.transaction { s in try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis) }
+        try await Self.rotation({ try await self.engine.read($0) }, name, scope: scope, nowMillis: nowMillis)
     }
 
-    static func rotation(_ s: any SQLSession, _ name: String, scope: ConsoleRole, nowMillis: Int64) async throws -> RotationRecord {
-        guard let r = try await rotations(s, scope: scope, name: name, nowMillis: nowMillis).first else {
+    static func rotation(_ rows: Rows, _ name: String, scope: ConsoleRole, nowMillis: Int64) async throws -> RotationRecord {
+        guard let r = try await rotations(rows, scope: scope, name: name, nowMillis: nowMillis).first else {
             throw HubError(.notFound, "no rotation \(name)", code: "no-rotation")
         }
         return r
@@ -219,7 +231,7 @@ extension HubStore {
     /// are cancelled, its copies stay where they are.
     public func endRotation(_ name: String, scope: ConsoleRole = .union, by actor: Actor, nowMillis: Int64 = HubIngest.nowMillis()) async throws -> RotationRecord {
         try await engine.transaction { s in
-            _ = try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis)
+            _ = try await Self.rotation({ try await s.rows($0) }, name, scope: scope, nowMillis: nowMillis)
             let keys = try await s.rows("SELECT item_key FROM rotation_copy WHERE rotation = ?", [.text(name)]).compactMap { $0[0].text }
             try await s.lock(.ledgerRows(["rotation|\(name)"] + keys.map { "book|\($0)" }))
             guard !(try await s.rows("UPDATE rotation SET ended_ms = ? WHERE name = ? AND ended_ms IS NULL RETURNING name", [.int(nowMillis), .text(name)])).isEmpty else {
@@ -232,7 +244,7 @@ extension HubStore {
             ).compactMap { $0[0].text }
             if !open.isEmpty { try await self.recomputeRequests(s, items: open, entries: try await Self.entries(s, items: open), nowMillis: nowMillis) }
             try await Self.audit(s, actor, "rotation.end", name, "\(open.count) moves cancelled")
-            return try await Self.rotation(s, name, scope: scope, nowMillis: nowMillis)
+            return try await Self.rotation({ try await s.rows($0) }, name, scope: scope, nowMillis: nowMillis)
         }
     }
 }
