@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/timex.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 int station_clock_synchronized(void) {
     struct timex tx;
@@ -74,4 +76,25 @@ int station_netlink_route_appeared(const unsigned char *buffer, long length) {
         offset += NLMSG_ALIGN(h->nlmsg_len);
     }
     return 0;
+}
+
+/* ioprio_set(2) has no glibc wrapper; the constants are the kernel's (linux/ioprio.h). */
+#define STATION_IOPRIO_WHO_PROCESS 1
+#define STATION_IOPRIO_CLASS_SHIFT 13
+#define STATION_IOPRIO_CLASS_IDLE 3
+
+int station_thread_lowest_priority(void) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    int cpu = setpriority(PRIO_PROCESS, (id_t)tid, 19);
+    int io = (int)syscall(SYS_ioprio_set, STATION_IOPRIO_WHO_PROCESS, tid, STATION_IOPRIO_CLASS_IDLE << STATION_IOPRIO_CLASS_SHIFT);
+    return cpu == 0 && io == 0 ? 0 : -1;
+}
+
+void station_thread_priority(int *nice, int *io_class) {
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int n = getpriority(PRIO_PROCESS, (id_t)tid);
+    *nice = (n == -1 && errno != 0) ? -1 : n;
+    int io = (int)syscall(SYS_ioprio_get, STATION_IOPRIO_WHO_PROCESS, tid);
+    *io_class = io < 0 ? -1 : io >> STATION_IOPRIO_CLASS_SHIFT;
 }

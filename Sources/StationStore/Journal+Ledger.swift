@@ -41,7 +41,7 @@ extension Journal {
                        json_extract(body, '$.item.key') AS item_key, json_extract(body, '$.item.title') AS item_title,
                        json_extract(body, '$.item.addOn') AS item_add_on, json_extract(body, '$.worker.kind') AS worker_kind,
                        json_extract(body, '$.worker.localHash') AS worker_hash, json_extract(body, '$.dueDate') AS due_date
-                FROM event WHERE seq IN (SELECT seq FROM ledger_entry WHERE closed_by IS NULL) ORDER BY seq
+                FROM event WHERE \(own) AND seq IN (SELECT seq FROM ledger_entry WHERE closed_by IS NULL) ORDER BY seq
                 """)
         return try LocalLedger(voided: []) {
             guard let row = try rows.next() else { return nil }
@@ -63,7 +63,7 @@ extension Journal {
             try Int64.fetchAll(
                 db, sql: "SELECT json_extract(body, '$.refersTo') FROM event WHERE kind = 'void' AND json_extract(body, '$.refersTo') IS NOT NULL"))
         let decoder = JSONDecoder()
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM event ORDER BY seq")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM event ORDER BY box_id, seq")
         return try LocalLedger(voided: voided) { try rows.next().map { try event(from: $0, decoder: decoder) } }
     }
 
@@ -88,7 +88,7 @@ extension Journal {
     /// it is the event just before (as the journal writes its voids), else the snapshot is
     /// rebuilt from a full replay. Returns the ledger after the void.
     static func undoLedgerChange(_ db: Database, void: JournalEvent) throws -> LocalLedger {
-        let previous = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE seq < ?", arguments: [void.seq])
+        let previous = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE \(own) AND seq < ?", arguments: [void.seq])
         if let voided = void.draft.refersTo, voided == previous {
             try db.execute(sql: "DELETE FROM ledger_entry WHERE seq = ? AND closed_by IS NULL", arguments: [voided])
             try db.execute(sql: "UPDATE ledger_entry SET closed_by = NULL WHERE closed_by = ?", arguments: [voided])

@@ -112,7 +112,7 @@ extension Journal {
             var forgotten = 0
             for seq in update.forget {
                 // Acknowledged events only (the hub has them, and erased them).
-                try db.execute(sql: "DELETE FROM event WHERE seq = ? AND seq NOT IN (SELECT seq FROM outbox)", arguments: [seq])
+                try db.execute(sql: "DELETE FROM event WHERE \(Self.own) AND seq = ? AND seq NOT IN (SELECT seq FROM outbox)", arguments: [seq])
                 forgotten += db.changesCount
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('downlink_revision', ?)", arguments: [String(update.revision)])

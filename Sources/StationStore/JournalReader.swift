@@ -17,12 +17,12 @@ public final class JournalReader {
     }
 
     public func events() throws -> [JournalEvent] {
-        try queue.read { db in try Journal.fetchEvents(db, sql: "ORDER BY seq", arguments: []) }
+        try queue.read { db in try Journal.fetchEvents(db, sql: "ORDER BY box_id, seq", arguments: []) }
     }
 
     /// Events the hub has not acknowledged, oldest first (for an offline bundle).
     public func pending() throws -> [JournalEvent] {
-        try queue.read { db in try Journal.fetchEvents(db, sql: "WHERE seq IN (SELECT seq FROM outbox) ORDER BY seq", arguments: []) }
+        try queue.read { db in try Journal.fetchEvents(db, sql: "WHERE \(Journal.own) AND seq IN (SELECT seq FROM outbox) ORDER BY seq", arguments: []) }
     }
 
     /// Acknowledges through `seq` from outside the daemon (an offline acknowledgement file):

@@ -1,4 +1,5 @@
 import StationCore
+import StationTesting
 import XCTest
 
 /// What each event does to the events the ledger stands on (the journal writes these
@@ -31,5 +32,23 @@ final class LocalLedgerTests: XCTestCase {
         XCTAssertEqual(l.apply(event(13, EventDraft(kind: .visitEnd, worker: alice))), C(closed: [12]))
         XCTAssertEqual(l.apply(event(14, EventDraft(kind: .void, refersTo: 13))), C(), "the journal undoes a void's event")
         XCTAssertEqual(l.neededSeqs, [4])
+    }
+
+    /// The loans a worker holds, kept as a count beside the loans, equal the loans counted
+    /// after every event of random journals (voids left to the journal, as in a box).
+    func testEachWorkersLoansCountedAsTheyChange() {
+        for seed in UInt64(1)...5 {
+            var journal = RandomJournal(seed: seed, workers: 5, labels: 8, titles: 2)
+            var l = LocalLedger()
+            for seq in Int64(1)...1500 {
+                let draft = journal.next()
+                journal.written(seq)
+                l.apply(event(seq, draft))
+                for w in journal.workers {
+                    let counted = l.loans.values.reduce(0) { $0 + $1.filter { $0.worker == w.localHash }.count }
+                    XCTAssertEqual(l.openLoans(of: w.localHash), counted, "seed \(seed), after event \(seq), \(w.localHash)")
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import StationCore
+import StationSystem
 import StationTesting
 import XCTest
 
@@ -311,7 +312,18 @@ extension JournalTests {
         XCTAssertGreaterThan(leaves.count, 10)
         for page in leaves[(leaves.count / 2)...].prefix(2) { try corrupt(db, firstPage: page, count: 1) }
 
+        // A start reads what it needs (not these pages): the box runs, and the check in the
+        // background finds the damage, leaving its marker for the next start.
         j = try open()
+        XCTAssertEqual(j.epoch, 0, "the start did not read the damaged pages")
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.contains(".corrupt-") })
+        let problem = try j.checkIntegrity()
+        XCTAssertNotNil(problem, "the whole file read through")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: db + ".check-failed"), "marked for the next start")
+        try j.close()
+
+        j = try open()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: db + ".check-failed"), "salvaged: the marker goes")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         XCTAssertTrue(files.contains { $0.hasPrefix(Journal.fileName + ".corrupt-") }, "moved aside, never deleted: \(files)")
         XCTAssertEqual(j.epoch, 1, "a declared gap")
@@ -325,6 +337,51 @@ extension JournalTests {
         let next = try j.append(draft(301), time: time(301))
         XCTAssertEqual(next.seq, SeqReservation.blockSize + 1)
         XCTAssertEqual(next.epoch, 1)
+        try j.close()
+    }
+
+    /// A marker whose journal reads whole when the start checks it again (a read error
+    /// that passed): nothing is salvaged, the marker goes, the box goes on where it was.
+    func testAMarkedJournalThatChecksWholeAtTheStartIsKept() throws {
+        var j = try open()
+        for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        XCTAssertNil(try j.checkIntegrity(), "a sound journal")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"))
+        try j.close()
+        try Data("from a check\n".utf8).write(to: URL(fileURLWithPath: j.path + ".check-failed"))
+        j = try open()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"))
+        XCTAssertEqual(j.epoch, 0, "no salvage, no new epoch")
+        XCTAssertEqual(try j.append(draft(6), time: time(6)).seq, 6)
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.path).contains { $0.contains(".corrupt-") })
+        try j.close()
+    }
+
+    /// A check stopped before it reads (the daemon stopping) finds nothing on a journal
+    /// the same check finds corrupt when let run; checks run at the lowest CPU and I/O
+    /// priority.
+    func testACancelledCheckFindsNothingAndChecksRunLowered() throws {
+        var j = try open()
+        for n in 1...300 { _ = try j.append(EventDraft(kind: .return, item: ItemRef(key: "label:LIB-\(n)"), flags: [String(repeating: "padding-", count: 20)]), time: time(Int64(n))) }
+        try j.close()
+        let leaves = try DatabaseQueue(path: j.path).read { try Int.fetchAll($0, sql: "SELECT pageno FROM dbstat WHERE name = 'event' AND pagetype = 'leaf' ORDER BY pageno") }
+        try corrupt(j.path, firstPage: leaves[leaves.count / 2], count: 1)
+        j = try open()
+        let check = IntegrityCheck()
+        check.cancel()
+        XCTAssertNil(try check.run(j), "stopped before it read")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"))
+        XCTAssertNotNil(try IntegrityCheck().run(j), "the same journal, read through")
+
+        let done = expectation(description: "ran")
+        nonisolated(unsafe) var seen: (nice: Int32, ioClass: Int32) = (0, 0)
+        BackgroundThread.start {
+            seen = BackgroundThread.currentPriority()
+            done.fulfill()
+        }
+        wait(for: [done], timeout: 10)
+        XCTAssertEqual(seen.nice, 19)
+        XCTAssertEqual(seen.ioClass, 3, "the idle I/O class")
         try j.close()
     }
 

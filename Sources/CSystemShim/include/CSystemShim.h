@@ -1,7 +1,8 @@
 #ifndef STATION_CSYSTEMSHIM_H
 #define STATION_CSYSTEMSHIM_H
 /* System pieces Swift cannot import or should not do itself: a signal handler that writes
-   to a pipe, eventfd and rtnetlink sockets, the kernel's clock state. Imported by
+   to a pipe, eventfd and rtnetlink sockets, the kernel's clock state, a thread's CPU and
+   I/O priority. Imported by
    StationSystem only. */
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -23,4 +24,11 @@ int station_netlink_route_appeared(const unsigned char *buffer, long length);
 /* 1 when the kernel says the wall clock is synchronised (adjtimex not TIME_ERROR), 0 when
    not, -1 with errno on failure. */
 int station_clock_synchronized(void);
+
+/* Lowers the calling thread to nice 19 and the idle I/O class (each best effort); 0 when
+   both took, -1 with errno otherwise. */
+int station_thread_lowest_priority(void);
+
+/* The calling thread's nice value and I/O class (-1 when it cannot be read). */
+void station_thread_priority(int *nice, int *io_class);
 #endif

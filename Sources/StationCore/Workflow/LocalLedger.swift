@@ -27,6 +27,9 @@ public struct LocalLedger: Sendable, Equatable {
     public private(set) var loans: [String: [Loan]] = [:]
     /// Open visits by worker's local hash.
     public private(set) var visits: [String: Visit] = [:]
+    /// Open loans per worker's local hash: a checkout asks for it, and counting `loans`
+    /// instead cost every open loan of the box on each scan.
+    private var loansHeld: [String: Int] = [:]
 
     /// What one event did to the events the ledger stands on (``neededSeqs``): the journal
     /// keeps that set on disk with each event, so a box starts from it and not from history.
@@ -66,8 +69,11 @@ public struct LocalLedger: Sendable, Equatable {
         Set(loans.values.flatMap { $0.flatMap { [$0.seq] + $0.renewalSeqs } } + visits.values.map(\.seq))
     }
 
-    public func openLoans(of worker: String) -> Int {
-        loans.values.reduce(0) { $0 + $1.filter { $0.worker == worker }.count }
+    public func openLoans(of worker: String) -> Int { loansHeld[worker] ?? 0 }
+
+    private mutating func count(_ worker: String, _ change: Int) {
+        let held = (loansHeld[worker] ?? 0) + change
+        loansHeld[worker] = held == 0 ? nil : held
     }
 
     /// The loan of `item` held by `worker`, if any.
@@ -88,7 +94,9 @@ public struct LocalLedger: Sendable, Equatable {
             // A labelled copy is with one worker at a time: a checkout implies its return.
             if !item.isTitleOnly, let earlier = loans.removeValue(forKey: item.key) {
                 closed = earlier.flatMap { [$0.seq] + $0.renewalSeqs }
+                for loan in earlier { count(loan.worker, -1) }
             }
+            count(worker.localHash, 1)
             loans[item.key, default: []].append(Loan(seq: e.seq, worker: worker.localHash, item: item, dueDate: d.dueDate, atMillis: e.time.wallMillis))
             return Change(opened: [e.seq], closed: closed)
         case .renewal:
@@ -104,6 +112,7 @@ public struct LocalLedger: Sendable, Equatable {
             let i = d.refersTo.flatMap { ref in list.firstIndex { $0.seq == ref } } ?? 0
             let returned = list.remove(at: i)
             loans[item.key] = list.isEmpty ? nil : list
+            count(returned.worker, -1)
             return Change(closed: [returned.seq] + returned.renewalSeqs)
         case .visitStart:
             guard let worker = d.worker else { return Change() }

@@ -89,6 +89,7 @@ public final class Daemon {
             .init(service: StoreService(journal: journal, loopEnded: loopEnded)),
             .init(service: enrollment),
             .init(service: ScanLoopService(daemon: bound, table: table), successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: JournalCheckService(journal: journal, logger: logger)),
         ]
         if let uploader = makeUploader() {
             // A hub that refuses the box ends sync only; recording goes on.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ServiceLifecycle
 import StationCore
 import StationStore
@@ -84,6 +85,47 @@ struct ScanLoopService: Service {
             }
             thread.name = "station.scan"
             thread.start()
+        }
+    }
+}
+
+/// The journal read through once the box is running, then once a day, in the background
+/// (``BackgroundThread``; a start does not read the whole file: it grows with the journal).
+/// A corrupt journal ends the group with an error: stationd exits non-zero, systemd starts
+/// it again (`Restart=on-failure`), and that start salvages the journal before it is ready
+/// (``Salvage``). Stopping the box interrupts a check under way.
+struct JournalCheckService: Service {
+    let journal: Journal
+    let logger: Logger
+    var intervalSeconds: Double = 86_400
+
+    struct Corrupt: Error, CustomStringConvertible {
+        var problem: String
+        var description: String { "the journal is corrupt (\(problem)): stopping, to salvage it at the next start" }
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let problem = try await check() {
+                logger.critical("the journal is corrupt: stopping, to salvage it at the next start", metadata: ["error": "\(problem)"])
+                throw Corrupt(problem: problem)
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(intervalSeconds)) }
+        }
+    }
+
+    private func check() async throws -> String? {
+        let (journal, check) = (self.journal, IntegrityCheck())
+        return try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (done: CheckedContinuation<String?, Error>) in
+                    BackgroundThread.start { done.resume(with: Result { try check.run(journal) }) }
+                }
+            } onCancel: {
+                check.cancel()
+            }
+        } onGracefulShutdown: {
+            check.cancel()
         }
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Logging
+import StationCore
+
+extension Journal {
+    struct Opened {
+        var pool: DatabasePool
+        var epoch: Int
+        var nextSeq: Int64
+        var ledger: LocalLedger
+    }
+
+    /// Opens the database, works out the epoch and the next seq from it and the
+    /// reservation, and reads the ledger. A failure closes what it opened (so a corrupt
+    /// file can be salvaged and this tried again).
+    static func open(
+        path: String, boxID: String, siteID: String, options: Options, reservation: inout SeqReservation, salvaged: Bool, logger: Logger
+    ) throws -> Opened {
+        let database = try openPool(path: path, options: options)
+        do {
+            let (storedBox, storedEpoch, dbMax) = try database.read { db -> (String?, Int?, Int64) in
+                (
+                    try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'box_id'"),
+                    try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'epoch'").flatMap { Int($0) },
+                    try Int64.fetchOne(db, sql: "SELECT max(seq) FROM event WHERE box_id = ?", arguments: [boxID]) ?? 0
+                )
+            }
+            if let storedBox, storedBox != boxID {
+                // A journal opened before the box had its identity (left to the enrollment
+                // card) holds no event: the box takes it over under the name the hub gave.
+                let adoptable = try storedBox.isEmpty && !(database.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event)") ?? false })
+                guard adoptable else { throw JournalError.identityMismatch(expected: boxID, found: storedBox) }
+            }
+            let epoch: Int
+            let nextSeq: Int64
+            if !salvaged && storedEpoch == reservation.epoch && dbMax <= reservation.reservedThrough && (dbMax > 0 || reservation.reservedThrough == 0) {
+                epoch = reservation.epoch
+                nextSeq = dbMax + 1
+            } else if !salvaged && storedEpoch == nil && reservation.reservedThrough == 0 {
+                epoch = 0
+                nextSeq = 1
+            } else {
+                // The database is not the one the reservation file knows: replaced, restored
+                // from a copy, or emptied. Sequence numbers may have been used that this file
+                // does not hold, so continue above all of them in a new epoch: a declared gap.
+                let (newEpoch, first) = try reservation.newEpoch(above: storedEpoch ?? 0)
+                logger.critical(
+                    "journal does not match the sequence reservation: starting a new epoch (a declared gap for the hub)",
+                    metadata: ["journal.path": "\(path)", "journal.epoch": "\(newEpoch)", "journal.first_seq": "\(first)", "journal.db_max_seq": "\(dbMax)"])
+                epoch = newEpoch
+                nextSeq = max(first, dbMax + 1)
+            }
+            // Written only when it changes: a box whose disk is full must still start.
+            let storedSite = try database.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'site_id'") }
+            if storedBox != boxID || storedSite != siteID || storedEpoch != epoch {
+                try database.write { db in
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('box_id', ?), ('site_id', ?), ('epoch', ?)",
+                        arguments: [boxID, siteID, String(epoch)])
+                }
+            }
+            return Opened(pool: database, epoch: epoch, nextSeq: nextSeq, ledger: try openLedger(database, rebuild: salvaged))
+        } catch {
+            try? database.close()
+            throw error
+        }
+    }
+}
