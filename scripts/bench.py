@@ -5,8 +5,9 @@ against in the same run, printed and written to .build/bench/report.json.
   in-process (ordo-one/benchmark, Benchmarks/StationBenchmarks): decoder+framer key
       events/s, recogniser codes/s, scan-to-durable latency p50/p99 beside a raw 512-byte
       append + fdatasync on the same disk;
-  whole process (this script): stationd idle with two scanners attached (RSS and CPU
-      over 60 s), startup to READY=1 with a 1,000,000-event journal beside an empty one,
+  whole process (this script): stationd idle with two scanners attached (RSS, PSS and
+      CPU over 60 s) beside barcode-server idle with the same two (bench_peer), startup
+      to READY=1 with a 1,000,000-event journal beside an empty one,
       the drain of a 100,000-event backlog to a hub on loopback (`station-bench drain`),
       and the hub's ingest rate while answering it.
 
@@ -29,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import bench_peer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REL = os.path.join(ROOT, ".build", "release")
@@ -145,7 +148,8 @@ def rss_mib(pid):
 
 def memory_mib(pid):
     """PSS (shared pages divided among the processes that map them), private and shared,
-    from /proc/PID/smaps_rollup (RSS is rss_mib's)."""
+    and anonymous memory (heaps and stacks; the rest of RSS is mapped from files: code and
+    data of the program and its libraries), from /proc/PID/smaps_rollup (RSS is rss_mib's)."""
     kb = {}
     for line in open(f"/proc/{pid}/smaps_rollup"):
         parts = line.split()
@@ -153,7 +157,7 @@ def memory_mib(pid):
             kb[parts[0].rstrip(":")] = int(parts[1])
     mib = lambda *keys: sum(kb.get(k, 0) for k in keys) / 1024
     return {"pss": mib("Pss"), "private": mib("Private_Clean", "Private_Dirty"),
-            "shared": mib("Shared_Clean", "Shared_Dirty")}
+            "shared": mib("Shared_Clean", "Shared_Dirty"), "anonymous": mib("Anonymous")}
 
 
 def notify_socket(directory):
@@ -236,6 +240,29 @@ def measure_idle(seconds):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def measure_peer_idle(seconds, devices=("newland-hr200-kbd", "honeywell-1400g-kbd")):
+    """barcode-server (bench_peer) with the same two scanners and nothing scanned: RSS,
+    PSS and CPU over `seconds`, as measure_idle takes stationd's."""
+    work = tempfile.mkdtemp(prefix="bench-peer-", dir=OUT)
+    proc = bench_peer.start(ROOT, [os.path.join(DEVICES, d + ".umockdev") for d in devices], work)
+    try:
+        pid = daemon_pid(proc)
+        if not bench_peer.wait_open(pid, len(devices)):
+            proc.kill()
+            fail(f"{bench_peer.PEER} did not open the scanners: " + proc.stderr.read()[-2000:])
+        time.sleep(2)
+        cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
+        time.sleep(seconds)
+        cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
+        mem = memory_mib(pid)
+        stop(proc, pid)
+        return rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0, mem
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def in_process():
     """The ordo-one/benchmark figures from its percentile files."""
     path = os.path.join(OUT, "percentiles")
@@ -302,9 +329,14 @@ def main():
 
     print(f"bench: stationd idle with two scanners for {args.idle_seconds:.0f} s ...", flush=True)
     rss0, rss1, cpu, woke, wall, mem = measure_idle(args.idle_seconds)
-    row("stationd", "idle RSS", rss1, "MiB", f"{rss0:.1f} MiB at the start of the window, {rss1 - rss0:+.1f} MiB after {wall:.0f} s; "
-        f"PSS {mem['pss']:.1f} MiB; private {mem['private']:.1f} MiB, shared {mem['shared']:.1f} MiB")
-    row("stationd", "idle CPU", cpu, f"s in {wall:.0f} s", f"{100 * cpu / wall:.3f} % of one core; {woke} thread wake-ups ({woke / wall:.2f}/s)")
+    print(f"bench: {bench_peer.PEER} {bench_peer.PEER_VERSION} idle with the same two scanners for {args.idle_seconds:.0f} s ...", flush=True)
+    p_rss, p_cpu, p_woke, p_wall, p_mem = measure_peer_idle(args.idle_seconds)
+    row("stationd", "idle RSS", rss1, "MiB", f"{bench_peer.PEER} {p_rss:.1f} MiB in the same run: {rss1 / p_rss:.2f} of it; "
+        f"{rss0:.1f} MiB at the start of the window, {rss1 - rss0:+.1f} MiB after {wall:.0f} s")
+    row("stationd", "idle PSS", mem["pss"], "MiB", f"{bench_peer.PEER} {p_mem['pss']:.1f} MiB; stationd's anonymous memory {mem['anonymous']:.1f} MiB "
+        f"({bench_peer.PEER} {p_mem['anonymous']:.1f}), the rest of its RSS mapped from files; private {mem['private']:.1f} MiB, shared {mem['shared']:.1f} MiB")
+    row("stationd", "idle CPU", cpu, f"s in {wall:.0f} s", f"{100 * cpu / wall:.3f} % of one core; {woke} thread wake-ups ({woke / wall:.2f}/s); "
+        f"{bench_peer.PEER} {p_cpu:.3f} s, {p_woke} wake-ups ({p_woke / p_wall:.2f}/s)")
 
     print(f"bench: startup to READY with {args.startup_events} events ...", flush=True)
     empty_s, empty_rss, big_s, big_rss, standing = measure_startup(args.startup_events)
