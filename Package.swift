@@ -65,7 +65,7 @@ let package = Package(
             name: "StationStore",
             dependencies: [
                 "StationCore", "StationSystem",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 

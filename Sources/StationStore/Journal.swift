@@ -35,7 +35,7 @@ public final class Journal: @unchecked Sendable {
         return database
     }
     private let options: Options
-    private let logger: Logger
+    let logger: Logger
     let lock = NSLock()
     /// The ledger as of the last event written, kept with its snapshot (Journal+Ledger).
     var ledgerInForce = LocalLedger()
@@ -51,6 +51,9 @@ public final class Journal: @unchecked Sendable {
     /// void is not yet written.
     private var owedVoid: Int64?
     private var checkpointer: Checkpointer?
+    /// Told when a write found the file damaged (after ``markIfDamaged(_:)``): the daemon's
+    /// check reads it through at once instead of at its next turn. Set before writing.
+    public nonisolated(unsafe) var onDamage: (@Sendable () -> Void)?
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = .sortedKeys
@@ -144,6 +147,7 @@ public final class Journal: @unchecked Sendable {
         } catch {
             needsReconcile = true
             failedAttempt = event
+            markIfDamaged(error)
             throw error
         }
         nextSeq += 1

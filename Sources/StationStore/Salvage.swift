@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 import StationCore
 import StationSystem
@@ -19,7 +20,7 @@ struct Salvage {
     static func isCorruption(_ error: DatabaseError) -> Bool { [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) }
 
     /// What a start does before opening the journal: finishes an interrupted salvage, and
-    /// where the background check (``problem(path:)``, run by ``Journal/checkIntegrity()``)
+    /// where the background check (``problem(path:stop:)``, run by ``IntegrityCheck``)
     /// left its marker, checks the whole file and salvages it if it is still found corrupt.
     /// A start does not check the whole file otherwise: that read grows with the journal
     /// (1.6 s at 1,000,000 events here, tens of seconds on an SD card).
@@ -38,8 +39,14 @@ struct Salvage {
             return Salvage(movedAside: "", events: [], unreadable: 0)
         }
         guard files.fileExists(atPath: markerPath(path)) else { return nil }
-        guard files.fileExists(atPath: path), let problem = problem(path: path) else {
-            logger.warning("the journal, found corrupt while the box ran, checks whole now: carrying on", metadata: ["journal.path": "\(path)"])
+        guard files.fileExists(atPath: path) else {
+            try files.removeItem(atPath: markerPath(path))
+            return nil
+        }
+        // A check that cannot read the file through (an I/O error) fails the start and
+        // keeps the marker: systemd tries again.
+        guard let problem = try problem(path: path) else {
+            logger.warning("the journal, found corrupt while the box ran, reads whole now: carrying on", metadata: ["journal.path": "\(path)"])
             try files.removeItem(atPath: markerPath(path))
             return nil
         }
@@ -47,24 +54,39 @@ struct Salvage {
     }
 
     /// The whole file read through (`PRAGMA quick_check` on a read-only connection of its
-    /// own, beside the writer): nil when it is sound, else what is wrong.
-    /// `opened` sees the connection before the read, and may stop it (false: no finding).
-    static func problem(path: String, opened: (DatabaseQueue) -> Bool = { _ in true }) -> String? {
+    /// own, beside the writer): nil when it is sound, else what is wrong. Throws when it
+    /// could not be read through (an I/O error, or `stop` said so: SQLite asks it every
+    /// thousand steps of the read, so a stop takes effect at once wherever the read is).
+    static func problem(path: String, stop: (@Sendable () -> Bool)? = nil) throws -> String? {
         do {
             var config = Configuration()
             config.readonly = true
             let q = try DatabaseQueue(path: path, configuration: config)
             defer { try? q.close() }
-            guard opened(q) else { return nil }
-            let result = try q.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            let result = try q.read { db in
+                let asked = stop.map { Unmanaged.passRetained(StopBox($0)) }
+                if let asked {
+                    sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
+                        Unmanaged<StopBox>.fromOpaque(context!).takeUnretainedValue().stop() ? 1 : 0
+                    }, asked.toOpaque())
+                }
+                defer {
+                    if let asked {
+                        sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
+                        asked.release()
+                    }
+                }
+                return try String.fetchAll(db, sql: "PRAGMA quick_check")
+            }
             return result == ["ok"] ? nil : result.prefix(3).joined(separator: "; ")
         } catch let error as DatabaseError where isCorruption(error) {
             return error.description
-        } catch {
-            // Not a finding about the file (it could not be opened or read just now, or the
-            // check was interrupted).
-            return nil
         }
+    }
+
+    private final class StopBox {
+        let stop: @Sendable () -> Bool
+        init(_ stop: @escaping @Sendable () -> Bool) { self.stop = stop }
     }
 
     /// Salvages the corrupt journal at `path` (see the type).
@@ -83,7 +105,9 @@ struct Salvage {
         try JournalSchema.migrator.migrate(fresh)
         try fresh.write { db in
             for (e, body) in salvage.events { try Journal.insertRow(db, e, body: body, orIgnore: true) }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?)", arguments: [aside])
+            // The box's identity at once: events are read through it (Journal.own), by
+            // stationctl too, before the next start writes the rest.
+            try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?), ('box_id', ?)", arguments: [aside, boxID])
         }
         try fresh.close()
 
@@ -147,11 +171,28 @@ extension Journal {
     /// looks for (``Salvage/atStart(path:boxID:logger:)``) and says what is wrong: the
     /// daemon then stops, to be started again by systemd and salvage before it is ready.
     /// Events written meanwhile are safe: the salvage keeps every unacknowledged event it
-    /// can read.
-    public func checkIntegrity(opened: (DatabaseQueue) -> Bool = { _ in true }) throws -> String? {
-        guard let problem = Salvage.problem(path: path, opened: opened) else { return nil }
-        try DurableFile.write(Data((problem + "\n").utf8), to: Salvage.markerPath(path), mode: 0o640)
+    /// can read. Throws when the file could not be read through (no finding either way).
+    public func checkIntegrity(stop: (@Sendable () -> Bool)? = nil) throws -> String? {
+        guard let problem = try Salvage.problem(path: path, stop: stop) else { return nil }
+        try mark(problem)
         return problem
+    }
+
+    /// A read outside the journal's own start (the daemon's) that found the file damaged:
+    /// marks it, so that the next start checks it and salvages it instead of failing the
+    /// same way again. Other errors are left alone.
+    public func markIfDamaged(_ error: any Error) {
+        guard let error = error as? DatabaseError, Salvage.isCorruption(error) else { return }
+        do {
+            try mark(error.description)
+        } catch {
+            logger.error("could not mark the damaged journal for the next start", metadata: ["error": "\(error)"])
+        }
+        onDamage?()
+    }
+
+    private func mark(_ problem: String) throws {
+        try DurableFile.write(Data((problem + "\n").utf8), to: Salvage.markerPath(path), mode: 0o640)
     }
 }
 
@@ -159,25 +200,20 @@ extension Journal {
 /// the read is interrupted and finds nothing.
 public final class IntegrityCheck: @unchecked Sendable {
     private let lock = NSLock()
-    private var reading: DatabaseQueue?
     private var cancelled = false
 
     public init() {}
 
-    /// ``Journal/checkIntegrity()`` on the calling thread.
+    /// ``Journal/checkIntegrity(stop:)`` on the calling thread; nil when it was stopped.
     public func run(_ journal: Journal) throws -> String? {
-        try journal.checkIntegrity { queue in
-            lock.withLock {
-                reading = queue
-                return !cancelled
-            }
+        do {
+            return try journal.checkIntegrity { [self] in lock.withLock { cancelled } }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_INTERRUPT && lock.withLock({ cancelled }) {
+            return nil
         }
     }
 
     public func cancel() {
-        lock.withLock {
-            cancelled = true
-            reading?.interrupt()
-        }
+        lock.withLock { cancelled = true }
     }
 }

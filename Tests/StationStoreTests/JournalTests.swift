@@ -385,6 +385,53 @@ extension JournalTests {
         try j.close()
     }
 
+    /// A marked journal that cannot be read through at the start (here: not a file at
+    /// all) fails the start and keeps its marker; once it reads whole the box goes on.
+    func testAMarkedJournalThatCannotBeReadFailsTheStartAndKeepsTheMark() throws {
+        var j = try open()
+        _ = try j.append(draft(1), time: time(1))
+        try j.close()
+        let marker = j.path + ".check-failed"
+        try Data("from a check\n".utf8).write(to: URL(fileURLWithPath: marker))
+        try FileManager.default.moveItem(atPath: j.path, toPath: j.path + ".away")
+        try FileManager.default.createDirectory(atPath: j.path, withIntermediateDirectories: false)
+        XCTAssertThrowsError(try open(), "no finding either way: the start fails")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "kept for the next try")
+        try FileManager.default.removeItem(atPath: j.path)
+        try FileManager.default.moveItem(atPath: j.path + ".away", toPath: j.path)
+        j = try open()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
+        XCTAssertEqual(try j.events().map(\.seq), [1])
+        try j.close()
+    }
+
+    /// A write that finds the file damaged marks it for the next start and says so at
+    /// once (the daemon's check then reads it through); other failures mark nothing.
+    func testAWriteThatFindsTheFileDamagedMarksIt() throws {
+        var j = try open()
+        for n in 1...50 { _ = try j.append(draft(n), time: time(Int64(n))) }
+        try j.close()
+        let outbox = try DatabaseQueue(path: j.path).read { try Int.fetchAll($0, sql: "SELECT pageno FROM dbstat WHERE name = 'outbox' ORDER BY pageno") }
+        XCTAssertFalse(outbox.isEmpty)
+        for page in outbox { try corrupt(j.path, firstPage: page, count: 1) }
+        j = try open()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "the start did not read the outbox")
+        nonisolated(unsafe) var told = 0
+        j.onDamage = { told += 1 }
+        XCTAssertThrowsError(try j.append(draft(51), time: time(51)))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "marked for the next start")
+        XCTAssertEqual(told, 1)
+        try? j.close()
+
+        let other = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertTrue(other.contains(Journal.fileName + ".check-failed"))
+        try FileManager.default.removeItem(atPath: j.path + ".check-failed")
+        j.markIfDamaged(JournalError.io("write", ENOSPC))
+        j.markIfDamaged(DatabaseError(resultCode: .SQLITE_FULL))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "a full disk is no damage")
+        XCTAssertEqual(told, 1)
+    }
+
     func testAFileThatIsNoDatabaseAtAllIsMovedAside() throws {
         var j = try open()
         for n in 1...5 { _ = try j.append(draft(n), time: time(Int64(n))) }

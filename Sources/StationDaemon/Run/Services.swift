@@ -89,11 +89,13 @@ struct ScanLoopService: Service {
     }
 }
 
-/// The journal read through once the box is running, then once a day, in the background
-/// (``BackgroundThread``; a start does not read the whole file: it grows with the journal).
-/// A corrupt journal ends the group with an error: stationd exits non-zero, systemd starts
-/// it again (`Restart=on-failure`), and that start salvages the journal before it is ready
-/// (``Salvage``). Stopping the box interrupts a check under way.
+/// The journal read through once the box is running, then once a day, and at once when a
+/// write finds the file damaged, in the background (``BackgroundThread``; a start does not
+/// read the whole file: it grows with the journal). A corrupt journal ends the group with
+/// an error: stationd exits non-zero, systemd starts it again (`Restart=on-failure`), and
+/// that start salvages the journal before it is ready (``Salvage``). A check that cannot
+/// read the file through is logged and tried again at the next turn. Stopping the box
+/// stops a check under way.
 struct JournalCheckService: Service {
     let journal: Journal
     let logger: Logger
@@ -105,12 +107,42 @@ struct JournalCheckService: Service {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let problem = try await check() {
-                logger.critical("the journal is corrupt: stopping, to salvage it at the next start", metadata: ["error": "\(problem)"])
-                throw Corrupt(problem: problem)
+        // A turn now, one a day, and one for each damaged write (at most one waiting).
+        let (turns, turn) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        journal.onDamage = { turn.yield() }
+        turn.yield()
+        let interval = intervalSeconds
+        let daily = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                turn.yield()
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(intervalSeconds)) }
+        }
+        defer {
+            daily.cancel()
+            turn.finish()
+        }
+        do {
+            try await cancelWhenGracefulShutdown {
+                for await _ in turns {
+                    try await checkOnce()
+                }
+            }
+        } catch is CancellationError {
+            // The box is stopping.
+        }
+    }
+
+    private func checkOnce() async throws {
+        do {
+            guard let problem = try await check() else { return }
+            logger.critical("the journal is corrupt: stopping, to salvage it at the next start", metadata: ["error": "\(problem)"])
+            throw Corrupt(problem: problem)
+        } catch let error as Corrupt {
+            throw error
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("could not read the journal through: trying again at the next check", metadata: ["error": "\(error)"])
         }
     }
 
