@@ -99,7 +99,20 @@ struct ScanLoopService: Service {
 struct JournalCheckService: Service {
     let journal: Journal
     let logger: Logger
-    var intervalSeconds: Double = 86_400
+    let intervalSeconds: Double
+    /// A turn now, one a day, and one for each damaged write (at most one waiting).
+    private let turns: AsyncStream<Void>
+    private let turn: AsyncStream<Void>.Continuation
+
+    /// Before the group starts (the scan loop writes only then): the journal's damage
+    /// reports are wired here, not from a service already running beside the writer.
+    init(journal: Journal, logger: Logger, intervalSeconds: Double = 86_400) {
+        (self.journal, self.logger, self.intervalSeconds) = (journal, logger, intervalSeconds)
+        (turns, turn) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let turn = self.turn
+        journal.onDamage = { turn.yield() }
+        turn.yield()
+    }
 
     struct Corrupt: Error, CustomStringConvertible {
         var problem: String
@@ -107,11 +120,7 @@ struct JournalCheckService: Service {
     }
 
     func run() async throws {
-        // A turn now, one a day, and one for each damaged write (at most one waiting).
-        let (turns, turn) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        journal.onDamage = { turn.yield() }
-        turn.yield()
-        let interval = intervalSeconds
+        let (turn, interval) = (self.turn, intervalSeconds)
         let daily = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
