@@ -220,43 +220,47 @@ def measure_startup(events):
         shutil.rmtree(big, ignore_errors=True)
 
 
+IDLE_SCANNERS = ("newland-hr200-kbd", "honeywell-1400g-kbd")
+
+
+def idle_window(proc, pid, seconds):
+    """A process left idle, from 2 s after it is ready (past its start's own work): RSS at
+    the window's start and end, CPU and wake-ups in it, its length, and its memory at the
+    end (memory_mib); then stopped."""
+    time.sleep(2)
+    cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
+    time.sleep(seconds)
+    cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
+    mem = memory_mib(pid)
+    stop(proc, pid)
+    return rss0, rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0, mem
+
+
 def measure_idle(seconds):
-    """stationd with two scanners attached and nothing scanned: RSS and CPU over `seconds`."""
+    """stationd with two scanners attached and nothing scanned (idle_window)."""
     work = tempfile.mkdtemp(prefix="bench-idle-", dir=OUT)
     try:
         cfg = config(work, os.path.join(work, "state"))
         sock, path = notify_socket(work)
-        proc = start_daemon(cfg, ["newland-hr200-kbd", "honeywell-1400g-kbd"], path)
+        proc = start_daemon(cfg, list(IDLE_SCANNERS), path)
         pid = daemon_pid(proc)
         wait_ready(sock, 60, proc)
-        time.sleep(2)  # past the start's own work (first sync attempt, device set-up)
-        cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
-        time.sleep(seconds)
-        cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
-        mem = memory_mib(pid)
-        stop(proc, pid)
-        return rss0, rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0, mem
+        return idle_window(proc, pid, seconds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def measure_peer_idle(seconds, devices=("newland-hr200-kbd", "honeywell-1400g-kbd")):
-    """barcode-server (bench_peer) with the same two scanners and nothing scanned: RSS,
-    PSS and CPU over `seconds`, as measure_idle takes stationd's."""
+def measure_peer_idle(seconds):
+    """barcode-server (bench_peer) with the same two scanners and nothing scanned
+    (idle_window), ready once it holds them open."""
     work = tempfile.mkdtemp(prefix="bench-peer-", dir=OUT)
-    proc = bench_peer.start(ROOT, [os.path.join(DEVICES, d + ".umockdev") for d in devices], work)
+    proc = bench_peer.start(ROOT, [os.path.join(DEVICES, d + ".umockdev") for d in IDLE_SCANNERS], work)
     try:
         pid = daemon_pid(proc)
-        if not bench_peer.wait_open(pid, len(devices)):
+        if not bench_peer.wait_open(pid, len(IDLE_SCANNERS)):
             proc.kill()
             fail(f"{bench_peer.PEER} did not open the scanners: " + proc.stderr.read()[-2000:])
-        time.sleep(2)
-        cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
-        time.sleep(seconds)
-        cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
-        mem = memory_mib(pid)
-        stop(proc, pid)
-        return rss1, cpu1 - cpu0, woke_between(woke0, woke1), t1 - t0, mem
+        return idle_window(proc, pid, seconds)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -330,7 +334,7 @@ def main():
     print(f"bench: stationd idle with two scanners for {args.idle_seconds:.0f} s ...", flush=True)
     rss0, rss1, cpu, woke, wall, mem = measure_idle(args.idle_seconds)
     print(f"bench: {bench_peer.PEER} {bench_peer.PEER_VERSION} idle with the same two scanners for {args.idle_seconds:.0f} s ...", flush=True)
-    p_rss, p_cpu, p_woke, p_wall, p_mem = measure_peer_idle(args.idle_seconds)
+    _, p_rss, p_cpu, p_woke, p_wall, p_mem = measure_peer_idle(args.idle_seconds)
     row("stationd", "idle RSS", rss1, "MiB", f"{bench_peer.PEER} {p_rss:.1f} MiB in the same run: {rss1 / p_rss:.2f} of it; "
         f"{rss0:.1f} MiB at the start of the window, {rss1 - rss0:+.1f} MiB after {wall:.0f} s")
     row("stationd", "idle PSS", mem["pss"], "MiB", f"{bench_peer.PEER} {p_mem['pss']:.1f} MiB; stationd's anonymous memory {mem['anonymous']:.1f} MiB "

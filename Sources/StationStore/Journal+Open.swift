@@ -9,10 +9,12 @@ extension Journal {
         var epoch: Int
         var nextSeq: Int64
         var ledger: LocalLedger
+        var stocktake: Stocktake?
     }
 
     /// Opens the database, works out the epoch and the next seq from it and the
-    /// reservation, and reads the ledger. A failure closes what it opened (so a corrupt
+    /// reservation, and reads the ledger and the stocktake running: every read a start
+    /// makes, so damage any of them meets is salvaged at once. A failure closes what it opened (so a corrupt
     /// file can be salvaged and this tried again).
     static func open(
         path: String, boxID: String, siteID: String, options: Options, reservation: inout SeqReservation, salvaged: Bool, logger: Logger
@@ -60,7 +62,8 @@ extension Journal {
                         arguments: [boxID, siteID, String(epoch)])
                 }
             }
-            return Opened(pool: database, epoch: epoch, nextSeq: nextSeq, ledger: try openLedger(database, rebuild: salvaged))
+            let stocktake = try database.read { db in try runningStocktake(db) }
+            return Opened(pool: database, epoch: epoch, nextSeq: nextSeq, ledger: try openLedger(database, rebuild: salvaged), stocktake: stocktake)
         } catch {
             try? database.close()
             throw error

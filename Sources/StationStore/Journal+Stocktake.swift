@@ -10,7 +10,11 @@ import StationCore
 extension Journal {
     /// The stocktake still running here, if any.
     public func stocktake() throws -> Stocktake? {
-        try pool.read { db in try Self.latestStocktake(db).flatMap { $0.endedAtMillis == nil ? $0.stocktake : nil } }
+        try pool.read { db in try Self.runningStocktake(db) }
+    }
+
+    static func runningStocktake(_ db: Database) throws -> Stocktake? {
+        try latestStocktake(db).flatMap { $0.endedAtMillis == nil ? $0.stocktake : nil }
     }
 
     /// The kinds `event_stocktake` holds: a query that names them may use it.

@@ -42,6 +42,9 @@ public final class Journal: @unchecked Sendable {
     private var reservation: SeqReservation
     private var nextSeq: Int64
     public private(set) var epoch: Int
+    /// The stocktake that was running when the journal was opened (the workflow starts
+    /// from it; ``stocktake()`` reads the one running now).
+    public let openedStocktake: Stocktake?
     /// Set after a failed write: the next append first finds out whether it landed anyway.
     private var needsReconcile = false
     /// The event whose write failed: a worker-facing event that landed after all is voided;
@@ -81,7 +84,7 @@ public final class Journal: @unchecked Sendable {
             opened = try Self.open(path: path, boxID: boxID, siteID: siteID, options: options, reservation: &reservation, salvaged: true, logger: logger)
         }
         self.reservation = reservation
-        (database, epoch, nextSeq, ledgerInForce) = (opened.pool, opened.epoch, opened.nextSeq, opened.ledger)
+        (database, epoch, nextSeq, ledgerInForce, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.ledger, opened.stocktake)
         checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
     }
 

@@ -178,10 +178,9 @@ extension Journal {
         return problem
     }
 
-    /// A read outside the journal's own start (the daemon's) that found the file damaged:
-    /// marks it, so that the next start checks it and salvages it instead of failing the
-    /// same way again. Other errors are left alone.
-    public func markIfDamaged(_ error: any Error) {
+    /// A write that found the file damaged: marks it, so that the next start checks it and
+    /// salvages it, and tells ``onDamage``. Other errors are left alone.
+    func markIfDamaged(_ error: any Error) {
         guard let error = error as? DatabaseError, Salvage.isCorruption(error) else { return }
         do {
             try mark(error.description)

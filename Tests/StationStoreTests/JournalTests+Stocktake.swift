@@ -12,6 +12,7 @@ extension JournalTests {
     func testARunningStocktakeIsFoundAgainAfterARestart() throws {
         var j = try open()
         XCTAssertNil(try j.stocktake())
+        XCTAssertNil(j.openedStocktake)
         _ = try j.append(draft(1), time: time(1000))
         let start = try j.append(EventDraft(kind: .stocktakeStart, scannerID: "s1"), time: time(2000))
         for (n, key) in ["label:A", "label:B", "label:A", "isbn:9787111213826", "isbn:9787111213826"].enumerated() {
@@ -24,6 +25,7 @@ extension JournalTests {
         j = try open()
         let running = try XCTUnwrap(try j.stocktake())
         XCTAssertEqual([running.startSeq, running.startedAtMillis, Int64(running.counted)], [start.seq, 2000, 4], "A, B and two copies of the title; C voided")
+        XCTAssertEqual(j.openedStocktake, running, "what the daemon's workflow starts from")
         XCTAssertEqual(running.labels, ["label:A", "label:B"])
         _ = try j.append(EventDraft(kind: .stocktakeEnd, scannerID: "s1", refersTo: start.seq), time: time(5000))
         XCTAssertNil(try j.stocktake())

@@ -59,20 +59,11 @@ public final class Daemon {
             directory: config.stateDirectory, boxID: config.boxID, siteID: config.siteID, options: .init(synchronous: config.journalSynchronous), logger: logger)
         self.journal = journal
         housekeeping = try Housekeeping(journal: journal, notifier: notifier, retention: Self.retention(config), logger: logger)
-        // A damaged page read here marks the journal, so the next start salvages it
-        // instead of failing the same way (Journal.open does this for its own reads).
-        let stocktake: Stocktake?
-        do {
-            stocktake = try journal.stocktake()
-        } catch {
-            journal.markIfDamaged(error)
-            throw error
-        }
         var tell: (Told) -> Void = { _ in }
         var enroll: (EnrollmentCard, String) -> Void = { _, _ in }
         pipeline = ScanPipeline(
             recognizer: try Self.recognizer(for: config), keys: try BoxKeys.load(stateDirectory: config.stateDirectory, config: config),
-            workflow: KioskWorkflow(settings: config.kiosk, ledger: journal.ledger, stocktake: stocktake), journal: journal, timeZone: config.timeZone,
+            workflow: KioskWorkflow(settings: config.kiosk, ledger: journal.ledger, stocktake: journal.openedStocktake), journal: journal, timeZone: config.timeZone,
             visitMaxMinutes: config.kiosk.visitMaxMinutes, logger: logger, tell: { tell($0) }, enroll: { enroll($0, $1) })
         pipeline.awaitingIdentity = config.identityFromCard
         tell = { [unowned self] in self.tellOutcome($0) }

@@ -156,16 +156,13 @@ struct JournalCheckService: Service {
     }
 
     private func check() async throws -> String? {
+        // (A graceful shutdown cancels this task: `run` is inside cancelWhenGracefulShutdown.)
         let (journal, check) = (self.journal, IntegrityCheck())
-        return try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (done: CheckedContinuation<String?, Error>) in
-                    BackgroundThread.start { done.resume(with: Result { try check.run(journal) }) }
-                }
-            } onCancel: {
-                check.cancel()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<String?, Error>) in
+                BackgroundThread.start { done.resume(with: Result { try check.run(journal) }) }
             }
-        } onGracefulShutdown: {
+        } onCancel: {
             check.cancel()
         }
     }
