@@ -82,7 +82,7 @@ final class Recognize: @unchecked Sendable {
 
 /// A real journal on the bench disk and the scan path in front of it. `prepare` types a
 /// label up to (not including) Enter; `finish` is the measured part: Enter, framing,
-/// recognition, the workflow's decision and the durable append.
+/// recognition, the ledger's window read, the workflow's decision and the durable append.
 final class ScanToDurable: @unchecked Sendable {
     let journal: Journal
     let decoder: KeymapDecoder
@@ -121,6 +121,8 @@ final class ScanToDurable: @unchecked Sendable {
         guard let scan, case .book(let book) = recognizer.recognize(scan.text, aim: scan.aim, at: moment) else { fatalError("bench scan \(n) not framed") }
         let clock = WorkflowClock(wallMillis: n * 10_000, monotonicMillis: n * 10_000, bootID: "b")
         let input = ScanInput(scanned: .book(ItemRef(book)), code: scan.text, scannerID: "bench", clock: clock, today: LocalDate(year: 2026, month: 11, day: 29))
+        // The ledger's window for this book, read as the daemon's pipeline reads it.
+        workflow.rebuild(ledger: try journal.window(item: ItemRef(book).key, worker: workflow.session?.worker.localHash))
         guard let decision = workflow.handle(input), let draft = decision.record else { fatalError("no record for scan \(n)") }
         let event = try journal.append(draft, time: EventTime(wallMillis: n, synchronized: true, bootID: "b", monotonicMicros: n))
         workflow.recorded(event)

@@ -8,13 +8,14 @@ extension Journal {
         var pool: DatabasePool
         var epoch: Int
         var nextSeq: Int64
-        var ledger: LocalLedger
+        /// The open visits (``window(_:item:worker:)`` for no book and no worker).
+        var visits: LocalLedger
         var stocktake: Stocktake?
     }
 
     /// Opens the database, works out the epoch and the next seq from it and the
-    /// reservation, and reads the ledger and the stocktake running: every read a start
-    /// makes, so damage any of them meets is salvaged at once. A failure closes what it opened (so a corrupt
+    /// reservation, makes the ledger's snapshot if it is missing and reads the open visits
+    /// and the stocktake running: every read a start makes, so damage any of them meets is salvaged at once. A failure closes what it opened (so a corrupt
     /// file can be salvaged and this tried again).
     static func open(
         path: String, boxID: String, siteID: String, options: Options, reservation: inout SeqReservation, salvaged: Bool, logger: Logger
@@ -63,7 +64,9 @@ extension Journal {
                 }
             }
             let stocktake = try database.read { db in try runningStocktake(db) }
-            return Opened(pool: database, epoch: epoch, nextSeq: nextSeq, ledger: try openLedger(database, rebuild: salvaged), stocktake: stocktake)
+            try prepareLedger(database, rebuild: salvaged)
+            let visits = try database.read { db in try window(db, item: nil, worker: nil) }
+            return Opened(pool: database, epoch: epoch, nextSeq: nextSeq, visits: visits, stocktake: stocktake)
         } catch {
             try? database.close()
             throw error

@@ -37,11 +37,12 @@ public final class Journal: @unchecked Sendable {
     private let options: Options
     let logger: Logger
     let lock = NSLock()
-    /// The ledger as of the last event written, kept with its snapshot (Journal+Ledger).
-    var ledgerInForce = LocalLedger()
     private var reservation: SeqReservation
     private var nextSeq: Int64
     public private(set) var epoch: Int
+    /// The open visits when the journal was opened: the workflow starts from them (its
+    /// timers close visits; a scan reads the rest of its ledger, ``window(item:worker:)``).
+    public let openedVisits: LocalLedger
     /// The stocktake that was running when the journal was opened (the workflow starts
     /// from it; ``stocktake()`` reads the one running now).
     public let openedStocktake: Stocktake?
@@ -84,7 +85,7 @@ public final class Journal: @unchecked Sendable {
             opened = try Self.open(path: path, boxID: boxID, siteID: siteID, options: options, reservation: &reservation, salvaged: true, logger: logger)
         }
         self.reservation = reservation
-        (database, epoch, nextSeq, ledgerInForce, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.ledger, opened.stocktake)
+        (database, epoch, nextSeq, openedVisits, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.visits, opened.stocktake)
         checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
     }
 
@@ -158,18 +159,15 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// The event's row, its outbox row and its change to the ledger's snapshot, in one
-    /// transaction. The ledger in force follows in place (a copy per event would cost the
-    /// open loans each time); when the write fails, the reconcile that comes before the
-    /// next write reads it again from the snapshot, which is what landed.
+    /// transaction.
     private func insert(_ event: JournalEvent) throws {
         let body = String(decoding: try Self.encoder.encode(event.draft), as: UTF8.self)
-        let change = ledgerInForce.apply(event)
         try pool.write { db in
             try Self.insertRow(db, event, body: body)
             if event.draft.kind == .void {
-                ledgerInForce = try Self.undoLedgerChange(db, void: event)
+                try Self.undoLedgerChange(db, void: event)
             } else {
-                try Self.recordLedgerChange(db, change, by: event.seq)
+                try Self.recordLedgerChange(db, of: event)
             }
         }
     }
@@ -208,9 +206,6 @@ public final class Journal: @unchecked Sendable {
         let landed = try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
         }
-        // What landed or not, the ledger is the one on disk; until it is read, the
-        // reconcile is not done (the next append tries again).
-        ledgerInForce = try pool.read { db in try Self.snapshotLedger(db) }
         needsReconcile = false
         let attempt = failedAttempt
         failedAttempt = nil

@@ -146,6 +146,22 @@ enum JournalSchema {
             // A pull for no worker: a suggested move or a rotation's stage ('move', 'rotation').
             try db.execute(sql: "ALTER TABLE transfer_order ADD COLUMN purpose TEXT")
         }
+        m.registerMigration("v7-ledger-window") { db in
+            try db.execute(
+                sql: """
+                    -- Each entry says what it is and whose: a scan reads the entries of the book
+                    -- scanned and counts its worker's loans, so the box keeps no ledger in memory.
+                    ALTER TABLE ledger_entry ADD COLUMN kind TEXT;
+                    ALTER TABLE ledger_entry ADD COLUMN item_key TEXT;
+                    ALTER TABLE ledger_entry ADD COLUMN worker_hash TEXT;
+                    UPDATE ledger_entry SET (kind, item_key, worker_hash) = (
+                        SELECT kind, json_extract(body, '$.item.key'), json_extract(body, '$.worker.localHash')
+                        FROM event WHERE box_id = (SELECT value FROM meta WHERE key = 'box_id') AND event.seq = ledger_entry.seq);
+                    CREATE INDEX ledger_entry_item ON ledger_entry (item_key) WHERE closed_by IS NULL;
+                    CREATE INDEX ledger_entry_worker ON ledger_entry (worker_hash) WHERE kind = 'checkout' AND closed_by IS NULL;
+                    CREATE INDEX ledger_entry_visit ON ledger_entry (kind) WHERE kind = 'visit-start' AND closed_by IS NULL;
+                    """)
+        }
         return m
     }
 

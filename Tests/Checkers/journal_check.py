@@ -11,7 +11,8 @@ Reads journal.sqlite with Python's own sqlite3 (not the daemon's code) and the J
   - no label was printed as recorded twice (the replay resumes after the last outcome);
   - the ledger's snapshot (`ledger_entry`, the events the box's open loans and visits
     stand on) is what a replay of every event gives, by this checker's own reading of the
-    ledger's rules (ARCHITECTURE.md, "the box's ledger").
+    ledger's rules (ARCHITECTURE.md, "the box's ledger"), and each open entry's kind, book
+    and worker (what a scan reads) are its event's.
 
 With --faults (scans told `storage-error` while writes failed), also: every event in the
 journal was either told as recorded or cancelled by a void event, nothing told
@@ -155,10 +156,21 @@ def snapshot_problems(db, journal):
         return []
     snapshot = {seq for (seq,) in db.execute("SELECT seq FROM ledger_entry WHERE closed_by IS NULL")}
     replayed = replayed_ledger(journal)
-    if snapshot == replayed:
-        return []
-    return [f"the ledger's snapshot is not the replay's: only in the snapshot {sorted(snapshot - replayed)[:10]}, "
-            f"only in the replay {sorted(replayed - snapshot)[:10]}"]
+    problems = []
+    if snapshot != replayed:
+        problems.append(f"the ledger's snapshot is not the replay's: only in the snapshot {sorted(snapshot - replayed)[:10]}, "
+                        f"only in the replay {sorted(replayed - snapshot)[:10]}")
+    # What scans read of each entry (its kind, book and worker) is its event's.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(ledger_entry)")}
+    if {"kind", "item_key", "worker_hash"} <= columns:
+        for seq, kind, key, worker in db.execute("SELECT seq, kind, item_key, worker_hash FROM ledger_entry WHERE closed_by IS NULL"):
+            if seq not in journal:
+                continue
+            _, ekind, _, _, body = journal[seq]
+            expected = (ekind, (body.get("item") or {}).get("key"), (body.get("worker") or {}).get("localHash"))
+            if (kind, key, worker) != expected:
+                problems.append(f"the snapshot's entry {seq} says {(kind, key, worker)}, its event {expected}")
+    return problems[:20]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ final class ScanPipelineTests: XCTestCase {
     final class MemoryJournal: ScanJournal {
         var events: [JournalEvent] = []
         var failing = false
+        /// Makes reading the ledger throw (a damaged page under the scanned book's entries).
+        var failingReads = false
         var ledgerReads = 0
         /// What happened, in order: `append …` and `told …` lines.
         var trace: [String] = []
@@ -38,7 +40,9 @@ final class ScanPipelineTests: XCTestCase {
         var orders: [String: TransferOrder] = [:]
         func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? { orders[itemKey] }
         func transfers() throws -> [Journal.TransferEntry] { transferList }
-        var ledger: LocalLedger {
+        /// The whole ledger: a window that holds more than the scan needs.
+        func window(item: String?, worker: String?) throws -> LocalLedger {
+            if failingReads { throw CocoaError(.fileReadCorruptFile) }
             ledgerReads += 1
             return LocalLedger(events: events)
         }
@@ -193,6 +197,37 @@ final class ScanPipelineTests: XCTestCase {
         XCTAssertEqual(told.last?.outcome, .visitEnded)
         XCTAssertTrue(told.last?.automatic ?? false)
         XCTAssertTrue(told.last?.event?.draft.flags.contains("auto-closed") ?? false)
+    }
+
+    /// Each scan decides with the ledger as the journal has it then, not with one the
+    /// workflow kept since the start: a loan the journal holds is counted at the next card.
+    func testAScanDecidesWithTheJournalsLedgerOfThatMoment() throws {
+        let p = try pipeline()
+        var ids = TestIdentities(seed: 12)
+        let card = ids.valid()
+        scan(p, card)
+        XCTAssertTrue(told.last?.message.hasSuffix("0 book(s) on loan") ?? false, told.last?.message ?? "")
+        let worker = try XCTUnwrap(p.workflow.session?.worker)
+        let time = EventTime(wallMillis: clock.millis, synchronized: true, bootID: "boot-1", monotonicMicros: clock.mono)
+        journal.events.append(
+            JournalEvent(boxID: "box-1", seq: 1, siteID: "site-a", epoch: 0, time: time, draft: EventDraft(kind: .checkout, item: ItemRef(key: "label:LIB-000009"), worker: worker)))
+        scan(p, card, after: 3_000)
+        XCTAssertTrue(told.last?.message.hasSuffix("1 book(s) on loan") ?? false, told.last?.message ?? "")
+        scan(p, "LIB-000009")
+        XCTAssertEqual(told.last?.outcome, .renewed, "a copy they hold, scanned again, is renewed")
+        XCTAssertEqual(journal.events.last?.draft.kind, .renewal)
+    }
+
+    /// A ledger that cannot be read decides nothing: storage-error, nothing recorded.
+    func testALedgerThatCannotBeReadIsToldStorageErrorAndRecordsNothing() throws {
+        let p = try pipeline()
+        journal.failingReads = true
+        scan(p, "LIB-000002")
+        XCTAssertEqual(told.map(\.outcome), [.storageError])
+        XCTAssertEqual(journal.events, [])
+        journal.failingReads = false
+        scan(p, "LIB-000002", after: 3_000)
+        XCTAssertEqual(told.map(\.outcome), [.storageError, .returned])
     }
 
     func testAVoidTakesTheJournalsLedger() throws {

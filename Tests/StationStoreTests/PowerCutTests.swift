@@ -93,9 +93,11 @@ final class PowerCutTests: XCTestCase {
 
             let reopened = try Journal(directory: after.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointIntervalSeconds: 3600), logger: Logger(label: "test"))
             let survived = Set(try reopened.events().map { "\($0.seq) \($0.draft.item?.key ?? "")" })
-            if try reopened.ledger != reopened.replayedLedger() {
-                result.snapshotMismatches.append("round \(round): stands on \(reopened.ledger.neededSeqs.sorted()), the replay on \(try reopened.replayedLedger().neededSeqs.sorted())")
+            let replayed = try reopened.replayedLedger()
+            if try reopened.snapshotLedger() != replayed {
+                result.snapshotMismatches.append("round \(round): stands on \(try reopened.snapshotLedger().neededSeqs.sorted()), the replay on \(replayed.neededSeqs.sorted())")
             }
+            result.snapshotMismatches += try reopened.windowMismatches(against: replayed).map { "round \(round): \($0)" }
             let q = try DatabaseQueue(path: reopened.path)
             XCTAssertEqual(try q.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }, "ok")
             try q.close()

@@ -62,6 +62,18 @@ public struct LocalLedger: Sendable, Equatable {
         }
     }
 
+    /// A window on the ledger: what one decision needs of it (the journal reads it for each
+    /// scan, so a box holds no open loans in memory). `events` are some of the events the
+    /// ledger stands on, in order (one item's loans and renewals, every open visit), replayed
+    /// by the same rule; `held` is how many loans a worker holds in all, which those events
+    /// alone do not say. Only that worker's count is known: the window answers
+    /// ``openLoans(of:)`` for no one else, and ``neededSeqs`` only for what it holds.
+    public init(window events: [JournalEvent], held: (worker: String, count: Int)?) {
+        var rest = events.makeIterator()
+        self.init(voided: [], replaying: { rest.next() })
+        loansHeld = held.map { $0.count == 0 ? [:] : [$0.worker: $0.count] } ?? [:]
+    }
+
     /// The events this ledger stands on: the checkouts of open loans and their renewals,
     /// and the starts of open visits. Replaying just these, in order, gives this ledger
     /// again; retention keeps them.

@@ -63,7 +63,7 @@ public final class Daemon {
         var enroll: (EnrollmentCard, String) -> Void = { _, _ in }
         pipeline = ScanPipeline(
             recognizer: try Self.recognizer(for: config), keys: try BoxKeys.load(stateDirectory: config.stateDirectory, config: config),
-            workflow: KioskWorkflow(settings: config.kiosk, ledger: journal.ledger, stocktake: journal.openedStocktake), journal: journal, timeZone: config.timeZone,
+            workflow: KioskWorkflow(settings: config.kiosk, ledger: journal.openedVisits, stocktake: journal.openedStocktake), journal: journal, timeZone: config.timeZone,
             visitMaxMinutes: config.kiosk.visitMaxMinutes, logger: logger, tell: { tell($0) }, enroll: { enroll($0, $1) })
         pipeline.awaitingIdentity = config.identityFromCard
         tell = { [unowned self] in self.tellOutcome($0) }

@@ -14,8 +14,9 @@ public protocol ScanJournal: AnyObject {
     func catalogEntry(itemKey: String) throws -> (homeSite: String?, title: String?)?
     /// The member a card UID belongs to, from the hub's member list.
     func member(cardUID: String) throws -> String?
-    /// The ledger as of the last event recorded (after a void: without the voided event).
-    var ledger: LocalLedger { get }
+    /// What a scan decides with, as of the last event recorded: the open loans of `item`,
+    /// every open visit, and how many loans `worker` holds (``LocalLedger/init(window:held:)``).
+    func window(item: String?, worker: String?) throws -> LocalLedger
     /// What to do with a requested copy scanned now (the hub's lists and this journal).
     func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder?
     /// The hub's pull list and hold shelf for this site.
@@ -94,7 +95,7 @@ public final class ScanPipeline {
         self.enroll = enroll
     }
 
-    /// New site settings (the hub's, over the config's): the ledger and a running
+    /// New site settings (the hub's, over the config's): the ledger's window and a running
     /// stocktake stay.
     public func apply(settings: KioskSettings) {
         guard settings != workflow.settings else { return }
@@ -114,6 +115,16 @@ public final class ScanPipeline {
         var requests: Set<String> = []
         if case .credential(let raw) = recognition, !awaitingIdentity { requests = heldRequests(for: raw) }
         guard let scanned = scanned(recognition, scannerID: scannerID) else { return }
+        if case .rejected = scanned {} else {
+            // The ledger this scan decides with, read from the journal: the book's loans,
+            // the open visits, and its worker's count of loans.
+            do {
+                try readWindow(for: scanned)
+            } catch {
+                logger.error("cannot read the journal's ledger: told storage-error", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
+                return tell(Told(outcome: .storageError, message: "the box cannot read its records right now; please try again", scannerID: scannerID))
+            }
+        }
         let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
         // The catalog cache only adds the drift flag (and the title on the kiosk page);
         // without it the hub still reconciles.
@@ -231,10 +242,27 @@ public final class ScanPipeline {
         }
     }
 
-    /// After a void: the journal's ledger, which left the voided event out (rare: a
-    /// failed write that landed).
+    /// The window of the ledger a scan needs, for the book scanned and the worker it is
+    /// for: the card scanned, or the session's.
+    func readWindow(for scanned: Scanned) throws {
+        var item: String?
+        var worker = workflow.session?.worker.localHash
+        switch scanned {
+        case .book(let book): item = book.key
+        case .worker(let w): worker = w.localHash
+        case .control, .rejected: break
+        }
+        workflow.rebuild(ledger: try journal.window(item: item, worker: worker))
+    }
+
+    /// After a void: the open visits again, without the voided event (rare: a failed write
+    /// that landed); the next scan reads its own window.
     func rebuildLedger() {
-        workflow.rebuild(ledger: journal.ledger)
+        do {
+            workflow.rebuild(ledger: try journal.window(item: nil, worker: nil))
+        } catch {
+            logger.error("cannot read the journal's ledger after a void", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The workflow's next deadline (session timeout, a visit to close), monotonic µs.
