@@ -142,8 +142,11 @@ extension Journal {
     // MARK: - Reading it
 
     /// What a scan decides with, as of the last event written (``window(_:item:worker:)``).
+    /// After a failed write the journal is reconciled first, as the next append would be:
+    /// a scan reads its window before it appends, so a reopen that failed once (the disk
+    /// still full) is tried again at each scan, not only at appends no scan reaches.
     public func window(item: String?, worker: String?) throws -> LocalLedger {
-        try pool.read { db in try Self.window(db, item: item, worker: worker) }
+        try reconciled { try pool.read { db in try Self.window(db, item: item, worker: worker) } }
     }
 
     /// The ledger from a full replay of the journal: the reference the snapshot must equal

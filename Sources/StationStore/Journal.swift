@@ -136,14 +136,20 @@ public final class Journal: @unchecked Sendable {
     /// Records one event durably and returns it with its `seq`. Throws when the event could
     /// not be written; then nothing may be told to the worker but `storage-error`.
     public func append(_ draft: EventDraft, time: EventTime) throws -> JournalEvent {
+        try reconciled { try write(JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft)) }
+    }
+
+    /// `body` under the journal's lock, after the reconcile a failed write left owed.
+    func reconciled<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
         if needsReconcile { try reconcile() }
-        return try write(JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft))
+        return try body()
     }
 
     /// Writes an event at `nextSeq` (reserving the seq first) and moves on; a failure is
-    /// remembered for the reconcile the next append starts with. Called with `lock` held.
+    /// remembered for the reconcile the next append or window read starts with. Called
+    /// with `lock` held.
     private func write(_ event: JournalEvent) throws -> JournalEvent {
         do {
             try reservation.ensure(event.seq)

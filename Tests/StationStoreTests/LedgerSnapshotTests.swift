@@ -113,6 +113,26 @@ final class LedgerSnapshotTests: XCTestCase {
         try j.close()
     }
 
+    /// A failed write whose reopen failed too (the disk still full) leaves the pool closed:
+    /// the next window a scan reads reconciles first, as an append would, instead of failing
+    /// on the closed connection at every scan from then on (no append would be reached).
+    func testAWindowAfterAFailedWriteReconcilesFirst() throws {
+        let j = try open()
+        let w = WorkerRef(kind: .memberCard, localHash: "v1:w", masked: "****0001", sealed: nil)
+        let book = ItemRef(key: "label:LIB-000001")
+        _ = try j.append(EventDraft(kind: .checkout, item: book, worker: w), time: time(1))
+        let q = try DatabaseQueue(path: j.path)
+        try q.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON event BEGIN SELECT RAISE(ABORT, 'disk error'); END") }
+        XCTAssertThrowsError(try j.append(EventDraft(kind: .return, item: book), time: time(2)))
+        try q.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        try q.close()
+        try j.pool.close()  // as a reconcile whose reopen failed leaves it
+        XCTAssertEqual(try j.window(item: book.key, worker: w.localHash).openLoans(of: w.localHash), 1)
+        XCTAssertEqual(try j.append(EventDraft(kind: .return, item: book), time: time(3)).seq, 2)
+        XCTAssertNil(try j.window(item: book.key, worker: nil).oldestLoan(of: book.key))
+        try j.close()
+    }
+
     /// A start and a scan read the events the ledger stands on, never history: with every
     /// closed event's body made unreadable, the journal still opens with the same ledger and
     /// the same windows (while a full replay cannot read it).
