@@ -28,17 +28,31 @@ extension Journal {
         try pool.write { db in try storeSnapshot(db, try replayedLedger(db)) }
     }
 
+    /// Which open visits a window holds: every one (a scan's: the workflow's timers close
+    /// them), one worker's (a visit event's own), or none (any other event's).
+    enum Visits {
+        case all, none
+        case of(String)
+    }
+
     /// What one decision needs of the ledger (``LocalLedger/init(window:held:)``): the open
-    /// loans of `item` with their renewals, every open visit, and how many loans `worker`
-    /// holds. Indexed reads of open entries only.
-    static func window(_ db: Database, item: String?, worker: String?) throws -> LocalLedger {
-        let visits = "SELECT seq FROM ledger_entry WHERE kind = 'visit-start' AND closed_by IS NULL"
-        let events =
-            if let item {
-                try standingEvents(db, seqs: "SELECT seq FROM ledger_entry WHERE item_key = ? AND closed_by IS NULL UNION ALL \(visits)", arguments: [item])
-            } else {
-                try standingEvents(db, seqs: visits, arguments: [])
-            }
+    /// loans of `item` with their renewals, the open visits asked for, and how many loans
+    /// `worker` holds. Indexed reads of open entries only.
+    static func window(_ db: Database, item: String?, worker: String?, visits: Visits = .all) throws -> LocalLedger {
+        var parts: [String] = []
+        var arguments: StatementArguments = []
+        if let item {
+            parts.append("SELECT seq FROM ledger_entry WHERE item_key = ? AND closed_by IS NULL")
+            arguments += [item]
+        }
+        switch visits {
+        case .all: parts.append("SELECT seq FROM ledger_entry WHERE kind = 'visit-start' AND closed_by IS NULL")
+        case .of(let hash):
+            parts.append("SELECT seq FROM ledger_entry WHERE kind = 'visit-start' AND closed_by IS NULL AND worker_hash = ?")
+            arguments += [hash]
+        case .none: break
+        }
+        let events = parts.isEmpty ? [] : try standingEvents(db, seqs: parts.joined(separator: " UNION ALL "), arguments: arguments)
         let held = try worker.map { worker in
             (worker, try Int.fetchOne(
                 db.cachedStatement(sql: "SELECT count(*) FROM ledger_entry WHERE worker_hash = ? AND kind = 'checkout' AND closed_by IS NULL"),
@@ -113,10 +127,13 @@ extension Journal {
     }
 
     /// Within the event's transaction: entries closed by the previous event are forgotten
-    /// (no void can reopen them now), then the event is read against its window and its
-    /// change written: the entries it closes, and its own entry when it opens one.
+    /// (no void can reopen them now), then the event is read against its window (its book's
+    /// entries; for a visit's start or end, its worker's open visit) and its change
+    /// written: the entries it closes, and its own entry when it opens one.
     static func recordLedgerChange(_ db: Database, of event: JournalEvent) throws {
-        var window = try window(db, item: event.draft.item?.key, worker: nil)
+        let visits: Visits =
+            if event.draft.kind == .visitStart || event.draft.kind == .visitEnd, let worker = event.draft.worker { .of(worker.localHash) } else { .none }
+        var window = try window(db, item: event.draft.item?.key, worker: nil, visits: visits)
         let change = window.apply(event)
         try db.cachedStatement(sql: "DELETE FROM ledger_entry WHERE closed_by IS NOT NULL").execute()
         let close = try db.cachedStatement(sql: "UPDATE ledger_entry SET closed_by = ? WHERE seq = ? AND closed_by IS NULL")
@@ -141,12 +158,21 @@ extension Journal {
 
     // MARK: - Reading it
 
-    /// What a scan decides with, as of the last event written (``window(_:item:worker:)``).
+    /// What a scan decides with, as of the last event written (``window(_:item:worker:visits:)``).
     /// After a failed write the journal is reconciled first, as the next append would be:
     /// a scan reads its window before it appends, so a reopen that failed once (the disk
-    /// still full) is tried again at each scan, not only at appends no scan reaches.
+    /// still full) is tried again at each scan, not only at appends no scan reaches. A read
+    /// that finds the file damaged marks it, as a failed write does (the first read of a
+    /// book's entries may be a scan's, long after the start).
     public func window(item: String?, worker: String?) throws -> LocalLedger {
-        try reconciled { try pool.read { db in try Self.window(db, item: item, worker: worker) } }
+        try reconciled {
+            do {
+                return try pool.read { db in try Self.window(db, item: item, worker: worker) }
+            } catch {
+                markIfDamaged(error)
+                throw error
+            }
+        }
     }
 
     /// The ledger from a full replay of the journal: the reference the snapshot must equal

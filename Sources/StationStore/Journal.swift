@@ -46,7 +46,8 @@ public final class Journal: @unchecked Sendable {
     /// The stocktake that was running when the journal was opened (the workflow starts
     /// from it; ``stocktake()`` reads the one running now).
     public let openedStocktake: Stocktake?
-    /// Set after a failed write: the next append first finds out whether it landed anyway.
+    /// Set after a failed write: the next append or window read first finds out whether it
+    /// landed anyway.
     private var needsReconcile = false
     /// The event whose write failed: a worker-facing event that landed after all is voided;
     /// a void that landed after all is simply kept.

@@ -178,8 +178,9 @@ extension Journal {
         return problem
     }
 
-    /// A write that found the file damaged: marks it, so that the next start checks it and
-    /// salvages it, and tells ``onDamage``. Other errors are left alone.
+    /// A write (or a scan's window read) that found the file damaged: marks it, so that the
+    /// next start checks it and salvages it, and tells ``onDamage``. Other errors are left
+    /// alone.
     func markIfDamaged(_ error: any Error) {
         guard let error = error as? DatabaseError, Salvage.isCorruption(error) else { return }
         do {

@@ -40,11 +40,18 @@ final class ScanPipelineTests: XCTestCase {
         var orders: [String: TransferOrder] = [:]
         func transferOrder(itemKey: String, nowMillis: Int64) throws -> TransferOrder? { orders[itemKey] }
         func transfers() throws -> [Journal.TransferEntry] { transferList }
-        /// The whole ledger: a window that holds more than the scan needs.
+        /// The window the journal's would be: the book's open entries, every open visit and
+        /// the worker's count, from a full replay (a scan that asked for the wrong book or
+        /// worker decides without what it needed).
         func window(item: String?, worker: String?) throws -> LocalLedger {
             if failingReads { throw CocoaError(.fileReadCorruptFile) }
             ledgerReads += 1
-            return LocalLedger(events: events)
+            let full = LocalLedger(events: events)
+            let standing = full.neededSeqs
+            let entries = events.filter { e in
+                standing.contains(e.seq) && (e.draft.kind == .visitStart || (item != nil && e.draft.item?.key == item))
+            }
+            return LocalLedger(window: entries, held: worker.map { ($0, full.openLoans(of: $0)) })
         }
     }
 

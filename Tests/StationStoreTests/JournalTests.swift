@@ -254,6 +254,29 @@ final class JournalTests: XCTestCase {
         try j.close()
     }
 
+    /// The same found by a scan's window read, which comes before its append: the void is
+    /// written then, and the window leaves the landed event out.
+    func testAFailedWriteThatLandedIsVoidedAtTheNextWindowRead() throws {
+        let j = try open()
+        let w = WorkerRef(kind: .memberCard, localHash: "v1:w", masked: "****0001", sealed: nil)
+        let book = ItemRef(key: "label:LIB-000001")
+        let q = try DatabaseQueue(path: j.path)
+        try q.write {
+            try $0.execute(
+                sql: "INSERT INTO event VALUES ('box-1', 1, 0, 'site-a', NULL, 'checkout', 1, 1, 'b', 0, ?)",
+                arguments: [#"{"kind":"checkout","item":{"key":"label:LIB-000001"},"worker":{"kind":"member-card","localHash":"v1:w","masked":"****0001"},"flags":[]}"#])
+            try $0.execute(sql: "INSERT INTO ledger_entry (seq, kind, item_key, worker_hash) VALUES (1, 'checkout', 'label:LIB-000001', 'v1:w')")
+        }
+        try q.close()
+        XCTAssertThrowsError(try j.append(EventDraft(kind: .checkout, item: book, worker: w), time: time(1)), "seq 1 is taken: the append fails")
+        let window = try j.window(item: book.key, worker: w.localHash)
+        XCTAssertNil(window.oldestLoan(of: book.key), "the landed checkout is voided, not a loan")
+        XCTAssertEqual(window.openLoans(of: w.localHash), 0)
+        XCTAssertEqual(try j.events().map(\.draft.kind), [.checkout, .void])
+        XCTAssertEqual(try j.events().last?.draft.refersTo, 1)
+        try j.close()
+    }
+
     func testDeviceLogIsBounded() throws {
         let j = try open()
         try j.log(level: .warning, scannerID: "s1", message: "first", atMillis: 1)
@@ -405,31 +428,52 @@ extension JournalTests {
         try j.close()
     }
 
+    /// Damages every page of `name` (a table or an index) of the closed journal at `path`
+    /// and opens it again, which must not read them; then `use` must fail, mark the journal
+    /// for the next start and tell ``Journal/onDamage`` once. Returns the journal, open.
+    func damageFoundByUse(_ path: String, pagesOf name: String, _ use: (Journal) throws -> Void) throws -> Journal {
+        let pages = try DatabaseQueue(path: path).read { try Int.fetchAll($0, sql: "SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno", arguments: [name]) }
+        XCTAssertFalse(pages.isEmpty)
+        for page in pages { try corrupt(path, firstPage: page, count: 1) }
+        let j = try open()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".check-failed"), "the start did not read \(name)")
+        nonisolated(unsafe) var told = 0
+        j.onDamage = { told += 1 }
+        XCTAssertThrowsError(try use(j))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".check-failed"), "marked for the next start")
+        XCTAssertEqual(told, 1)
+        return j
+    }
+
     /// A write that finds the file damaged marks it for the next start and says so at
     /// once (the daemon's check then reads it through); other failures mark nothing.
     func testAWriteThatFindsTheFileDamagedMarksIt() throws {
-        var j = try open()
-        for n in 1...50 { _ = try j.append(draft(n), time: time(Int64(n))) }
-        try j.close()
-        let outbox = try DatabaseQueue(path: j.path).read { try Int.fetchAll($0, sql: "SELECT pageno FROM dbstat WHERE name = 'outbox' ORDER BY pageno") }
-        XCTAssertFalse(outbox.isEmpty)
-        for page in outbox { try corrupt(j.path, firstPage: page, count: 1) }
-        j = try open()
-        XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "the start did not read the outbox")
-        nonisolated(unsafe) var told = 0
-        j.onDamage = { told += 1 }
-        XCTAssertThrowsError(try j.append(draft(51), time: time(51)))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "marked for the next start")
-        XCTAssertEqual(told, 1)
+        let written = try open()
+        for n in 1...50 { _ = try written.append(draft(n), time: time(Int64(n))) }
+        try written.close()
+        let j = try damageFoundByUse(written.path, pagesOf: "outbox") { _ = try $0.append(draft(51), time: time(51)) }
         try? j.close()
 
         let other = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         XCTAssertTrue(other.contains(Journal.fileName + ".check-failed"))
         try FileManager.default.removeItem(atPath: j.path + ".check-failed")
+        nonisolated(unsafe) var told = 0
+        j.onDamage = { told += 1 }
         j.markIfDamaged(JournalError.io("write", ENOSPC))
         j.markIfDamaged(DatabaseError(resultCode: .SQLITE_FULL))
         XCTAssertFalse(FileManager.default.fileExists(atPath: j.path + ".check-failed"), "a full disk is no damage")
-        XCTAssertEqual(told, 1)
+        XCTAssertEqual(told, 0)
+    }
+
+    /// A book's entries are first read by a scan, long after the start: damage found there
+    /// marks the journal as a failed write's does, so the check reads it through at once.
+    func testAWindowReadThatFindsTheFileDamagedMarksIt() throws {
+        let written = try open()
+        let w = WorkerRef(kind: .memberCard, localHash: "v1:w", masked: "****0001", sealed: nil)
+        for n in 1...50 { _ = try written.append(EventDraft(kind: .checkout, item: ItemRef(key: "label:LIB-\(n)"), worker: w), time: time(Int64(n))) }
+        try written.close()
+        let j = try damageFoundByUse(written.path, pagesOf: "ledger_entry_item") { _ = try $0.window(item: "label:LIB-7", worker: w.localHash) }
+        try? j.close()
     }
 
     func testAFileThatIsNoDatabaseAtAllIsMovedAside() throws {

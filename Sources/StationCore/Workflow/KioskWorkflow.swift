@@ -151,7 +151,7 @@ public struct KioskWorkflow: Sendable {
         lastRead = nil
     }
 
-    /// Replaces the ledger (after a void, or a journal reopened after an I/O error).
+    /// Replaces the ledger: the window the journal gives for each scan (and after a void).
     public mutating func rebuild(ledger: LocalLedger) {
         self.ledger = ledger
     }

@@ -1,6 +1,7 @@
 /// What this box's own journal says is on loan and who is in a visit: the knowledge the
-/// kiosk decides with offline. The hub keeps the union-wide ledger; this one is rebuilt
-/// from the journal at start and follows every recorded event.
+/// kiosk decides with offline. The hub keeps the union-wide ledger. The box holds none of
+/// this in memory: the journal keeps it as a snapshot, a scan decides with its window
+/// (``init(window:held:)``), and a full replay (``init(events:)``) is the reference.
 public struct LocalLedger: Sendable, Equatable {
     public struct Loan: Sendable, Equatable {
         public var seq: Int64
@@ -83,9 +84,11 @@ public struct LocalLedger: Sendable, Equatable {
 
     public func openLoans(of worker: String) -> Int { loansHeld[worker] ?? 0 }
 
+    /// (A window knows one worker's count: a loan of another worker it closes, a labelled
+    /// copy lent again, leaves that worker unknown rather than below zero.)
     private mutating func count(_ worker: String, _ change: Int) {
         let held = (loansHeld[worker] ?? 0) + change
-        loansHeld[worker] = held == 0 ? nil : held
+        loansHeld[worker] = held <= 0 ? nil : held
     }
 
     /// The loan of `item` held by `worker`, if any.

@@ -52,7 +52,8 @@ public struct Told: Sendable {
     public var worker: String?
 }
 
-/// recognise → seal → decide → append → tell, for one scan at a time, on the scan loop.
+/// recognise → seal → read the ledger's window → decide → append → tell, for one scan at
+/// a time, on the scan loop.
 /// Pure decisions come from ``CodeRecognizer`` and ``KioskWorkflow``; the journal and the
 /// clocks are injected, so the whole path is tested without devices.
 public final class ScanPipeline {
