@@ -11,8 +11,9 @@ import StationCore
 ///
 /// Rules (ARCHITECTURE.md, "the box's ledger"):
 /// - an event's row and its ledger change commit together or not at all;
-/// - an event opens at most one entry, its own; it is read against its window, the
-///   entries of its book and the open visits, with the same rule as a full replay;
+/// - an event opens at most one entry, its own; it is read against its window (the
+///   entries of its book; a visit's start or end, its worker's open visit) with the same
+///   rule as a full replay;
 /// - an entry an event closes keeps `closed_by` until the next event, so that a void of
 ///   that event (which the journal writes directly after it) reopens it;
 /// - whatever cannot be undone that way (a void of an older event, a salvaged or
@@ -165,14 +166,7 @@ extension Journal {
     /// that finds the file damaged marks it, as a failed write does (the first read of a
     /// book's entries may be a scan's, long after the start).
     public func window(item: String?, worker: String?) throws -> LocalLedger {
-        try reconciled {
-            do {
-                return try pool.read { db in try Self.window(db, item: item, worker: worker) }
-            } catch {
-                markIfDamaged(error)
-                throw error
-            }
-        }
+        try reconciled { try pool.read { db in try Self.window(db, item: item, worker: worker) } }
     }
 
     /// The ledger from a full replay of the journal: the reference the snapshot must equal

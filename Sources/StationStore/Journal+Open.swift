@@ -15,8 +15,9 @@ extension Journal {
 
     /// Opens the database, works out the epoch and the next seq from it and the
     /// reservation, makes the ledger's snapshot if it is missing and reads the open visits
-    /// and the stocktake running: every read a start makes, so damage any of them meets is salvaged at once. A failure closes what it opened (so a corrupt
-    /// file can be salvaged and this tried again).
+    /// and the stocktake running: every read a start makes, so damage any of them meets is
+    /// salvaged at once. A failure closes what it opened (so a corrupt file can be salvaged
+    /// and this tried again).
     static func open(
         path: String, boxID: String, siteID: String, options: Options, reservation: inout SeqReservation, salvaged: Bool, logger: Logger
     ) throws -> Opened {

@@ -56,8 +56,9 @@ public final class Journal: @unchecked Sendable {
     /// void is not yet written.
     private var owedVoid: Int64?
     private var checkpointer: Checkpointer?
-    /// Told when a write found the file damaged (after ``markIfDamaged(_:)``): the daemon's
-    /// check reads it through at once instead of at its next turn. Set before writing.
+    /// Told when an append or a window read found the file damaged (after
+    /// ``markIfDamaged(_:)``): the daemon's check reads it through at once instead of at
+    /// its next turn. Set before writing.
     public nonisolated(unsafe) var onDamage: (@Sendable () -> Void)?
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -140,12 +141,19 @@ public final class Journal: @unchecked Sendable {
         try reconciled { try write(JournalEvent(boxID: boxID, seq: nextSeq, siteID: siteID, epoch: epoch, time: time, draft: draft)) }
     }
 
-    /// `body` under the journal's lock, after the reconcile a failed write left owed.
+    /// `body` under the journal's lock, after the reconcile a failed write left owed; damage
+    /// either of them finds marks the journal (``markIfDamaged(_:)``), whatever read or
+    /// write met it.
     func reconciled<T>(_ body: () throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if needsReconcile { try reconcile() }
-        return try body()
+        do {
+            if needsReconcile { try reconcile() }
+            return try body()
+        } catch {
+            markIfDamaged(error)
+            throw error
+        }
     }
 
     /// Writes an event at `nextSeq` (reserving the seq first) and moves on; a failure is
@@ -158,7 +166,6 @@ public final class Journal: @unchecked Sendable {
         } catch {
             needsReconcile = true
             failedAttempt = event
-            markIfDamaged(error)
             throw error
         }
         nextSeq += 1

@@ -178,9 +178,9 @@ extension Journal {
         return problem
     }
 
-    /// A write (or a scan's window read) that found the file damaged: marks it, so that the
-    /// next start checks it and salvages it, and tells ``onDamage``. Other errors are left
-    /// alone.
+    /// An append, a scan's window read or the reconcile before them (``reconciled(_:)``)
+    /// that found the file damaged: marks it, so that the next start checks it and salvages
+    /// it, and tells ``onDamage``. Other errors are left alone.
     func markIfDamaged(_ error: any Error) {
         guard let error = error as? DatabaseError, Salvage.isCorruption(error) else { return }
         do {

@@ -116,15 +116,11 @@ public final class ScanPipeline {
         var requests: Set<String> = []
         if case .credential(let raw) = recognition, !awaitingIdentity { requests = heldRequests(for: raw) }
         guard let scanned = scanned(recognition, scannerID: scannerID) else { return }
-        if case .rejected = scanned {} else {
-            // The ledger this scan decides with, read from the journal: the book's loans,
-            // the open visits, and its worker's count of loans.
-            do {
-                try readWindow(for: scanned)
-            } catch {
-                logger.error("cannot read the journal's ledger: told storage-error", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
-                return tell(Told(outcome: .storageError, message: "the box cannot read its records right now; please try again", scannerID: scannerID))
-            }
+        do {
+            try readWindow(for: scanned)
+        } catch {
+            logger.error("cannot read the journal's ledger: told storage-error", metadata: ["scanner.id": "\(scannerID)", "error": "\(error)"])
+            return tell(Told(outcome: .storageError, message: "the box cannot read its records right now; please try again", scannerID: scannerID))
         }
         let today = LocalDate(year: moment.today.year, month: moment.today.month, day: moment.today.day)
         // The catalog cache only adds the drift flag (and the title on the kiosk page);
@@ -243,15 +239,17 @@ public final class ScanPipeline {
         }
     }
 
-    /// The window of the ledger a scan needs, for the book scanned and the worker it is
-    /// for: the card scanned, or the session's.
+    /// The window of the ledger a scan decides with, read from the journal: the book
+    /// scanned, the open visits, and the count of loans of the worker the scan is for (the
+    /// card scanned, or the session's). A rejected scan decides nothing and reads nothing.
     func readWindow(for scanned: Scanned) throws {
         var item: String?
         var worker = workflow.session?.worker.localHash
         switch scanned {
         case .book(let book): item = book.key
         case .worker(let w): worker = w.localHash
-        case .control, .rejected: break
+        case .control: break
+        case .rejected: return
         }
         workflow.rebuild(ledger: try journal.window(item: item, worker: worker))
     }
