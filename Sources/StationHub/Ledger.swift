@@ -134,7 +134,14 @@ public enum Ledger {
     /// on that site's hold shelf; a checkout or a return anywhere ends both (a return means
     /// it was seen on a shelf, flagged when it was in transit).
     public static func book(_ itemKey: String, entries: [Entry], homeSite: String? = nil) -> Book {
-        var b = Book(itemKey: itemKey, site: homeSite)
+        book(Book(itemKey: itemKey, site: homeSite), continuedWith: entries)
+    }
+
+    /// A book's state `b` carried on through `entries`, each of which comes after every
+    /// entry `b` was made from (``LedgerFold``): the same as ``book(_:entries:homeSite:)``
+    /// over all of them.
+    static func book(_ start: Book, continuedWith entries: [Entry]) -> Book {
+        var b = start
         func flag(_ f: String) { if !b.flags.contains(f) { b.flags.append(f) } }
         func endLoan() { (b.holder, b.loanedAtMillis, b.dueDate) = (nil, nil, nil) }
         for e in ordered(entries) {

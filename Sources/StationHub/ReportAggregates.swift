@@ -4,10 +4,12 @@ import Foundation
 /// changes what they summarise: `lending_month` (per site and month: loans, distinct
 /// borrowers, returns), `book_month` (per book, site and month: loans; most borrowed and
 /// restock) and `book_move` (each return at another site than the book's previous event:
-/// drift). Each is filled by one SQL text, the report's own grouping over
-/// `event` narrowed by a condition: all events when the migration fills it, one site's
-/// month or a chunk of books when a change touches them. So an aggregate row is what the
-/// report would have computed, by construction. Pure.
+/// drift). Each is filled by one SQL text, the report's own grouping over `event` narrowed
+/// by a condition: all events when the migration fills it, and `lending_month`'s rows of a
+/// site's month when a change touches them. A book's `book_month` and `book_move` rows are
+/// kept from the entries its ledger row is made of (``LedgerFold/aggregates(_:after:)``,
+/// the same rules in Swift: a change touches a book's rows, not a report's), and the
+/// conformance tests hold them equal to this fill after every kind of change. Pure.
 public enum ReportAggregates {
     /// A site's month (`YYYY-MM`, UTC), as `lending_month` keys it.
     public struct SiteMonth: Hashable, Sendable, Comparable {
@@ -29,10 +31,24 @@ public enum ReportAggregates {
     }
 
     /// `YYYY-MM` of an instant in UTC: what ``SQLDialect/month(_:)`` computes (whole seconds).
+    /// Counted from the days since 1970 on the proleptic Gregorian calendar, as SQLite's
+    /// `strftime` and PostgreSQL's `to_char` count them (no calendar object: an ingest
+    /// asks it for every check-out it folds in).
     public static func month(_ millis: Int64) -> String {
         let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let c = utc.dateComponents([.year, .month], from: Date(timeIntervalSince1970: Double(seconds)))
-        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        // Days to a civil date (H. Hinnant's algorithm, years starting in March).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shifted = (5 * dayOfYear + 2) / 153
+        let month = shifted < 10 ? shifted + 3 : shifted - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard (0...9999).contains(year) else { return String(format: "%04d-%02d", year, month) }
+        let y = String(year), m = String(month)
+        return String(repeating: "0", count: 4 - y.count) + y + "-" + (m.count == 1 ? "0" : "") + m
     }
 
     /// A month's first and the next month's first instant, in milliseconds.
@@ -97,10 +113,17 @@ public enum ReportAggregates {
         """
     }
 
-    /// `book_month`'s rows of the books whose events meet `condition`.
+    /// `book_month`'s rows of the books whose events meet `condition`, inserted.
     static func bookMonthRows(_ d: SQLDialect, where condition: String) -> String {
+        "INSERT INTO book_month (\(bookMonthColumns.joined(separator: ", "))) " + bookMonths(d, where: condition)
+    }
+
+    /// `book_month`'s columns, its key first.
+    static let bookMonthColumns = ["item_key", "site_id", "month", "loans"]
+
+    /// `book_month`'s rows of the books whose events meet `condition` (``bookMonthColumns``).
+    static func bookMonths(_ d: SQLDialect, where condition: String) -> String {
         """
-        INSERT INTO book_month (item_key, site_id, month, loans)
         SELECT e.item_key, e.site_id, \(d.month("e.corrected_ms")), count(*)
         FROM event e
         WHERE \(unindexed("e.kind = 'checkout'")) AND e.item_key IS NOT NULL AND \(timed) AND \(Reports.notVoided()) AND \(condition)
@@ -108,11 +131,18 @@ public enum ReportAggregates {
         """
     }
 
-    /// `book_move`'s rows of the books whose events meet `condition` (``moves(_:where:)``).
+    /// `book_move`'s rows of the books whose events meet `condition` (``moves(_:where:)``), inserted.
     static func moveRows(_ d: SQLDialect, where condition: String) -> String {
+        "INSERT INTO book_move (\(bookMoveColumns.joined(separator: ", "))) " + bookMoves(d, where: condition)
+    }
+
+    /// `book_move`'s columns, its key (the arrival's box and seq) first.
+    static let bookMoveColumns = ["box_id", "seq", "item_key", "at_ms", "from_site", "to_site"]
+
+    /// `book_move`'s rows of the books whose events meet `condition` (``bookMoveColumns``).
+    static func bookMoves(_ d: SQLDialect, where condition: String) -> String {
         """
-        INSERT INTO book_move (item_key, box_id, seq, at_ms, from_site, to_site)
-        SELECT item_key, box_id, seq, corrected_ms, previous_site, site_id FROM (\(moves(d, where: condition))) m
+        SELECT box_id, seq, item_key, corrected_ms, previous_site, site_id FROM (\(moves(d, where: condition))) m
         WHERE \(arrival) AND previous_site IS NOT NULL AND previous_site <> site_id
         """
     }

@@ -4,8 +4,10 @@ import Synchronization
 
 /// The hub's database in one SQLite file through GRDB, the embedded default (one hub
 /// process). One writer at a time: transactions are committed in groups (``transaction(_:)``),
-/// each statement a GRDB access on the writer's own queue (never on the cooperative pool);
-/// reads run on the pool's reader connections beside it (WAL).
+/// each statement a synchronous GRDB access to the writer from the group's task (no hop to
+/// another thread and back per statement: a batch makes some twenty), the commit's sync an
+/// asynchronous one (the task's thread is not held while the disk syncs); reads run on the
+/// pool's reader connections beside it (WAL).
 public final class SQLiteEngine: SQLEngine {
     let pool: DatabasePool
     /// The writer, one holder at a time: a group of transactions, or a checkpoint.
@@ -143,13 +145,18 @@ public final class SQLiteEngine: SQLEngine {
         var dialect: SQLDialect { .sqlite }
 
         func rows(_ statement: SQLStatement) async throws -> [SQLRow] {
-            try await pool.writeWithoutTransaction { db in try SQLiteEngine.fetch(db, statement) }
+            try writing { db in try SQLiteEngine.fetch(db, statement) }
         }
 
         func execute(_ statement: SQLStatement) async throws {
-            try await pool.writeWithoutTransaction { db in
+            try writing { db in
                 try db.makeStatement(sql: statement.text).execute(arguments: SQLiteEngine.arguments(statement.arguments))
             }
+        }
+
+        /// The writer, synchronously: only the group's task (holding ``writer``) asks for it.
+        func writing<T>(_ body: (Database) throws -> T) throws -> T {
+            try pool.writeWithoutTransaction(body)
         }
 
         /// One writer at a time holds every lock already.

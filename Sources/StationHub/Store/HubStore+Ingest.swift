@@ -56,8 +56,13 @@ extension HubStore {
                 rows: intake.quarantined.map { [.text(box), .int($0.seq), .text($0.reason), .text($0.body), .int(now)] }))
 
         // The ledger follows in the same transaction: what was applied is reflected.
+        // Books carried forward where they can be (``LedgerFold``), the rest recomputed.
         var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey, $0.correctedMillis) })
-        touched.formUnion(try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo)))
+        let voided = try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo))
+        touched.formUnion(voided)
+        try await s.lock(.ledgerRows(touched.lockNames))
+        let folded = try await self.foldBooks(s, box: box, rows: intake.rows, except: voided.items)
+        touched.items.subtract(folded)
         try await self.rebuildLedger(s, touched)
 
         let next = try await Self.advance(s, box: box, acked: ackedBefore, epoch: epochBefore, report: report, now: now)

@@ -86,19 +86,131 @@ extension HubStore {
             for row in try await s.rows("SELECT item_key, home_site FROM catalog_title WHERE item_key IN \(SQLStatement.list(chunk.count))", keys) {
                 if let item = row[0].text, let home = row[1].text { homes[item] = home }
             }
-            // Its loans per site and month and its moves between sites, from the same events.
-            for (table, rows) in [("book_month", ReportAggregates.bookMonthRows), ("book_move", ReportAggregates.moveRows)] {
-                try await s.execute("DELETE FROM \(table) WHERE item_key IN \(SQLStatement.list(chunk.count))", keys)
-                try await s.execute(rows(dialect, "e.item_key IN \(SQLStatement.list(chunk.count))"), keys)
+            // Its loans per site and month and its moves between sites, from the same entries.
+            let aggregates = chunk.map { item in
+                (item, LedgerFold.aggregates(Ledger.ordered((entries[item] ?? []).filter { $0.boxID != Self.correctionsBox }), after: nil))
             }
+            try await rewrite(
+                s, "book_month", columns: ReportAggregates.bookMonthColumns, keyWidth: 3, of: chunk,
+                as: aggregates.flatMap { item, a in Self.bookMonthRows(item, a.loans) })
+            try await rewrite(
+                s, "book_move", columns: ReportAggregates.bookMoveColumns, keyWidth: 2, of: chunk,
+                as: aggregates.flatMap { item, a in Self.bookMoveRows(item, a.moves) })
             // A book whose every event is voided now is written too: reset to its home.
-            let books = chunk.map { Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]) }
-            try await s.execute(
-                SQLStatement.insert(
-                    into: "ledger_book", columns: Self.bookColumns, rows: books.map(Self.bookRow),
-                    suffix: "ON CONFLICT (item_key) DO UPDATE SET " + Self.bookColumns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")))
+            let books = chunk.map { (Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]), LedgerFold.Mark(entries: entries[$0] ?? [])) }
+            try await writeBooks(s, books)
             try await recomputeRequests(s, items: chunk, entries: entries, nowMillis: HubIngest.nowMillis())
         }
+    }
+
+    /// `table`'s rows of these books (its `item_key`) brought to `recomputed` by writing
+    /// what differs (``RowDiff``): the rows that stay as they were are not touched.
+    func rewrite(_ s: any SQLSession, _ table: String, columns: [String], keyWidth: Int, of items: [String], as recomputed: [SQLRow]) async throws {
+        let held = try await s.rows(
+            "SELECT \(columns.joined(separator: ", ")) FROM \(table) WHERE item_key IN \(SQLStatement.list(items.count))", items.map { .text($0) })
+        let diff = RowDiff(held: held, recomputed: recomputed, keyWidth: keyWidth)
+        let key = columns.prefix(keyWidth).joined(separator: ", ")
+        for chunk in SQLStatement.chunks(diff.deletes, size: SQLStatement.maxArguments / keyWidth) {
+            let tuples = Array(repeating: SQLStatement.list(keyWidth), count: chunk.count).joined(separator: ", ")
+            try await s.execute("DELETE FROM \(table) WHERE (\(key)) IN (VALUES \(tuples))", chunk.flatMap { $0 })
+        }
+        try await s.execute(
+            SQLStatement.insert(
+                into: table, columns: columns, rows: diff.writes,
+                suffix: "ON CONFLICT (\(key)) DO UPDATE SET " + columns.dropFirst(keyWidth).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")))
+    }
+
+    /// Books' rows written whole, each with the mark of its fold.
+    func writeBooks(_ s: any SQLSession, _ books: [(Ledger.Book, LedgerFold.Mark)]) async throws {
+        let columns = Self.bookColumns + Self.foldColumns
+        try await s.execute(
+            SQLStatement.insert(
+                into: "ledger_book", columns: columns, rows: books.map { Self.bookRow($0.0) + Self.foldRow($0.1) },
+                suffix: "ON CONFLICT (item_key) DO UPDATE SET " + columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")))
+    }
+
+    /// The books of a batch's rows carried forward (``LedgerFold``) where they can be, their
+    /// rows, loans per month and moves written; answers which. The caller holds their
+    /// ledger locks and recomputes the rest: books in `except` (a void of the batch
+    /// touches them), books with an event a held void cancels, books with requests (a
+    /// request's state reads all of its copy's events), books without a mark, and books
+    /// with an event older than their mark.
+    func foldBooks(_ s: any SQLSession, box: String, rows: [HubIngest.Row], except: Set<String>) async throws -> Set<String> {
+        var batch: [String: [Ledger.Entry]] = [:]
+        var unreadable = Set<String>()
+        for r in rows {
+            guard let item = r.itemKey, !except.contains(item) else { continue }
+            guard let kind = EventKind(rawValue: r.kind) else { unreadable.insert(item); continue }
+            batch[item, default: []].append(
+                Ledger.Entry(
+                    boxID: r.boxID, seq: r.seq, siteID: r.siteID, kind: kind, worker: r.workerKey, atMillis: r.correctedMillis, dueDate: r.dueDate,
+                    service: r.service, autoClosed: r.autoClosed, request: r.request, destination: r.destination))
+        }
+        for item in unreadable { batch[item] = nil }
+        guard !batch.isEmpty else { return [] }
+        // Events whose void came before them.
+        var voided = Set<Int64>()
+        for chunk in SQLStatement.chunks(batch.values.flatMap { $0.map(\.seq) }) {
+            let found = try await s.rows(
+                "SELECT refers_to FROM event WHERE kind = 'void' AND box_id = ? AND refers_to IN \(SQLStatement.list(chunk.count))", [.text(box)] + chunk.map { .int($0) })
+            voided.formUnion(found.compactMap { $0[0].int })
+        }
+        if !voided.isEmpty { batch = batch.filter { !$0.value.contains { voided.contains($0.seq) } } }
+        var steps: [(item: String, step: LedgerFold.Step)] = []
+        for chunk in SQLStatement.chunks(batch.keys.sorted()) {
+            let keys = chunk.map { SQLValue.text($0) }, list = SQLStatement.list(chunk.count)
+            let requested = Set(try await s.rows("SELECT DISTINCT item_key FROM request WHERE item_key IN \(list)", keys).compactMap { $0[0].text })
+            let held = try await s.rows(
+                "SELECT \((Self.bookColumns + Self.foldColumns.dropFirst()).joined(separator: ", ")) FROM ledger_book WHERE item_key IN \(list) AND folded = 1", keys)
+            for row in held {
+                guard let (book, mark) = Self.book(row), !requested.contains(book.itemKey), let entries = batch[book.itemKey],
+                    let step = LedgerFold.step(book, mark: mark, with: entries)
+                else { continue }
+                steps.append((book.itemKey, step))
+            }
+        }
+        guard !steps.isEmpty else { return [] }
+        try await writeBooks(s, steps.map { ($0.step.book, $0.step.mark) })
+        try await s.execute(
+            SQLStatement.insert(
+                into: "book_month", columns: ReportAggregates.bookMonthColumns, rows: steps.flatMap { Self.bookMonthRows($0.item, $0.step.loans) },
+                suffix: "ON CONFLICT (item_key, site_id, month) DO UPDATE SET loans = book_month.loans + excluded.loans"))
+        try await s.execute(
+            SQLStatement.insert(into: "book_move", columns: ReportAggregates.bookMoveColumns, rows: steps.flatMap { Self.bookMoveRows($0.item, $0.step.moves) }))
+        return Set(steps.map(\.item))
+    }
+
+    /// `book_month` rows (``ReportAggregates/bookMonthColumns``) of a book's loans.
+    static func bookMonthRows(_ item: String, _ loans: [LedgerFold.SiteMonth: Int64]) -> [SQLRow] {
+        loans.sorted { $0.key < $1.key }.map { [.text(item), .text($0.key.site), .text($0.key.month), .int($0.value)] }
+    }
+
+    /// `book_move` rows (``ReportAggregates/bookMoveColumns``) of a book's moves.
+    static func bookMoveRows(_ item: String, _ moves: [LedgerFold.Move]) -> [SQLRow] {
+        moves.map { [.text($0.boxID), .int($0.seq), .text(item), .int($0.atMillis), .text($0.from), .text($0.to)] }
+    }
+
+    /// The mark's columns after `bookColumns`: `folded` first (1: the mark holds).
+    static let foldColumns = ["folded", "last_ms", "last_box", "last_seq", "move_site"]
+
+    static func foldRow(_ m: LedgerFold.Mark) -> [SQLValue] {
+        [.int(1), SQLValue(m.last?.atMillis), SQLValue(m.last?.boxID), SQLValue(m.last?.seq), SQLValue(m.moveSite)]
+    }
+
+    /// A book and its mark from `bookColumns` and the mark's columns after `folded`.
+    static func book(_ row: SQLRow) -> (Ledger.Book, LedgerFold.Mark)? {
+        guard row.count == bookColumns.count + foldColumns.count - 1, let item = row[0].text else { return nil }
+        var b = Ledger.Book(
+            itemKey: item, holder: row[1].text, loanedAtMillis: row[2].int, dueDate: row[3].text, site: row[4].text,
+            flags: (row[5].text ?? "").split(separator: ",").map(String.init))
+        if let from = row[6].text, let to = row[7].text, let since = row[8].int {
+            b.transit = Ledger.Transit(from: from, to: to, sinceMillis: since, request: row[9].text ?? "")
+        }
+        if let site = row[10].text, let since = row[12].int { b.hold = Ledger.Hold(site: site, request: row[11].text ?? "", sinceMillis: since) }
+        let n = bookColumns.count
+        var last: LedgerFold.Key?
+        if let at = row[n].int, let box = row[n + 1].text, let seq = row[n + 2].int { last = LedgerFold.Key(atMillis: at, boxID: box, seq: seq) }
+        return (b, LedgerFold.Mark(last: last, moveSite: row[n + 3].text))
     }
 
     static let bookColumns = [

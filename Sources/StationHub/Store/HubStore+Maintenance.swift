@@ -43,13 +43,19 @@ extension HubStore {
     /// Runs statements that take workers off events (retention, erasure) and answers how
     /// many rows each returned; the events statement `eventsAt` returned (as
     /// ``LedgerKeys/eventColumns``) have their lending months recomputed, since distinct
-    /// borrowers count workers.
+    /// borrowers count workers, and their books' folds undone (``LedgerFold``).
     func deidentifying(_ s: any SQLSession, _ statements: [SQLStatement], eventsAt: Int?) async throws -> [Int] {
         var counts: [Int] = []
         for (i, statement) in statements.enumerated() {
             let rows = try await s.rows(statement)
             counts.append(rows.count)
-            if i == eventsAt { try await rebuildLending(s, LedgerKeys(rows: rows).months) }
+            guard i == eventsAt else { continue }
+            let keys = LedgerKeys(rows: rows)
+            try await rebuildLending(s, keys.months)
+            // Their books' rows were renamed, not recomputed: the next batch recomputes them.
+            for chunk in SQLStatement.chunks(keys.items.sorted()) {
+                try await s.execute("UPDATE ledger_book SET folded = 0 WHERE item_key IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) })
+            }
         }
         return counts
     }
