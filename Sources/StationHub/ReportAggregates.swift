@@ -46,9 +46,8 @@ public enum ReportAggregates {
         let shifted = (5 * dayOfYear + 2) / 153
         let month = shifted < 10 ? shifted + 3 : shifted - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        guard (0...9999).contains(year) else { return String(format: "%04d-%02d", year, month) }
         let y = String(year), m = String(month)
-        return String(repeating: "0", count: 4 - y.count) + y + "-" + (m.count == 1 ? "0" : "") + m
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + (m.count == 1 ? "0" : "") + m
     }
 
     /// A month's first and the next month's first instant, in milliseconds.

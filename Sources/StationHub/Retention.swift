@@ -114,7 +114,7 @@ public enum Retention {
         ]
         if kinds.contains("checkout") || kinds.contains("renewal") {
             statements.append(
-                q("UPDATE ledger_book SET holder = d.tag FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)]))
+                q("UPDATE ledger_book SET holder = d.tag, folded = 0 FROM deidentify d WHERE ledger_book.holder = d.old AND ledger_book.loaned_at_ms < ?", [.int(cutoff)]))
             // Closed requests of the same workers, by the same tags: a collection still matches its checkout.
             statements.append(
                 q("UPDATE request SET worker = d.tag FROM deidentify d WHERE request.worker = d.old AND request.active IS NULL AND request.placed_ms < ?", [.int(cutoff)]))
@@ -136,7 +136,7 @@ public enum Retention {
                 UPDATE event SET worker_pseudonym = NULL, worker_key = ?, body = \(dialect.withWorker("body", tag: "?"))
                 WHERE worker_key = ? OR worker_pseudonym = ? RETURNING \(LedgerKeys.eventColumns)
                 """, [.text(tag), .text(tag), .text(worker), .text(worker)]),
-            q("UPDATE ledger_book SET holder = ? WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)]),
+            q("UPDATE ledger_book SET holder = ?, folded = 0 WHERE holder = ? RETURNING item_key", [.text(tag), .text(worker)]),
             q("UPDATE ledger_visit SET worker = ? WHERE worker = ? RETURNING site_id", [.text(tag), .text(worker)]),
             // (For a box-local key BOX/HASH) that box's quarantined events carrying the hash.
             q(

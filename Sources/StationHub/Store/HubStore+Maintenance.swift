@@ -52,7 +52,10 @@ extension HubStore {
             guard i == eventsAt else { continue }
             let keys = LedgerKeys(rows: rows)
             try await rebuildLending(s, keys.months)
-            // Their books' rows were renamed, not recomputed: the next batch recomputes them.
+            // Their books' rows were renamed, not recomputed: the next batch recomputes them
+            // (as it does the rows whose holder was renamed: the statements that rename a
+            // holder unmark the row themselves, since a worker's rows and events may be
+            // renamed by different periods).
             for chunk in SQLStatement.chunks(keys.items.sorted()) {
                 try await s.execute("UPDATE ledger_book SET folded = 0 WHERE item_key IN \(SQLStatement.list(chunk.count))", chunk.map { .text($0) })
             }
