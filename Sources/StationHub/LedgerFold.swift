@@ -15,12 +15,6 @@ enum LedgerFold {
         var last: Key?
         var moveSite: String?
 
-        /// The mark of a book made from `entries` (all of them, corrections included).
-        init(entries: [Ledger.Entry]) {
-            last = entries.map(Key.init).max()
-            moveSite = Ledger.ordered(entries.filter { $0.boxID != HubStore.correctionsBox && LedgerFold.moveKinds.contains($0.kind) }).last?.siteID
-        }
-
         init(last: Key?, moveSite: String?) { (self.last, self.moveSite) = (last, moveSite) }
     }
 
@@ -48,14 +42,8 @@ enum LedgerFold {
         var book: Ledger.Book
         var mark: Mark
         /// Check-outs to add to `book_month`, by (site, month).
-        var loans: [SiteMonth: Int64]
+        var loans: [ReportAggregates.SiteMonth: Int64]
         var moves: [Move]
-    }
-
-    struct SiteMonth: Hashable, Sendable, Comparable {
-        var site: String
-        var month: String
-        static func < (a: Self, b: Self) -> Bool { (a.site, a.month) < (b.site, b.month) }
     }
 
     /// The kinds ``ReportAggregates/moves(_:where:)`` follows a book through.
@@ -75,15 +63,21 @@ enum LedgerFold {
         return step
     }
 
+    /// A book's whole history (`entries`, corrections included): the mark of a row made
+    /// from it, and its `book_month` and `book_move` rows (corrections are no events, so
+    /// they count in the mark's last entry only).
+    static func whole(_ entries: [Ledger.Entry]) -> (mark: Mark, loans: [ReportAggregates.SiteMonth: Int64], moves: [Move]) {
+        let a = aggregates(Ledger.ordered(entries.filter { $0.boxID != HubStore.correctionsBox }), after: nil)
+        return (Mark(last: entries.map(Key.init).max(), moveSite: a.moveSite), a.loans, a.moves)
+    }
+
     /// The check-outs per (site, month) and the moves of a book's `ordered` entries (no
-    /// corrections: they are no events), after a move at `moveSite`; and the site of the
-    /// last move. From a book's whole history (`moveSite` nil), its `book_month` and
-    /// `book_move` rows.
-    static func aggregates(_ ordered: [Ledger.Entry], after moveSite: String?) -> (loans: [SiteMonth: Int64], moves: [Move], moveSite: String?) {
-        var loans: [SiteMonth: Int64] = [:], moves: [Move] = [], site = moveSite
+    /// corrections), after a move at `moveSite`; and the site of the last move.
+    static func aggregates(_ ordered: [Ledger.Entry], after moveSite: String?) -> (loans: [ReportAggregates.SiteMonth: Int64], moves: [Move], moveSite: String?) {
+        var loans: [ReportAggregates.SiteMonth: Int64] = [:], moves: [Move] = [], site = moveSite
         for e in ordered {
             if e.kind == .checkout, e.atMillis >= 0 {
-                loans[SiteMonth(site: e.siteID, month: ReportAggregates.month(e.atMillis)), default: 0] += 1
+                loans[ReportAggregates.SiteMonth(site: e.siteID, month: ReportAggregates.month(e.atMillis)), default: 0] += 1
             }
             guard moveKinds.contains(e.kind) else { continue }
             if e.kind == .return || e.kind == .transferIn, let from = site, from != e.siteID {

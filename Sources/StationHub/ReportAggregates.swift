@@ -112,17 +112,13 @@ public enum ReportAggregates {
         """
     }
 
-    /// `book_month`'s rows of the books whose events meet `condition`, inserted.
-    static func bookMonthRows(_ d: SQLDialect, where condition: String) -> String {
-        "INSERT INTO book_month (\(bookMonthColumns.joined(separator: ", "))) " + bookMonths(d, where: condition)
-    }
-
     /// `book_month`'s columns, its key first.
     static let bookMonthColumns = ["item_key", "site_id", "month", "loans"]
 
-    /// `book_month`'s rows of the books whose events meet `condition` (``bookMonthColumns``).
-    static func bookMonths(_ d: SQLDialect, where condition: String) -> String {
+    /// `book_month`'s rows of the books whose events meet `condition`.
+    static func bookMonthRows(_ d: SQLDialect, where condition: String) -> String {
         """
+        INSERT INTO book_month (\(bookMonthColumns.joined(separator: ", ")))
         SELECT e.item_key, e.site_id, \(d.month("e.corrected_ms")), count(*)
         FROM event e
         WHERE \(unindexed("e.kind = 'checkout'")) AND e.item_key IS NOT NULL AND \(timed) AND \(Reports.notVoided()) AND \(condition)
@@ -130,17 +126,13 @@ public enum ReportAggregates {
         """
     }
 
-    /// `book_move`'s rows of the books whose events meet `condition` (``moves(_:where:)``), inserted.
-    static func moveRows(_ d: SQLDialect, where condition: String) -> String {
-        "INSERT INTO book_move (\(bookMoveColumns.joined(separator: ", "))) " + bookMoves(d, where: condition)
-    }
-
     /// `book_move`'s columns, its key (the arrival's box and seq) first.
     static let bookMoveColumns = ["box_id", "seq", "item_key", "at_ms", "from_site", "to_site"]
 
-    /// `book_move`'s rows of the books whose events meet `condition` (``bookMoveColumns``).
-    static func bookMoves(_ d: SQLDialect, where condition: String) -> String {
+    /// `book_move`'s rows of the books whose events meet `condition` (``moves(_:where:)``).
+    static func moveRows(_ d: SQLDialect, where condition: String) -> String {
         """
+        INSERT INTO book_move (\(bookMoveColumns.joined(separator: ", ")))
         SELECT box_id, seq, item_key, corrected_ms, previous_site, site_id FROM (\(moves(d, where: condition))) m
         WHERE \(arrival) AND previous_site IS NOT NULL AND previous_site <> site_id
         """

@@ -31,9 +31,9 @@ final class LedgerFoldTests: XCTestCase {
     }
 
     /// `book_month`'s and `book_move`'s rows of a whole history (corrections are no events).
-    func aggregates(_ entries: [Ledger.Entry]) -> (loans: [LedgerFold.SiteMonth: Int64], moves: [LedgerFold.Move]) {
-        let a = LedgerFold.aggregates(Ledger.ordered(entries.filter { $0.boxID != HubStore.correctionsBox }), after: nil)
-        return (a.loans, a.moves)
+    func aggregates(_ entries: [Ledger.Entry]) -> (loans: [ReportAggregates.SiteMonth: Int64], moves: [LedgerFold.Move]) {
+        let w = LedgerFold.whole(entries)
+        return (w.loans, w.moves)
     }
 
     func testABookCarriedForwardFromAnyPointIsWhatItsWholeHistoryMakes() {
@@ -48,7 +48,7 @@ final class LedgerFoldTests: XCTestCase {
             // The first k are held; the rest come in one batch, in any order.
             let held = Array(all[..<k]), batch = Array(all[k...]).shuffled()
             let start = Ledger.book("label:B", entries: held, homeSite: home)
-            let mark = LedgerFold.Mark(entries: held)
+            let mark = LedgerFold.whole(held).mark
             // Corrections are written by operators, never by a batch.
             guard !batch.contains(where: { $0.boxID == HubStore.correctionsBox }) else { continue }
             guard let step = LedgerFold.step(start, mark: mark, with: batch) else {
@@ -57,7 +57,7 @@ final class LedgerFoldTests: XCTestCase {
             }
             carried += 1
             XCTAssertEqual(step.book, whole, "seed \(seed) round \(round)")
-            XCTAssertEqual(step.mark, LedgerFold.Mark(entries: all), "seed \(seed) round \(round)")
+            XCTAssertEqual(step.mark, LedgerFold.whole(all).mark, "seed \(seed) round \(round)")
             let before = aggregates(held), after = aggregates(all)
             XCTAssertEqual(before.loans.merging(step.loans, uniquingKeysWith: +), after.loans, "seed \(seed) round \(round)")
             XCTAssertEqual(before.moves + step.moves, after.moves, "seed \(seed) round \(round)")
@@ -83,8 +83,8 @@ final class LedgerFoldTests: XCTestCase {
             entry(HubStore.correctionsBox, 1, 35, .return, "c"), entry("box-3", 1, 40, .transferIn, "c"), entry("box-3", 2, 50, .return, "c"),
         ]
         XCTAssertEqual(aggregates(entries).moves.map { "\($0.from)>\($0.to)" }, ["a>b", "b>c"], "a sighting and a correction move nothing")
-        XCTAssertEqual(LedgerFold.Mark(entries: entries), LedgerFold.Mark(last: .init(atMillis: 50, boxID: "box-3", seq: 2), moveSite: "c"))
-        XCTAssertEqual(LedgerFold.Mark(entries: [entries[3]]).moveSite, nil, "a correction is no move")
+        XCTAssertEqual(LedgerFold.whole(entries).mark, LedgerFold.Mark(last: .init(atMillis: 50, boxID: "box-3", seq: 2), moveSite: "c"))
+        XCTAssertEqual(LedgerFold.whole([entries[3]]).mark.moveSite, nil, "a correction is no move")
         XCTAssertEqual(aggregates([entry("box-1", 1, -5, .checkout, "a")]).loans, [:], "a check-out without a time counts in no month")
     }
 

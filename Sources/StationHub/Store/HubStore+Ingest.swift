@@ -60,10 +60,7 @@ extension HubStore {
         var touched = LedgerKeys(intake.rows.map { ($0.kind, $0.itemKey, $0.siteID, $0.workerKey, $0.correctedMillis) })
         let voided = try await Self.voidTargets(s, box: box, refs: intake.rows.filter { $0.kind == EventKind.void.rawValue }.compactMap(\.refersTo))
         touched.formUnion(voided)
-        try await s.lock(.ledgerRows(touched.lockNames))
-        let folded = try await self.foldBooks(s, box: box, rows: intake.rows, except: voided.items)
-        touched.items.subtract(folded)
-        try await self.rebuildLedger(s, touched)
+        try await self.rebuildLedger(s, touched, batch: (box, intake.rows, voided.items))
 
         let next = try await Self.advance(s, box: box, acked: ackedBefore, epoch: epochBefore, report: report, now: now)
         let result = BatchResult(

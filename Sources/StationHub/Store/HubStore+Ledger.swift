@@ -46,9 +46,13 @@ struct LedgerKeys: Sendable, Equatable {
 /// The ledger's rows recomputed from every event they depend on, at corrected times and in
 /// the order of (time, box, seq): the same rows whatever order batches arrived in.
 extension HubStore {
-    func rebuildLedger(_ s: any SQLSession, _ keys: LedgerKeys) async throws {
+    /// With `batch` (a batch's rows, and the books its voids touch), its books are carried
+    /// forward where they can be (``foldBooks(_:box:rows:except:)``) and the rest recomputed.
+    func rebuildLedger(_ s: any SQLSession, _ keys: LedgerKeys, batch: (box: String, rows: [HubIngest.Row], voided: Set<String>)? = nil) async throws {
         guard !keys.isEmpty else { return }
         try await s.lock(.ledgerRows(keys.lockNames))
+        var keys = keys
+        if let batch { keys.items.subtract(try await foldBooks(s, box: batch.box, rows: batch.rows, except: batch.voided)) }
         try await rebuildBooks(s, Array(keys.items))
         try await rebuildVisits(s, Array(keys.visits), nowMillis: HubIngest.nowMillis())
         try await rebuildLending(s, keys.months)
@@ -87,18 +91,15 @@ extension HubStore {
                 if let item = row[0].text, let home = row[1].text { homes[item] = home }
             }
             // Its loans per site and month and its moves between sites, from the same entries.
-            let aggregates = chunk.map { item in
-                (item, LedgerFold.aggregates(Ledger.ordered((entries[item] ?? []).filter { $0.boxID != Self.correctionsBox }), after: nil))
-            }
+            let wholes = chunk.map { (item: $0, whole: LedgerFold.whole(entries[$0] ?? [])) }
             try await rewrite(
                 s, "book_month", columns: ReportAggregates.bookMonthColumns, keyWidth: 3, of: chunk,
-                as: aggregates.flatMap { item, a in Self.bookMonthRows(item, a.loans) })
+                as: wholes.flatMap { Self.bookMonthRows($0.item, $0.whole.loans) })
             try await rewrite(
                 s, "book_move", columns: ReportAggregates.bookMoveColumns, keyWidth: 2, of: chunk,
-                as: aggregates.flatMap { item, a in Self.bookMoveRows(item, a.moves) })
+                as: wholes.flatMap { Self.bookMoveRows($0.item, $0.whole.moves) })
             // A book whose every event is voided now is written too: reset to its home.
-            let books = chunk.map { (Ledger.book($0, entries: entries[$0] ?? [], homeSite: homes[$0]), LedgerFold.Mark(entries: entries[$0] ?? [])) }
-            try await writeBooks(s, books)
+            try await writeBooks(s, wholes.map { (Ledger.book($0.item, entries: entries[$0.item] ?? [], homeSite: homes[$0.item]), $0.whole.mark) })
             try await recomputeRequests(s, items: chunk, entries: entries, nowMillis: HubIngest.nowMillis())
         }
     }
@@ -159,11 +160,13 @@ extension HubStore {
         var steps: [(item: String, step: LedgerFold.Step)] = []
         for chunk in SQLStatement.chunks(batch.keys.sorted()) {
             let keys = chunk.map { SQLValue.text($0) }, list = SQLStatement.list(chunk.count)
-            let requested = Set(try await s.rows("SELECT DISTINCT item_key FROM request WHERE item_key IN \(list)", keys).compactMap { $0[0].text })
             let held = try await s.rows(
-                "SELECT \((Self.bookColumns + Self.foldColumns.dropFirst()).joined(separator: ", ")) FROM ledger_book WHERE item_key IN \(list) AND folded = 1", keys)
+                """
+                SELECT \((Self.bookColumns + Self.foldColumns.dropFirst()).joined(separator: ", ")) FROM ledger_book b
+                WHERE b.item_key IN \(list) AND b.folded = 1 AND NOT EXISTS (SELECT 1 FROM request r WHERE r.item_key = b.item_key)
+                """, keys)
             for row in held {
-                guard let (book, mark) = Self.book(row), !requested.contains(book.itemKey), let entries = batch[book.itemKey],
+                guard let (book, mark) = Self.book(row), let entries = batch[book.itemKey],
                     let step = LedgerFold.step(book, mark: mark, with: entries)
                 else { continue }
                 steps.append((book.itemKey, step))
@@ -181,7 +184,7 @@ extension HubStore {
     }
 
     /// `book_month` rows (``ReportAggregates/bookMonthColumns``) of a book's loans.
-    static func bookMonthRows(_ item: String, _ loans: [LedgerFold.SiteMonth: Int64]) -> [SQLRow] {
+    static func bookMonthRows(_ item: String, _ loans: [ReportAggregates.SiteMonth: Int64]) -> [SQLRow] {
         loans.sorted { $0.key < $1.key }.map { [.text(item), .text($0.key.site), .text($0.key.month), .int($0.value)] }
     }
 
