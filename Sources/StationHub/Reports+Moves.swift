@@ -1,7 +1,8 @@
-/// The suggested-moves report (``Moves``): one statement brings every labelled copy on a
-/// shelf (the sleeping ones may move; all of them say which titles a site has on its
-/// shelf), loans per title and site over the demand window, requests per title and
-/// pickup site placed in it, the copies an open request, move or rotation holds (and
+/// The suggested-moves report (``Moves``): one statement brings, for the titles with a
+/// sleeping labelled copy (``sleepers(_:where:)``: no other title has a copy to move),
+/// every labelled copy on a shelf (the sleeping ones may move; all of them say which
+/// titles a site has on its shelf), loans per title and site over the demand window,
+/// requests per title and pickup site placed in it, the copies an open request, move or rotation holds (and
 /// where they are going: a copy on its way stands for one on that shelf), copies a move
 /// brought in the last `sleeping_months` (6: given time to be found), and the sites'
 /// regions and kinds (a hut's or a station's box lends no books: none goes there or is
@@ -18,14 +19,17 @@ extension Reports {
             return ("(\(title) IN \(list) OR (\(title) IS NULL AND \(key) IN \(list)))", values + values)
         }
         let (copies, loans, asked) = (only("c.title", "c.item_key"), only("t.title", "t.item_key"), only("t.title", "r.item_key"))
+        let now = ReportAggregates.month(b.p.nowMillis)
         var q = Query(
             """
-            \(shelvedCopies(b.d, where: "c.item_key LIKE 'label:%' AND \(copies.sql)"))
+            WITH \(sleepers(b.d, where: "c.item_key LIKE 'label:%' AND \(copies.sql)"))
+            \(sleepersCopies)
             UNION ALL
-            \(loansByTitle(b.d, and: loans.sql))
+            \(loansByTitle(b.d, and: "\(loans.sql) AND \(ofSleepers("t.title", "t.item_key", key: "m.item_key"))"))
             UNION ALL
             SELECT 'asked', coalesce(t.title, r.item_key), NULL, r.pickup_site, NULL, CAST(count(*) AS \(b.d.integer))
-            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.purpose IS NULL AND r.placed_ms >= ? AND \(asked.sql)
+            FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key
+            WHERE r.purpose IS NULL AND r.placed_ms >= ? AND \(asked.sql) AND coalesce(t.title, r.item_key) IN (SELECT sleeper_title FROM sleepy)
             GROUP BY coalesce(t.title, r.item_key), r.pickup_site
             UNION ALL
             SELECT 'held', r.item_key, coalesce(t.title, r.item_key), r.pickup_site, NULL, NULL
@@ -37,10 +41,10 @@ extension Reports {
             UNION ALL
             SELECT 'site', id, region, kind, NULL, NULL FROM site
             """,
-            copies.arguments + [.text(ReportAggregates.month(windowStart))] + loans.arguments + [.int(windowStart)] + asked.arguments
+            copies.arguments + [monthNumber(now), .text(ReportAggregates.month(windowStart))] + loans.arguments + [.int(windowStart)] + asked.arguments
                 + [.int(b.p.nowMillis - Int64(Sleeping.defaultMonths) * 30 * dayMillis)],
             columns: ["item_key", "title", "from_site", "to_site", "months_asleep", "loans_there", "requests_there", "why"])
-        let (now, p) = (ReportAggregates.month(b.p.nowMillis), b.p)
+        let p = b.p
         q.finish = { rows in rows = moveRows(rows, nowMonth: now, site: p.site, region: p.region, limit: p.limit) }
         return q
     }

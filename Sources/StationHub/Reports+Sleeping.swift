@@ -1,25 +1,62 @@
 /// The sleeping-books report: copies on a shelf nobody borrowed for their site's
 /// `sleeping_months`, with the demand for their title elsewhere (``Sleeping``). One
-/// statement brings the copies on shelves in scope, loans per title and site from
-/// `book_month` over the demand window, and open requests per title (the counts cast to
-/// integers: PostgreSQL's `sum` of a bigint is a numeric, and a UNION takes the widest).
+/// statement brings the copies on shelves in scope of the titles that have a sleeping copy
+/// there (``sleepers(_:where:)``), those titles' loans per site from `book_month` over the
+/// demand window, and open requests per title (the counts cast to integers: PostgreSQL's
+/// `sum` of a bigint is a numeric, and a UNION takes the widest).
 extension Reports {
     @Sendable static func sleeping(_ b: Bounds) -> Query {
         let scope = scope("coalesce(bk.site_id, c.home_site)", b.p)
         let since = ReportAggregates.month(b.p.nowMillis - Int64(Sleeping.demandMonths) * 30 * dayMillis)
+        let now = ReportAggregates.month(b.p.nowMillis)
         var q = Query(
             """
-            \(shelvedCopies(b.d, where: scope.sql))
+            WITH \(sleepers(b.d, where: scope.sql))
+            \(sleepersCopies)
             UNION ALL
-            \(loansByTitle(b.d))
+            \(loansByTitle(b.d, and: ofSleepers("t.title", "t.item_key", key: "m.item_key")))
             UNION ALL
             SELECT 'asked', coalesce(t.title, r.item_key), NULL, NULL, NULL, CAST(count(*) AS \(b.d.integer))
             FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1 AND r.purpose IS NULL GROUP BY coalesce(t.title, r.item_key)
-            """, scope.arguments + [.text(since)], columns: ["site", "item_key", "title", "last_loan_month", "months_asleep", "loans_elsewhere", "open_requests"])
-        let (now, limit) = (ReportAggregates.month(b.p.nowMillis), b.p.limit)
+            """, scope.arguments + [monthNumber(now), .text(since)],
+            columns: ["site", "item_key", "title", "last_loan_month", "months_asleep", "loans_elsewhere", "open_requests"])
+        let limit = b.p.limit
         q.finish = { rows in rows = sleepingRows(rows, nowMonth: now, limit: limit) }
         return q
     }
+
+    /// Two named statements for a `WITH`: `shelf`, the copies on a shelf where `condition`
+    /// holds (``shelvedCopies(_:where:)``), and `sleepy`, the titles of those that sleep:
+    /// never lent, or last lent at least their site's `sleeping_months` before the month
+    /// given as the argument after the condition's (``monthNumber(_:)``; the rule of
+    /// ``Sleeping/rows(copies:nowMonth:loans:requests:)``, which decides). The reports read
+    /// only those titles' copies and demand: in a union where most copies were lent lately
+    /// that is a few thousand rows of `book_month` instead of every one.
+    static func sleepers(_ d: SQLDialect, where condition: String) -> String {
+        func number(_ month: String) -> String {
+            "(CAST(substr(\(month), 1, 4) AS \(d.integer)) * 12 + CAST(substr(\(month), 6, 2) AS \(d.integer)))"
+        }
+        return """
+            shelf AS (\(shelvedCopies(d, where: condition))),
+            sleepy AS (SELECT DISTINCT t AS sleeper_title FROM shelf WHERE lm IS NULL OR CAST(? AS \(d.integer)) - \(number("lm")) >= n)
+            """
+    }
+
+    /// The `copy` rows of the copies in `shelf` whose title has a sleeping copy.
+    static let sleepersCopies = "SELECT r, k, t, s, lm, n FROM shelf WHERE t IN (SELECT sleeper_title FROM sleepy)"
+
+    /// A title with a sleeping copy (`title`, else the copy's key `titleKey`, as
+    /// `coalesce` names it), found through the catalog's title index and the copies'
+    /// `key` (written so that the planner reads those copies' rows only).
+    static func ofSleepers(_ title: String, _ titleKey: String, key: String) -> String {
+        """
+        \(key) IN (SELECT item_key FROM catalog_title WHERE title IN (SELECT sleeper_title FROM sleepy) UNION SELECT sleeper_title FROM sleepy)
+        AND coalesce(\(title), \(titleKey)) IN (SELECT sleeper_title FROM sleepy)
+        """
+    }
+
+    /// A `YYYY-MM` month as ``Sleeping/monthNumber(_:)`` counts it, as an argument.
+    static func monthNumber(_ month: String) -> SQLValue { .int(Int64(Sleeping.monthNumber(month) ?? 0)) }
 
     /// Copies on a shelf (not on loan, not on their way) where `condition` holds, as
     /// `('copy', item, title, site, last loan month, the site's sleeping_months)`.

@@ -34,13 +34,16 @@ public enum Sleeping {
 
     /// Months from `a` to `b`, both `YYYY-MM`.
     public static func monthsBetween(_ a: String, _ b: String) -> Int? {
-        func parts(_ m: String) -> (Int, Int)? {
-            let p = m.split(separator: "-")
-            guard p.count == 2, let y = Int(p[0]), let mo = Int(p[1]) else { return nil }
-            return (y, mo)
-        }
-        guard let (ya, ma) = parts(a), let (yb, mb) = parts(b) else { return nil }
-        return (yb - ya) * 12 + (mb - ma)
+        guard let ia = monthNumber(a), let ib = monthNumber(b) else { return nil }
+        return ib - ia
+    }
+
+    /// A `YYYY-MM` month as a count of months (year times 12 plus month): the same number
+    /// ``Reports`` computes in SQL to leave awake copies' titles out of its statements.
+    public static func monthNumber(_ m: String) -> Int? {
+        let p = m.split(separator: "-")
+        guard p.count == 2, let y = Int(p[0]), let mo = Int(p[1]) else { return nil }
+        return y * 12 + mo
     }
 
     /// The sleeping copies, most wanted elsewhere first (loans elsewhere, then open
