@@ -68,6 +68,7 @@ enum Pages {
                 "/console/", "/console/sites", "/console/sites/\(site)", "/console/boxes/\(box)", "/console/quarantine", "/console/catalog",
                 "/console/catalog?q=title", "/console/requests", "/console/audit", "/console/reports",
             ].map { ("bench-union", $0) } + reports.map { ("bench-union", "/console/reports/\($0)") }
+            + [("bench-union", "/console/reports/also-borrowed?item=label%3A\(o.prefix)-0")]
             + ["/console/", "/console/sites", "/console/reports/lending", "/console/reports/visits"].map { ("bench-region", $0) }
             + ["/console/", "/console/sites/\(site)", "/console/reports/lending", "/console/catalog", "/console/requests"].map { ("bench-site", $0) }
         var cookies: [String: String] = [:]
