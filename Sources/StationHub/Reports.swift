@@ -324,7 +324,7 @@ public enum Reports {
     /// One title's co-borrowing: its copies' check-outs (the item asked, the copies of
     /// the title it names or of its title), found through the books' index, and their
     /// readers' check-outs through the worker index. Neither kind nor period may be served by
-    /// an index: at 1,000,000 events SQLite's planner would read every check-out (17 s).
+    /// an index: at 1,000,000 events SQLite's planner would read every check-out (21 s).
     static func alsoBorrowedOfTitle(_ b: Bounds) -> Query {
         let item = text(b.p.item)
         return Query(
