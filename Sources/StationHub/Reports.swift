@@ -291,8 +291,9 @@ public enum Reports {
 
     /// What readers of a title also borrowed: for one title (`--item`), its readers'
     /// check-outs through the worker index; for every title, the set of distinct (reader,
-    /// title) pairs joined with itself. The two answer the same rows for a title (the
-    /// tests compare them on both engines); each is slow where the other is fast.
+    /// title) pairs joined with itself. The two answer the same rows for a title (the test
+    /// holds both, on both engines, to the pairs counted from generated loans); each is
+    /// slow where the other is fast.
     @Sendable static func alsoBorrowed(_ b: Bounds) -> Query {
         b.p.item == nil ? alsoBorrowedEveryTitle(b) : alsoBorrowedOfTitle(b)
     }

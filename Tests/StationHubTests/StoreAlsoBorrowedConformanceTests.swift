@@ -8,8 +8,9 @@ import XCTest
 
 /// `also-borrowed` on both engines: over every title (one statement) and for one title
 /// (`--item`, another), on generated unions with voided loans, copies of one title, copies
-/// the catalog does not name, loans outside the period or the site asked about, each
-/// against the co-borrowing counted here from the loans planted.
+/// the catalog does not name or names without a title, loans outside the period, the site
+/// or the region asked about, each against the co-borrowing counted here from the loans
+/// planted.
 final class StoreAlsoBorrowedConformanceTests: XCTestCase {
     struct Loan {
         var box: String
@@ -18,21 +19,25 @@ final class StoreAlsoBorrowedConformanceTests: XCTestCase {
         var item: String
         var minutes: Int64
         var voided: Bool
-        var site: String { box == "box-a" ? "shelf-a" : "shelf-b" }
+        var site: String { Self.sites[box]! }
+        /// shelf-a and shelf-b are in the east, shelf-d in the west.
+        static let sites = ["box-a": "shelf-a", "box-b": "shelf-b", "box-d": "shelf-d"]
         /// The hub's key of a worker a box knows only by its hash: one per box.
         var reader: String { "\(box)/\(who)" }
     }
 
     static let catalog: [String: String] = ["label:A1": "甲", "label:A2": "甲", "label:B1": "Beta", "label:B2": "Beta", "label:C1": "丙"]
-    /// Items the catalog does not name: a report calls them by their key.
-    static let unnamed = ["label:X1", "label:Y1"]
+    /// Items the catalog does not name, or names without a title: a report calls them by
+    /// their key.
+    static let unnamed = ["label:X1", "label:Y1", "label:Z1"]
+    static let untitled = Downlink.Title(itemKey: "label:Z1", title: nil, homeSite: "shelf-b")
 
     static func generate(seed: UInt64) -> [Loan] {
         var rng = SeededRandom(seed: seed)
-        var seqs = ["box-a": Int64(0), "box-b": Int64(0)]
+        var seqs = ["box-a": Int64(0), "box-b": Int64(0), "box-d": Int64(0)]
         let items = catalog.keys.sorted() + unnamed
         return (0..<Int(rng.next(in: 30...50))).map { _ in
-            let box = rng.next(in: 0...1) == 0 ? "box-a" : "box-b"
+            let box = ["box-a", "box-b", "box-d"][Int(rng.next(in: 0...2))]
             seqs[box]! += 2  // the seq after a loan is its void's, if any
             return Loan(
                 box: box, seq: seqs[box]! - 1, who: "w\(rng.next(in: 0...6))", item: items[Int(rng.next(in: 0...(items.count - 1)))],
@@ -69,13 +74,15 @@ final class StoreAlsoBorrowedConformanceTests: XCTestCase {
             let loans = Self.generate(seed: seed)
             let out = try await Engines.agree("also-borrowed-\(seed)") { engine, store in
                 try await Events.union(store)
-                _ = try await store.importCatalog(Self.catalog.map { Downlink.Title(itemKey: $0.key, title: $0.value, homeSite: "shelf-a") })
-                for box in ["box-a", "box-b"] {
+                try await store.addSite("shelf-d", region: "west")
+                _ = try await store.addBox("box-d", site: "shelf-d")
+                _ = try await store.importCatalog(Self.catalog.map { Downlink.Title(itemKey: $0.key, title: $0.value, homeSite: "shelf-a") } + [Self.untitled])
+                for (box, site) in Loan.sites {
                     let events = loans.filter { $0.box == box }.flatMap { l in
                         [Events.event(box, l.seq, site: l.site, .checkout, at: l.minutes, item: l.item, who: l.who, due: "2027-02-01")]
                             + (l.voided ? [Events.event(box, l.seq + 1, site: l.site, .void, at: l.minutes + 1, refersTo: l.seq)] : [])
                     }
-                    _ = try await store.ingest(box: box, site: box == "box-a" ? "shelf-a" : "shelf-b", events: Events.incoming(events), keys: nil)
+                    _ = try await store.ingest(box: box, site: site, events: Events.incoming(events), keys: nil)
                 }
                 func rows(_ p: Reports.Parameters) async throws -> [String] {
                     try await store.report("also-borrowed", p).rows.map { $0.map(\.csv).joined(separator: "|") }
@@ -92,16 +99,18 @@ final class StoreAlsoBorrowedConformanceTests: XCTestCase {
                     let every = try await rows(p)
                     XCTAssertEqual(every, want, "\(engine) seed \(seed), every title, \(name)")
                     lines += every
-                    // One title at a time, asked by its title or by the key of one of its copies.
+                    // One title at a time, asked by its title (an unnamed copy's is its key), and a
+                    // named title by the key of its last copy too.
                     for title in Set(Self.catalog.values).sorted() + Self.unnamed {
                         let one = want.filter { $0.hasPrefix("\(title)|") }
                         var q = p
                         q.item = title
                         let byTitle = try await rows(q)
                         XCTAssertEqual(byTitle, one, "\(engine) seed \(seed), \(title), \(name)")
-                        q.item = Self.catalog.first { $0.value == title }?.key ?? title
+                        guard let copy = Self.catalog.filter({ $0.value == title }).keys.sorted().last else { continue }
+                        q.item = copy
                         let byCopy = try await rows(q)
-                        XCTAssertEqual(byCopy, one, "\(engine) seed \(seed), \(q.item!), \(name)")
+                        XCTAssertEqual(byCopy, one, "\(engine) seed \(seed), \(copy), \(name)")
                     }
                 }
                 return lines
