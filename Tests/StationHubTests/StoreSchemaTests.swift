@@ -104,6 +104,15 @@ final class StoreSchemaTests: XCTestCase {
         return url
     }
 
+    /// The hub's PostgreSQL connections compile no statement (`PostgresEngine`: the
+    /// reports' cost estimates would have them compiled, which takes longer than running them).
+    func testPostgreSQLConnectionsRunWithoutJIT() async throws {
+        let answers = try await Engines.each("jit") { engine, store in
+            engine == .postgres ? try await store.dump("SHOW jit") : ["off"]
+        }
+        for (engine, answer) in answers { XCTAssertEqual(answer, ["off"], "\(engine)") }
+    }
+
     func testASchemaFromANewerHubIsRefusedAndMigrationsRunOnce() async throws {
         let log = try await Engines.agree("schema") { _, store in
             try await Schema.migrate(store.engine, creating: false)  // a second time: nothing to do
