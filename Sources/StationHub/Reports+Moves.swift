@@ -25,7 +25,7 @@ extension Reports {
             WITH \(sleepers(b.d, where: "c.item_key LIKE 'label:%' AND \(copies.sql)"))
             \(sleepersCopies)
             UNION ALL
-            \(loansByTitle(b.d, and: "\(loans.sql) AND \(ofSleepers("t.title", "t.item_key", key: "m.item_key"))"))
+            \(loansByTitle(b.d, and: loans.sql))
             UNION ALL
             SELECT 'asked', coalesce(t.title, r.item_key), NULL, r.pickup_site, NULL, CAST(count(*) AS \(b.d.integer))
             FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key

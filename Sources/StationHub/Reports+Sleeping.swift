@@ -14,7 +14,7 @@ extension Reports {
             WITH \(sleepers(b.d, where: scope.sql))
             \(sleepersCopies)
             UNION ALL
-            \(loansByTitle(b.d, and: ofSleepers("t.title", "t.item_key", key: "m.item_key")))
+            \(loansByTitle(b.d))
             UNION ALL
             SELECT 'asked', coalesce(t.title, r.item_key), NULL, NULL, NULL, CAST(count(*) AS \(b.d.integer))
             FROM request r LEFT JOIN catalog_title t ON t.item_key = r.item_key WHERE r.active = 1 AND r.purpose IS NULL GROUP BY coalesce(t.title, r.item_key)
@@ -45,16 +45,6 @@ extension Reports {
     /// The `copy` rows of the copies in `shelf` whose title has a sleeping copy.
     static let sleepersCopies = "SELECT r, k, t, s, lm, n FROM shelf WHERE t IN (SELECT sleeper_title FROM sleepy)"
 
-    /// A title with a sleeping copy (`title`, else the copy's key `titleKey`, as
-    /// `coalesce` names it), found through the catalog's title index and the copies'
-    /// `key` (written so that the planner reads those copies' rows only).
-    static func ofSleepers(_ title: String, _ titleKey: String, key: String) -> String {
-        """
-        \(key) IN (SELECT item_key FROM catalog_title WHERE title IN (SELECT sleeper_title FROM sleepy) UNION SELECT sleeper_title FROM sleepy)
-        AND coalesce(\(title), \(titleKey)) IN (SELECT sleeper_title FROM sleepy)
-        """
-    }
-
     /// A `YYYY-MM` month as ``Sleeping/monthNumber(_:)`` counts it, as an argument.
     static func monthNumber(_ month: String) -> SQLValue { .int(Int64(Sleeping.monthNumber(month) ?? 0)) }
 
@@ -72,12 +62,17 @@ extension Reports {
     }
 
     /// Loans per title and site since the month given as its first argument, from
-    /// `book_month`, where `condition` holds of the title `t`, as `('loans', title, NULL,
-    /// site, NULL, loans)`.
+    /// `book_month`, of the titles in `sleepy` (``sleepers(_:where:)``) where `condition`
+    /// holds of the title `t`, as `('loans', title, NULL, site, NULL, loans)`. The books
+    /// are found through the catalog's title index (a copy without a title: its key is
+    /// its title), so that the planner reads those books' rows only.
     static func loansByTitle(_ d: SQLDialect, and condition: String = "1 = 1") -> String {
         """
         SELECT 'loans', coalesce(t.title, t.item_key), NULL, m.site_id, NULL, CAST(sum(m.loans) AS \(d.integer))
-        FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key WHERE m.month >= ? AND \(condition)
+        FROM book_month m JOIN catalog_title t ON t.item_key = m.item_key
+        WHERE m.month >= ? AND \(condition)
+          AND m.item_key IN (SELECT item_key FROM catalog_title WHERE title IN (SELECT sleeper_title FROM sleepy) UNION SELECT sleeper_title FROM sleepy)
+          AND coalesce(t.title, t.item_key) IN (SELECT sleeper_title FROM sleepy)
         GROUP BY coalesce(t.title, t.item_key), m.site_id
         """
     }

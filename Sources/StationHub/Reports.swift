@@ -316,8 +316,7 @@ public enum Reports {
             pairs AS (
                 SELECT a.title, b.title AS also, count(*) AS readers FROM reads a JOIN reads b ON b.reader = a.reader AND b.title <> a.title
                 WHERE a.asked = 1 GROUP BY a.title, b.title),
-            ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
-            SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
+            \(rankedPairs(b))
             """,
             [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
     }
@@ -343,10 +342,18 @@ public enum Reports {
                   AND \(ReportAggregates.unindexed("a.corrected_ms >= ? AND a.corrected_ms < ?")) AND \(scope("a.site_id", b.p).sql)
                   AND \(notVoided("a")) AND \(notVoided("b"))
                 GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
-            ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
-            SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
+            \(rankedPairs(b))
             """,
             [item, item, item, .int(b.from), .int(b.to)] + scope("a.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
+    }
+
+    /// also-borrowed's last step, after its `pairs` (title, also, readers): each title's
+    /// first `limit` (its last argument) by readers, then by the other title's bytes.
+    static func rankedPairs(_ b: Bounds) -> String {
+        """
+        ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
+        SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
+        """
     }
 
     static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
