@@ -50,7 +50,9 @@ let package = Package(
 
         // The operating system's edge: syscalls wrapped once, the event loop, durable files,
         // signals, sockets, clocks, sd_notify.
-        .target(name: "StationSystem", dependencies: ["CSystemShim"]),
+        .target(
+            name: "StationSystem",
+            dependencies: ["CSystemShim", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
 
         // The I/O edge for devices.
         .target(

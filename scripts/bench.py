@@ -223,11 +223,16 @@ def measure_startup(events):
 IDLE_SCANNERS = ("newland-hr200-kbd", "honeywell-1400g-kbd")
 
 
+# stationd checkpoints its journal once, 10 s after the commits of its start (Journal.Options):
+# that is the last of its start's own work.
+SETTLE_SECONDS = 12
+
+
 def idle_window(proc, pid, seconds):
-    """A process left idle, from 2 s after it is ready (past its start's own work): RSS at
-    the window's start and end, CPU and wake-ups in it, its length, and its memory at the
-    end (memory_mib); then stopped."""
-    time.sleep(2)
+    """A process left idle, from SETTLE_SECONDS after it is ready (past its start's own
+    work): RSS at the window's start and end, CPU and wake-ups in it, its length, and its
+    memory at the end (memory_mib); then stopped."""
+    time.sleep(SETTLE_SECONDS)
     cpu0, rss0, woke0, t0 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()
     time.sleep(seconds)
     cpu1, rss1, woke1, t1 = cpu_seconds(pid), rss_mib(pid), wakeups(pid), time.monotonic()

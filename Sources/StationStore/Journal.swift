@@ -56,6 +56,11 @@ public final class Journal: @unchecked Sendable {
     /// void is not yet written.
     private var owedVoid: Int64?
     private var checkpointer: Checkpointer?
+    /// The integrity check's read-only connection, opened at its first check and kept until
+    /// ``close()``: a GRDB connection let go hands its queue's cleanup to a Dispatch thread
+    /// of the kind that starts libdispatch's once-a-second tick (QuietThreads), so an idle
+    /// box opens none it lets go.
+    private var checker: DatabaseQueue?
     /// Told when an append or a window read found the file damaged (after
     /// ``markIfDamaged(_:)``): the daemon's check reads it through at once instead of at
     /// its next turn. Set before writing.
@@ -130,7 +135,21 @@ public final class Journal: @unchecked Sendable {
         try? checkpointer?.run(.truncate)
         checkpointer?.stop()
         checkpointer = nil
+        try? poolLock.withLock { () -> DatabaseQueue? in
+            defer { checker = nil }
+            return checker
+        }?.close()
         try pool.close()
+    }
+
+    /// The integrity check's connection (``checker``).
+    func checkConnection() throws -> DatabaseQueue {
+        try poolLock.withLock {
+            if let checker { return checker }
+            let opened = try DatabaseQueue(path: path, configuration: Salvage.readOnly())
+            checker = opened
+            return opened
+        }
     }
 
     // MARK: - Events

@@ -5,7 +5,7 @@ import StationCore
 /// Read-only access to a journal for `stationctl` when the daemon is down (or while it
 /// runs: WAL lets a reader in beside the writer).
 public final class JournalReader {
-    let queue: DatabaseQueue
+    let queue: any DatabaseReader
 
     public init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(Journal.fileName)
@@ -14,6 +14,12 @@ public final class JournalReader {
         config.readonly = true
         config.busyMode = .timeout(5)
         queue = try DatabaseQueue(path: path, configuration: config)
+    }
+
+    /// Reads through the open journal's own readers (the daemon's pages): no connection
+    /// opened and let go per page (see ``Journal``'s `checker`).
+    public init(journal: Journal) {
+        queue = journal.pool
     }
 
     public func events() throws -> [JournalEvent] {

@@ -58,30 +58,52 @@ struct Salvage {
     /// could not be read through (an I/O error, or `stop` said so: SQLite asks it every
     /// thousand steps of the read, so a stop takes effect at once wherever the read is).
     static func problem(path: String, stop: (@Sendable () -> Bool)? = nil) throws -> String? {
-        do {
-            var config = Configuration()
-            config.readonly = true
-            let q = try DatabaseQueue(path: path, configuration: config)
+        try corruptionSaid {
+            let q = try DatabaseQueue(path: path, configuration: readOnly())
             defer { try? q.close() }
-            let result = try q.read { db in
-                let asked = stop.map { Unmanaged.passRetained(StopBox($0)) }
-                if let asked {
-                    sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
-                        Unmanaged<StopBox>.fromOpaque(context!).takeUnretainedValue().stop() ? 1 : 0
-                    }, asked.toOpaque())
-                }
-                defer {
-                    if let asked {
-                        sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
-                        asked.release()
-                    }
-                }
-                return try String.fetchAll(db, sql: "PRAGMA quick_check")
-            }
-            return result == ["ok"] ? nil : result.prefix(3).joined(separator: "; ")
+            return try quickCheck(q, stop: stop)
+        }
+    }
+
+    /// ``problem(path:stop:)`` on a connection kept for the next check (`open` gives it).
+    static func problem(on open: () throws -> DatabaseQueue, stop: (@Sendable () -> Bool)? = nil) throws -> String? {
+        try corruptionSaid { try quickCheck(try open(), stop: stop) }
+    }
+
+    static func readOnly() -> Configuration {
+        var config = Configuration()
+        config.readonly = true
+        return config
+    }
+
+    /// A file SQLite finds corrupt, said as the problem found; other errors thrown.
+    private static func corruptionSaid(_ body: () throws -> String?) throws -> String? {
+        do {
+            return try body()
         } catch let error as DatabaseError where isCorruption(error) {
             return error.description
         }
+    }
+
+    private static func quickCheck(_ q: DatabaseQueue, stop: (@Sendable () -> Bool)?) throws -> String? {
+        let result = try q.read { db in
+            let asked = stop.map { Unmanaged.passRetained(StopBox($0)) }
+            if let asked {
+                sqlite3_progress_handler(db.sqliteConnection, 1000, { context in
+                    Unmanaged<StopBox>.fromOpaque(context!).takeUnretainedValue().stop() ? 1 : 0
+                }, asked.toOpaque())
+            }
+            defer {
+                if let asked {
+                    sqlite3_progress_handler(db.sqliteConnection, 0, nil, nil)
+                    asked.release()
+                }
+            }
+            return try String.fetchAll(db, sql: "PRAGMA quick_check")
+        }
+        // The pages the whole read left in the connection's cache are given back.
+        try? q.inDatabase { db in try db.execute(sql: "PRAGMA shrink_memory") }
+        return result == ["ok"] ? nil : result.prefix(3).joined(separator: "; ")
     }
 
     private final class StopBox {
@@ -173,7 +195,7 @@ extension Journal {
     /// Events written meanwhile are safe: the salvage keeps every unacknowledged event it
     /// can read. Throws when the file could not be read through (no finding either way).
     public func checkIntegrity(stop: (@Sendable () -> Bool)? = nil) throws -> String? {
-        guard let problem = try Salvage.problem(path: path, stop: stop) else { return nil }
+        guard let problem = try Salvage.problem(on: checkConnection, stop: stop) else { return nil }
         try mark(problem)
         return problem
     }

@@ -66,11 +66,12 @@ public enum OutputFile {
 /// Blocking work (a SQLite read or commit, a file) run from async code on a thread of
 /// Dispatch's, never on Swift's cooperative pool, whose few threads must not wait on a disk.
 public enum Blocking {
-    private static let queue = DispatchQueue(label: "station.blocking", qos: .utility, attributes: .concurrent)
-
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
+            // A serial queue of its own per call: Dispatch runs each on an overcommit thread
+            // (several at once when several wait on a disk), which its workqueue monitor
+            // leaves alone; a concurrent queue's threads would start its 1 s tick (QuietThreads).
+            DispatchQueue(label: "station.blocking", qos: .utility).async { continuation.resume(with: Result { try body() }) }
         }
     }
 }

@@ -165,7 +165,7 @@ extension LoopBound {
         let answer = OnceAnswer<T>()
         return await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(for: .seconds(seconds))
+                try? await QuietThreads.sleep(seconds: seconds)
                 answer.resume(fallback)
             }
             let value = await withCheckedContinuation { (c: CheckedContinuation<T, Never>) in

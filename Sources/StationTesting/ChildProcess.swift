@@ -202,3 +202,19 @@ extension ChildProcess {
         return wait(timeout: timeout)
     }
 }
+
+extension ChildProcess {
+    /// The URL a daemon's page logged when it started listening (`<page> listening`, with
+    /// `page.url=`), waited for up to `timeout` seconds.
+    public func pageURL(_ page: String, timeout: Double = 20) throws -> String {
+        var found: String?
+        _ = waitUntil(timeout) {
+            found = standardError.split(separator: "\n").first { $0.contains("\(page) listening") }.flatMap { line in
+                line.range(of: "page.url=").map { String(line[$0.upperBound...].prefix { $0 != " " }) }
+            }
+            return found != nil
+        }
+        guard let found else { throw ProcessError(description: "no \(page) listening in the log:\n\(standardError)") }
+        return found
+    }
+}

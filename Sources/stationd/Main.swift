@@ -10,6 +10,15 @@ import StationProtocol
 import StationSystem
 
 @main
+enum StationdMain {
+    /// Swift's tasks on NIO's event loops before the first one starts, so an idle box is
+    /// not woken once a second by libdispatch (QuietThreads).
+    static func main() async {
+        QuietThreads.runConcurrencyOnNIO()
+        await Stationd.main()
+    }
+}
+
 struct Stationd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stationd",

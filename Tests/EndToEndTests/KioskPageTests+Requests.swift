@@ -11,7 +11,7 @@ extension KioskPageTests {
         let box = try TestBox(label: "kiosk-requests", site: "kind = \"bookshelf\"")
         // A first start makes the journal; then the hub's lists go in.
         let first = try box.run(events: try box.events(named: "warm", scans: [], leadIn: 200))
-        _ = try url(of: "kiosk page", in: first)
+        _ = try first.pageURL("kiosk page")
         XCTAssertEqual(first.stopChildren(timeout: 20), 0, first.standardError)
         var ids = TestIdentities(seed: UInt64.random(in: 0..<(1 << 32)))
         let (requester, other) = (ids.valid(), ids.valid())
@@ -34,7 +34,7 @@ extension KioskPageTests {
         let scans = ["LIB-000001", other, "LIB-000001", requester, "LIB-000001", "LIB-000002"]
         let child = try box.run(events: try box.events(named: "requests", scans: scans, gapMillis: 3500, leadIn: 14000))
         defer { _ = child.stopChildren(timeout: 20) }
-        let url = try url(of: "kiosk page", in: child)
+        let url = try child.pageURL("kiosk page")
         let out = Self.screenshots + "/requests"
         try? FileManager.default.removeItem(atPath: out)
         let states = ["idle", "transfer-in", "session-opened", "hold-refused", "session-opened", "hold-ready", "transfer-out"]

@@ -19,18 +19,6 @@ final class KioskPageTests: XCTestCase {
         var cjkFont: Bool
     }
 
-    /// The URL a page logged when it started listening.
-    func url(of page: String, in child: ChildProcess) throws -> String {
-        var found: String?
-        _ = try waitUntil(20) {
-            found = child.standardError.split(separator: "\n").first { $0.contains("\(page) listening") }.flatMap { line in
-                line.range(of: "page.url=").map { String(line[$0.upperBound...].prefix { $0 != " " }) }
-            }
-            return found != nil
-        }
-        return try XCTUnwrap(found, child.standardError)
-    }
-
     func drive(url: String, out: String, expect: [String], english: Bool = false) throws -> [Shot] {
         let driver = try ChildProcess(
             [Self.python, ProjectPaths.file("Tests/Pages/kiosk_driver.py"), "--url", url, "--out", out] + expect.flatMap { ["--expect", $0] }
@@ -62,7 +50,7 @@ final class KioskPageTests: XCTestCase {
         let events = try box.events(named: "kiosk", scans: [id, "LIB-000001", "LIB-000002"], gapMillis: 3500, leadIn: 14000)
         let child = try box.run(events: events)
         defer { _ = child.stopChildren(timeout: 20) }
-        let url = try url(of: "kiosk page", in: child)
+        let url = try child.pageURL("kiosk page")
         XCTAssertTrue(url.hasPrefix("http://127.0.0.1:"), url)
         let out = Self.screenshots + "/bookshelf"
         try? FileManager.default.removeItem(atPath: out)
@@ -97,7 +85,7 @@ final class KioskPageTests: XCTestCase {
         let events = try box.events(named: "hut", scans: [ids.valid()], leadIn: 14000)
         let child = try box.run(events: events)
         defer { _ = child.stopChildren(timeout: 20) }
-        let url = try url(of: "kiosk page", in: child)
+        let url = try child.pageURL("kiosk page")
         let out = Self.screenshots + "/hut"
         try? FileManager.default.removeItem(atPath: out)
         let shots = try drive(url: url, out: out, expect: ["idle", "visit-started"])
@@ -119,7 +107,7 @@ final class KioskPageTests: XCTestCase {
         let child = try box.run(events: events)
         defer { _ = child.stopChildren(timeout: 20) }
         XCTAssertTrue(child.readLines(timeout: 30, count: 2) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
-        let url = try url(of: "manager page", in: child)
+        let url = try child.pageURL("manager page")
         XCTAssertFalse(child.standardError.contains("kiosk page listening"), "kiosk_port = -1 turns the kiosk page off")
         let body = box.directory.appendingPathComponent("body.html").path
         func get(_ user: String?, _ path: String = "") throws -> (status: String, body: String) {
@@ -167,7 +155,7 @@ extension KioskPageTests {
         let events = try box.events(named: "stop", scans: ["LIB-000001"])
         let child = try box.run(events: events)
         XCTAssertTrue(child.readLines(timeout: 30, count: 1) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
-        let url = try url(of: "kiosk page", in: child)
+        let url = try child.pageURL("kiosk page")
         let stream = try ChildProcess(["curl", "-s", "-N", url + "events"])
         XCTAssertTrue(stream.readLines(timeout: 10) { $0.contains("\"state\":\"returned\"") }, stream.standardError)
         let started = Date()

@@ -10,7 +10,7 @@ extension Daemon {
     /// catalog cache on connections of its own.
     func makePages() -> PagesService {
         let me = bound
-        let directory = config.stateDirectory
+        let journal = self.journal
         let config = self.config
         return PagesService(
             settings: config.pages, board: board, logger: logger,
@@ -21,11 +21,11 @@ extension Daemon {
                 // A journal that cannot be read is said on the page, not shown as an empty log.
                 let log: Result<[JournalReader.LogLine], any Error>
                 do {
-                    log = .success(try await Blocking.run { try JournalReader(directory: directory).deviceLog(minLevel: "info", limit: 50) })
+                    log = .success(try await Blocking.run { try JournalReader(journal: journal).deviceLog(minLevel: "info", limit: 50) })
                 } catch {
                     log = .failure(error)
                 }
-                let transfers = (try? await Blocking.run { try JournalReader(directory: directory).transfers() }) ?? []
+                let transfers = (try? await Blocking.run { try JournalReader(journal: journal).transfers() }) ?? []
                 return ManagerSnapshot(
                     status: status, devices: devices,
                     log: log.map { $0.reversed().map { ($0.atMillis, $0.level, $0.scannerID, $0.message) } }.mapError { "\($0)" }, transfers: transfers)

@@ -8,6 +8,7 @@ import ServiceLifecycle
 import StationConfigFile
 import StationCore
 import StationStore
+import StationSystem
 
 /// What the manager page shows, gathered when it is asked for.
 public struct ManagerSnapshot: Sendable {
@@ -157,7 +158,7 @@ public final class PagesService: Service, @unchecked Sendable {
             }
             // Guesses are answered one a second across all connections.
             if let wait = gate.slot(nowMillis: Int64(Date().timeIntervalSince1970 * 1000)) {
-                try? await Task.sleep(for: .milliseconds(wait))
+                try? await QuietThreads.sleep(seconds: Double(wait) / 1000)
                 gate.release()
             }
             return false

@@ -123,7 +123,7 @@ struct JournalCheckService: Service {
         let (turn, interval) = (self.turn, intervalSeconds)
         let daily = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
+                try? await QuietThreads.sleep(seconds: interval)
                 turn.yield()
             }
         }

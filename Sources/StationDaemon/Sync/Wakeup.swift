@@ -1,4 +1,5 @@
 import Foundation
+import StationSystem
 
 /// "Something to do": set from any thread, awaited by one task with a timeout. A wake-up
 /// that arrives while nobody waits is kept for the next wait.
@@ -29,7 +30,7 @@ final class Wakeup: @unchecked Sendable {
     /// Returns when signalled, after `seconds`, or when the task is cancelled.
     func wait(seconds: Double) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: .milliseconds(Int64(max(0, seconds) * 1000))) }
+            group.addTask { try? await QuietThreads.sleep(seconds: seconds) }
             group.addTask { await self.next() }
             await group.next()
             group.cancelAll()

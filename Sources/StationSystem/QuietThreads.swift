@@ -1,0 +1,39 @@
+import NIOCore
+import NIOPosix
+
+/// Swift concurrency without libdispatch's once-a-second tick.
+///
+/// On Linux, libdispatch's own workqueue arms a 1 s timer on its manager thread
+/// (`_dispatch_workq_monitor_pools`) the first time a thread of a non-overcommit global
+/// queue runs, and never disarms it: Swift's default global executor, `Task.sleep` firing,
+/// and a concurrent `DispatchQueue` all start it, and an idle box then wakes every second
+/// for the rest of its life. A daemon that calls ``runConcurrencyOnNIO()`` first thing
+/// runs its tasks on NIO's singleton event loops instead (epoll, no timer while idle);
+/// its sleeps go through ``sleep(seconds:)`` and its blocking work through ``Blocking``,
+/// so no Dispatch worker of that kind ever starts.
+public enum QuietThreads {
+    /// Makes NIO's singleton event loop group Swift's global executor. Call once, on the
+    /// main thread, before any task is started; false when the runtime has no hook for it
+    /// (the process then runs on Dispatch as before).
+    @discardableResult
+    public static func runConcurrencyOnNIO() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
+    /// `Task.sleep` on a timer of NIO's event loops rather than a Dispatch timer (whose
+    /// firing runs on a Dispatch worker and starts the tick): returns after `seconds`,
+    /// throws `CancellationError` at once when the task is cancelled.
+    public static func sleep(seconds: Double) async throws {
+        let nanoseconds = Int64(min(max(0, seconds), 1e9) * 1e9)
+        let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {}
+        try await withTaskCancellationHandler {
+            do {
+                try await scheduled.futureResult.get()
+            } catch {
+                throw CancellationError()
+            }
+        } onCancel: {
+            scheduled.cancel()
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import StationTesting
+import XCTest
+
+/// An idle box is not woken: nothing of the daemon's runs while nothing happens.
+final class IdleTests: XCTestCase {
+    /// Wake-ups (context switches) of each of a process's threads so far, by thread id and name.
+    static func wakeups(_ pid: pid_t) -> [String: (name: String, count: Int)] {
+        var counts: [String: (String, Int)] = [:]
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        for tid in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/status", encoding: .utf8) else { continue }
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            let switches = status.split(separator: "\n").filter { $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches") }
+            counts[tid] = (name, switches.compactMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") }.reduce(0, +))
+        }
+        return counts
+    }
+
+    /// A box that scanned a book and showed both its pages (the manager page asks the scan
+    /// loop, with a fallback timer, and reads the journal) then makes no wake-up at all:
+    /// libdispatch's once-a-second tick never starts (QuietThreads), and the journal is
+    /// checkpointed once after the scan's commit, not on a clock.
+    func testAnIdleBoxIsNotWokenAfterAScanAndItsPages() throws {
+        let password = "idle-manager-\(UInt32.random(in: 0...UInt32.max))"
+        let box = try TestBox(label: "idle", extra: """
+            [pages]
+            kiosk_port = 0
+            manager_listen = "127.0.0.1:0"
+            manager_password = "\(password)"
+            """)
+        let child = try box.run(events: try box.events(named: "idle", scans: ["LIB-000001"]))
+        defer { _ = child.stopChildren(timeout: 20) }
+        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
+        let daemon = try XCTUnwrap(child.children().first, "umockdev-run started no daemon")
+        for (user, url) in [(nil, try child.pageURL("kiosk page")), ("manager:\(password)", try child.pageURL("manager page"))] {
+            let curl = try ChildProcess(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\n"] + (user.map { ["-u", $0] } ?? []) + [url])
+            XCTAssertEqual(curl.wait(timeout: 20), 0)
+            XCTAssertEqual(curl.lines.last, "200", url)
+        }
+        // The checkpoint after the scan's commit comes within 10 s (Journal.Options).
+        Thread.sleep(forTimeInterval: 12)
+        let before = Self.wakeups(daemon)
+        Thread.sleep(forTimeInterval: 8)
+        let after = Self.wakeups(daemon)
+        let woken = after.filter { $0.value.count > (before[$0.key]?.count ?? 0) }
+            .map { "\($0.value.name) (\($0.key)): \($0.value.count - (before[$0.key]?.count ?? 0))" }
+        XCTAssertEqual(woken, [], "threads woken in 8 s of idle")
+    }
+}
