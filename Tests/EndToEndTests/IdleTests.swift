@@ -18,7 +18,8 @@ final class IdleTests: XCTestCase {
     }
 
     /// A box that scanned a book and showed both its pages (the manager page asks the scan
-    /// loop, with a fallback timer, and reads the journal) then makes no wake-up at all:
+    /// loop, with a fallback timer, and reads the journal; its items sheet reads the
+    /// catalog cache) then makes no wake-up at all:
     /// libdispatch's once-a-second tick never starts (QuietThreads), and the journal is
     /// checkpointed once after the scan's commit, not on a clock.
     func testAnIdleBoxIsNotWokenAfterAScanAndItsPages() throws {
@@ -33,10 +34,14 @@ final class IdleTests: XCTestCase {
         defer { _ = child.stopChildren(timeout: 20) }
         XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
         let daemon = try XCTUnwrap(child.children().first, "umockdev-run started no daemon")
-        for (user, url) in [(nil, try child.pageURL("kiosk page")), ("manager:\(password)", try child.pageURL("manager page"))] {
+        let manager = try child.pageURL("manager page")
+        // The items sheet reads the catalog cache (empty before a sync: 409, said on the page).
+        for (user, url, status) in [
+            (nil, try child.pageURL("kiosk page"), "200"), ("manager:\(password)", manager, "200"), ("manager:\(password)", manager + "cards/items", "409"),
+        ] {
             let curl = try ChildProcess(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\n"] + (user.map { ["-u", $0] } ?? []) + [url])
             XCTAssertEqual(curl.wait(timeout: 20), 0)
-            XCTAssertEqual(curl.lines.last, "200", url)
+            XCTAssertEqual(curl.lines.last, status, url)
         }
         // The checkpoint after the scan's commit comes within 10 s (Journal.Options).
         Thread.sleep(forTimeInterval: 12)

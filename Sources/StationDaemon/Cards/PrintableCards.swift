@@ -54,13 +54,13 @@ public enum PrintableCards {
         return Sheet(pages: try pages(heading: heading, labels: labels, layout: layout), warnings: unreadable(labels, config: config))
     }
 
-    /// The same, read from the daemon's journal.
-    /// The item-label sheet from the box's own catalog cache, read on a read-only
-    /// connection (the daemon may be running): `stationctl cards items` and the manager page.
-    public static func itemLabelSheet(config: StationConfig) throws(SheetError) -> Sheet {
+    /// The item-label sheet from the box's own catalog cache, read through `reader` (the
+    /// manager page: the daemon's journal), else on a read-only connection of its own
+    /// (`stationctl cards items`; the daemon may be running).
+    public static func itemLabelSheet(config: StationConfig, reader: JournalReader? = nil) throws(SheetError) -> Sheet {
         let catalog: [(itemKey: String, title: String?)]
         do {
-            catalog = try JournalReader(directory: config.stateDirectory).catalog(homeSite: config.siteID)
+            catalog = try (reader ?? JournalReader(directory: config.stateDirectory)).catalog(homeSite: config.siteID)
         } catch {
             throw SheetError(description: "cannot read the journal in \(config.stateDirectory) (\(error)): start stationd and let it sync once")
         }

@@ -1,5 +1,6 @@
 import StationConfigFile
 import StationCore
+import StationStore
 
 /// The printable sheets the manager page offers (`/cards/control`, `/cards/items`,
 /// `?page=N` for later pages): the same sheets as `stationctl cards`.
@@ -9,13 +10,13 @@ enum CardSheets {
         var notFound: Bool
     }
 
-    static func sheet(kind: String, page: Int, config: StationConfig) throws -> String {
+    static func sheet(kind: String, page: Int, config: StationConfig, reader: JournalReader) throws -> String {
         let sheet: PrintableCards.Sheet
         switch kind {
         case "control":
             sheet = try PrintableCards.controlSheet(config: config)
         case "items":
-            sheet = try PrintableCards.itemLabelSheet(config: config)
+            sheet = try PrintableCards.itemLabelSheet(config: config, reader: reader)
         default:
             throw PageError(description: "no such sheet: \(kind) (control or items)", notFound: true)
         }

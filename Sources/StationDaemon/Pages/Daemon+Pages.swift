@@ -32,7 +32,7 @@ extension Daemon {
             },
             card: { kind, page in
                 do {
-                    return .success(try await Blocking.run { try CardSheets.sheet(kind: kind, page: page, config: config) })
+                    return .success(try await Blocking.run { try CardSheets.sheet(kind: kind, page: page, config: config, reader: JournalReader(journal: journal)) })
                 } catch let error as CardSheets.PageError {
                     return .failure(.init(status: error.notFound ? .notFound : .conflict, message: error.description))
                 } catch let error as PrintableCards.SheetError {
