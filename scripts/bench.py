@@ -5,9 +5,11 @@ against in the same run, printed and written to .build/bench/report.json.
   in-process (ordo-one/benchmark, Benchmarks/StationBenchmarks): decoder+framer key
       events/s, recogniser codes/s, scan-to-durable latency p50/p99 beside a raw 512-byte
       append + fdatasync on the same disk;
-  whole process (this script): stationd idle with two scanners attached (RSS, PSS and
-      CPU over 60 s) beside barcode-server idle with the same two (bench_peer), startup
-      to READY=1 with a 1,000,000-event journal beside an empty one,
+  whole process (this script), with the stationd the packages ship (the release build
+      linked again with the Swift runtime inside, stripped): stationd idle with two
+      scanners attached (RSS, PSS and CPU over 60 s) beside barcode-server idle with the
+      same two (bench_peer), startup to READY=1 with a 1,000,000-event journal beside an
+      empty one,
       the drain of a 100,000-event backlog to a hub on loopback (`station-bench drain`),
       and the hub's ingest rate while answering it.
 
@@ -69,11 +71,24 @@ key_version = 1
     return path
 
 
+# The stationd a box runs: the packages' (scripts/deb), the release build linked again with
+# the Swift runtime inside and stripped; made by packaged_stationd().
+PACKAGED = os.path.join(OUT, "packaged", "stationd")
+
+
+def packaged_stationd():
+    os.makedirs(os.path.dirname(PACKAGED), exist_ok=True)
+    for argv in (["scripts/static-link.py", "release", "stationd", PACKAGED], ["strip", "--strip-unneeded", PACKAGED]):
+        run = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if run.returncode != 0:
+            fail(f"{' '.join(argv)} failed: {run.stderr[-2000:]}")
+
+
 def start_daemon(cfg, devices, notify):
     argv = ["umockdev-run"]
     for d in devices:
         argv += ["-d", os.path.join(DEVICES, d + ".umockdev")]
-    argv += ["--", os.path.join(REL, "stationd"), "run", "--config", cfg]
+    argv += ["--", PACKAGED, "run", "--config", cfg]
     env = dict(os.environ, NOTIFY_SOCKET=notify)
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
 
@@ -336,6 +351,7 @@ def main():
     row("durability", "scan-to-durable p50", durable[0], "ms", f"raw fdatasync p50 {sync[0]:.3f} ms, same disk: {durable[0] / sync[0]:.2f}x")
     row("durability", "scan-to-durable p99", durable[1], "ms", f"raw fdatasync p99 {sync[1]:.3f} ms, same disk: {durable[1] / sync[1]:.2f}x")
 
+    packaged_stationd()
     print(f"bench: stationd idle with two scanners for {args.idle_seconds:.0f} s ...", flush=True)
     rss0, rss1, cpu, woke, wall, mem = measure_idle(args.idle_seconds)
     print(f"bench: {bench_peer.PEER} {bench_peer.PEER_VERSION} idle with the same two scanners for {args.idle_seconds:.0f} s ...", flush=True)

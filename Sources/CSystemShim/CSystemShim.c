@@ -98,3 +98,9 @@ void station_thread_priority(int *nice, int *io_class) {
     int io = (int)syscall(SYS_ioprio_get, STATION_IOPRIO_WHO_PROCESS, tid);
     *io_class = io < 0 ? -1 : io >> STATION_IOPRIO_CLASS_SHIFT;
 }
+
+extern void *swift_task_enqueueGlobal_hook;
+
+void **station_swift_enqueue_global_hook(void) {
+    return &swift_task_enqueueGlobal_hook;
+}

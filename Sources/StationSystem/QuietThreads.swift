@@ -1,3 +1,4 @@
+import CSystemShim
 import NIOCore
 import NIOPosix
 
@@ -12,13 +13,25 @@ import NIOPosix
 /// its sleeps go through ``sleep(seconds:)`` and its blocking work through ``Blocking``,
 /// so no Dispatch worker of that kind ever starts.
 public enum QuietThreads {
-    /// Makes NIO's singleton event loop group Swift's global executor. Call once, on the
-    /// main thread, before any task is started; false when the runtime has no hook for it
-    /// (the process then runs on Dispatch as before).
+    /// Makes NIO's singleton event loop group Swift's global executor (each job on the
+    /// loop it is enqueued from, else the next one). Call once, on the main thread, before
+    /// any task is started; false when another hook is installed already (the process then
+    /// runs on that one). NIO's own installer finds the hook with dlsym, which does not
+    /// see it in a binary with the Swift runtime linked in (the packages'): the linker
+    /// gives its address here.
     @discardableResult
     public static func runConcurrencyOnNIO() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        let hook = station_swift_enqueue_global_hook()!
+        guard hook.pointee == nil else { return false }
+        let enqueue: EnqueueGlobalHook = { job, _ in
+            MultiThreadedEventLoopGroup.singleton.any().executor.enqueue(ExecutorJob(job))
+        }
+        hook.pointee = unsafeBitCast(enqueue, to: UnsafeMutableRawPointer.self)
+        return true
     }
+
+    /// The hook's type in the runtime: the job, and the enqueue it replaces.
+    private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void
 
     /// `Task.sleep` on a timer of NIO's event loops rather than a Dispatch timer (whose
     /// firing runs on a Dispatch worker and starts the tick): returns after `seconds`,

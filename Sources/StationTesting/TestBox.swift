@@ -94,9 +94,12 @@ public struct TestBox {
 
     /// `stationd run --print` under umockdev with the Newland scanner replaying `events`.
     /// `wrapper` goes in front (`ip netns exec NS`, say).
-    public func run(events: String, extraArguments: [String] = [], environment: [String: String] = [:], wrapper: [String] = []) throws -> ChildProcess {
+    /// `executable`: another stationd than the build's (the packages' relink, say).
+    public func run(
+        events: String, extraArguments: [String] = [], environment: [String: String] = [:], wrapper: [String] = [], executable: String? = nil
+    ) throws -> ChildProcess {
         try ChildProcess(
             wrapper + ["umockdev-run", "-d", ProjectPaths.file("Tests/Fixtures/devices/newland-hr200-kbd.umockdev"), "-e", "/dev/input/event10=\(events)", "--",
-             ProjectPaths.executable("stationd"), "run", "--config", configPath, "--print"] + extraArguments, environment: environment)
+             executable ?? ProjectPaths.executable("stationd"), "run", "--config", configPath, "--print"] + extraArguments, environment: environment)
     }
 }

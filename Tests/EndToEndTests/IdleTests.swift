@@ -19,10 +19,25 @@ final class IdleTests: XCTestCase {
 
     /// A box that scanned a book and showed both its pages (the manager page asks the scan
     /// loop, with a fallback timer, and reads the journal; its items sheet reads the
-    /// catalog cache) then makes no wake-up at all:
-    /// libdispatch's once-a-second tick never starts (QuietThreads), and the journal is
-    /// checkpointed once after the scan's commit, not on a clock.
+    /// catalog cache) then makes no wake-up at all: libdispatch's once-a-second tick never
+    /// starts (QuietThreads), and the journal is checkpointed once after the scan's commit,
+    /// not on a clock.
     func testAnIdleBoxIsNotWokenAfterAScanAndItsPages() throws {
+        try assertNotWoken(executable: nil)
+    }
+
+    /// The same for the stationd the packages ship: linked again with the Swift runtime
+    /// inside (scripts/static-link.py, as scripts/deb does), whose symbols are not exported,
+    /// so the global-executor hook must be found without dlsym.
+    func testThePackagedStationdIsNotWokenEither() throws {
+        let out = try ProjectPaths.temporaryDirectory("idle-static").appendingPathComponent("stationd").path
+        let config = ProjectPaths.executable("stationd").contains("/release/") ? "release" : "debug"
+        let link = try ChildProcess(["bash", "-c", "cd \"$1\" && exec scripts/static-link.py \"$2\" stationd \"$3\"", "_", ProjectPaths.root.path, config, out])
+        XCTAssertEqual(link.wait(timeout: 300), 0, link.standardError)
+        try assertNotWoken(executable: out)
+    }
+
+    func assertNotWoken(executable: String?, file: StaticString = #filePath, line: UInt = #line) throws {
         let password = "idle-manager-\(UInt32.random(in: 0...UInt32.max))"
         let box = try TestBox(label: "idle", extra: """
             [pages]
@@ -30,18 +45,18 @@ final class IdleTests: XCTestCase {
             manager_listen = "127.0.0.1:0"
             manager_password = "\(password)"
             """)
-        let child = try box.run(events: try box.events(named: "idle", scans: ["LIB-000001"]))
+        let child = try box.run(events: try box.events(named: "idle", scans: ["LIB-000001"]), executable: executable)
         defer { _ = child.stopChildren(timeout: 20) }
-        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") }, child.standardError)
-        let daemon = try XCTUnwrap(child.children().first, "umockdev-run started no daemon")
+        XCTAssertTrue(child.readLines(timeout: 30) { $0.contains("\"type\":\"outcome\"") }, child.standardError, file: file, line: line)
+        let daemon = try XCTUnwrap(child.children().first, "umockdev-run started no daemon", file: file, line: line)
         let manager = try child.pageURL("manager page")
         // The items sheet reads the catalog cache (empty before a sync: 409, said on the page).
         for (user, url, status) in [
             (nil, try child.pageURL("kiosk page"), "200"), ("manager:\(password)", manager, "200"), ("manager:\(password)", manager + "cards/items", "409"),
         ] {
             let curl = try ChildProcess(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}\n"] + (user.map { ["-u", $0] } ?? []) + [url])
-            XCTAssertEqual(curl.wait(timeout: 20), 0)
-            XCTAssertEqual(curl.lines.last, status, url)
+            XCTAssertEqual(curl.wait(timeout: 20), 0, file: file, line: line)
+            XCTAssertEqual(curl.lines.last, status, url, file: file, line: line)
         }
         // The checkpoint after the scan's commit comes within 10 s (Journal.Options).
         Thread.sleep(forTimeInterval: 12)
@@ -50,6 +65,6 @@ final class IdleTests: XCTestCase {
         let after = Self.wakeups(daemon)
         let woken = after.filter { $0.value.count > (before[$0.key]?.count ?? 0) }
             .map { "\($0.value.name) (\($0.key)): \($0.value.count - (before[$0.key]?.count ?? 0))" }
-        XCTAssertEqual(woken, [], "threads woken in 8 s of idle")
+        XCTAssertEqual(woken, [], "threads woken in 8 s of idle", file: file, line: line)
     }
 }

@@ -31,4 +31,9 @@ int station_thread_lowest_priority(void);
 
 /* The calling thread's nice value and I/O class (-1 when it cannot be read). */
 void station_thread_priority(int *nice, int *io_class);
+
+/* Swift's global-executor hook (libswift_Concurrency's swift_task_enqueueGlobal_hook):
+   where it is stored, resolved by the linker, so that a binary with the Swift runtime
+   linked in finds it too (its symbols are not exported, so dlsym cannot). */
+void **station_swift_enqueue_global_hook(void);
 #endif
