@@ -34,4 +34,8 @@ args[i + 1] = out
 # Foundation's static archives need their C parts named explicitly.
 args += ["-static-stdlib", "-Xlinker", "-lCoreFoundation", "-Xlinker", "-l_FoundationICU", "-Xlinker", "-l_FoundationCShims",
          "-Xlinker", "-l_FoundationCollections", "-Xlinker", "-lstdc++"]
+# -static-stdlib exports every symbol of the program's own objects (48,000 in stationd),
+# which nothing looks up: the dynamic loader reads their table at each start (1.6 MiB of
+# stationd's idle RSS, 5 MB of the file).
+args += ["-Xlinker", "--no-export-dynamic"]
 sys.exit(subprocess.run(args).returncode)
