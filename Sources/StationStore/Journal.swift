@@ -59,8 +59,12 @@ public final class Journal: @unchecked Sendable {
     /// The integrity check's read-only connection, opened at its first check and kept until
     /// ``close()``: a GRDB connection let go hands its queue's cleanup to a Dispatch thread
     /// of the kind that starts libdispatch's once-a-second tick (QuietThreads), so an idle
-    /// box opens none it lets go.
+    /// box opens none it lets go. Its own lock: opening it must not hold up a scan.
     private var checker: DatabaseQueue?
+    private var closed = false
+    private let checkerLock = NSLock()
+    /// The pool and checkpointer ``reconcile()`` replaced, closed and kept for the same reason.
+    private var retired: [AnyObject] = []
     /// Told when an append or a window read found the file damaged (after
     /// ``markIfDamaged(_:)``): the daemon's check reads it through at once instead of at
     /// its next turn. Set before writing.
@@ -135,16 +139,17 @@ public final class Journal: @unchecked Sendable {
         try? checkpointer?.run(.truncate)
         checkpointer?.stop()
         checkpointer = nil
-        try? poolLock.withLock { () -> DatabaseQueue? in
-            defer { checker = nil }
+        try? checkerLock.withLock { () -> DatabaseQueue? in
+            closed = true
             return checker
         }?.close()
         try pool.close()
     }
 
-    /// The integrity check's connection (``checker``).
+    /// The integrity check's connection (``checker``); none once the journal is closed.
     func checkConnection() throws -> DatabaseQueue {
-        try poolLock.withLock {
+        try checkerLock.withLock {
+            if closed { throw JournalError.io("check \(path): the journal is closed", EBADF) }
             if let checker { return checker }
             let opened = try DatabaseQueue(path: path, configuration: Salvage.readOnly())
             checker = opened
@@ -228,8 +233,10 @@ public final class Journal: @unchecked Sendable {
     private func reconcile() throws {
         let seq = nextSeq
         checkpointer?.stop()
-        checkpointer = nil
         try? pool.close()
+        retired.append(pool)
+        if let checkpointer { retired.append(checkpointer) }
+        checkpointer = nil
         let reopened = try Self.openPool(path: path, options: options)
         poolLock.lock()
         database = reopened

@@ -2,10 +2,12 @@ import Foundation
 import GRDB
 import StationCore
 
-/// Read-only access to a journal for `stationctl` when the daemon is down (or while it
-/// runs: WAL lets a reader in beside the writer).
+/// Read-only access to a journal: for `stationctl`, on a connection of its own, when the
+/// daemon is down (or while it runs: WAL lets a reader in beside the writer); for the
+/// daemon's pages, through the journal's own pool.
 public final class JournalReader {
-    let queue: any DatabaseReader
+    private let database: () -> any DatabaseReader
+    var queue: any DatabaseReader { database() }
 
     public init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(Journal.fileName)
@@ -13,13 +15,15 @@ public final class JournalReader {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(5)
-        queue = try DatabaseQueue(path: path, configuration: config)
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        database = { queue }
     }
 
-    /// Reads through the open journal's own readers (the daemon's pages): no connection
-    /// opened and let go per page (see ``Journal``'s `checker`).
+    /// Reads through the open journal's own readers, whichever pool is current (the
+    /// daemon's pages): no connection opened and let go per page (see ``Journal``'s
+    /// `checker`).
     public init(journal: Journal) {
-        queue = journal.pool
+        database = { journal.pool }
     }
 
     public func events() throws -> [JournalEvent] {

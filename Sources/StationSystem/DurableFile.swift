@@ -64,7 +64,8 @@ public enum OutputFile {
 }
 
 /// Blocking work (a SQLite read or commit, a file) run from async code on a thread of
-/// Dispatch's, never on Swift's cooperative pool, whose few threads must not wait on a disk.
+/// Dispatch's, never on the few threads that run Swift's tasks (the cooperative pool, or
+/// NIO's event loops under ``QuietThreads``), which must not wait on a disk.
 public enum Blocking {
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -11,16 +11,18 @@ import NIOPosix
 /// for the rest of its life. A daemon that calls ``runConcurrencyOnNIO()`` first thing
 /// runs its tasks on NIO's singleton event loops instead (epoll, no timer while idle);
 /// its sleeps go through ``sleep(seconds:)`` and its blocking work through ``Blocking``,
-/// so no Dispatch worker of that kind ever starts.
+/// so no Dispatch worker of that kind starts while the box is idle.
 public enum QuietThreads {
     /// Makes NIO's singleton event loop group Swift's global executor (each job on the
     /// loop it is enqueued from, else the next one). Call once, on the main thread, before
     /// any task is started; false when another hook is installed already (the process then
     /// runs on that one). NIO's own installer finds the hook with dlsym, which does not
     /// see it in a binary with the Swift runtime linked in (the packages'): the linker
-    /// gives its address here.
+    /// gives its address here. The hook's type is the runtime's, not a promise of the
+    /// language: toolchains past those it is known for (NIO's bound) keep Dispatch.
     @discardableResult
     public static func runConcurrencyOnNIO() -> Bool {
+        #if compiler(<6.6)
         let hook = station_swift_enqueue_global_hook()!
         guard hook.pointee == nil else { return false }
         let enqueue: EnqueueGlobalHook = { job, _ in
@@ -28,6 +30,9 @@ public enum QuietThreads {
         }
         hook.pointee = unsafeBitCast(enqueue, to: UnsafeMutableRawPointer.self)
         return true
+        #else
+        return false
+        #endif
     }
 
     /// The hook's type in the runtime: the job, and the enqueue it replaces.

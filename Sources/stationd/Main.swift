@@ -14,7 +14,9 @@ enum StationdMain {
     /// Swift's tasks on NIO's event loops before the first one starts, so an idle box is
     /// not woken once a second by libdispatch (QuietThreads).
     static func main() async {
-        QuietThreads.runConcurrencyOnNIO()
+        if !QuietThreads.runConcurrencyOnNIO() {
+            FileHandle.standardError.write(Data("stationd: Swift's tasks stay on libdispatch's workqueue (its executor hook is taken or unknown to this build): an idle box wakes once a second\n".utf8))
+        }
         await Stationd.main()
     }
 }

@@ -63,6 +63,9 @@ final class IdleTests: XCTestCase {
         let before = Self.wakeups(daemon)
         Thread.sleep(forTimeInterval: 8)
         let after = Self.wakeups(daemon)
+        XCTAssertFalse(before.isEmpty, "no threads of \(daemon) to count", file: file, line: line)
+        XCTAssertEqual(kill(daemon, 0), 0, "the daemon is gone: \(child.standardError)", file: file, line: line)
+        XCTAssertEqual(Set(after.keys), Set(before.keys), "threads came and went", file: file, line: line)
         let woken = after.filter { $0.value.count > (before[$0.key]?.count ?? 0) }
             .map { "\($0.value.name) (\($0.key)): \($0.value.count - (before[$0.key]?.count ?? 0))" }
         XCTAssertEqual(woken, [], "threads woken in 8 s of idle", file: file, line: line)

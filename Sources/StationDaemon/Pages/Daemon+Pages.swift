@@ -7,7 +7,7 @@ import StationSystem
 extension Daemon {
     /// The pages service: the kiosk page reads the board; the manager page asks the scan
     /// loop (so the answer sees the loop's own state) and reads the device log and the
-    /// catalog cache on connections of its own.
+    /// catalog cache through the journal's readers, off the loop (``Blocking``).
     func makePages() -> PagesService {
         let me = bound
         let journal = self.journal
