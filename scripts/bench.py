@@ -72,16 +72,15 @@ key_version = 1
 
 
 # The stationd a box runs: the packages' (scripts/deb), the release build linked again with
-# the Swift runtime inside and stripped; made by packaged_stationd().
+# the Swift runtime inside and stripped (scripts/static-link.py); made by packaged_stationd().
 PACKAGED = os.path.join(OUT, "packaged", "stationd")
 
 
 def packaged_stationd():
     os.makedirs(os.path.dirname(PACKAGED), exist_ok=True)
-    for argv in (["scripts/static-link.py", "release", "stationd", PACKAGED], ["strip", "--strip-unneeded", PACKAGED]):
-        run = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if run.returncode != 0:
-            fail(f"{' '.join(argv)} failed: {run.stderr[-2000:]}")
+    run = subprocess.run(["scripts/static-link.py", "release", "stationd", PACKAGED], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if run.returncode != 0:
+        fail(f"scripts/static-link.py failed: {run.stderr[-2000:]}")
 
 
 def start_daemon(cfg, devices, notify):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Links one of the build's executables again with the Swift runtime and Foundation
 inside (-static-stdlib), from the objects and the link command SwiftPM's own manifest
-holds, into OUT. The build directory is left as it was: SwiftPM's next build does not
+holds, into OUT, stripped (--strip-unneeded): the binary the packages ship. The build directory is left as it was: SwiftPM's next build does not
 see a change of flags (switching `swift build --static-swift-stdlib` on and off in one
 build directory confuses its cached link commands).
 
@@ -38,4 +38,5 @@ args += ["-static-stdlib", "-Xlinker", "-lCoreFoundation", "-Xlinker", "-l_Found
 # which nothing looks up: the dynamic loader reads their table at each start (1.6 MiB of
 # stationd's idle RSS, 5 MB of the file).
 args += ["-Xlinker", "--no-export-dynamic"]
-sys.exit(subprocess.run(args).returncode)
+linked = subprocess.run(args).returncode
+sys.exit(linked or subprocess.run(["strip", "--strip-unneeded", out]).returncode)

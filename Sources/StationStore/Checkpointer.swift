@@ -53,7 +53,7 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
         c.broadcast()
         while !state.finished { c.wait() }
         c.unlock()
-        try? queue.close()
+        try? Connections.close(queue)
     }
 
     /// Checkpoints the thread ran (for tests: commits, not time, cause them).

@@ -57,14 +57,11 @@ public final class Journal: @unchecked Sendable {
     private var owedVoid: Int64?
     private var checkpointer: Checkpointer?
     /// The integrity check's read-only connection, opened at its first check and kept until
-    /// ``close()``: a GRDB connection let go hands its queue's cleanup to a Dispatch thread
-    /// of the kind that starts libdispatch's once-a-second tick (QuietThreads), so an idle
-    /// box opens none it lets go. Its own lock: opening it must not hold up a scan.
+    /// ``close()``: a connection a day let go would be a connection a day kept
+    /// (``Connections``). Its own lock: opening it must not hold up a scan.
     private var checker: DatabaseQueue?
     private var closed = false
     private let checkerLock = NSLock()
-    /// The pool and checkpointer ``reconcile()`` replaced, closed and kept for the same reason.
-    private var retired: [AnyObject] = []
     /// Told when an append or a window read found the file damaged (after
     /// ``markIfDamaged(_:)``): the daemon's check reads it through at once instead of at
     /// its next turn. Set before writing.
@@ -139,11 +136,13 @@ public final class Journal: @unchecked Sendable {
         try? checkpointer?.run(.truncate)
         checkpointer?.stop()
         checkpointer = nil
-        try? checkerLock.withLock { () -> DatabaseQueue? in
+        if let checker = checkerLock.withLock({ () -> DatabaseQueue? in
             closed = true
             return checker
-        }?.close()
-        try pool.close()
+        }) {
+            try? Connections.close(checker)
+        }
+        try Connections.close(pool)
     }
 
     /// The integrity check's connection (``checker``); none once the journal is closed.
@@ -233,10 +232,8 @@ public final class Journal: @unchecked Sendable {
     private func reconcile() throws {
         let seq = nextSeq
         checkpointer?.stop()
-        try? pool.close()
-        retired.append(pool)
-        if let checkpointer { retired.append(checkpointer) }
         checkpointer = nil
+        try? Connections.close(pool)
         let reopened = try Self.openPool(path: path, options: options)
         poolLock.lock()
         database = reopened

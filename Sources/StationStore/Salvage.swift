@@ -60,7 +60,7 @@ struct Salvage {
     static func problem(path: String, stop: (@Sendable () -> Bool)? = nil) throws -> String? {
         try corruptionSaid {
             let q = try DatabaseQueue(path: path, configuration: readOnly())
-            defer { try? q.close() }
+            defer { try? Connections.close(q) }
             return try quickCheck(q, stop: stop)
         }
     }
@@ -131,7 +131,7 @@ struct Salvage {
             // stationctl too, before the next start writes the rest.
             try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('salvaged_from', ?), ('box_id', ?)", arguments: [aside, boxID])
         }
-        try fresh.close()
+        try Connections.close(fresh)
 
         for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
             try files.moveItem(atPath: path + suffix, toPath: aside + suffix)
@@ -149,10 +149,8 @@ struct Salvage {
 
     /// Reads every unacknowledged event it can, row by row where a range read fails.
     mutating func read(from path: String, boxID: String) {
-        var config = Configuration()
-        config.readonly = true
-        guard let q = try? DatabaseQueue(path: path, configuration: config) else { return }
-        defer { try? q.close() }
+        guard let q = try? DatabaseQueue(path: path, configuration: Self.readOnly()) else { return }
+        defer { try? Connections.close(q) }
         // Unacknowledged: in the outbox. If the outbox cannot be read, every readable event
         // is sent again; the hub's idempotency makes that harmless.
         let outbox: Set<Int64>? = try? q.read { db in Set(try Int64.fetchAll(db, sql: "SELECT seq FROM outbox")) }

@@ -1,6 +1,7 @@
 import CSystemShim
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Swift concurrency without libdispatch's once-a-second tick.
 ///
@@ -29,11 +30,22 @@ public enum QuietThreads {
             MultiThreadedEventLoopGroup.singleton.any().executor.enqueue(ExecutorJob(job))
         }
         hook.pointee = unsafeBitCast(enqueue, to: UnsafeMutableRawPointer.self)
+        kept.withLock { $0 = $0 ?? [] }
         return true
         #else
         return false
         #endif
     }
+
+    /// Keeps `object` until the process ends, in a process that runs its tasks on NIO
+    /// (``runConcurrencyOnNIO()``); elsewhere (tests, stationctl) it is let go. For what
+    /// would start the tick when freed: a GRDB connection hands its queue's cleanup to a
+    /// non-overcommit Dispatch queue.
+    public static func keep(_ object: any AnyObject & Sendable) {
+        kept.withLock { $0?.append(object) }
+    }
+
+    private static let kept = Mutex<[any AnyObject & Sendable]?>(nil)
 
     /// The hook's type in the runtime: the job, and the enqueue it replaces.
     private typealias EnqueueGlobalHook = @convention(thin) (UnownedJob, @convention(thin) (UnownedJob) -> Void) -> Void

@@ -113,17 +113,11 @@ public final class Daemon {
     /// scanned (or `stationctl enroll` links it), then again as the box the hub named.
     public static func run(config: StationConfig, configPath: String?, table: DeviceTable, logger: Logger, print: @escaping (JSONLine) -> Void) async throws {
         var config = config.withLinkIdentity()
-        // The box before its enrollment, kept: letting its journal's connections go would
-        // hand their queues' cleanup to the kind of Dispatch thread that starts
-        // libdispatch's once-a-second tick for the rest of the process (QuietThreads).
-        var enrolledFrom: [Daemon] = []
-        defer { withExtendedLifetime(enrolledFrom) {} }
         while true {
             if config.identityFromCard { logger.notice("not enrolled yet: waiting for the enrollment card (box and site come from it)") }
             let daemon = try Daemon(config: config, configPath: configPath, logger: logger, print: print)
             try await daemon.serve(table: table)
             guard daemon.restartForIdentity else { return }
-            enrolledFrom.append(daemon)
             let next = config.withLinkIdentity()
             guard !next.identityFromCard else { throw CommandError("enrolled, but the hub link cannot be read back from \(config.stateDirectory)") }
             config = next
