@@ -1,41 +1,81 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Logging
 
-/// Copies the WAL back into the database on a connection and a thread of its own, a while
-/// after something was committed: a PASSIVE checkpoint never waits for the writer, so scans
-/// never wait for it. Commits within `intervalSeconds` of the first share one checkpoint;
-/// with nothing written the thread sleeps until the next commit, so an idle box is not
-/// woken by it (a repeating dispatch timer was: libdispatch's manager thread re-armed it
-/// every second).
+/// Copies the WAL back into the database on a connection and a thread of its own once the
+/// WAL holds `frames` frames since the last checkpoint (1,000 by default, SQLite's own
+/// automatic checkpoint): a PASSIVE checkpoint never waits for the writer, so scans never
+/// wait for it, and the thread sleeps until then, so an idle box is not woken by it.
 ///
-/// It learns of commits as a transaction observer of the journal's writer, so no write
-/// path can forget to tell it.
-final class Checkpointer: TransactionObserver, @unchecked Sendable {
+/// Why by size and not a while after each commit: a checkpoint that copied everything lets
+/// the next commit restart the WAL from its start, and SQLite syncs the WAL's new header
+/// before that commit's own sync. A box whose scans come minutes apart had a checkpoint
+/// between every two, so every scan paid two fdatasyncs. Checkpointed by size, a scan's
+/// commit pays one, written over the WAL's blocks of the last round (no new blocks, no
+/// change of the file's size for the sync to carry) once the WAL has been round once.
+///
+/// It learns of the WAL's length from SQLite's WAL hook on the journal's writer, which
+/// runs in every commit, so no write path can forget to tell it.
+final class Checkpointer: @unchecked Sendable {
     private let queue: DatabaseQueue
-    private let state = State()
+    private let state: State
+    private let writer: any DatabaseWriter
 
     /// What the thread and the writer's commits share; the thread holds this, not the
     /// checkpointer, so a journal that is dropped without `close` still ends it (deinit).
     private final class State: @unchecked Sendable {
         let condition = NSCondition()
-        /// Something was committed that no checkpoint has copied yet.
-        var written = false
+        let frames: Int32
+        /// The writer's alone (the hook runs in its commits): when to ask next.
+        var askAt: Int32
+        var lastFrames: Int32 = 0
+        /// A checkpoint was asked for and has not started.
+        var asked = false
         var stopping = false
         var finished = false
         var runs = 0
+
+        init(frames: Int32) {
+            self.frames = max(frames, 1)
+            askAt = self.frames
+        }
+
+        /// After each commit on the writer, with the WAL's frames: asks for a checkpoint
+        /// each time another `frames` have been written since the last ask (or since the
+        /// WAL restarted). Cheap when it does not ask: no lock.
+        func committed(walFrames: Int32) {
+            if walFrames < lastFrames { askAt = frames }
+            lastFrames = walFrames
+            guard walFrames >= askAt else { return }
+            askAt = walFrames &+ frames
+            condition.lock()
+            asked = true
+            condition.broadcast()
+            condition.unlock()
+        }
     }
 
-    init(path: String, observing writer: some DatabaseWriter, intervalSeconds: Double, logger: Logger) throws {
+    init(path: String, observing writer: some DatabaseWriter, frames: Int, logger: Logger) throws {
         var config = Configuration()
         config.busyMode = .timeout(1)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         let queue = try DatabaseQueue(path: path, configuration: config)
         self.queue = queue
-        let state = self.state
-        let thread = Thread { Self.loop(state, queue: queue, intervalSeconds: intervalSeconds, logger: logger) }
+        self.writer = writer
+        let state = State(frames: Int32(clamping: frames))
+        self.state = state
+        let thread = Thread { Self.loop(state, queue: queue, logger: logger) }
         thread.start()
-        writer.add(transactionObserver: self, extent: .observerLifetime)
+        // The hook's context is the state, which outlives it: `stop` takes the hook off
+        // before the state can go.
+        try writer.writeWithoutTransaction { db in
+            guard let connection = db.sqliteConnection else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the journal's writer is closed") }
+            sqlite3_wal_hook(connection, { context, _, _, frames in
+                Unmanaged<State>.fromOpaque(context!).takeUnretainedValue().committed(walFrames: frames)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(state).toOpaque())
+        }
     }
 
     deinit { stop() }
@@ -45,18 +85,28 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
         try Self.checkpoint(queue, mode)
     }
 
-    /// Ends the thread (after the checkpoint it may be running) and closes its connection.
+    /// Ends the thread (after the checkpoint it may be running), takes the hook off the
+    /// writer and closes the thread's connection; only the first call does anything.
     func stop() {
         let c = state.condition
         c.lock()
+        let stopped = state.stopping
         state.stopping = true
         c.broadcast()
         while !state.finished { c.wait() }
         c.unlock()
+        if stopped { return }
+        // A writer already closed has no hook left to call.
+        try? writer.writeWithoutTransaction { db in
+            if let connection = db.sqliteConnection { sqlite3_wal_hook(connection, nil, nil) }
+        }
         try? Connections.close(queue)
     }
 
-    /// Checkpoints the thread ran (for tests: commits, not time, cause them).
+    /// The WAL's frames as of the last commit (tests; read after the commit returned).
+    var walFrames: Int { Int(state.lastFrames) }
+
+    /// Checkpoints the thread ran (for tests: the WAL's length, not time, causes them).
     var checkpointsRun: Int {
         state.condition.lock()
         defer { state.condition.unlock() }
@@ -67,7 +117,7 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
         try queue.writeWithoutTransaction { db in _ = try db.checkpoint(mode) }
     }
 
-    private static func loop(_ state: State, queue: DatabaseQueue, intervalSeconds: Double, logger: Logger) {
+    private static func loop(_ state: State, queue: DatabaseQueue, logger: Logger) {
         let c = state.condition
         c.lock()
         defer {
@@ -76,31 +126,13 @@ final class Checkpointer: TransactionObserver, @unchecked Sendable {
             c.unlock()
         }
         while true {
-            while !state.written && !state.stopping { c.wait() }
-            // Commits until then join this checkpoint.
-            let due = Date(timeIntervalSinceNow: intervalSeconds)
-            while !state.stopping && Date() < due { _ = c.wait(until: due) }
+            while !state.asked && !state.stopping { c.wait() }
             if state.stopping { return }
-            state.written = false
+            state.asked = false
             c.unlock()
             do { try checkpoint(queue, .passive) } catch { logger.warning("journal checkpoint failed", metadata: ["error": "\(error)"]) }
             c.lock()
             state.runs += 1
         }
-    }
-
-    // MARK: TransactionObserver: commits only, no row changes.
-
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
-    func databaseDidChange(with event: DatabaseEvent) {}
-    func databaseDidRollback(_ db: Database) {}
-
-    func databaseDidCommit(_ db: Database) {
-        state.condition.lock()
-        if !state.written {
-            state.written = true
-            state.condition.broadcast()
-        }
-        state.condition.unlock()
     }
 }

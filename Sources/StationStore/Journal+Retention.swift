@@ -23,7 +23,9 @@ extension Journal {
 
     /// Deletes acknowledged events older than their retention period, except those the
     /// ledger stands on (its snapshot: open loans with their renewals, open visits).
-    /// Unacknowledged events are never purged. Returns how many were deleted.
+    /// Unacknowledged events are never purged. Returns how many were deleted; when some
+    /// were, a checkpoint copies their overwritten pages into the database file at once
+    /// (the WAL's length alone might not ask for one for days).
     @discardableResult
     public func purge(nowMillis: Int64, retention: Retention) throws -> Int {
         let day: Int64 = 86_400_000
@@ -31,7 +33,7 @@ extension Journal {
         let sensitiveCutoff = nowMillis - Int64(retention.sensitiveVisitDays) * day
         let services = Array(retention.sensitiveServices)
         let placeholders = services.map { _ in "?" }.joined(separator: ",")
-        return try pool.write { db in
+        let purged = try pool.write { db in
             var arguments: StatementArguments = [boxID, cutoff, sensitiveCutoff]
             arguments += StatementArguments(services)
             try db.execute(
@@ -49,6 +51,8 @@ extension Journal {
                 arguments: arguments)
             return db.changesCount
         }
+        if purged > 0 { try checkpoint() }
+        return purged
     }
 
     // MARK: - Device log and caches

@@ -8,16 +8,19 @@ import StationCore
 /// device log, in one SQLite file (WAL, `synchronous=FULL`).
 ///
 /// `append` returns only once its event is durable: the caller may then tell the worker.
-/// Checkpoints run on a connection of their own in the background, never on a scan's path.
+/// Checkpoints run on a connection of their own in the background, never on a scan's path,
+/// once the WAL is long enough (``Checkpointer``).
 public final class Journal: @unchecked Sendable {
     public struct Options: Sendable {
         /// `FULL` on a box. Tests set `OFF` to show that their power-cut check would catch it.
         public var synchronous: String
-        public var checkpointIntervalSeconds: Double
+        /// The WAL's length in frames (pages) at which the background checkpoint runs
+        /// (``Checkpointer``).
+        public var checkpointFrames: Int
 
-        public init(synchronous: String = "FULL", checkpointIntervalSeconds: Double = 10) {
+        public init(synchronous: String = "FULL", checkpointFrames: Int = 1000) {
             self.synchronous = synchronous
-            self.checkpointIntervalSeconds = checkpointIntervalSeconds
+            self.checkpointFrames = checkpointFrames
         }
     }
 
@@ -94,7 +97,7 @@ public final class Journal: @unchecked Sendable {
         }
         self.reservation = reservation
         (database, epoch, nextSeq, openedVisits, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.visits, opened.stocktake)
-        checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+        checkpointer = try Checkpointer(path: path, observing: database, frames: options.checkpointFrames, logger: logger)
     }
 
     /// Opens the pool, sets the writer's durability and migrates.
@@ -238,7 +241,7 @@ public final class Journal: @unchecked Sendable {
         poolLock.lock()
         database = reopened
         poolLock.unlock()
-        checkpointer = try Checkpointer(path: path, observing: database, intervalSeconds: options.checkpointIntervalSeconds, logger: logger)
+        checkpointer = try Checkpointer(path: path, observing: database, frames: options.checkpointFrames, logger: logger)
         logger.warning("journal reopened after a failed write", metadata: ["journal.path": "\(path)", "journal.seq": "\(seq)"])
         let landed = try pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event WHERE box_id = ? AND seq = ?)", arguments: [boxID, seq]) ?? false
@@ -359,11 +362,14 @@ public final class Journal: @unchecked Sendable {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    /// Runs a checkpoint now (tests, shutdown).
+    /// Runs a checkpoint now (a purge, tests).
     public func checkpoint() throws { try checkpointer?.run() }
 
     /// Checkpoints the background thread ran since the journal opened (tests).
     var checkpointsRun: Int { checkpointer?.checkpointsRun ?? 0 }
+
+    /// The WAL's frames as of the last commit (tests).
+    var walFrames: Int { checkpointer?.walFrames ?? 0 }
 }
 
 extension Logger.Level {

@@ -30,7 +30,7 @@ enum Fill {
         logger.logLevel = .error
         // A backlog is written, not recorded: without a sync per event (a million takes
         // minutes instead of an hour). The journal is closed, checkpointed and synced below.
-        let journal = try Journal(directory: state, boxID: box, siteID: site, options: .init(synchronous: "OFF", checkpointIntervalSeconds: 1), logger: logger)
+        let journal = try Journal(directory: state, boxID: box, siteID: site, options: .init(synchronous: "OFF"), logger: logger)
         let hub = try hubKey.map { try Curve25519.KeyAgreement.PublicKey(rawRepresentation: Data(base64Encoded: $0) ?? Data()) } ?? Curve25519.KeyAgreement.PrivateKey().publicKey
         let keys = CredentialKeys(localKey: SymmetricKey(size: .bits256), localVersion: 1, hubKey: hub, hubVersion: 1)
         var rng = TestIdentities(seed: seed)

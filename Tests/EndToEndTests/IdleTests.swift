@@ -20,8 +20,8 @@ final class IdleTests: XCTestCase {
     /// A box that scanned a book and showed both its pages (the manager page asks the scan
     /// loop, with a fallback timer, and reads the journal; its items sheet reads the
     /// catalog cache) then makes no wake-up at all: libdispatch's once-a-second tick never
-    /// starts (QuietThreads), and the journal is checkpointed once after the scan's commit,
-    /// not on a clock.
+    /// starts (QuietThreads), and the journal is checkpointed by the WAL's length, not on a
+    /// clock nor a while after the scan's commit.
     func testAnIdleBoxIsNotWokenAfterAScanAndItsPages() throws {
         try assertNotWoken(executable: nil)
     }
@@ -58,7 +58,7 @@ final class IdleTests: XCTestCase {
             XCTAssertEqual(curl.wait(timeout: 20), 0, file: file, line: line)
             XCTAssertEqual(curl.lines.last, status, url, file: file, line: line)
         }
-        // The checkpoint after the scan's commit comes within 10 s (Journal.Options).
+        // Past what the scan and the pages set off (the pages' Dispatch threads ending).
         Thread.sleep(forTimeInterval: 12)
         let before = Self.wakeups(daemon)
         Thread.sleep(forTimeInterval: 8)

@@ -22,7 +22,7 @@ final class JournalTests: XCTestCase {
     }
 
     func open(box: String = "box-1") throws -> Journal {
-        try Journal(directory: dir.path, boxID: box, siteID: "site-a", options: .init(checkpointIntervalSeconds: 3600), logger: logger)
+        try Journal(directory: dir.path, boxID: box, siteID: "site-a", options: .init(checkpointFrames: .max), logger: logger)
     }
 
     func time(_ ms: Int64) -> EventTime { EventTime(wallMillis: ms, synchronized: true, bootID: "boot-1", monotonicMicros: ms * 1000) }
@@ -31,21 +31,38 @@ final class JournalTests: XCTestCase {
         EventDraft(kind: .return, scannerID: "1eab:0103:S1", item: ItemRef(key: "label:LIB-\(n)"), flags: ["returned-without-loan"])
     }
 
-    /// The WAL is copied back a while after commits, not on a clock: commits within the
-    /// interval share one checkpoint, and a journal nobody writes runs none (an idle box is
-    /// not woken by it).
-    func testCheckpointsFollowCommitsNotTheClock() throws {
-        let j = try Journal(directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointIntervalSeconds: 2), logger: logger)
+    /// The WAL is copied back once it is long enough, not a while after each commit nor on
+    /// a clock: a quiet spell after a scan runs no checkpoint (it would let the next scan's
+    /// commit restart the WAL, which SQLite syncs separately: two fdatasyncs for one scan),
+    /// and a journal nobody writes runs none (an idle box is not woken by it).
+    func testCheckpointsFollowTheWALsLengthNotCommitsOrTheClock() throws {
+        let frames = 12
+        let j = try Journal(directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointFrames: frames), logger: logger)
         defer { try? j.close() }
-        Thread.sleep(forTimeInterval: 2.5)
-        XCTAssertEqual(j.checkpointsRun, 0, "nothing committed, yet a checkpoint ran")
+        let wal = j.path + "-wal"
+        // The WAL from the open (the schema) copied back: the next commit starts it again.
+        try j.checkpoint()
         _ = try j.append(draft(1), time: time(1000))
-        _ = try j.append(draft(2), time: time(2000))
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertEqual(j.checkpointsRun, 0, "a quiet spell after one commit ran a checkpoint")
+        var n = 1
+        XCTAssertLessThan(j.walFrames, 4, "the commit after a checkpoint did not start the WAL again")
+        while case let now = j.walFrames, now < frames {
+            XCTAssertEqual(j.checkpointsRun, 0, "a checkpoint ran with \(now) frames in the WAL, fewer than \(frames)")
+            n += 1
+            XCTAssertLessThan(n, 100, "the WAL does not grow")
+            _ = try j.append(draft(n), time: time(Int64(n) * 1000))
+        }
         let deadline = Date(timeIntervalSinceNow: 10)
-        while j.checkpointsRun == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        XCTAssertEqual(j.checkpointsRun, 1, "two commits within the interval should share one checkpoint")
-        Thread.sleep(forTimeInterval: 2.5)
+        while j.checkpointsRun == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        XCTAssertEqual(j.checkpointsRun, 1, "the WAL reached \(frames) frames, yet no checkpoint ran")
+        Thread.sleep(forTimeInterval: 1.5)
         XCTAssertEqual(j.checkpointsRun, 1, "nothing committed since the checkpoint, yet another ran")
+        // The next commit starts the WAL again from its start: its file keeps its length.
+        let length = try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int
+        _ = try j.append(draft(n + 1), time: time(Int64(n + 1) * 1000))
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int, length, "the commit after a checkpoint grew the WAL")
+        XCTAssertEqual(j.checkpointsRun, 1)
     }
 
     func testAppendIsReadBackAfterReopenWithIncreasingSeq() throws {
@@ -511,6 +528,26 @@ extension JournalTests {
         XCTAssertFalse(try j.events().map(\.seq).contains(oldReturn))
         XCTAssertFalse(try j.events().map(\.seq).contains(lactation), "lactation visits go sooner")
         try j.close()
+    }
+}
+
+extension JournalTests {
+    /// A purge reaches the database file at once, not whenever the WAL is next long enough
+    /// for a checkpoint: the rows it deleted are overwritten there (`secure_delete`).
+    func testAPurgedEventLeavesTheDatabaseFileAtOnce() throws {
+        let j = try open()
+        defer { try? j.close() }
+        let day: Int64 = 86_400_000
+        let marker = "label:PURGED-Q7X3"
+        let old = try j.append(EventDraft(kind: .return, item: ItemRef(key: marker)), time: time(1 * day))
+        let newest = try j.append(draft(2), time: time(999 * day))
+        try j.acknowledge(through: newest.seq)
+        try j.checkpoint()
+        func inFile() throws -> Bool { try Data(contentsOf: URL(fileURLWithPath: j.path)).range(of: Data(marker.utf8)) != nil }
+        XCTAssertTrue(try inFile(), "the event should be in the database file before the purge")
+        XCTAssertEqual(try j.purge(nowMillis: 1000 * day, retention: .init(days: 180)), 1)
+        XCTAssertFalse(try j.events().map(\.seq).contains(old.seq))
+        XCTAssertFalse(try inFile(), "the purged event is still in the database file")
     }
 }
 

@@ -19,7 +19,7 @@ final class LedgerSnapshotTests: XCTestCase {
     /// Without fsync: these tests are about what is written, PowerCutTests about durability.
     func open() throws -> Journal {
         try Journal(
-            directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(synchronous: "OFF", checkpointIntervalSeconds: 3600), logger: Logger(label: "test"))
+            directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(synchronous: "OFF", checkpointFrames: .max), logger: Logger(label: "test"))
     }
 
     func time(_ n: Int) -> EventTime { EventTime(wallMillis: Int64(n) * 1000, synchronized: true, bootID: "boot-1", monotonicMicros: Int64(n) * 1000) }

@@ -69,7 +69,7 @@ final class PowerCutTests: XCTestCase {
             }
             let journal = try Journal(
                 directory: live.path, boxID: "box-1", siteID: "site-a",
-                options: .init(synchronous: synchronous, checkpointIntervalSeconds: 3600), logger: Logger(label: "test"))
+                options: .init(synchronous: synchronous, checkpointFrames: .max), logger: Logger(label: "test"))
             var told: [JournalEvent] = []
             // Loans, renewals, returns, visits and voids of a few copies and workers: each
             // append also changes the ledger's snapshot in its transaction.
@@ -91,7 +91,7 @@ final class PowerCutTests: XCTestCase {
             result.syncs += crashvfs_sync_count()
             try journal.close()
 
-            let reopened = try Journal(directory: after.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointIntervalSeconds: 3600), logger: Logger(label: "test"))
+            let reopened = try Journal(directory: after.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointFrames: .max), logger: Logger(label: "test"))
             let survived = Set(try reopened.events().map { "\($0.seq) \($0.draft.item?.key ?? "")" })
             let replayed = try reopened.replayedLedger()
             if try reopened.snapshotLedger() != replayed {
