@@ -165,8 +165,13 @@ extension Journal {
     /// still full) is tried again at each scan, not only at appends no scan reaches. A read
     /// that finds the file damaged marks it, as a failed write does (the first read of a
     /// book's entries may be a scan's, long after the start).
+    ///
+    /// Read on the writer, outside a transaction: it is the only connection that writes and
+    /// its statements run one after another, so no write comes between the window's reads,
+    /// and its page cache holds the pages the last append wrote (a reader's would be read
+    /// again from the WAL after every commit).
     public func window(item: String?, worker: String?) throws -> LocalLedger {
-        try reconciled { try pool.read { db in try Self.window(db, item: item, worker: worker) } }
+        try reconciled { try pool.writeWithoutTransaction { db in try Self.window(db, item: item, worker: worker) } }
     }
 
     /// The ledger from a full replay of the journal: the reference the snapshot must equal
