@@ -11,7 +11,7 @@ final class EventBodyTests: XCTestCase {
     static let alphabet: [String] =
         (0..<0x20).map { String(UnicodeScalar(UInt8($0))) } + ["\"", "\\", "/", "\u{7F}", "\u{2028}", "e\u{301}", "书", "🙂", "\r\n", "a", "Z", "0", " ", "-"]
 
-    func testTheBodyIsWhatJSONEncoderWritesForEveryShapeOfDraft() throws {
+    func testTheBodyIsWhatJSONEncoderWritesForEveryShapeOfDraftAndEvent() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var rng = TestIdentities(seed: 20_261_207)
@@ -28,6 +28,12 @@ final class EventBodyTests: XCTestCase {
             let expected = String(decoding: try encoder.encode(draft), as: UTF8.self)
             XCTAssertEqual(EventBody.json(draft), expected, "draft \(n)")
             XCTAssertEqual(try JSONDecoder().decode(EventDraft.self, from: Data(EventBody.json(draft).utf8)), draft, "draft \(n)")
+            // The whole event, as the hub hashes it.
+            let event = JournalEvent(
+                boxID: text(), seq: Int64(bitPattern: rng.next()), siteID: text(), epoch: rng.number(in: 0...1_000_000),
+                time: EventTime(wallMillis: Int64(bitPattern: rng.next()), synchronized: n % 2 == 0, bootID: text(), monotonicMicros: Int64(bitPattern: rng.next())),
+                draft: draft)
+            XCTAssertEqual(EventBody.json(event), String(decoding: try encoder.encode(event), as: UTF8.self), "event \(n)")
         }
     }
 }

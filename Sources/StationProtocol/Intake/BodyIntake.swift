@@ -24,6 +24,10 @@ public enum Canonical {
     public static func text(_ value: some Encodable) -> String {
         String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
+
+    /// An event's: the same bytes, written without the encoder (``EventBody``), as the hub
+    /// writes two for each event it takes.
+    public static func text(_ event: JournalEvent) -> String { EventBody.json(event) }
 }
 
 /// What the hub does with a request body before anything else sees it, as values: gzip
