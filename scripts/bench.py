@@ -3,8 +3,8 @@
 against in the same run, printed and written to .build/bench/report.json.
 
   in-process (ordo-one/benchmark, Benchmarks/StationBenchmarks): decoder+framer key
-      events/s, recogniser codes/s, scan-to-durable latency p50/p99 (a journal in use; a
-      fresh one's p50) beside a raw 512-byte append + fdatasync on the same disk;
+      events/s, recogniser codes/s, scan-to-durable latency p50/p99 (a journal in use; one
+      just started, p50) beside a raw 512-byte append + fdatasync on the same disk;
   whole process (this script), with the stationd the packages ship (the release build
       linked again with the Swift runtime inside, stripped): stationd idle with two
       scanners attached (RSS, PSS and CPU over 60 s) beside barcode-server idle with the
@@ -316,8 +316,8 @@ def in_process():
     recognise = percentiles("recogniser_(codes)", "throughput")[50]
     sync = percentiles("fdatasync_(512_B_append)", "wallClock")
     durable = percentiles("scan-to-durable", "wallClock")
-    fresh = percentiles("scan-to-durable_(fresh_journal)", "wallClock")
-    return frame, recognise, (sync[50] / 1000, sync[99] / 1000), (durable[50] / 1000, durable[99] / 1000), fresh[50] / 1000
+    started = percentiles("scan-to-durable_(after_a_start)", "wallClock")
+    return frame, recognise, (sync[50] / 1000, sync[99] / 1000), (durable[50] / 1000, durable[99] / 1000), started[50] / 1000
 
 
 def drain(events):
@@ -344,13 +344,13 @@ def main():
         rows.append({"area": area, "figure": figure, "value": round(value, 4), "unit": unit, "reference": reference})
 
     print("bench: in-process figures (ordo-one/benchmark) ...", flush=True)
-    frame, recognise, sync, durable, fresh = in_process()
+    frame, recognise, sync, durable, started = in_process()
     row("scan path", "decoder+framer", frame, "key events/s", "one core; a scanner types ~1,000 key events/s")
     row("scan path", "recogniser", recognise, "codes/s", "one core; a busy shelf scans ~1 code/s")
     row("durability", "scan-to-durable p50", durable[0], "ms", f"raw fdatasync p50 {sync[0]:.3f} ms, same disk: {durable[0] / sync[0]:.2f}x")
     row("durability", "scan-to-durable p99", durable[1], "ms", f"raw fdatasync p99 {sync[1]:.3f} ms, same disk: {durable[1] / sync[1]:.2f}x")
-    row("durability", "scan-to-durable p50, fresh journal", fresh, "ms",
-        f"raw fdatasync p50 {sync[0]:.3f} ms: {fresh / sync[0]:.2f}x (the WAL file grows at each commit: the first ~500 scans after a start)")
+    row("durability", "scan-to-durable p50, after a start", started, "ms",
+        f"raw fdatasync p50 {sync[0]:.3f} ms: {started / sync[0]:.2f}x (the WAL's first round, over the zeros the start wrote ahead)")
 
     packaged_stationd()
     print(f"bench: stationd idle with two scanners for {args.idle_seconds:.0f} s ...", flush=True)

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import StationCore
+import StationSystem
 
 extension Journal {
     struct Opened {
@@ -11,6 +12,36 @@ extension Journal {
         /// The open visits (``window(_:item:worker:)`` for no book and no worker).
         var visits: LocalLedger
         var stocktake: Stocktake?
+    }
+
+    /// Before SQLite opens the journal at a start: when its WAL file is missing or empty (a
+    /// clean close truncates it), it is written ahead as zeros, as long as the checkpointer lets the WAL
+    /// grow (``Checkpointer``), so the first round of commits after a start writes over
+    /// blocks the file has, as every later round does, and a scan's fdatasync carries no
+    /// change of the file's size and blocks (ARCHITECTURE, the scan loop). SQLite reads a
+    /// WAL whose header is not its own as empty, and writes its header at the first commit.
+    /// Not for a new journal (SQLite deletes a WAL beside an empty database), never over a
+    /// WAL that is there (it may hold commits to recover), and best effort: a box whose
+    /// disk is full still starts.
+    static func writeWALAhead(path: String, frames: Int, logger: Logger) {
+        let wal = path + "-wal"
+        var st = stat()
+        var walStat = stat()
+        let walEmpty = stat(wal, &walStat) == 0 ? walStat.st_size == 0 : errno == ENOENT
+        guard stat(path, &st) == 0, st.st_size >= 100, walEmpty,
+            let header = FileHandle(forReadingAtPath: path).flatMap({ handle in defer { try? handle.close() }; return try? handle.read(upToCount: 100) }),
+            header.count == 100
+        else { return }
+        // The database header's page size (1 stands for 65,536); a WAL frame is a page and 24 bytes.
+        let field = Int(header[16]) << 8 | Int(header[17])
+        let pageSize = field == 1 ? 65_536 : field
+        guard pageSize >= 512 else { return }
+        let size = 32 + min(frames, Options.walAheadFrames) * (pageSize + 24)
+        do {
+            try DurableFile.writeZeros(to: wal, size: size, mode: st.st_mode & 0o777)
+        } catch {
+            logger.warning("journal WAL not written ahead: its first commits grow it", metadata: ["journal.path": "\(wal)", "error": "\(error)"])
+        }
     }
 
     /// Opens the database, works out the epoch and the next seq from it and the

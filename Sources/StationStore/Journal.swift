@@ -18,6 +18,9 @@ public final class Journal: @unchecked Sendable {
         /// (``Checkpointer``).
         public var checkpointFrames: Int
 
+        /// Most frames of WAL written ahead at a start (``Journal/writeWALAhead(path:frames:logger:)``).
+        static let walAheadFrames = 1000
+
         public init(synchronous: String = "FULL", checkpointFrames: Int = 1000) {
             self.synchronous = synchronous
             self.checkpointFrames = checkpointFrames
@@ -83,6 +86,7 @@ public final class Journal: @unchecked Sendable {
         // The whole file is checked in the background once the box runs (checkIntegrity);
         // here only when that check found it corrupt, or when what a start reads is.
         var salvage = try Salvage.atStart(path: path, boxID: boxID, logger: logger)
+        Self.writeWALAhead(path: path, frames: options.checkpointFrames, logger: logger)
         let opened: Opened
         do {
             opened = try Self.open(path: path, boxID: boxID, siteID: siteID, options: options, reservation: &reservation, salvaged: salvage != nil, logger: logger)

@@ -65,6 +65,32 @@ final class JournalTests: XCTestCase {
         XCTAssertEqual(j.checkpointsRun, 1)
     }
 
+    /// A start writes the WAL ahead when a clean close left it empty, so the first commits
+    /// after it write over the file's blocks instead of growing it (their fdatasync then
+    /// carries no new size and blocks), and SQLite takes the zeros for an empty WAL.
+    func testAStartWritesTheWALAheadAndItsFirstCommitsWriteOverIt() throws {
+        let frames = 40
+        func reopen() throws -> Journal {
+            try Journal(directory: dir.path, boxID: "box-1", siteID: "site-a", options: .init(checkpointFrames: frames), logger: logger)
+        }
+        var j = try reopen()
+        let wal = j.path + "-wal"
+        func size() -> Int? { try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int }
+        _ = try j.append(draft(1), time: time(1000))
+        try j.close()
+        XCTAssertEqual(size() ?? 0, 0, "a clean close leaves the WAL empty")
+        j = try reopen()
+        let ahead = try XCTUnwrap(size(), "no WAL written ahead at the start")
+        XCTAssertEqual(ahead, 32 + frames * (4096 + 24))
+        for n in 2...11 { _ = try j.append(draft(n), time: time(Int64(n) * 1000)) }
+        XCTAssertEqual(size(), ahead, "the first commits after a start grew the WAL")
+        XCTAssertEqual(try j.events().map(\.seq), Array(1...11))
+        try j.close()
+        j = try reopen()
+        XCTAssertEqual(try j.events().map(\.seq), Array(1...11), "what was written over the zeros is read back")
+        try j.close()
+    }
+
     func testAppendIsReadBackAfterReopenWithIncreasingSeq() throws {
         var j = try open()
         let a = try j.append(draft(1), time: time(1000))
