@@ -80,6 +80,14 @@ final class Checkpointer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// A checkpoint soon, on the thread (whatever the WAL's length).
+    func request() {
+        state.condition.lock()
+        state.asked = true
+        state.condition.broadcast()
+        state.condition.unlock()
+    }
+
     /// A checkpoint now, on the caller's thread.
     func run(_ mode: Database.CheckpointMode = .passive) throws {
         try Self.checkpoint(queue, mode)

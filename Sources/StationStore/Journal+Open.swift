@@ -14,31 +14,28 @@ extension Journal {
         var stocktake: Stocktake?
     }
 
-    /// Before SQLite opens the journal at a start: when its WAL file is missing or empty (a
-    /// clean close truncates it), it is written ahead as zeros, as long as the checkpointer lets the WAL
-    /// grow (``Checkpointer``), so the first round of commits after a start writes over
-    /// blocks the file has, as every later round does, and a scan's fdatasync carries no
-    /// change of the file's size and blocks (ARCHITECTURE, the scan loop). SQLite reads a
-    /// WAL whose header is not its own as empty, and writes its header at the first commit.
-    /// Not for a new journal (SQLite deletes a WAL beside an empty database), never over a
-    /// WAL that is there (it may hold commits to recover), and best effort: a box whose
-    /// disk is full still starts.
-    static func writeWALAhead(path: String, frames: Int, logger: Logger) {
+    /// At a start, once the journal is open: its WAL is checkpointed and emptied (a clean
+    /// close left it so, but opening the pool writes a few frames: GRDB creates and drops a
+    /// table so that readers find the WAL) and written ahead as zeros, as long as the checkpointer lets the WAL grow
+    /// (``Checkpointer``, at most ``Options/walAheadBytes``), so the first round of commits
+    /// after a start writes over blocks the file has, as every later round does, and a
+    /// scan's fdatasync carries no change of the file's size and blocks (ARCHITECTURE, the
+    /// scan loop). SQLite reads a WAL whose header is not its own as empty, and writes its
+    /// header at the first commit. Done holding the WAL's write lock (`BEGIN IMMEDIATE`): no
+    /// connection, in this process or another (`stationctl import-ack`), can add a frame
+    /// meanwhile, and an empty WAL has none to lose. Best effort: a box whose disk is full
+    /// still starts, and zeros left part-way are an empty WAL too.
+    static func writeWALAhead(_ pool: DatabasePool, path: String, frames: Int, logger: Logger) {
         let wal = path + "-wal"
-        var st = stat()
-        var walStat = stat()
-        let walEmpty = stat(wal, &walStat) == 0 ? walStat.st_size == 0 : errno == ENOENT
-        guard stat(path, &st) == 0, st.st_size >= 100, walEmpty,
-            let header = FileHandle(forReadingAtPath: path).flatMap({ handle in defer { try? handle.close() }; return try? handle.read(upToCount: 100) }),
-            header.count == 100
-        else { return }
-        // The database header's page size (1 stands for 65,536); a WAL frame is a page and 24 bytes.
-        let field = Int(header[16]) << 8 | Int(header[17])
-        let pageSize = field == 1 ? 65_536 : field
-        guard pageSize >= 512 else { return }
-        let size = 32 + min(frames, Options.walAheadFrames) * (pageSize + 24)
         do {
-            try DurableFile.writeZeros(to: wal, size: size, mode: st.st_mode & 0o777)
+            try pool.writeWithoutTransaction { db in
+                _ = try db.checkpoint(.truncate)
+                try db.execute(sql: "BEGIN IMMEDIATE TRANSACTION")
+                defer { try? db.execute(sql: "ROLLBACK TRANSACTION") }
+                let frameSize = (try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096) + 24
+                guard let size = try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int, size == 0 else { return }
+                try DurableFile.fillEmpty(wal, size: 32 + min(frames, Options.walAheadBytes / frameSize) * frameSize)
+            }
         } catch {
             logger.warning("journal WAL not written ahead: its first commits grow it", metadata: ["journal.path": "\(wal)", "error": "\(error)"])
         }

@@ -24,8 +24,9 @@ extension Journal {
     /// Deletes acknowledged events older than their retention period, except those the
     /// ledger stands on (its snapshot: open loans with their renewals, open visits).
     /// Unacknowledged events are never purged. Returns how many were deleted; when some
-    /// were, a checkpoint copies their overwritten pages into the database file at once
-    /// (the WAL's length alone might not ask for one for days).
+    /// were, the background thread is asked for a checkpoint at once, which copies their
+    /// overwritten pages into the database file (the WAL's length alone might not ask for
+    /// one for days), off the scan loop that purges.
     @discardableResult
     public func purge(nowMillis: Int64, retention: Retention) throws -> Int {
         let day: Int64 = 86_400_000
@@ -51,7 +52,7 @@ extension Journal {
                 arguments: arguments)
             return db.changesCount
         }
-        if purged > 0 { try checkpoint() }
+        if purged > 0 { requestCheckpoint() }
         return purged
     }
 

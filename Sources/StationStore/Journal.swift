@@ -18,8 +18,9 @@ public final class Journal: @unchecked Sendable {
         /// (``Checkpointer``).
         public var checkpointFrames: Int
 
-        /// Most frames of WAL written ahead at a start (``Journal/writeWALAhead(path:frames:logger:)``).
-        static let walAheadFrames = 1000
+        /// Most of the WAL written ahead at a start (``Journal/writeWALAhead(_:path:frames:logger:)``):
+        /// 1,000 frames of 4 KiB pages.
+        static let walAheadBytes = 4 << 20
 
         public init(synchronous: String = "FULL", checkpointFrames: Int = 1000) {
             self.synchronous = synchronous
@@ -86,7 +87,6 @@ public final class Journal: @unchecked Sendable {
         // The whole file is checked in the background once the box runs (checkIntegrity);
         // here only when that check found it corrupt, or when what a start reads is.
         var salvage = try Salvage.atStart(path: path, boxID: boxID, logger: logger)
-        Self.writeWALAhead(path: path, frames: options.checkpointFrames, logger: logger)
         let opened: Opened
         do {
             opened = try Self.open(path: path, boxID: boxID, siteID: siteID, options: options, reservation: &reservation, salvaged: salvage != nil, logger: logger)
@@ -96,6 +96,7 @@ public final class Journal: @unchecked Sendable {
         }
         self.reservation = reservation
         (database, epoch, nextSeq, openedVisits, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.visits, opened.stocktake)
+        Self.writeWALAhead(opened.pool, path: path, frames: options.checkpointFrames, logger: logger)
         checkpointer = try Checkpointer(path: path, observing: database, frames: options.checkpointFrames, logger: logger)
     }
 
@@ -211,36 +212,6 @@ public final class Journal: @unchecked Sendable {
                 }
             }
         }
-    }
-
-    /// `body` in one transaction on the writer, begun and ended with cached statements
-    /// (GRDB's `write` compiles its BEGIN and COMMIT again each time: a sixth of a scan's
-    /// CPU). Rolled back when anything in it, its commit included, fails.
-    static func scanTransaction(_ db: Database, _ body: () throws -> Void) throws {
-        try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
-        do {
-            try body()
-            try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
-        } catch {
-            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
-            throw error
-        }
-    }
-
-    /// The one place an event row and its outbox row are written (the append path, and
-    /// salvage with `orIgnore`). Cached statements: the scan path compiles no SQL.
-    static func insertRow(_ db: Database, _ e: JournalEvent, body: String, orIgnore: Bool = false) throws {
-        let verb = orIgnore ? "INSERT OR IGNORE" : "INSERT"
-        try db.cachedStatement(
-            sql: """
-                \(verb) INTO event (box_id, seq, epoch, site_id, scanner_id, kind, wall_ms, clock_synced, boot_id, mono_us, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            e.boxID, e.seq, e.epoch, e.siteID, e.draft.scannerID, e.draft.kind.rawValue,
-            e.time.wallMillis, e.time.synchronized ? 1 : 0, e.time.bootID, e.time.monotonicMicros, body,
-        ])
-        try db.cachedStatement(sql: "\(verb) INTO outbox (seq) VALUES (?)").execute(arguments: [e.seq])
     }
 
     /// After a failed write: reopen the journal (as a restart would, so SQLite recovers the
@@ -377,8 +348,11 @@ public final class Journal: @unchecked Sendable {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    /// Runs a checkpoint now (a purge, tests).
+    /// Runs a checkpoint now, on the caller's thread (tests).
     public func checkpoint() throws { try checkpointer?.run() }
+
+    /// Asks the background thread for a checkpoint now (a purge).
+    func requestCheckpoint() { checkpointer?.request() }
 
     /// Checkpoints the background thread ran since the journal opened (tests).
     var checkpointsRun: Int { checkpointer?.checkpointsRun ?? 0 }

@@ -39,34 +39,24 @@ public enum DurableFile {
         try syncDirectory(directory.isEmpty ? "." : directory)
     }
 
-    /// Fills `path` with `size` zero bytes when it is missing or empty (never a file that
-    /// holds anything), written (not only allocated: an allocated block is written over
-    /// later with a change of the file system's metadata, a written one without) and synced
-    /// with its directory entry. A failure leaves the file as it found it.
-    public static func writeZeros(to path: String, size: Int, mode: mode_t) throws(SystemError) {
-        let created = access(path, F_OK) != 0
-        let fd = try Syscall.call("open", path: path) { open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode) }
-        do {
-            defer { _ = close(fd) }
-            var st = stat()
-            try Syscall.call("fstat", path: path) { fstat(fd, &st) }
-            guard st.st_size == 0 else { throw SystemError(call: "fill", path: path, errno: EEXIST) }
-            do throws(SystemError) {
-                if created { try Syscall.call("fchmod", path: path) { fchmod(fd, mode) } }
-                let chunk = [UInt8](repeating: 0, count: 1 << 16)
-                var done = 0
-                while done < size {
-                    let n = min(chunk.count, size - done)
-                    done += try Syscall.call("write", path: path) { chunk.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, n) } }
-                }
-                try Syscall.call("fsync", path: path) { fsync(fd) }
-            } catch {
-                if created { _ = unlink(path) } else { _ = ftruncate(fd, 0) }
-                throw error
-            }
+    /// Fills the empty file at `path` with `size` zero bytes, written (not only allocated:
+    /// an allocated block is written over later with a change of the file system's
+    /// metadata, a written one without) and synced. Refuses a file that holds anything; the
+    /// caller keeps anyone else from writing it meanwhile. A failure part-way leaves the
+    /// zeros written so far.
+    public static func fillEmpty(_ path: String, size: Int) throws(SystemError) {
+        let fd = try Syscall.call("open", path: path) { open(path, O_WRONLY | O_CLOEXEC) }
+        defer { _ = close(fd) }
+        var st = stat()
+        try Syscall.call("fstat", path: path) { fstat(fd, &st) }
+        guard st.st_size == 0 else { throw SystemError(call: "fill", path: path, errno: EEXIST) }
+        let chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var done = 0
+        while done < size {
+            let n = min(chunk.count, size - done)
+            done += try Syscall.call("pwrite", path: path) { chunk.withUnsafeBytes { pwrite(fd, $0.baseAddress!, n, off_t(done)) } }
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        try syncDirectory(directory.isEmpty ? "." : directory)
+        try Syscall.call("fsync", path: path) { fsync(fd) }
     }
 
     /// Makes a directory's entries (a rename, a new file) durable.

@@ -558,8 +558,9 @@ extension JournalTests {
 }
 
 extension JournalTests {
-    /// A purge reaches the database file at once, not whenever the WAL is next long enough
-    /// for a checkpoint: the rows it deleted are overwritten there (`secure_delete`).
+    /// A purge reaches the database file at once (the checkpointer is asked), not whenever
+    /// the WAL is next long enough for a checkpoint: the rows it deleted are overwritten
+    /// there (`secure_delete`).
     func testAPurgedEventLeavesTheDatabaseFileAtOnce() throws {
         let j = try open()
         defer { try? j.close() }
@@ -573,6 +574,9 @@ extension JournalTests {
         XCTAssertTrue(try inFile(), "the event should be in the database file before the purge")
         XCTAssertEqual(try j.purge(nowMillis: 1000 * day, retention: .init(days: 180)), 1)
         XCTAssertFalse(try j.events().map(\.seq).contains(old.seq))
+        // The checkpoint runs on the checkpointer's thread, asked for by the purge.
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while try inFile() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         XCTAssertFalse(try inFile(), "the purged event is still in the database file")
     }
 }
