@@ -16,17 +16,18 @@ extension Journal {
 
     /// At a start, once the journal is open: its WAL is checkpointed and emptied (a clean
     /// close left it so, but opening the pool writes a few frames: GRDB creates and drops a
-    /// table so that readers find the WAL) and written ahead as zeros, as long as the checkpointer lets the WAL grow
-    /// (``Checkpointer``, at most ``Options/walAheadBytes``), so the first round of commits
-    /// after a start writes over blocks the file has, as every later round does, and a
-    /// scan's fdatasync carries no change of the file's size and blocks (ARCHITECTURE, the
-    /// scan loop). SQLite reads a WAL whose header is not its own as empty, and writes its
-    /// header at the first commit. Done holding the WAL's write lock (`BEGIN IMMEDIATE`): no
-    /// connection, in this process or another (`stationctl import-ack`), can add a frame
-    /// meanwhile, and an empty WAL has none to lose. Best effort: a box whose disk is full
-    /// still starts, and zeros left part-way are an empty WAL too.
-    static func writeWALAhead(_ pool: DatabasePool, path: String, frames: Int, logger: Logger) {
-        let wal = path + "-wal"
+    /// table so that readers find the WAL), then written ahead as zeros for as long as the
+    /// checkpointer lets it grow (``Checkpointer``, at most ``Options/walAheadBytes``), so
+    /// the first round of commits after a start writes over blocks the file has, as every
+    /// later round does, and a scan's fdatasync carries no change of the file's size and
+    /// blocks (ARCHITECTURE, the scan loop). SQLite reads a WAL whose header is not its own
+    /// as empty, and writes its header at the first commit. Done holding the WAL's write
+    /// lock (`BEGIN IMMEDIATE`): no connection, in this process or another (`stationctl
+    /// import-ack`), can add a frame meanwhile, and an empty WAL has none to lose. Best
+    /// effort: a box whose disk is full, or whose WAL a reader holds, still starts, and
+    /// zeros left part-way are an empty WAL too.
+    static func writeWALAhead(_ pool: DatabasePool, frames: Int, logger: Logger) {
+        let wal = pool.path + "-wal"
         do {
             try pool.writeWithoutTransaction { db in
                 _ = try db.checkpoint(.truncate)

@@ -18,7 +18,7 @@ public final class Journal: @unchecked Sendable {
         /// (``Checkpointer``).
         public var checkpointFrames: Int
 
-        /// Most of the WAL written ahead at a start (``Journal/writeWALAhead(_:path:frames:logger:)``):
+        /// Most of the WAL written ahead at a start (``Journal/writeWALAhead(_:frames:logger:)``):
         /// 1,000 frames of 4 KiB pages.
         static let walAheadBytes = 4 << 20
 
@@ -96,7 +96,7 @@ public final class Journal: @unchecked Sendable {
         }
         self.reservation = reservation
         (database, epoch, nextSeq, openedVisits, openedStocktake) = (opened.pool, opened.epoch, opened.nextSeq, opened.visits, opened.stocktake)
-        Self.writeWALAhead(opened.pool, path: path, frames: options.checkpointFrames, logger: logger)
+        Self.writeWALAhead(opened.pool, frames: options.checkpointFrames, logger: logger)
         checkpointer = try Checkpointer(path: path, observing: database, frames: options.checkpointFrames, logger: logger)
     }
 

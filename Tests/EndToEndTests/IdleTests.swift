@@ -58,7 +58,7 @@ final class IdleTests: XCTestCase {
             XCTAssertEqual(curl.wait(timeout: 20), 0, file: file, line: line)
             XCTAssertEqual(curl.lines.last, status, url, file: file, line: line)
         }
-        // Past what the scan and the pages set off (the pages' Dispatch threads ending).
+        // Past what the scan and the requests set off.
         Thread.sleep(forTimeInterval: 12)
         let before = Self.wakeups(daemon)
         Thread.sleep(forTimeInterval: 8)
