@@ -79,45 +79,96 @@ extension Reports {
         """
     }
 
-    /// Per region, the titles borrowed most: loans from `book_month`, borrowers of the
-    /// titles shown.
+    /// Per region, the titles borrowed most: `book_month`'s rows of the period, the sites'
+    /// regions and the catalog's titles, ranked by ``LoanRanking``; then the borrowers of
+    /// the titles shown, 500 at a time (a statement's values stay within what SQLite binds).
     @Sendable static func mostBorrowed(_ b: Bounds) -> Query {
         guard let months = wholeMonths(b) else { return mostBorrowedFromEvents(b) }
+        var q = Query(
+            """
+            SELECT 'loans', m.site_id, m.item_key, m.loans FROM book_month m WHERE m.month >= ? AND m.month < ? AND \(scope("m.site_id", b.p).sql)
+            UNION ALL
+            SELECT 'site', id, coalesce(region, ''), 0 FROM site
+            UNION ALL
+            SELECT 'title', item_key, title, 0 FROM catalog_title WHERE title IS NOT NULL
+            """,
+            [months.first, months.end] + scope("m.site_id", b.p).arguments, columns: ["region", "rank", "title", "loans", "borrowers"])
+        let limit = b.p.limit
+        q.then = { rows in
+            var regions: [String: String] = [:], titles: [String: String] = [:], loans: [LoanRanking.Loans] = []
+            for r in rows {
+                guard let key = r[1].text, let value = r[2].text else { continue }
+                switch r[0].text {
+                case "loans": loans.append(LoanRanking.Loans(site: key, item: value, loans: r[3].int ?? 0))
+                case "site": regions[key] = value
+                default: titles[key] = value
+                }
+            }
+            let ranked = LoanRanking.ranked(loans, regions: regions, titles: titles, limit: limit)
+            return stride(from: 0, to: ranked.count, by: 500).map { borrowersOfRanked(ranked[$0..<min($0 + 500, ranked.count)], b) }
+        }
+        return q
+    }
+
+    /// Ranked titles with their distinct borrowers in the period, at their region's sites in
+    /// scope.
+    static func borrowersOfRanked(_ ranked: ArraySlice<LoanRanking.Ranked>, _ b: Bounds) -> Query {
         let inRegion = "EXISTS (SELECT 1 FROM site s WHERE s.id = e.site_id AND coalesce(s.region, '') = r.region) AND \(scope("e.site_id", b.p).sql)"
+        let row = "(CAST(? AS TEXT), CAST(? AS \(b.d.integer)), CAST(? AS TEXT), CAST(? AS \(b.d.integer)))"
         return Query(
             """
-            WITH loans AS (
-                SELECT coalesce(s.region, '') AS region, coalesce(c.title, m.item_key) AS title, CAST(sum(m.loans) AS BIGINT) AS loans
-                FROM book_month m JOIN site s ON s.id = m.site_id LEFT JOIN catalog_title c ON c.item_key = m.item_key
-                WHERE m.month >= ? AND m.month < ? AND \(scope("m.site_id", b.p).sql)
-                GROUP BY coalesce(s.region, ''), coalesce(c.title, m.item_key)),
-            ranked AS (SELECT region, title, loans, ROW_NUMBER() OVER (PARTITION BY region ORDER BY loans DESC, \(b.c("title"))) AS rank FROM loans)
+            WITH shown(region, rank, title, loans) AS (VALUES \(Array(repeating: row, count: ranked.count).joined(separator: ", ")))
             SELECT r.region, r.rank, r.title, r.loans, \(borrowersOf("r.title", where: inRegion)) AS borrowers
-            FROM ranked r WHERE r.rank <= ? ORDER BY \(b.c("r.region")), r.rank
+            FROM shown r ORDER BY \(b.c("r.region")), r.rank
             """,
-            [months.first, months.end] + scope("m.site_id", b.p).arguments + [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments + [b.limit],
+            ranked.flatMap { [SQLValue.text($0.region), .int(Int64($0.rank)), .text($0.title), .int($0.loans)] } + [.int(b.from), .int(b.to)]
+                + scope("e.site_id", b.p).arguments,
             columns: ["region", "rank", "title", "loans", "borrowers"])
     }
 
-    /// Per site: titles in demand elsewhere that it does not hold, from `book_month`.
+    /// Per site: titles in demand elsewhere that it does not hold: `book_month`'s rows of the
+    /// other sites in the period, the catalog's titles and the titles the site holds (on its
+    /// shelves, or homed there), ranked by ``LoanRanking``; then the borrowers of those shown.
     @Sendable static func restock(_ b: Bounds) throws -> Query {
         guard let site = b.p.site else { throw ReportError("restock is per site: --site SITE") }
         guard let months = wholeMonths(b) else { return restockFromEvents(b, site: site) }
+        var q = Query(
+            """
+            SELECT 'loans', m.site_id, m.item_key, m.loans FROM book_month m WHERE m.site_id <> ? AND m.month >= ? AND m.month < ?
+            UNION ALL
+            SELECT 'title', item_key, title, 0 FROM catalog_title WHERE title IS NOT NULL
+            UNION ALL
+            SELECT 'held', '', coalesce(c.title, b.item_key), 0 FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
+            UNION ALL
+            SELECT 'held', '', coalesce(title, item_key), 0 FROM catalog_title WHERE home_site = ?
+            """,
+            [.text(site), months.first, months.end, .text(site), .text(site)], columns: ["title", "loans_elsewhere", "borrowers", "sites"])
+        let limit = b.p.limit
+        q.then = { rows in
+            var titles: [String: String] = [:], held: Set<String> = [], loans: [LoanRanking.Loans] = []
+            for r in rows {
+                guard let key = r[1].text, let value = r[2].text else { continue }
+                switch r[0].text {
+                case "loans": loans.append(LoanRanking.Loans(site: key, item: value, loans: r[3].int ?? 0))
+                case "title": titles[key] = value
+                default: held.insert(value)
+                }
+            }
+            let ranked = LoanRanking.ranked(loans, regions: nil, titles: titles, excluding: held, limit: limit)
+            return stride(from: 0, to: ranked.count, by: 500).map { restockBorrowers(ranked[$0..<min($0 + 500, ranked.count)], b, site: site) }
+        }
+        return q
+    }
+
+    /// The titles restock ranked, with their distinct borrowers elsewhere in the period.
+    static func restockBorrowers(_ ranked: ArraySlice<LoanRanking.Ranked>, _ b: Bounds, site: String) -> Query {
+        let row = "(CAST(? AS \(b.d.integer)), CAST(? AS TEXT), CAST(? AS \(b.d.integer)), CAST(? AS \(b.d.integer)))"
         return Query(
             """
-            WITH demand AS (
-                SELECT coalesce(c.title, m.item_key) AS title, CAST(sum(m.loans) AS BIGINT) AS loans, count(DISTINCT m.site_id) AS sites
-                FROM book_month m LEFT JOIN catalog_title c ON c.item_key = m.item_key
-                WHERE m.site_id <> ? AND m.month >= ? AND m.month < ?
-                GROUP BY coalesce(c.title, m.item_key)),
-            held AS (
-                SELECT coalesce(c.title, b.item_key) AS title FROM ledger_book b LEFT JOIN catalog_title c ON c.item_key = b.item_key WHERE b.site_id = ?
-                UNION SELECT coalesce(title, item_key) FROM catalog_title WHERE home_site = ?),
-            wanted AS (SELECT title, loans, sites FROM demand WHERE title NOT IN (SELECT title FROM held) ORDER BY loans DESC, \(b.c("title")) LIMIT ?)
-            SELECT w.title, w.loans, \(borrowersOf("w.title", where: "e.site_id <> ?")) AS borrowers, w.sites
-            FROM wanted w ORDER BY w.loans DESC, \(b.c("w.title"))
+            WITH shown(rank, title, loans, sites) AS (VALUES \(Array(repeating: row, count: ranked.count).joined(separator: ", ")))
+            SELECT r.title, r.loans, \(borrowersOf("r.title", where: "e.site_id <> ?")) AS borrowers, r.sites FROM shown r ORDER BY r.rank
             """,
-            [.text(site), months.first, months.end, .text(site), .text(site), b.limit, .int(b.from), .int(b.to), .text(site)],
+            ranked.flatMap { [SQLValue.int(Int64($0.rank)), .text($0.title), .int($0.loans), .int(Int64($0.sites))] } + [.int(b.from), .int(b.to), .text(site)],
             columns: ["title", "loans_elsewhere", "borrowers", "sites"])
     }
 

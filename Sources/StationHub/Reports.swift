@@ -22,15 +22,27 @@ public enum Reports {
         /// spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
         /// carriage return) led by `'`, which shows the text as it is.
         public func csv(forSpreadsheets: Bool) -> String {
-            func field(_ s: String) -> String {
-                s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            var out = forSpreadsheets ? "\u{FEFF}" : ""
+            func field(_ s: String) {
+                // By bytes: a quote, a comma or a line break anywhere (a "\r\n" too, which is one Character).
+                if s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
+                    out += "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                } else {
+                    out += s
+                }
             }
             func cell(_ v: SQLValue) -> String {
                 guard forSpreadsheets, case .text(let s) = v, let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return v.csv }
                 return "'" + s
             }
-            let lines = ([columns] + rows.map { $0.map(cell) }).map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
-            return forSpreadsheets ? "\u{FEFF}" + lines : lines
+            for line in [columns] + rows.map({ $0.map(cell) }) {
+                for (i, s) in line.enumerated() {
+                    if i > 0 { out += "," }
+                    field(s)
+                }
+                out += "\r\n"
+            }
+            return out
         }
 
         /// Columns padded to their widest cell, for a terminal (a Chinese character takes
@@ -85,6 +97,9 @@ public enum Reports {
         public var columns: [String]
         /// Applied to the rows the engine returns (small-cell suppression).
         public var finish: @Sendable (inout [SQLRow]) -> Void = { _ in }
+        /// The statements that make the report's rows from these (after ``finish``), run one
+        /// after the other, their rows in that order; none: the report has no rows.
+        public var then: (@Sendable ([SQLRow]) -> [Query])?
 
         public init(_ sql: String, _ arguments: [SQLValue], columns: [String]) {
             statement = SQLStatement(sql, arguments)
@@ -287,73 +302,6 @@ public enum Reports {
             ORDER BY q.id DESC LIMIT ?
             """,
             scope("site_id", b.p).arguments + [b.limit], columns: ["id", "box", "seq", "reason", "received_ms"])
-    }
-
-    /// What readers of a title also borrowed: for one title (`--item`), its readers'
-    /// check-outs through the worker index; for every title, the set of distinct (reader,
-    /// title) pairs joined with itself. The two answer the same rows for a title (the test
-    /// holds both, on both engines, to the pairs counted from generated loans); each is
-    /// slow where the other is fast.
-    @Sendable static func alsoBorrowed(_ b: Bounds) -> Query {
-        b.p.item == nil ? alsoBorrowedEveryTitle(b) : alsoBorrowedOfTitle(b)
-    }
-
-    /// Every title's co-borrowing: each reader's distinct titles (`reads`, with whether
-    /// one of its check-outs was in the period and scope) joined with themselves on the
-    /// reader (SQLite indexes the set for the join; PostgreSQL hashes it), so each pair of
-    /// titles is counted once per reader without `count(DISTINCT)`. At 1,000,000 events
-    /// 600,000 check-outs give 2,000,000 pairs; joining the check-outs themselves through
-    /// the worker index took three times as long on SQLite.
-    static func alsoBorrowedEveryTitle(_ b: Bounds) -> Query {
-        Query(
-            """
-            WITH reads AS (
-                SELECT e.worker_key AS reader, \(titleOf) AS title,
-                       max(CASE WHEN e.corrected_ms >= ? AND e.corrected_ms < ? AND \(scope("e.site_id", b.p).sql) THEN 1 ELSE 0 END) AS asked
-                FROM event e LEFT JOIN catalog_title c ON c.item_key = e.item_key
-                WHERE e.kind = 'checkout' AND e.item_key IS NOT NULL AND e.worker_key IS NOT NULL AND \(notVoided())
-                GROUP BY e.worker_key, \(titleOf)),
-            pairs AS (
-                SELECT a.title, b.title AS also, count(*) AS readers FROM reads a JOIN reads b ON b.reader = a.reader AND b.title <> a.title
-                WHERE a.asked = 1 GROUP BY a.title, b.title),
-            \(rankedPairs(b))
-            """,
-            [.int(b.from), .int(b.to)] + scope("e.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
-    }
-
-    /// One title's co-borrowing: its copies' check-outs (the item asked, the copies of
-    /// the title it names or of its title), found through the books' index, and their
-    /// readers' check-outs through the worker index. Neither kind nor period may be served by
-    /// an index: at 1,000,000 events SQLite's planner would read every check-out (21 s).
-    static func alsoBorrowedOfTitle(_ b: Bounds) -> Query {
-        let item = text(b.p.item)
-        return Query(
-            """
-            WITH pairs AS (
-                SELECT coalesce(ca.title, a.item_key) AS title, coalesce(cb.title, b.item_key) AS also, count(DISTINCT a.worker_key) AS readers
-                FROM event a
-                JOIN event b ON b.worker_key = a.worker_key AND \(ReportAggregates.unindexed("b.kind = 'checkout'")) AND b.item_key IS NOT NULL
-                LEFT JOIN catalog_title ca ON ca.item_key = a.item_key
-                LEFT JOIN catalog_title cb ON cb.item_key = b.item_key
-                WHERE \(ReportAggregates.unindexed("a.kind = 'checkout'")) AND a.worker_key IS NOT NULL
-                  AND coalesce(ca.title, a.item_key) <> coalesce(cb.title, b.item_key)
-                  AND a.item_key IN (SELECT CAST(? AS TEXT) UNION SELECT item_key FROM catalog_title WHERE title = ?
-                       UNION SELECT c2.item_key FROM catalog_title c1 JOIN catalog_title c2 ON c2.title = c1.title WHERE c1.item_key = ?)
-                  AND \(ReportAggregates.unindexed("a.corrected_ms >= ? AND a.corrected_ms < ?")) AND \(scope("a.site_id", b.p).sql)
-                  AND \(notVoided("a")) AND \(notVoided("b"))
-                GROUP BY coalesce(ca.title, a.item_key), coalesce(cb.title, b.item_key)),
-            \(rankedPairs(b))
-            """,
-            [item, item, item, .int(b.from), .int(b.to)] + scope("a.site_id", b.p).arguments + [b.limit], columns: ["title", "rank", "also_borrowed", "readers"])
-    }
-
-    /// also-borrowed's last step, after its `pairs` (title, also, readers): each title's
-    /// first `limit` (its last argument) by readers, then by the other title's bytes.
-    static func rankedPairs(_ b: Bounds) -> String {
-        """
-        ranked AS (SELECT title, also, readers, ROW_NUMBER() OVER (PARTITION BY title ORDER BY readers DESC, \(b.c("also"))) AS rank FROM pairs)
-        SELECT title, rank, also, readers FROM ranked WHERE rank <= ? ORDER BY \(b.c("title")), rank
-        """
     }
 
     static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }

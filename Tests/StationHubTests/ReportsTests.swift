@@ -116,4 +116,11 @@ final class RetentionTests: XCTestCase {
             t.csv(forSpreadsheets: true), "\u{FEFF}site,note,n\r\n\"'=HYPERLINK(\"\"x\"\")\",'-1+1,-3\r\n职工书屋,\"'@a,b\",2.5\r\n",
             "a number stays a number; text a spreadsheet would run is led by '")
     }
+
+    /// A field holding a line break is quoted, a CR LF pair too (one Character in Swift, equal
+    /// to neither "\r" nor "\n": before it was checked by bytes it went out bare and split the row).
+    func testAFieldWithALineBreakIsQuoted() {
+        let t = Reports.Table(columns: ["title", "n"], rows: [[.text("上册\r\n下册"), .int(1)], [.text("a\nb"), .int(2)], [.text("plain"), .null]])
+        XCTAssertEqual(t.csv, "title,n\r\n\"上册\r\n下册\",1\r\n\"a\nb\",2\r\nplain,\r\n")
+    }
 }

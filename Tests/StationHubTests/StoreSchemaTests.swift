@@ -71,7 +71,7 @@ final class StoreSchemaTests: XCTestCase {
             }
         }
         let expected = [
-            "1-indexes", "1-tables", "2-fleet", "3-console", "4-report-aggregates", "5-requests", "6-stocktake", "7-moves", "8-ledger-fold", "1|2026-11-29|0", "2|-|0", "3|-|1",
+            "1-indexes", "1-tables", "2-fleet", "3-console", "4-report-aggregates", "5-requests", "6-stocktake", "7-moves", "8-ledger-fold", "9-readers", "1|2026-11-29|0", "2|-|0", "3|-|1",
             // seq 1 is held already (with other content here): set aside, not applied again.
             "acked 4 applied 1 dup 0 q [1:seq 1 arrived again with different content] resume - conflict true",
             "label:OLD-1|-|-|-|shelf-old|", "shelf-old|box-l1|2|3|box-l1/v1:m1|rest|1793498400000|1793500200000|auto-closed",
@@ -121,7 +121,7 @@ final class StoreSchemaTests: XCTestCase {
             log.append(await StoreConformanceTests.attempt("newer") { try await Schema.migrate(store.engine, creating: false); return "ok" })
             return log
         }
-        XCTAssertEqual(log, ["1-indexes", "1-tables", "2-fleet", "3-console", "4-report-aggregates", "5-requests", "6-stocktake", "7-moves", "8-ledger-fold", "newer: unavailable"])
+        XCTAssertEqual(log, ["1-indexes", "1-tables", "2-fleet", "3-console", "4-report-aggregates", "5-requests", "6-stocktake", "7-moves", "8-ledger-fold", "9-readers", "newer: unavailable"])
     }
 
     /// The ledger and every report leave voided events out with one subquery per row; on
@@ -136,5 +136,19 @@ final class StoreSchemaTests: XCTestCase {
         }
         let subquery = try XCTUnwrap(plan.first { $0.contains("SEARCH v ") }, "\(plan)")
         XCTAssertTrue(subquery.contains("INDEX event_void (kind=? AND box_id=? AND refers_to=?)"), "\(plan)")
+    }
+
+    /// also-borrowed over every title reads the check-outs from `event_worker_key` alone
+    /// (migration 9): through `event_kind_time` or `event_void` each of 600,000 rows was
+    /// looked up in the table.
+    func testSQLiteReadsEveryReadersCheckOutsFromOneCoveringIndex() async throws {
+        let directory = try ProjectPaths.temporaryDirectory("plan")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let query = try Reports.query("also-borrowed", Reports.Parameters(from: "2026-11-01", site: "shelf-a", nowMillis: Events.base), dialect: .sqlite)
+        let plan = try await HubDatabase.with(directory.appendingPathComponent("hub.sqlite").path) { store in
+            try await Events.union(store)
+            return try await store.dump("EXPLAIN QUERY PLAN " + query.statement.text, query.statement.arguments)
+        }
+        XCTAssertTrue(plan.contains { $0.contains("SEARCH e USING COVERING INDEX event_worker_key") }, "\(plan)")
     }
 }

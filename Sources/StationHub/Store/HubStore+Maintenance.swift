@@ -5,12 +5,22 @@ import StationCore
 extension HubStore {
     // MARK: - Reports
 
-    /// A report by name (``Reports/all``), computed in SQL by the engine in one statement.
+    /// A report by name (``Reports/all``): its statement, and the statements it makes of
+    /// that one's rows if any (``Reports/Query/then``).
     public func report(_ name: String, _ parameters: Reports.Parameters) async throws -> Reports.Table {
         let query: Reports.Query
         do { query = try Reports.query(name, parameters, dialect: dialect) } catch let error as ReportError { throw HubError(.invalid, error.description) }
         var rows = try await engine.read(query.statement)
         query.finish(&rows)
+        if let then = query.then {
+            var made: [SQLRow] = []
+            for next in then(rows) {
+                var more = try await engine.read(next.statement)
+                next.finish(&more)
+                made += more
+            }
+            rows = made
+        }
         return Reports.Table(columns: query.columns, rows: rows)
     }
 

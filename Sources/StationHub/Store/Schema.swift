@@ -19,6 +19,7 @@ enum Schema {
         Migration(name: "6-stocktake", statements: stocktake),
         Migration(name: "7-moves", statements: moves),
         Migration(name: "8-ledger-fold", statements: ledgerFold),
+        Migration(name: "9-readers", statements: readers),
     ]
 
     /// The console's accounts (a role and its scope, a bcrypt hash, the language the pages
