@@ -73,9 +73,12 @@ public enum LoanRanking {
             if !excluding.contains(titleNames[Int(title)]) { byRegion[Int(key >> 32)].append((title, total, sites)) }
         }
         func bytewise(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        // Titles' places in the order of their bytes, once: ties are broken by numbers.
+        var place = [Int](repeating: 0, count: titleNames.count)
+        for (i, t) in titleNames.indices.sorted(by: { bytewise(titleNames[$0], titleNames[$1]) }).enumerated() { place[t] = i }
         var ranked: [Ranked] = []
         for r in regionNames.indices.sorted(by: { bytewise(regionNames[$0], regionNames[$1]) }) {
-            let best = byRegion[r].sorted { x, y in x.loans != y.loans ? x.loans > y.loans : bytewise(titleNames[Int(x.title)], titleNames[Int(y.title)]) }
+            let best = byRegion[r].sorted { x, y in x.loans != y.loans ? x.loans > y.loans : place[Int(x.title)] < place[Int(y.title)] }
             for (i, t) in best.prefix(limit).enumerated() {
                 ranked.append(Ranked(region: regionNames[r], rank: i + 1, title: titleNames[Int(t.title)], loans: t.loans, sites: t.sites))
             }

@@ -79,11 +79,18 @@ extension Reports {
         """
     }
 
-    /// Per region, the titles borrowed most: `book_month`'s rows of the period, the sites'
-    /// regions and the catalog's titles, ranked by ``LoanRanking``; then the borrowers of
-    /// the titles shown, 500 at a time (a statement's values stay within what SQLite binds).
+    /// Per region, the titles borrowed most, from `book_month`, then the borrowers of the
+    /// titles shown: ranked in Swift on SQLite, by SQL on PostgreSQL
+    /// (``SQLDialect/groupsLargeSetsInProcess``).
     @Sendable static func mostBorrowed(_ b: Bounds) -> Query {
         guard let months = wholeMonths(b) else { return mostBorrowedFromEvents(b) }
+        return b.d.groupsLargeSetsInProcess ? mostBorrowedInProcess(b, months) : mostBorrowedInSQL(b, months)
+    }
+
+    /// `book_month`'s rows of the period, the sites' regions and the catalog's titles,
+    /// ranked by ``LoanRanking``; then the borrowers of the titles shown, 500 at a time (a
+    /// statement's values stay within what SQLite binds).
+    static func mostBorrowedInProcess(_ b: Bounds, _ months: (first: SQLValue, end: SQLValue)) -> Query {
         var q = Query(
             """
             SELECT 'loans', m.site_id, m.item_key, m.loans FROM book_month m WHERE m.month >= ? AND m.month < ? AND \(scope("m.site_id", b.p).sql)
@@ -126,12 +133,18 @@ extension Reports {
             columns: ["region", "rank", "title", "loans", "borrowers"])
     }
 
-    /// Per site: titles in demand elsewhere that it does not hold: `book_month`'s rows of the
-    /// other sites in the period, the catalog's titles and the titles the site holds (on its
-    /// shelves, or homed there), ranked by ``LoanRanking``; then the borrowers of those shown.
+    /// Per site: titles in demand elsewhere that it does not hold (on its shelves, or homed
+    /// there), from `book_month`, then their borrowers: ranked in Swift on SQLite, by SQL on
+    /// PostgreSQL.
     @Sendable static func restock(_ b: Bounds) throws -> Query {
         guard let site = b.p.site else { throw ReportError("restock is per site: --site SITE") }
         guard let months = wholeMonths(b) else { return restockFromEvents(b, site: site) }
+        return b.d.groupsLargeSetsInProcess ? restockInProcess(b, months, site: site) : restockInSQL(b, months, site: site)
+    }
+
+    /// `book_month`'s rows of the other sites in the period, the catalog's titles and the
+    /// titles the site holds, ranked by ``LoanRanking``; then the borrowers of those shown.
+    static func restockInProcess(_ b: Bounds, _ months: (first: SQLValue, end: SQLValue), site: String) -> Query {
         var q = Query(
             """
             SELECT 'loans', m.site_id, m.item_key, m.loans FROM book_month m WHERE m.site_id <> ? AND m.month >= ? AND m.month < ?
