@@ -41,6 +41,32 @@ public final class PostgresEngine: SQLEngine {
 
     public func close() async {}
 
+    /// When this instance analyzes the tables again.
+    let statistics = Guarded(StatisticsSchedule())
+
+    /// `ANALYZE` of the whole database in the background when ``StatisticsSchedule`` says
+    /// so; a failure is logged, and the next one comes as scheduled.
+    public func ingested(events: Int) {
+        guard statistics.withLock({ $0.ingested(events) }) else { return }
+        let statistics = self.statistics, logger = self.logger
+        Task {
+            do {
+                _ = try await withConnection { conn in try await conn.query("ANALYZE", logger: logger) }
+            } catch {
+                logger.error("ANALYZE failed: \(String(describing: error))")
+            }
+            statistics.withLock { $0.finished() }
+        }
+    }
+
+    /// A value behind a lock.
+    final class Guarded<Value: Sendable>: @unchecked Sendable {
+        private var value: Value
+        private let lock = NSLock()
+        init(_ value: Value) { self.value = value }
+        func withLock<T>(_ body: (inout Value) -> T) -> T { lock.withLock { body(&value) } }
+    }
+
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=/socket/dir][&sslmode=disable|prefer|require]`.
     static func configuration(_ text: String) throws -> PostgresClient.Configuration {
         let bad = HubError(.invalid, "\(Self.redacted(text)) is not postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=/socket/dir&sslmode=...]")

@@ -29,7 +29,9 @@ extension HubStore {
         try HubIngest.checkBatch(box: box, site: site, sites: sites, events: events)
         // What needs no database is done before the transaction: the writer is not held for it.
         let presorted = presort(events, keys: keys, now: HubIngest.nowMillis())
-        return try await engine.transaction { s in try await self.apply(s, box: box, site: site, presorted, report: report) }
+        let result = try await engine.transaction { s in try await self.apply(s, box: box, site: site, presorted, report: report) }
+        engine.ingested(events: events.count)
+        return result
     }
 
     /// A batch applied in the transaction `s`: what ``ingest(box:site:events:keys:report:)``

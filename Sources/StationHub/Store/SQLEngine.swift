@@ -20,6 +20,16 @@ public protocol SQLEngine: Sendable {
 
     /// Ends the engine's connections.
     func close() async
+
+    /// `events` were ingested and committed: an engine that plans by statistics may
+    /// gather them again (``StatisticsSchedule``), in the background.
+    func ingested(events: Int)
+}
+
+extension SQLEngine {
+    /// SQLite keeps no statistics the hub relies on: its statements are written for a
+    /// planner without them (``ReportAggregates/unindexed(_:)``).
+    public func ingested(events: Int) {}
 }
 
 /// Statements inside one transaction.
