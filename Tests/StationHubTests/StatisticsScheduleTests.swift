@@ -43,11 +43,14 @@ final class StatisticsScheduleTests: XCTestCase {
             }
             guard engine == .postgres else { return nil }
             for _ in 0..<100 {
-                if let at = try await store.dump("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'event'").first, at != "-" { return at }
+                let at = try await store.dump(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL AND relname IN \(SQLStatement.list(PostgresEngine.ingestTables.count))",
+                    PostgresEngine.ingestTables.map { .text($0) })
+                if at == ["\(PostgresEngine.ingestTables.count)"] { return "every table" }
                 try await Task.sleep(for: .milliseconds(100))
             }
             return "-"
         }
-        if let postgres = analyzed[.postgres] { XCTAssertNotEqual(postgres, "-", "5,500 events ingested, event never analyzed") }
+        if let postgres = analyzed[.postgres] { XCTAssertEqual(postgres, "every table", "5,500 events ingested, the tables not all analyzed") }
     }
 }

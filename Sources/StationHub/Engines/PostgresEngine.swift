@@ -44,16 +44,22 @@ public final class PostgresEngine: SQLEngine {
     /// When this instance analyzes the tables again.
     let statistics = Guarded(StatisticsSchedule())
 
-    /// `ANALYZE` of the whole database in the background when ``StatisticsSchedule`` says
-    /// so; a failure is logged, and the next one comes as scheduled.
+    /// The tables a batch reads and writes, which ``ingested(events:)`` analyzes (not the
+    /// whole database: the system catalogs are not the hub's role's to analyze).
+    static let ingestTables = ["event", "ledger_book", "ledger_visit", "ledger_correction", "book_month", "book_move", "lending_month", "box", "quarantine"]
+
+    /// `ANALYZE` of the tables ingest reads, in the background, when ``StatisticsSchedule``
+    /// says so; a failure is logged, and the next one comes as scheduled.
     public func ingested(events: Int) {
         guard statistics.withLock({ $0.ingested(events) }) else { return }
         let statistics = self.statistics, logger = self.logger
         Task {
             do {
-                _ = try await withConnection { conn in try await conn.query("ANALYZE", logger: logger) }
+                _ = try await withConnection { conn in
+                    try await conn.query(PostgresQuery(unsafeSQL: "ANALYZE " + Self.ingestTables.joined(separator: ", ")), logger: logger)
+                }
             } catch {
-                logger.error("ANALYZE failed: \(String(describing: error))")
+                logger.error("ANALYZE failed: \(String(describing: Self.failure(error)))")
             }
             statistics.withLock { $0.finished() }
         }
